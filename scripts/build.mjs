@@ -1,0 +1,44 @@
+// Builds dist/ with esbuild (a fraction of a second) and writes the JSON Schema to schema/.
+// `--if-stale` skips the build when dist/ is newer than every source file.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entries = { cli: 'src/cli/main.ts', index: 'src/index.ts' };
+const outputs = Object.keys(entries).map((name) => join(root, 'dist', `${name}.js`));
+
+function newest(dir) {
+  let t = 0;
+  if (!existsSync(dir)) return t;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return t;
+}
+
+if (process.argv.includes('--if-stale') && outputs.every(existsSync)) {
+  const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
+  const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'ui')), statSync(join(root, 'package.json')).mtimeMs);
+  if (built > sources) process.exit(0);
+}
+
+await build({
+  entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
+  outdir: join(root, 'dist'),
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  jsx: 'automatic',
+  logLevel: 'warning',
+});
+
+const { scenarioJsonSchema } = await import(join(root, 'dist', 'index.js'));
+mkdirSync(join(root, 'schema'), { recursive: true });
+writeFileSync(join(root, 'schema', 'scenario.schema.json'), JSON.stringify(scenarioJsonSchema(), null, 2) + '\n');

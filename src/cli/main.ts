@@ -1,0 +1,55 @@
+/**
+ * The `parley` command. Commands register themselves here; interactive ones import Ink and
+ * React lazily so that non-interactive commands start fast.
+ *
+ * Exit statuses: 0 success, 2 bad input (a scenario, a flag, a file) with a clear message and
+ * no stack trace, 1 an internal error with its stack.
+ */
+import { Command, CommanderError } from 'commander';
+import { isParleyInputError } from '../scenario/errors.ts';
+import { BranchCodeError } from '../engine/branch-code.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { EXIT, printIssues } from './io.ts';
+import { registerRun } from './run.ts';
+import { registerScenarios } from './scenarios.ts';
+import { registerValidate } from './validate.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('parley')
+    .description('Seeded diplomatic scenario simulation: play, validate and batch-run scenarios.')
+    .version(ENGINE_VERSION, '-V, --version')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`parley: ${text.replace(/^error: /, '')}`) });
+  registerRun(program);
+  registerValidate(program);
+  registerScenarios(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv as string[], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.input;
+  }
+  if (isParleyInputError(error)) {
+    printIssues(error.issues);
+    return EXIT.input;
+  }
+  if (error instanceof BranchCodeError) {
+    process.stderr.write(`parley: ${error.message}\n`);
+    return EXIT.input;
+  }
+  process.stderr.write(`parley: internal error — please report it with the command you ran\n${error instanceof Error ? error.stack : String(error)}\n`);
+  return EXIT.internal;
+}

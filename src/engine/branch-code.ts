@@ -1,0 +1,69 @@
+/**
+ * Branch codes: a short, shareable text that reproduces a run exactly — the scenario, the seed,
+ * the policy, and every decision that did not come from the policy, by step:
+ *
+ *     petro-trump:42:default:3=show_record+lands_well,5=-,7@99
+ *
+ * `3=show_record` pulls a lever at step 3, `+branch` forces its branch, `5=-` passes,
+ * `7@99` rerolls the seed to 99 before step 7. Steps not listed follow the policy.
+ */
+import { isSeed, type Action } from './types.ts';
+
+export interface Move {
+  readonly step: number;
+  readonly action: Action;
+}
+
+export interface BranchCode {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly policy: string;
+  readonly moves: readonly Move[];
+}
+
+export class BranchCodeError extends Error {
+  override readonly name = 'BranchCodeError';
+}
+
+const ID = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export function formatBranchCode(code: BranchCode): string {
+  const moves = code.moves.map(({ step, action }) => {
+    if (action.type === 'reroll') return `${step}@${action.seed}`;
+    if (action.type === 'pass') return `${step}=-`;
+    return `${step}=${action.lever}${action.force ? `+${action.force}` : ''}`;
+  });
+  return [code.scenario, code.seed, code.policy, ...(moves.length ? [moves.join(',')] : [])].join(':');
+}
+
+export function parseBranchCode(text: string): BranchCode {
+  const trimmed = text.trim();
+  const parts = trimmed.split(':');
+  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${trimmed}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:3=show_record`);
+  const [scenario, seedText, policy, movesText] = parts as [string, string, string, string | undefined];
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(scenario)) throw new BranchCodeError(`bad scenario id \`${scenario}\` in the branch code`);
+  const seed = Number(seedText);
+  if (!/^\d+$/.test(seedText) || !isSeed(seed)) throw new BranchCodeError(`bad seed \`${seedText}\` in the branch code: a whole number from 0 to 4294967295`);
+  if (!ID.test(policy)) throw new BranchCodeError(`bad policy \`${policy}\` in the branch code`);
+  const moves: Move[] = [];
+  let lastStep = -1;
+  let lastWasDecision = false;
+  for (const item of movesText ? movesText.split(',') : []) {
+    const m = /^(\d+)(?:=(-|[A-Za-z][A-Za-z0-9_]*)(?:\+([A-Za-z][A-Za-z0-9_]*))?|@(\d+))$/.exec(item);
+    if (!m) throw new BranchCodeError(`bad move \`${item}\` in the branch code: expected STEP=LEVER, STEP=LEVER+BRANCH, STEP=- or STEP@SEED`);
+    const step = Number(m[1]);
+    if (step < lastStep || (step === lastStep && lastWasDecision)) throw new BranchCodeError(`moves in a branch code must be in step order (at \`${item}\`)`);
+    if (m[4] !== undefined) {
+      const newSeed = Number(m[4]);
+      if (!isSeed(newSeed)) throw new BranchCodeError(`bad seed in \`${item}\``);
+      moves.push({ step, action: { type: 'reroll', seed: newSeed } });
+      lastWasDecision = false;
+    } else {
+      if (m[3] !== undefined && m[2] === '-') throw new BranchCodeError(`\`${item}\`: a pass has no branch to force`);
+      moves.push({ step, action: m[2] === '-' ? { type: 'pass' } : { type: 'pull', lever: m[2]!, ...(m[3] ? { force: m[3] } : {}) } });
+      lastWasDecision = true;
+    }
+    lastStep = step;
+  }
+  return { scenario, seed, policy, moves };
+}

@@ -1,0 +1,164 @@
+/**
+ * The engine's operations over a compiled scenario: start a run, step it (xstate executor),
+ * run it to the end under a policy with either executor, replay a trace or a branch code.
+ */
+import type { AnyStateMachine } from 'xstate';
+import type { OutcomeDef, ScenarioDefinition } from '../scenario/definition.ts';
+import { UsageError } from '../scenario/errors.ts';
+import { resolveAction, traceEntry } from './actions.ts';
+import { BranchCodeError, formatBranchCode, type Move } from './branch-code.ts';
+import { fastApply, flatten, type FlatTables } from './fast.ts';
+import { cloneState, currentActor, defaultParams, initialState, reroll } from './kernel.ts';
+import { buildMachine, machineStep } from './machine.ts';
+import { choose } from './policy.ts';
+import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult, TraceEntry } from './types.ts';
+
+/** A scenario compiled for both executors. Build it once, run it many times. */
+export interface CompiledScenario {
+  readonly def: ScenarioDefinition;
+  readonly machine: AnyStateMachine;
+  readonly tables: FlatTables;
+}
+
+export function compile(def: ScenarioDefinition): CompiledScenario {
+  return { def, machine: buildMachine(def), tables: flatten(def) };
+}
+
+export type ExecutorName = 'xstate' | 'fast';
+
+/**
+ * Parameter values by index from names; unknown names and values outside the declared range
+ * are errors that list what is valid.
+ */
+export function resolveParams(def: ScenarioDefinition, values: Readonly<Record<string, number>> = {}): number[] {
+  const params = defaultParams(def);
+  for (const [name, value] of Object.entries(values)) {
+    const p = def.parameters.find((x) => x.id === name);
+    if (!p) throw new UsageError(`unknown parameter \`${name}\``, def.parameters.length ? `parameters of ${def.id}: ${def.parameters.map((x) => x.id).join(', ')}` : `${def.id} declares no parameters`, '--set');
+    if (!Number.isFinite(value) || value < p.min || value > p.max) throw new UsageError(`${name} = ${value} is outside its range [${p.min}, ${p.max}]`, undefined, '--set');
+    params[p.index] = value;
+  }
+  return params;
+}
+
+/** The state before the first decision, with the happenings of round 1's scheduled injects. */
+export function start(compiled: CompiledScenario, seed: number, params: Readonly<Record<string, number>> = {}): { state: SimState; opening: Happening[] } {
+  const opening: Happening[] = [];
+  return { state: initialState(compiled.def, seed, resolveParams(compiled.def, params), opening), opening };
+}
+
+/**
+ * One decision by the actor whose turn it is, through the xstate executor. Pure: `state` is
+ * not changed. A move against the rules comes back as a `Rejection` value.
+ */
+export function step(compiled: CompiledScenario, state: SimState, action: Action, by: DecidedBy = 'player', choice?: PolicyChoice): StepResult {
+  return machineStep(compiled.def, compiled.machine, state, action, by, choice);
+}
+
+/** What the policy would do now for the actor whose turn it is. */
+export function policyAction(compiled: CompiledScenario, state: SimState, policy = 'default') {
+  const p = compiled.def.policies.get(policy);
+  if (!p) throw unknownPolicy(compiled.def, policy);
+  return choose(compiled.def, state, currentActor(compiled.def, state), p, true);
+}
+
+export interface RunOptions {
+  readonly seed: number;
+  readonly policy?: string;
+  readonly params?: Readonly<Record<string, number>>;
+  /** Decisions that override the policy, by step (from a branch code). */
+  readonly moves?: readonly Move[];
+  readonly executor?: ExecutorName;
+  /** Record the trace (default true). Batch runs turn it off. */
+  readonly trace?: boolean;
+}
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly policy: string;
+  readonly params: readonly number[];
+  readonly opening: readonly Happening[];
+  readonly trace: readonly TraceEntry[];
+  /** The state before the first decision. */
+  readonly initial: SimState;
+  readonly state: SimState;
+  readonly outcome: OutcomeDef;
+  readonly branchCode: string;
+}
+
+function unknownPolicy(def: ScenarioDefinition, name: string): UsageError {
+  return new UsageError(`unknown policy \`${name}\``, `policies of ${def.id}: ${[...def.policies.keys()].join(', ')}`, '--policy');
+}
+
+/** Runs to the end: policies decide except where `moves` say otherwise. Bounded by `def.maxSteps`. */
+export function run(compiled: CompiledScenario, options: RunOptions): RunResult {
+  const { def } = compiled;
+  const policyName = options.policy ?? 'default';
+  const policy = def.policies.get(policyName);
+  if (!policy) throw unknownPolicy(def, policyName);
+  const params = resolveParams(def, options.params);
+  const record = options.trace ?? true;
+  const fast = options.executor === 'fast';
+  const moves = options.moves ?? [];
+  const opening: Happening[] | null = record ? [] : null;
+  let s = initialState(def, options.seed, params, opening);
+  const initial = cloneState(s);
+  const trace: TraceEntry[] = [];
+  let next = 0;
+  const limit = def.maxSteps + moves.length + 1;
+  for (let guard = 0; !s.ended; guard++) {
+    if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
+    const move = moves[next]?.step === s.step ? moves[next] : undefined;
+    let action: Action;
+    let by: DecidedBy;
+    let choice: PolicyChoice | undefined;
+    if (move) {
+      next++;
+      action = move.action;
+      by = 'player';
+    } else {
+      const c = choose(def, s, currentActor(def, s), policy, record);
+      action = c.action;
+      by = c.auto ? 'auto' : 'policy';
+      choice = c.choice;
+    }
+    if (fast) {
+      const resolved = resolveAction(def, s, action);
+      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step}: ${resolved.message}`);
+      const entry = record ? traceEntry(def, s, action, by, choice, []) : null;
+      if (action.type === 'reroll') reroll(def, s, action.seed);
+      else fastApply(def, compiled.tables, s, resolved, entry ? (entry.happenings as Happening[]) : null);
+      if (entry) trace.push(entry);
+    } else {
+      const result = step(compiled, s, action, by, choice);
+      if (result.type === 'rejected') throw new BranchCodeError(`step ${s.step}: ${result.message}`);
+      s = result.state;
+      if (record) trace.push(result.entry);
+    }
+  }
+  if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);
+  return {
+    scenario: def.id, seed: options.seed, policy: policyName, params, opening: opening ?? [], trace, initial, state: s,
+    outcome: def.outcomes[s.outcome]!,
+    branchCode: formatBranchCode({ scenario: def.id, seed: options.seed, policy: policyName, moves }),
+  };
+}
+
+/** Replays a trace: a fold of `step` over its actions from the initial state. */
+export function replay(compiled: CompiledScenario, seed: number, trace: readonly TraceEntry[], params: Readonly<Record<string, number>> = {}): SimState {
+  let s = start(compiled, seed, params).state;
+  for (const entry of trace) {
+    const result = step(compiled, s, entry.action, entry.by, entry.choice);
+    if (result.type === 'rejected') throw new BranchCodeError(`step ${entry.step}: ${result.message}`);
+    s = result.state;
+  }
+  return s;
+}
+
+/** The moves a branch code needs for a trace: every decision a person took, and every reroll. */
+export function movesOf(trace: readonly TraceEntry[]): Move[] {
+  return trace.filter((e) => e.by === 'player').map((e) => ({ step: e.step, action: e.action }));
+}
+
+export { cloneState };

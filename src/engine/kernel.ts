@@ -1,0 +1,290 @@
+/**
+ * The semantics of a round, shared by both executors. Each function takes a *draft* state that
+ * the caller owns and may change it; the executors decide when each runs (the xstate executor
+ * through the compiled machine, the fast executor through flat tables) and who owns the copy.
+ *
+ * A round: scheduled injects (at its start) → each actor in turn order pulls at most one lever
+ * (a branch is drawn, effects applied and clamped to 0..100) → exogenous events are drawn from
+ * their hazards → couplings → decay → the relationship and stance charts take their guarded
+ * transitions → at a checkpoint the outcome rules are judged.
+ */
+import { slot, type BranchDef, type Effect, type LeverDef, type ScenarioDefinition } from '../scenario/definition.ts';
+import { roundDraws } from './rng.ts';
+import type { BranchOdds, Happening, SimState, TensionChange } from './types.ts';
+
+/** Sink for happenings; `null` when the caller does not record a trace (batch runs). */
+export type Log = Happening[] | null;
+
+export function cloneState(s: SimState): SimState {
+  return {
+    seed: s.seed, g: s.g, turn: s.turn, step: s.step,
+    t: s.t.slice(), p: s.p, rel: s.rel, st: s.st.slice(), cnt: s.cnt.slice(), last: s.last.slice(), u: s.u,
+    gs: s.gs, judged: s.judged.slice(), outcome: s.outcome, ended: s.ended,
+  };
+}
+
+/** The state before the first decision: initial values, round 1's draws and its scheduled injects. */
+export function initialState(def: ScenarioDefinition, seed: number, params: readonly number[], log: Log): SimState {
+  const s: SimState = {
+    seed, g: 0, turn: 0, step: 0,
+    t: def.tensions.map((t) => t.initial),
+    p: params.slice(),
+    rel: def.relationship.initial,
+    st: def.actors.map((a) => (a.stance ? a.stance.initial : -1)),
+    cnt: new Array<number>(def.historySize).fill(0),
+    last: new Array<number>(def.historySize).fill(-1),
+    u: [], gs: 0, judged: [], outcome: -1, ended: false,
+  };
+  beginRound(def, s, log);
+  return s;
+}
+
+export function defaultParams(def: ScenarioDefinition): number[] {
+  return def.parameters.map((p) => p.default);
+}
+
+/** Index of the actor whose turn it is, or -1 once the run has ended. */
+export function currentActor(def: ScenarioDefinition, s: SimState): number {
+  if (s.ended) return -1;
+  return def.phases[def.rounds[s.g]!.phase]!.turnOrder[s.turn] ?? -1;
+}
+
+/** Why `actor` cannot pull `lever` now, or null when it can. */
+export function unavailableReason(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef): string | null {
+  if (!lever.actors[actor]) return `only ${def.actors.filter((_, i) => lever.actors[i]).map((a) => a.name).join(', ')} may pull it`;
+  const phase = def.rounds[s.g]!.phase;
+  if (!lever.phases[phase]) return `not during ${def.phases[phase]!.label}`;
+  const used = s.cnt[lever.historyKey]!;
+  if (used >= lever.maxUses) return `already used ${used === 1 ? 'once' : `${used} times`}`;
+  if (lever.when && !lever.when(s)) return `needs ${lever.whenSource}`;
+  return null;
+}
+
+export function availableLevers(def: ScenarioDefinition, s: SimState, actor: number): LeverDef[] {
+  return def.levers.filter((l) => l.actors[actor] && unavailableReason(def, s, actor, l) === null);
+}
+
+const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);
+
+/**
+ * Branch probabilities of a lever from state `s`: base → lever modifiers → active mediators'
+ * modifiers → clamp to 0..1 → renormalise (uniform if all are zero). With `explain`, also how.
+ */
+export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef, explain: boolean): { p: number[]; odds: BranchOdds[] } {
+  const p = lever.branches.map((b) => b.p(s));
+  const notes: { source: string; why: string; add: number; mul: number }[][] | null = explain ? lever.branches.map(() => []) : null;
+  const base = explain ? p.slice() : p;
+  for (const m of lever.modifiers) {
+    if (m.when && !m.when(s)) continue;
+    const mul = m.mul ? m.mul(s) : 1;
+    const add = m.add ? m.add(s) : 0;
+    p[m.branch] = p[m.branch]! * mul + add;
+    notes?.[m.branch]!.push({ source: lever.id, why: m.why, add, mul });
+  }
+  for (const mediator of def.mediators) {
+    if (mediator.modifiers.length === 0 || !mediator.active(s)) continue;
+    for (const m of mediator.modifiers) {
+      if (!m.levers[lever.index]) continue;
+      const mul = m.mul ? m.mul(s) : 1;
+      const add = m.add ? m.add(s) : 0;
+      for (const b of lever.branches) {
+        if (!b.tags.includes(m.branchTag)) continue;
+        p[b.index] = p[b.index]! * mul + add;
+        notes?.[b.index]!.push({ source: mediator.id, why: m.why, add, mul });
+      }
+    }
+  }
+  normalise(p);
+  const odds = notes ? lever.branches.map((b, i) => ({ branch: b.id, base: base[i]!, modifiers: notes[i]!, p: p[i]! })) : [];
+  return { p, odds };
+}
+
+function normalise(p: number[]): void {
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) sum += p[i] = clamp01(p[i]!);
+  if (sum > 0) for (let i = 0; i < p.length; i++) p[i] = p[i]! / sum;
+  else p.fill(1 / p.length);
+}
+
+/** Index drawn by `u` from probabilities `p` (cumulative, in declared order). */
+export function pick(p: readonly number[], u: number): number {
+  let acc = 0;
+  for (let i = 0; i < p.length - 1; i++) {
+    acc += p[i]!;
+    if (u < acc) return i;
+  }
+  return p.length - 1;
+}
+
+function applyEffects(s: SimState, effects: readonly Effect[], scale: ((e: Effect) => number) | null, changes: Map<number, number> | null): void {
+  for (const e of effects) {
+    const delta = scale ? e.delta * scale(e) : e.delta;
+    const before = s.t[e.tension]!;
+    const after = Math.min(100, Math.max(0, before + delta));
+    if (changes && !changes.has(e.tension)) changes.set(e.tension, before);
+    s.t[e.tension] = after;
+  }
+}
+
+function changesOf(def: ScenarioDefinition, s: SimState, before: Map<number, number>): TensionChange[] {
+  return [...before]
+    .filter(([i, from]) => s.t[i] !== from)
+    .map(([i, from]) => ({ tension: def.tensions[i]!.id, from, to: s.t[i]! }));
+}
+
+function record(s: SimState, key: number): void {
+  s.cnt[key]!++;
+  s.last[key] = s.g;
+}
+
+/** `actor` pulls `lever` (already checked to be available); `force` is a branch index or -1. */
+export function applyPull(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef, force: number, log: Log): void {
+  const { p, odds } = leverOdds(def, s, lever, log !== null);
+  const draw = s.u[slot.branch(actor)]!;
+  const branch = lever.branches[force >= 0 ? force : pick(p, draw)]!;
+  // Damping by active mediators is decided on the state before the pull.
+  let damped: { mediator: string; tension: string; factor: number }[] | null = null;
+  let factors: Map<number, number> | null = null;
+  for (const m of def.mediators) {
+    if (m.damping.length === 0) continue;
+    const applicable = m.damping.filter((d) => d.levers[lever.index]);
+    if (applicable.length === 0 || !m.active(s)) continue;
+    for (const d of applicable) {
+      factors ??= new Map();
+      factors.set(d.tension, (factors.get(d.tension) ?? 1) * d.factor);
+      (damped ??= []).push({ mediator: m.id, tension: def.tensions[d.tension]!.id, factor: d.factor });
+    }
+  }
+  const scale = factors ? (e: Effect) => (e.delta > 0 ? (factors!.get(e.tension) ?? 1) : 1) : null;
+  const before = log ? new Map<number, number>() : null;
+  applyEffects(s, lever.effects, scale, before);
+  applyEffects(s, branch.effects, scale, before);
+  record(s, lever.historyKey);
+  record(s, branch.historyKey);
+  s.gs += branch.goldstein;
+  log?.push({
+    type: 'lever', actor: def.actors[actor]!.id, lever: lever.id, odds, draw, branch: branch.id, forced: force >= 0,
+    effects: changesOf(def, s, before!), damped: damped ?? [], goldstein: branch.goldstein,
+  });
+}
+
+/** Moves the turn on after a decision; true when the round's last actor has decided. */
+export function advanceTurn(def: ScenarioDefinition, s: SimState): boolean {
+  s.turn++;
+  s.step++;
+  return s.turn >= def.phases[def.rounds[s.g]!.phase]!.turnOrder.length;
+}
+
+function fireEvent(def: ScenarioDefinition, s: SimState, event: number, scheduled: boolean, hazard: number | null, draw: number | null, log: Log): void {
+  const e = def.events[event]!;
+  const before = log ? new Map<number, number>() : null;
+  applyEffects(s, e.effects, null, before);
+  record(s, e.historyKey);
+  s.gs += e.goldstein;
+  let branch: BranchDef | null = null;
+  let odds: BranchOdds[] = [];
+  if (e.branches.length > 0) {
+    const p = e.branches.map((b) => b.p(s));
+    const base = log ? p.slice() : p;
+    normalise(p);
+    branch = e.branches[pick(p, s.u[slot.eventBranch(def, event)]!)]!;
+    if (log) odds = e.branches.map((b, i) => ({ branch: b.id, base: base[i]!, modifiers: [], p: p[i]! }));
+    applyEffects(s, branch.effects, null, before);
+    record(s, branch.historyKey);
+    s.gs += branch.goldstein;
+  }
+  log?.push({
+    type: 'event', event: e.id, scheduled, hazard, draw, branch: branch?.id ?? null, odds,
+    effects: changesOf(def, s, before!), goldstein: e.goldstein + (branch?.goldstein ?? 0),
+  });
+}
+
+/** End of a round, before the charts move: exogenous events, couplings, decay. */
+export function roundEffects(def: ScenarioDefinition, s: SimState, log: Log): void {
+  const round = def.rounds[s.g]!;
+  for (const e of def.events) {
+    if (!e.hazard || !e.phases[round.phase] || s.last[e.historyKey] === s.g) continue;
+    const hazard = clamp01(e.hazard(s));
+    const draw = s.u[slot.hazard(def, e.index)]!;
+    if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, log);
+  }
+  for (const c of def.couplings) {
+    if (!c.when(s)) continue;
+    const before = log ? new Map<number, number>() : null;
+    applyEffects(s, c.effects, null, before);
+    for (const cap of c.cap) {
+      if (s.t[cap.tension]! > cap.delta) {
+        before?.has(cap.tension) || before?.set(cap.tension, s.t[cap.tension]!);
+        s.t[cap.tension] = cap.delta;
+      }
+    }
+    for (const floor of c.floor) {
+      if (s.t[floor.tension]! < floor.delta) {
+        before?.has(floor.tension) || before?.set(floor.tension, s.t[floor.tension]!);
+        s.t[floor.tension] = floor.delta;
+      }
+    }
+    if (log) {
+      const effects = changesOf(def, s, before!);
+      if (effects.length > 0) log.push({ type: 'coupling', coupling: c.id, effects });
+    }
+  }
+  if (round.weeks > 0) {
+    const before = log ? new Map<number, number>() : null;
+    for (const t of def.tensions) {
+      if (!t.decay || t.decay.perWeek === 0) continue;
+      const value = s.t[t.index]!;
+      before?.set(t.index, value);
+      s.t[t.index] = value + (t.decay.toward - value) * (1 - Math.pow(1 - t.decay.perWeek, round.weeks));
+    }
+    if (log) {
+      const effects = changesOf(def, s, before!);
+      if (effects.length > 0) log.push({ type: 'decay', effects });
+    }
+  }
+}
+
+/** The outcome rule that holds now. */
+export function judge(def: ScenarioDefinition, s: SimState): number {
+  for (const o of def.outcomes) if (!o.when || o.when(s)) return o.index;
+  return def.outcomes.length - 1;
+}
+
+/** Records the outcome at the end of a checkpoint phase; at the end of the last phase, ends the run. */
+export function checkpoint(def: ScenarioDefinition, s: SimState, log: Log): void {
+  const phase = def.rounds[s.g]!.phase;
+  const outcome = judge(def, s);
+  s.judged.push(outcome);
+  const final = phase === def.phases.length - 1;
+  if (final) {
+    s.outcome = outcome;
+    s.ended = true;
+  }
+  log?.push({ type: 'checkpoint', phase: def.phases[phase]!.id, outcome: def.outcomes[outcome]!.id, final });
+}
+
+/** Starts round `s.g + 1` (the caller has judged any checkpoint): its draws and scheduled injects. */
+export function nextRound(def: ScenarioDefinition, s: SimState, log: Log): void {
+  s.g++;
+  s.turn = 0;
+  const round = def.rounds[s.g]!;
+  log?.push({ type: 'round', g: s.g, phase: def.phases[round.phase]!.id, round: round.round, date: round.date });
+  beginRound(def, s, log);
+}
+
+function beginRound(def: ScenarioDefinition, s: SimState, log: Log): void {
+  s.u = roundDraws(s.seed, s.g, def.slotCount);
+  for (const event of def.schedule[s.g]!) fireEvent(def, s, event, true, null, null, log);
+}
+
+/** Changes the seed from this point on: the current round's remaining draws come from the new seed. */
+export function reroll(def: ScenarioDefinition, s: SimState, seed: number): void {
+  s.seed = seed;
+  s.u = roundDraws(seed, s.g, def.slotCount);
+}
+
+/** Is this the last round of its phase? */
+export function lastRoundOfPhase(def: ScenarioDefinition, s: SimState): boolean {
+  const round = def.rounds[s.g]!;
+  return round.round === def.phases[round.phase]!.rounds;
+}

@@ -1,0 +1,28 @@
+/**
+ * Parley's library API: the same operations as the command line, for scripts and notebooks.
+ *
+ * ```ts
+ * import { loadScenario, compile, run, start, step } from 'parley';
+ * const compiled = compile(loadScenario('petro-trump'));
+ * const result = run(compiled, { seed: 42 });            // to the end, under the default policy
+ * console.log(result.outcome.id, result.branchCode);
+ *
+ * let { state } = start(compiled, 42);                     // or step by step
+ * const next = step(compiled, state, { type: 'pull', lever: 'show_record' });
+ * if (next.type === 'rejected') console.log(next.message); else state = next.state;
+ * ```
+ */
+export { loadScenario, loadScenarioText, validateScenarioFile, bundledScenarioIds, resolveScenarioPath, DEFAULT_SCENARIO } from './scenario/load.ts';
+export { normalizeScenario, canonicalJson } from './scenario/normalize.ts';
+export { ScenarioSchema, scenarioJsonSchema, type ScenarioConfig, type ScenarioInput } from './scenario/schema.ts';
+export type * from './scenario/definition.ts';
+export { ParleyInputError, ScenarioError, UsageError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';
+export { compile, start, step, run, replay, movesOf, policyAction, resolveParams, type CompiledScenario, type RunOptions, type RunResult, type ExecutorName } from './engine/engine.ts';
+export { availableLevers, unavailableReason, leverOdds, currentActor, cloneState } from './engine/kernel.ts';
+export { describeState, type StateView } from './engine/describe.ts';
+export { parseBranchCode, formatBranchCode, BranchCodeError, type BranchCode, type Move } from './engine/branch-code.ts';
+export { roundDraws, deriveSeed } from './engine/rng.ts';
+export type * from './engine/types.ts';
+export { isSeed, MAX_SEED } from './engine/types.ts';
+export { formatTranscript } from './report/transcript.ts';
+export { ENGINE_VERSION } from './version.ts';

@@ -1,0 +1,129 @@
+/**
+ * A run as readable text: every step with its round and phase, the actor, the lever, each
+ * branch's probability and the draw, tension changes, events, mediator effects, chart moves,
+ * checkpoints, and at the end the outcome and the final tensions. Plain text, no colour.
+ */
+import type { RunResult } from '../engine/engine.ts';
+import { describeState } from '../engine/describe.ts';
+import type { BranchOdds, Happening, TensionChange, TraceEntry } from '../engine/types.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { ENGINE_VERSION } from '../version.ts';
+
+export const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+export const pct = (p: number): string => `${(p * 100).toFixed(1)}%`;
+const signed = (x: number): string => (x >= 0 ? `+${num(x)}` : `−${num(-x)}`);
+
+export function formatChanges(changes: readonly TensionChange[]): string {
+  return changes.map((c) => `${c.tension} ${num(c.from)}→${num(c.to)}`).join(', ');
+}
+
+export function formatOdds(odds: readonly BranchOdds[]): string {
+  return odds
+    .map((o) => {
+      const mods = o.modifiers.map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)}` : ''}${m.add !== 0 ? signed(m.add * 100) + 'pt' : ''} ${m.source === '' ? '' : `(${m.why})`}`.trim());
+      return `${o.branch} ${pct(o.p)}${mods.length ? ` [base ${pct(o.base)}; ${mods.join('; ')}]` : ''}`;
+    })
+    .join(', ');
+}
+
+function actorName(def: ScenarioDefinition, id: string): string {
+  return def.actors.find((a) => a.id === id)?.name ?? id;
+}
+
+function leverLabel(def: ScenarioDefinition, id: string): string {
+  return def.levers.find((l) => l.id === id)?.label ?? id;
+}
+
+/** The lines for happenings that are not the lever pull itself. */
+export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    '): string[] {
+  switch (h.type) {
+    case 'lever': {
+      const lines = [`${indent}odds: ${formatOdds(h.odds)}`, `${indent}${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}`];
+      for (const d of h.damped) lines.push(`${indent}mediator ${d.mediator} damps ${d.tension} increases ×${d.factor}`);
+      return lines;
+    }
+    case 'event': {
+      const label = def.events.find((e) => e.id === h.event)?.label ?? h.event;
+      const how = h.scheduled ? 'scheduled' : `hazard ${pct(h.hazard ?? 0)}, draw ${(h.draw ?? 0).toFixed(3)}`;
+      const branch = h.branch ? ` → ${h.branch} (${formatOdds(h.odds)})` : '';
+      return [`${indent}event: ${label} (${how})${branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}`];
+    }
+    case 'coupling':
+      return [`${indent}coupling ${h.coupling}: ${formatChanges(h.effects)}`];
+    case 'decay':
+      return [`${indent}decay: ${formatChanges(h.effects)}`];
+    case 'relationship':
+      return [`${indent}relationship: ${h.from} → ${h.to} (${h.why})`];
+    case 'stance':
+      return [`${indent}stance of ${actorName(def, h.actor)}: ${h.from} → ${h.to} (${h.why})`];
+    case 'round':
+      return [];
+    case 'checkpoint': {
+      const o = def.outcomes.find((x) => x.id === h.outcome);
+      const phase = def.phases.find((p) => p.id === h.phase)?.label ?? h.phase;
+      return [`${indent}${h.final ? 'final outcome' : 'checkpoint'} at the end of ${phase}: ${o?.label ?? h.outcome}`];
+    }
+  }
+}
+
+/** The line saying what was decided at a step. */
+export function actionLine(def: ScenarioDefinition, e: TraceEntry): string {
+  const who = actorName(def, e.actor);
+  const a = e.action;
+  if (a.type === 'reroll') return `  [${e.step + 1}] seed rerolled to ${a.seed} from here on`;
+  if (a.type === 'pass') return `  [${e.step + 1}] ${who} passes${e.by === 'auto' ? ' (no lever available)' : e.by === 'player' ? ' (chosen)' : ''}`;
+  const how = e.by === 'player' ? ' (chosen)' : e.choice ? ` (policy ${e.choice.policy}, draw ${e.choice.draw.toFixed(3)} over ${e.choice.options.length} option${e.choice.options.length === 1 ? '' : 's'})` : '';
+  return `  [${e.step + 1}] ${who} pulls ${leverLabel(def, a.lever)} (${a.lever})${a.force ? ` forcing ${a.force}` : ''}${how}`;
+}
+
+/** Lines of one step: the decision and everything that followed from it. */
+export function formatEntry(def: ScenarioDefinition, e: TraceEntry): string[] {
+  return [actionLine(def, e), ...e.happenings.flatMap((h) => formatHappening(def, h))];
+}
+
+function tensionLine(def: ScenarioDefinition, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): string {
+  const parts = def.tensions.map((t) => `${t.id} ${num(values[t.id]!)}`);
+  for (const d of def.derived) parts.push(`${d.id} ${num(derived[d.id]!)}`);
+  return parts.join('  ');
+}
+
+/** The whole transcript of a run. */
+export function formatTranscript(def: ScenarioDefinition, result: RunResult): string {
+  const out: string[] = [];
+  const start = describeState(def, result.initial);
+  out.push(`Parley ${ENGINE_VERSION} — ${def.title} (${def.id}, ${def.hash.slice(0, 12)})`);
+  out.push(`Seed ${result.seed} · policy ${result.policy} · branch code ${result.branchCode}`);
+  const changed = def.parameters.filter((p) => result.params[p.index] !== p.default);
+  if (changed.length) out.push(`Parameters: ${changed.map((p) => `${p.id}=${result.params[p.index]}`).join(', ')}`);
+  out.push('');
+  out.push(`Start ${def.start} · relationship ${start.relationship}${Object.keys(start.stances).length ? ` · stances ${Object.entries(start.stances).map(([a, s]) => `${a} ${s}`).join(', ')}` : ''}`);
+  out.push(`  ${tensionLine(def, start.tensions, start.derived)}`);
+  let g = -1;
+  const header = (e: { g: number }) => {
+    if (e.g === g) return;
+    g = e.g;
+    const round = def.rounds[g]!;
+    const phase = def.phases[round.phase]!;
+    out.push('', `${phase.label} — round ${round.round} of ${phase.rounds} — ${round.date}`);
+  };
+  if (result.opening.length) {
+    header({ g: 0 });
+    for (const h of result.opening) out.push(...formatHappening(def, h, '  '));
+  }
+  for (const entry of result.trace) {
+    header(entry);
+    out.push(actionLine(def, entry));
+    for (const h of entry.happenings) {
+      if (h.type === 'round') header(h);
+      else out.push(...formatHappening(def, h));
+    }
+  }
+  const end = describeState(def, result.state);
+  out.push('', `Outcome: ${result.outcome.label} (${result.outcome.id})`);
+  if (result.outcome.definition) out.push(`  ${result.outcome.definition.trim()}`);
+  const checkpoints = end.checkpoints.slice(0, -1);
+  for (const c of checkpoints) out.push(`  at the end of ${def.phases.find((p) => p.id === c.phase)!.label}: ${def.outcomes.find((o) => o.id === c.outcome)!.label}`);
+  out.push(`Final: relationship ${end.relationship}${Object.keys(end.stances).length ? ` · stances ${Object.entries(end.stances).map(([a, s]) => `${a} ${s}`).join(', ')}` : ''} · Goldstein ${signed(end.goldstein)}`);
+  out.push(`  ${tensionLine(def, end.tensions, end.derived)}`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,269 @@
+/**
+ * The normalised scenario definition: names resolved to indices, expressions compiled,
+ * defaults filled. This is what both executors run; nothing here is checked again later.
+ */
+import type { Fn } from './expr.ts';
+import type { ScenarioConfig } from './schema.ts';
+
+export interface Effect {
+  readonly tension: number;
+  readonly delta: number;
+}
+
+export interface Cited {
+  readonly cite: readonly string[];
+  readonly judgement: boolean;
+}
+
+export interface BranchDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly description: string;
+  readonly p: Fn<number>;
+  /** The expression as written, for explanations. */
+  readonly pSource: string;
+  readonly effects: readonly Effect[];
+  readonly cameo: string | null;
+  /** Goldstein weight of the CAMEO code times salience (0 without a code). */
+  readonly goldstein: number;
+  readonly tags: readonly string[];
+  readonly historyKey: number;
+}
+
+export interface ModifierDef {
+  readonly branch: number;
+  readonly add: Fn<number> | null;
+  readonly mul: Fn<number> | null;
+  readonly when: Fn<boolean> | null;
+  /** Shown in explanations: the author's `why`, or the condition. */
+  readonly why: string;
+}
+
+export interface LeverDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly description: string;
+  /** By actor index: may that actor pull it? */
+  readonly actors: readonly boolean[];
+  /** By phase index: may it be pulled then? */
+  readonly phases: readonly boolean[];
+  readonly when: Fn<boolean> | null;
+  readonly whenSource: string;
+  readonly maxUses: number;
+  readonly tags: readonly string[];
+  readonly effects: readonly Effect[];
+  readonly branches: readonly BranchDef[];
+  readonly modifiers: readonly ModifierDef[];
+  readonly historyKey: number;
+}
+
+export interface MediatorModifierDef {
+  /** By lever index. */
+  readonly levers: readonly boolean[];
+  readonly branchTag: string;
+  readonly add: Fn<number> | null;
+  readonly mul: Fn<number> | null;
+  readonly why: string;
+}
+
+export interface DampingDef {
+  readonly levers: readonly boolean[];
+  readonly tension: number;
+  readonly factor: number;
+  readonly why: string;
+}
+
+export interface MediatorDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly actor: number;
+  readonly label: string;
+  readonly description: string;
+  readonly active: Fn<boolean>;
+  readonly modifiers: readonly MediatorModifierDef[];
+  readonly damping: readonly DampingDef[];
+}
+
+export interface EventDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly description: string;
+  readonly hazard: Fn<number> | null;
+  readonly hazardSource: string;
+  readonly phases: readonly boolean[];
+  readonly effects: readonly Effect[];
+  readonly cameo: string | null;
+  readonly goldstein: number;
+  /** Empty when the event has no sub-outcomes. */
+  readonly branches: readonly BranchDef[];
+  readonly historyKey: number;
+}
+
+export interface CouplingDef extends Cited {
+  readonly id: string;
+  readonly label: string;
+  readonly when: Fn<boolean>;
+  readonly effects: readonly Effect[];
+  readonly cap: readonly Effect[];
+  readonly floor: readonly Effect[];
+}
+
+export interface TransitionDef {
+  readonly from: number;
+  readonly to: number;
+  readonly when: Fn<boolean>;
+  readonly whenSource: string;
+  readonly why: string;
+}
+
+export interface ChartDef {
+  readonly states: readonly string[];
+  readonly labels: readonly string[];
+  readonly descriptions: readonly string[];
+  readonly initial: number;
+  readonly transitions: readonly TransitionDef[];
+  /** Transitions leaving each state, in file order. */
+  readonly byState: readonly (readonly TransitionDef[])[];
+}
+
+export interface ActorDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly name: string;
+  readonly role: string;
+  readonly side: string;
+  readonly description: string;
+  readonly goals: readonly string[];
+  readonly constraints: readonly string[];
+  readonly redLines: readonly string[];
+  readonly playable: boolean;
+  readonly stance: ChartDef | null;
+}
+
+export interface PhaseDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly description: string;
+  readonly rounds: number;
+  readonly roundDays: number;
+  readonly turnOrder: readonly number[];
+  /** Outcome rules are judged at its end (always true for the last phase). */
+  readonly checkpoint: boolean;
+  /** Global index of its first round. */
+  readonly firstRound: number;
+}
+
+export interface ActorPolicyDef {
+  /** By lever index: the weight expression, or null to use `otherwise`. */
+  readonly weights: readonly (Fn<number> | null)[];
+  readonly otherwise: Fn<number>;
+  readonly pass: Fn<number> | null;
+}
+
+export interface PolicyDef {
+  readonly name: string;
+  /** By actor index; null where the actor chooses uniformly among available levers. */
+  readonly actors: readonly (ActorPolicyDef | null)[];
+}
+
+export interface OutcomeDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly definition: string;
+  readonly when: Fn<boolean> | null;
+}
+
+export interface RoundDef {
+  readonly phase: number;
+  /** 1-based round within its phase. */
+  readonly round: number;
+  /** Game days elapsed at the start of the round. */
+  readonly days: number;
+  /** Length of the round in weeks. */
+  readonly weeks: number;
+  /** Date of the round, YYYY-MM-DD. */
+  readonly date: string;
+}
+
+export interface ParameterDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly doc: string;
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface TensionDef extends Cited {
+  readonly id: string;
+  readonly index: number;
+  readonly label: string;
+  readonly doc: string;
+  readonly initial: number;
+  readonly decay: { readonly toward: number; readonly perWeek: number } | null;
+}
+
+export interface DerivedDef {
+  readonly id: string;
+  readonly label: string;
+  readonly value: Fn<number>;
+}
+
+export interface SourceDef {
+  readonly id: string;
+  readonly title: string;
+  readonly url: string;
+  readonly date: string;
+  readonly note: string;
+}
+
+/** A scenario ready to run: the output of `compileScenario` / `loadScenario`. */
+export interface ScenarioDefinition {
+  /** The file name without extension. */
+  readonly id: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly description: string;
+  readonly start: string;
+  /** SHA-256 of the canonical JSON of the validated config. */
+  readonly hash: string;
+  /** Where it was read from, if from a file. */
+  readonly file: string | null;
+  readonly config: ScenarioConfig;
+  readonly sources: readonly SourceDef[];
+  readonly parameters: readonly ParameterDef[];
+  readonly tensions: readonly TensionDef[];
+  readonly derived: readonly DerivedDef[];
+  readonly actors: readonly ActorDef[];
+  readonly relationship: ChartDef;
+  readonly phases: readonly PhaseDef[];
+  readonly rounds: readonly RoundDef[];
+  readonly levers: readonly LeverDef[];
+  readonly mediators: readonly MediatorDef[];
+  readonly events: readonly EventDef[];
+  /** By global round: events scheduled at its start. */
+  readonly schedule: readonly (readonly number[])[];
+  readonly couplings: readonly CouplingDef[];
+  readonly policies: ReadonlyMap<string, PolicyDef>;
+  readonly outcomes: readonly OutcomeDef[];
+  /** Size of the history arrays (levers, their branches, events, their branches). */
+  readonly historySize: number;
+  /** Uniform draws per round: two per actor (policy, branch), two per event (hazard, branch). */
+  readonly slotCount: number;
+  /** Upper bound on decisions in one run. */
+  readonly maxSteps: number;
+}
+
+/** Slots of a round's uniform draws. Stable for a scenario, so draws do not shift when choices change. */
+export const slot = {
+  policy: (actor: number) => 2 * actor,
+  branch: (actor: number) => 2 * actor + 1,
+  hazard: (def: ScenarioDefinition, event: number) => 2 * def.actors.length + 2 * event,
+  eventBranch: (def: ScenarioDefinition, event: number) => 2 * def.actors.length + 2 * event + 1,
+};

@@ -1,0 +1,491 @@
+/**
+ * The expression language of scenario files: conditions, probabilities, hazards and policy
+ * weights. Parsed with `jsep`, checked against the scenario's names and types when the file
+ * loads, and compiled into plain closures over the simulation state — no `eval`, no
+ * `new Function`. Names such as `__proto__` never resolve: every lookup goes through `Map`s
+ * built from the scenario's declared ids.
+ */
+import jsep from 'jsep';
+import { suggest } from './errors.ts';
+
+jsep.addBinaryOp('and', 2);
+jsep.addBinaryOp('or', 1);
+jsep.addUnaryOp('not');
+for (const op of ['|', '^', '&', '<<', '>>', '>>>', '??', '**']) jsep.removeBinaryOp(op);
+jsep.removeUnaryOp('~');
+
+/** What compiled expressions read. Both executors' states satisfy it. */
+export interface EvalState {
+  /** Global round index (0-based, across phases). */
+  readonly g: number;
+  /** Tension values, by tension index. */
+  readonly t: ArrayLike<number>;
+  /** Parameter values, by parameter index. */
+  readonly p: ArrayLike<number>;
+  /** Relationship state index. */
+  readonly rel: number;
+  /** Stance state index per actor (-1 for actors without a stance chart). */
+  readonly st: ArrayLike<number>;
+  /** How often each history key (lever, lever branch, event, event branch) occurred. */
+  readonly cnt: ArrayLike<number>;
+  /** Global round of the last occurrence of each history key, -1 if never. */
+  readonly last: ArrayLike<number>;
+}
+
+export type Value = number | boolean | string;
+export type Fn<T extends Value = Value> = (s: EvalState) => T;
+export type Ty = 'number' | 'boolean' | 'string';
+
+/** A history key: something whose occurrences `count`, `since`, `pulled` and `fired` can ask about. */
+export interface HistoryEntry {
+  readonly key: number;
+  readonly kind: 'lever' | 'event';
+  readonly branches: ReadonlyMap<string, number>;
+}
+
+/** The names an expression may use, resolved to indices by the normaliser. */
+export interface Scope {
+  readonly tensions: ReadonlyMap<string, number>;
+  readonly derived: ReadonlyMap<string, Fn<number>>;
+  readonly params: ReadonlyMap<string, number>;
+  readonly phases: readonly string[];
+  readonly relationship: readonly string[];
+  readonly actors: ReadonlyMap<string, { index: number; stances: readonly string[] | null }>;
+  readonly history: ReadonlyMap<string, HistoryEntry>;
+  /** Mediator activity tests, filled after the mediators are compiled (they may not refer to each other). */
+  readonly mediators: ReadonlyMap<string, { index: number }>;
+  readonly mediatorActive: Fn<boolean>[];
+  /** Per global round: phase index, 1-based round in phase, round length in weeks, days elapsed. */
+  readonly time: { readonly phaseOf: readonly number[]; readonly roundOf: readonly number[]; readonly weeksOf: readonly number[]; readonly daysOf: readonly number[] };
+}
+
+/** A problem in an expression, with the character offset inside the expression text. */
+export interface ExprProblem {
+  readonly message: string;
+  readonly offset: number;
+  readonly hint?: string;
+}
+
+export class ExprError extends Error {
+  constructor(readonly problems: readonly ExprProblem[]) {
+    super(problems.map((p) => p.message).join('; '));
+  }
+}
+
+export interface Compiled<T extends Value = Value> {
+  readonly ty: Ty;
+  readonly fn: Fn<T>;
+  /** For values drawn from a fixed set of names (relationship, phase, stance): the set. */
+  readonly states?: readonly string[];
+  /** For string literals: the literal. */
+  readonly literal?: string;
+  /** For literals and constant folding. */
+  readonly constant?: boolean;
+}
+
+/** Functions of numbers. `weekly(rate)` turns a weekly rate into the probability for this round. */
+const MATH: Record<string, { arity: [number, number]; fn: (...a: number[]) => number }> = {
+  min: { arity: [1, 16], fn: Math.min },
+  max: { arity: [1, 16], fn: Math.max },
+  abs: { arity: [1, 1], fn: Math.abs },
+  sqrt: { arity: [1, 1], fn: Math.sqrt },
+  exp: { arity: [1, 1], fn: Math.exp },
+  log: { arity: [1, 1], fn: Math.log },
+  floor: { arity: [1, 1], fn: Math.floor },
+  ceil: { arity: [1, 1], fn: Math.ceil },
+  pow: { arity: [2, 2], fn: Math.pow },
+  clamp: { arity: [3, 3], fn: (x, lo, hi) => Math.min(Math.max(x, lo), hi) },
+  logistic: { arity: [1, 1], fn: (x) => 1 / (1 + Math.exp(-x)) },
+};
+const STATE_FUNCTIONS = ['stance', 'pulled', 'count', 'since', 'fired', 'active', 'weekly', 'if'] as const;
+/** Every function name, for hints and for the authoring guide. */
+export const FUNCTION_NAMES: readonly string[] = [...Object.keys(MATH), ...STATE_FUNCTIONS];
+/** Built-in names every expression can read. */
+export const BUILTIN_NAMES: readonly string[] = ['round', 'phase', 'relationship', 'elapsed_days', 'round_weeks'];
+/** Words that cannot be used as ids because expressions give them a meaning. */
+export const RESERVED = new Set([...FUNCTION_NAMES, ...BUILTIN_NAMES, 'params', 'and', 'or', 'not', 'true', 'false', 'null', 'this', 'pass']);
+
+type Node = jsep.Expression;
+
+/**
+ * Parses and checks `source` against `scope`, expecting a value of type `expect`.
+ * Throws `ExprError` with every problem found.
+ */
+export function compileExpr<T extends Value>(source: string | number | boolean, scope: Scope, expect: Ty): Fn<T> {
+  if (typeof source === 'number') {
+    if (expect !== 'number') throw new ExprError([{ message: `expected a condition (true/false), found the number ${source}`, offset: 0 }]);
+    return (() => source) as unknown as Fn<T>;
+  }
+  if (typeof source === 'boolean') {
+    if (expect !== 'boolean') throw new ExprError([{ message: `expected a number, found ${source}`, offset: 0 }]);
+    return (() => source) as unknown as Fn<T>;
+  }
+  let ast: Node;
+  try {
+    ast = jsep(source);
+  } catch (error) {
+    const e = error as { index?: number; description?: string; message: string };
+    throw new ExprError([{ message: `syntax error: ${e.description ?? e.message}`, offset: e.index ?? 0 }]);
+  }
+  const compiler = new Compiler(source, scope);
+  const compiled = compiler.node(ast);
+  if (compiler.problems.length === 0) compiler.expect(compiled, expect, ast);
+  if (compiler.problems.length > 0) throw new ExprError(compiler.problems);
+  return compiled.fn as Fn<T>;
+}
+
+/** Offsets of identifier and string tokens, in source order, to place problems. */
+function tokenOffsets(source: string): { ids: number[]; strings: number[] } {
+  const ids: number[] = [];
+  const strings: number[] = [];
+  const words = new Set(['and', 'or', 'not', 'true', 'false', 'null', 'this']);
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i]!;
+    if (c === '"' || c === "'") {
+      strings.push(i);
+      i++;
+      while (i < source.length && source[i] !== c) i += source[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (/[A-Za-z_$]/.test(c)) {
+      const start = i;
+      while (i < source.length && /[\w$]/.test(source[i]!)) i++;
+      if (!words.has(source.slice(start, i))) ids.push(start);
+    } else if (/[0-9.]/.test(c)) {
+      while (i < source.length && /[0-9.eE]/.test(source[i]!)) i++;
+    } else i++;
+  }
+  return { ids, strings };
+}
+
+class Compiler {
+  readonly problems: ExprProblem[] = [];
+  private readonly offsets = new Map<Node, number>();
+
+  constructor(
+    private readonly source: string,
+    private readonly scope: Scope,
+  ) {}
+
+  private placeTokens(root: Node): void {
+    const { ids, strings } = tokenOffsets(this.source);
+    let nextId = 0;
+    let nextString = 0;
+    const visit = (node: Node | null | undefined): void => {
+      if (!node) return;
+      switch (node.type) {
+        case 'Identifier':
+          this.offsets.set(node, ids[nextId++] ?? 0);
+          return;
+        case 'Literal':
+          if (typeof (node as jsep.Literal).value === 'string') this.offsets.set(node, strings[nextString++] ?? 0);
+          return;
+        case 'MemberExpression':
+          visit((node as jsep.MemberExpression).object);
+          visit((node as jsep.MemberExpression).property);
+          return;
+        case 'CallExpression':
+          visit((node as jsep.CallExpression).callee);
+          for (const arg of (node as jsep.CallExpression).arguments) visit(arg);
+          return;
+        case 'BinaryExpression':
+          visit((node as jsep.BinaryExpression).left);
+          visit((node as jsep.BinaryExpression).right);
+          return;
+        case 'UnaryExpression':
+          visit((node as jsep.UnaryExpression).argument);
+          return;
+        case 'ConditionalExpression': {
+          const n = node as jsep.ConditionalExpression;
+          visit(n.test);
+          visit(n.consequent);
+          visit(n.alternate);
+          return;
+        }
+        default:
+          return;
+      }
+    };
+    visit(root);
+  }
+
+  /** Offset of a node: its own token, or its first token inside. */
+  private at(node: Node): number {
+    if (this.offsets.size === 0) return 0;
+    const own = this.offsets.get(node);
+    if (own !== undefined) return own;
+    for (const key of ['left', 'object', 'callee', 'argument', 'test'] as const) {
+      const child = (node as Record<string, unknown>)[key] as Node | undefined;
+      if (child) return this.at(child);
+    }
+    return 0;
+  }
+
+  private problem(node: Node, message: string, hint?: string): Compiled {
+    this.problems.push({ message, offset: this.at(node), ...(hint ? { hint } : {}) });
+    return { ty: 'number', fn: () => 0 };
+  }
+
+  expect(c: Compiled, ty: Ty, node: Node): boolean {
+    if (c.ty === ty) return true;
+    const found = c.ty === 'boolean' ? 'a condition (true/false)' : c.ty === 'number' ? 'a number' : 'a name';
+    const wanted = ty === 'boolean' ? 'a condition (true/false)' : ty === 'number' ? 'a number' : 'a name';
+    const hint = ty === 'boolean' && c.ty === 'number' ? 'compare it, e.g. `MIL > 50`' : ty === 'number' && c.ty === 'boolean' ? 'use `if(condition, a, b)` to turn a condition into a number' : undefined;
+    this.problem(node, `expected ${wanted}, found ${found}`, hint);
+    return false;
+  }
+
+  node(node: Node): Compiled {
+    if (this.offsets.size === 0) this.placeTokens(node);
+    switch (node.type) {
+      case 'Literal':
+        return this.literal(node as jsep.Literal);
+      case 'Identifier':
+        return this.identifier(node as jsep.Identifier);
+      case 'MemberExpression':
+        return this.member(node as jsep.MemberExpression);
+      case 'CallExpression':
+        return this.call(node as jsep.CallExpression);
+      case 'UnaryExpression':
+        return this.unary(node as jsep.UnaryExpression);
+      case 'BinaryExpression':
+        return this.binary(node as jsep.BinaryExpression);
+      case 'ConditionalExpression':
+        return this.conditional(node as jsep.ConditionalExpression);
+      case 'Compound':
+        return this.problem(node, 'syntax error: several expressions side by side', 'join them with `and` or `or`');
+      default:
+        return this.problem(node, `\`${this.source}\` uses syntax that expressions do not support (${node.type})`);
+    }
+  }
+
+  private literal(node: jsep.Literal): Compiled {
+    const value = node.value;
+    if (typeof value === 'number') return { ty: 'number', fn: () => value, constant: true };
+    if (typeof value === 'boolean') return { ty: 'boolean', fn: () => value, constant: true };
+    if (typeof value === 'string') return { ty: 'string', fn: () => value, literal: value, constant: true };
+    return this.problem(node, `unsupported literal \`${String(node.raw)}\``);
+  }
+
+  private identifier(node: jsep.Identifier): Compiled {
+    const name = node.name;
+    const { scope } = this;
+    const tension = scope.tensions.get(name);
+    if (tension !== undefined) return { ty: 'number', fn: (s) => s.t[tension]! };
+    const derived = scope.derived.get(name);
+    if (derived) return { ty: 'number', fn: derived };
+    const { phaseOf, roundOf, weeksOf, daysOf } = scope.time;
+    switch (name) {
+      case 'round':
+        return { ty: 'number', fn: (s) => roundOf[s.g]! };
+      case 'round_weeks':
+        return { ty: 'number', fn: (s) => weeksOf[s.g]! };
+      case 'elapsed_days':
+        return { ty: 'number', fn: (s) => daysOf[s.g]! };
+      case 'phase': {
+        const phases = scope.phases;
+        return { ty: 'string', fn: (s) => phases[phaseOf[s.g]!]!, states: phases };
+      }
+      case 'relationship': {
+        const states = scope.relationship;
+        return { ty: 'string', fn: (s) => states[s.rel]!, states };
+      }
+      case 'params':
+        return this.problem(node, '`params` needs a parameter name', `write \`params.NAME\`; parameters: ${[...scope.params.keys()].join(', ') || 'none declared'}`);
+    }
+    if (FUNCTION_NAMES.includes(name)) return this.problem(node, `\`${name}\` is a function`, `call it, e.g. \`${name}(…)\``);
+    const known = [...scope.tensions.keys(), ...scope.derived.keys(), ...BUILTIN_NAMES];
+    const what = scope.history.has(name) ? ` (\`${name}\` is a ${scope.history.get(name)!.kind}: use \`${scope.history.get(name)!.kind === 'lever' ? 'pulled' : 'fired'}(${name})\`)` : scope.params.has(name) ? ` (a parameter: write \`params.${name}\`)` : '';
+    return this.problem(node, `unknown name \`${name}\`${what}`, what ? undefined : hintFor(name, known, 'name'));
+  }
+
+  private member(node: jsep.MemberExpression): Compiled {
+    const object = node.object;
+    const property = node.property;
+    if (object.type !== 'Identifier' || (object as jsep.Identifier).name !== 'params' || node.computed || property.type !== 'Identifier') {
+      return this.problem(node, 'only `params.NAME` may use a dot', 'tensions and derived values are read by name alone');
+    }
+    const name = (property as jsep.Identifier).name;
+    const index = this.scope.params.get(name);
+    if (index === undefined) return this.problem(property, `unknown parameter \`${name}\``, hintFor(name, this.scope.params.keys(), 'parameter'));
+    return { ty: 'number', fn: (s) => s.p[index]! };
+  }
+
+  /** An id argument: a bare name or a string literal. */
+  private idArg(node: Node | undefined): string | undefined {
+    if (!node) return undefined;
+    if (node.type === 'Identifier') return (node as jsep.Identifier).name;
+    if (node.type === 'Literal' && typeof (node as jsep.Literal).value === 'string') return (node as jsep.Literal).value as string;
+    return undefined;
+  }
+
+  private call(node: jsep.CallExpression): Compiled {
+    if (node.callee.type !== 'Identifier') return this.problem(node, 'only named functions can be called');
+    const name = (node.callee as jsep.Identifier).name;
+    const args = node.arguments;
+    const math = Object.prototype.hasOwnProperty.call(MATH, name) ? MATH[name] : undefined;
+    if (math) {
+      const [lo, hi] = math.arity;
+      if (args.length < lo || args.length > hi) return this.problem(node, `\`${name}\` takes ${lo === hi ? lo : `${lo} to ${hi}`} argument${hi === 1 ? '' : 's'}, found ${args.length}`);
+      const compiled = args.map((a) => this.numberArg(a));
+      const f = math.fn;
+      const fns = compiled.map((c) => c.fn as Fn<number>);
+      if (fns.length === 1) {
+        const [a] = fns as [Fn<number>];
+        return { ty: 'number', fn: (s) => f(a(s)) };
+      }
+      if (fns.length === 2) {
+        const [a, b] = fns as [Fn<number>, Fn<number>];
+        return { ty: 'number', fn: (s) => f(a(s), b(s)) };
+      }
+      return { ty: 'number', fn: (s) => f(...fns.map((g) => g(s))) };
+    }
+    switch (name) {
+      case 'weekly': {
+        if (args.length !== 1) return this.problem(node, '`weekly` takes 1 argument (a rate per week)');
+        const rate = this.numberArg(args[0]!).fn as Fn<number>;
+        const weeks = this.scope.time.weeksOf;
+        return { ty: 'number', fn: (s) => 1 - Math.exp(-Math.max(0, rate(s)) * weeks[s.g]!) };
+      }
+      case 'if': {
+        if (args.length !== 3) return this.problem(node, '`if` takes 3 arguments: if(condition, then, else)');
+        const test = this.node(args[0]!);
+        this.expect(test, 'boolean', args[0]!);
+        const a = this.node(args[1]!);
+        const b = this.node(args[2]!);
+        if (a.ty !== b.ty) return this.problem(args[2]!, 'both branches of `if` must have the same type');
+        const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
+        return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), ...(a.states ? { states: a.states } : {}) };
+      }
+      case 'stance': {
+        const actor = this.idArg(args[0]);
+        if (args.length !== 1 || actor === undefined) return this.problem(node, '`stance` takes one actor id, e.g. `stance(petro)`');
+        const entry = this.scope.actors.get(actor);
+        if (!entry) return this.problem(args[0]!, `unknown actor \`${actor}\``, hintFor(actor, this.scope.actors.keys(), 'actor'));
+        if (!entry.stances) return this.problem(args[0]!, `actor \`${actor}\` has no stance statechart`);
+        const states = entry.stances;
+        const index = entry.index;
+        return { ty: 'string', fn: (s) => states[s.st[index]!]!, states };
+      }
+      case 'active': {
+        const mediator = this.idArg(args[0]);
+        if (args.length !== 1 || mediator === undefined) return this.problem(node, '`active` takes one mediator id');
+        const entry = this.scope.mediators.get(mediator);
+        if (!entry) return this.problem(args[0]!, `unknown mediator \`${mediator}\``, hintFor(mediator, this.scope.mediators.keys(), 'mediator'));
+        const tests = this.scope.mediatorActive;
+        const index = entry.index;
+        return { ty: 'boolean', fn: (s) => tests[index]!(s) };
+      }
+      case 'pulled':
+      case 'fired':
+      case 'count':
+      case 'since': {
+        const id = this.idArg(args[0]);
+        if (args.length < 1 || args.length > 2 || id === undefined) return this.problem(node, `\`${name}\` takes an id and optionally a branch, e.g. \`${name}(${name === 'fired' ? 'boat_strike' : 'show_record'}${name === 'fired' ? '' : ', lands_well'})\``);
+        const entry = this.scope.history.get(id);
+        const kind = name === 'pulled' ? 'lever' : name === 'fired' ? 'event' : undefined;
+        if (!entry || (kind && entry.kind !== kind)) {
+          const candidates = [...this.scope.history].filter(([, e]) => !kind || e.kind === kind).map(([k]) => k);
+          return this.problem(args[0]!, `unknown ${kind ?? 'lever or event'} \`${id}\``, hintFor(id, candidates, kind ?? 'lever or event'));
+        }
+        let key = entry.key;
+        if (args.length === 2) {
+          const branch = this.idArg(args[1]);
+          const branchKey = branch === undefined ? undefined : entry.branches.get(branch);
+          if (branchKey === undefined) return this.problem(args[1]!, `\`${id}\` has no branch \`${branch ?? '?'}\``, hintFor(branch ?? '', entry.branches.keys(), 'branch'));
+          key = branchKey;
+        }
+        if (name === 'count') return { ty: 'number', fn: (s) => s.cnt[key]! };
+        if (name === 'since') return { ty: 'number', fn: (s) => (s.last[key]! < 0 ? Infinity : s.g - s.last[key]!) };
+        return { ty: 'boolean', fn: (s) => s.cnt[key]! > 0 };
+      }
+    }
+    return this.problem(node.callee, `unknown function \`${name}\``, hintFor(name, FUNCTION_NAMES, 'function'));
+  }
+
+  private numberArg(node: Node): Compiled {
+    const c = this.node(node);
+    this.expect(c, 'number', node);
+    return c;
+  }
+
+  private unary(node: jsep.UnaryExpression): Compiled {
+    const arg = this.node(node.argument);
+    if (node.operator === 'not' || node.operator === '!') {
+      this.expect(arg, 'boolean', node.argument);
+      const f = arg.fn as Fn<boolean>;
+      return { ty: 'boolean', fn: (s) => !f(s) };
+    }
+    if (node.operator === '-' || node.operator === '+') {
+      this.expect(arg, 'number', node.argument);
+      const f = arg.fn as Fn<number>;
+      if (arg.constant) {
+        const v = node.operator === '-' ? -f(undefined as never) : f(undefined as never);
+        return { ty: 'number', fn: () => v, constant: true };
+      }
+      return { ty: 'number', fn: node.operator === '-' ? (s) => -f(s) : f };
+    }
+    return this.problem(node, `unsupported operator \`${node.operator}\``);
+  }
+
+  private binary(node: jsep.BinaryExpression): Compiled {
+    const op = node.operator;
+    const left = this.node(node.left);
+    const right = this.node(node.right);
+    if (op === 'and' || op === '&&' || op === 'or' || op === '||') {
+      this.expect(left, 'boolean', node.left);
+      this.expect(right, 'boolean', node.right);
+      const [a, b] = [left.fn as Fn<boolean>, right.fn as Fn<boolean>];
+      return { ty: 'boolean', fn: op === 'and' || op === '&&' ? (s) => a(s) && b(s) : (s) => a(s) || b(s) };
+    }
+    if (op === '==' || op === '!=' || op === '===' || op === '!==') return this.equality(node, left, right, op === '==' || op === '===');
+    this.expect(left, 'number', node.left);
+    this.expect(right, 'number', node.right);
+    const [a, b] = [left.fn as Fn<number>, right.fn as Fn<number>];
+    switch (op) {
+      case '+': return { ty: 'number', fn: (s) => a(s) + b(s) };
+      case '-': return { ty: 'number', fn: (s) => a(s) - b(s) };
+      case '*': return { ty: 'number', fn: (s) => a(s) * b(s) };
+      case '/': return { ty: 'number', fn: (s) => a(s) / b(s) };
+      case '%': return { ty: 'number', fn: (s) => a(s) % b(s) };
+      case '<': return { ty: 'boolean', fn: (s) => a(s) < b(s) };
+      case '>': return { ty: 'boolean', fn: (s) => a(s) > b(s) };
+      case '<=': return { ty: 'boolean', fn: (s) => a(s) <= b(s) };
+      case '>=': return { ty: 'boolean', fn: (s) => a(s) >= b(s) };
+    }
+    return this.problem(node, `unsupported operator \`${op}\``);
+  }
+
+  /** `relationship == 'hostile'`: the name is checked against the states and compared by value. */
+  private equality(node: jsep.BinaryExpression, left: Compiled, right: Compiled, equal: boolean): Compiled {
+    if (left.ty !== right.ty) return this.problem(node, `cannot compare ${describe(left)} with ${describe(right)}`);
+    if (left.ty === 'string') {
+      for (const [named, literal, literalNode] of [[left, right, node.right], [right, left, node.left]] as const) {
+        if (named.states && literal.literal !== undefined && !named.states.includes(literal.literal)) {
+          this.problem(literalNode, `\`${literal.literal}\` is not one of the states (${named.states.join(', ')})`, hintFor(literal.literal, named.states, 'state'));
+        }
+      }
+    }
+    const [a, b] = [left.fn, right.fn];
+    return { ty: 'boolean', fn: equal ? (s) => a(s) === b(s) : (s) => a(s) !== b(s) };
+  }
+
+  private conditional(node: jsep.ConditionalExpression): Compiled {
+    const test = this.node(node.test);
+    this.expect(test, 'boolean', node.test);
+    const a = this.node(node.consequent);
+    const b = this.node(node.alternate);
+    if (a.ty !== b.ty) return this.problem(node.alternate, 'both sides of `? :` must have the same type');
+    const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
+    return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)) };
+  }
+}
+
+function describe(c: Compiled): string {
+  if (c.literal !== undefined) return `the text '${c.literal}'`;
+  return c.ty === 'boolean' ? 'a condition' : c.ty === 'number' ? 'a number' : 'a name';
+}
+
+function hintFor(name: string, known: Iterable<string>, what: string): string | undefined {
+  return suggest(name, known, what);
+}

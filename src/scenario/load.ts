@@ -1,0 +1,182 @@
+/**
+ * Loading scenarios: parsed file (unknown) → validated config → normalised definition, with
+ * every problem in the file reported at once as `file:line:col: message` and a hint.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import type { z } from 'zod';
+import { scenariosDir } from '../paths.ts';
+import { goldsteinTable } from './cameo.ts';
+import type { ScenarioDefinition } from './definition.ts';
+import { ScenarioError, suggest, type Issue } from './errors.ts';
+import { NormalizeError, normalizeScenario } from './normalize.ts';
+import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
+import { ScenarioSchema } from './schema.ts';
+
+export const DEFAULT_SCENARIO = 'petro-trump';
+const EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/** Ids of the bundled scenarios (files directly under `scenarios/`). */
+export function bundledScenarioIds(): string[] {
+  const dir = scenariosDir();
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => EXTENSIONS.includes(extname(f)))
+    .map((f) => basename(f, extname(f)))
+    .sort();
+}
+
+/** A bundled id or a path → the file to read. */
+export function resolveScenarioPath(ref: string): string {
+  if (EXTENSIONS.includes(extname(ref)) || ref.includes('/') || ref.includes('\\')) return ref;
+  for (const ext of EXTENSIONS) {
+    const candidate = join(scenariosDir(), ref + ext);
+    if (existsSync(candidate)) return candidate;
+  }
+  if (existsSync(ref)) return ref;
+  throw new ScenarioError([
+    { file: ref, message: `no bundled scenario \`${ref}\`, and no such file`, hint: suggest(ref, bundledScenarioIds(), 'scenario id') ?? 'run `parley scenarios` for the bundled ids' },
+  ]);
+}
+
+/** Loads a bundled scenario by id, or a scenario file by path. Throws `ScenarioError`. */
+export function loadScenario(ref: string = DEFAULT_SCENARIO): ScenarioDefinition {
+  const file = resolveScenarioPath(ref);
+  return compileParsed(readDataFile(file));
+}
+
+/** Compiles scenario text (YAML or JSON); `file` names it in messages and gives its id. */
+export function loadScenarioText(text: string, file: string): ScenarioDefinition {
+  return compileParsed(parseDataText(file, text));
+}
+
+/** Every issue in a scenario file, without throwing: the list is empty when the file is valid. */
+export function validateScenarioFile(ref: string): Issue[] {
+  try {
+    loadScenario(ref);
+    return [];
+  } catch (error) {
+    if (error instanceof ScenarioError) return [...error.issues];
+    throw error;
+  }
+}
+
+export function scenarioIdOf(file: string): string {
+  return basename(file, extname(file));
+}
+
+function compileParsed(parsed: ParsedFile): ScenarioDefinition {
+  const result = ScenarioSchema.safeParse(parsed.data);
+  if (!result.success) throw new ScenarioError(sortIssues(result.error.issues.flatMap((i) => zodIssue(parsed, i))));
+  try {
+    return normalizeScenario(scenarioIdOf(parsed.file), result.data, goldsteinTable(), parsed.file);
+  } catch (error) {
+    if (!(error instanceof NormalizeError)) throw error;
+    throw new ScenarioError(
+      sortIssues(
+        error.issues.map((i) => ({
+          file: parsed.file,
+          ...parsed.locate(i.path, { ...(i.key ? { key: true } : {}), ...(i.offset !== undefined ? { offset: i.offset } : {}) }),
+          path: i.path.join('.'),
+          message: i.message,
+          ...(i.hint ? { hint: i.hint } : {}),
+        })),
+      ),
+    );
+  }
+}
+
+function sortIssues(issues: Issue[]): Issue[] {
+  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
+
+function valueAt(data: unknown, path: readonly PathSegment[]): { found: boolean; value: unknown } {
+  let value = data;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object' || !Object.prototype.hasOwnProperty.call(value, segment)) return { found: false, value: undefined };
+    value = (value as Record<string, unknown>)[segment as string];
+  }
+  return { found: true, value };
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the text "${value.length > 40 ? `${value.slice(0, 37)}…` : value}"`;
+  return `${typeof value === 'number' ? 'the number' : typeof value === 'boolean' ? 'the value' : typeof value} ${String(value)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text', number: 'a number', boolean: 'true or false', object: 'a mapping of fields', array: 'a list', int: 'a whole number',
+};
+
+type ZodIssue = z.core.$ZodIssue;
+type ZodDef = { type: string; shape?: Record<string, { _zod: { def: ZodDef } }>; innerType?: { _zod: { def: ZodDef } }; valueType?: { _zod: { def: ZodDef } }; element?: { _zod: { def: ZodDef } }; options?: { _zod: { def: ZodDef } }[] };
+
+/** The field names allowed at `path`, from the schema itself (for "did you mean" on unknown fields). */
+function allowedKeys(path: readonly PathSegment[]): string[] {
+  let defs: ZodDef[] = [(ScenarioSchema as unknown as { _zod: { def: ZodDef } })._zod.def];
+  const unwrap = (d: ZodDef): ZodDef[] => {
+    if (d.innerType) return unwrap(d.innerType._zod.def);
+    if (d.type === 'union' && d.options) return d.options.flatMap((o) => unwrap(o._zod.def));
+    return [d];
+  };
+  for (const segment of path) {
+    defs = defs.flatMap(unwrap).flatMap((d): ZodDef[] => {
+      if (d.type === 'object' && d.shape) {
+        const child = d.shape[segment as string];
+        return child ? [child._zod.def] : [];
+      }
+      if (d.type === 'record' && d.valueType) return [d.valueType._zod.def];
+      if (d.type === 'array' && d.element) return [d.element._zod.def];
+      return [];
+    });
+  }
+  return defs.flatMap(unwrap).flatMap((d) => (d.type === 'object' && d.shape ? Object.keys(d.shape) : []));
+}
+
+function zodIssue(parsed: ParsedFile, issue: ZodIssue): Issue[] {
+  const path = issue.path as PathSegment[];
+  const where = (p: readonly PathSegment[], key = false) => ({ file: parsed.file, ...parsed.locate(p, { key }), path: p.join('.') });
+  const { found, value } = valueAt(parsed.data, path);
+  const field = path.length ? `\`${String(path[path.length - 1])}\`` : 'the document';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const allowed = allowedKeys(path);
+        const flowComma = /[^A-Za-z0-9_$]/.test(key) ? 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas' : undefined;
+        return { ...where([...path, key], true), message: `unknown field \`${key}\``, ...hint(flowComma ?? suggest(key, allowed, 'field')) };
+      });
+    case 'invalid_type': {
+      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+      if (!found) return [{ ...where(path.slice(0, -1)), message: `missing required field ${field} (${expected})` }];
+      return [{ ...where(path), message: `${field} should be ${expected}, found ${describeValue(value)}` }];
+    }
+    case 'invalid_union': {
+      const isExpr = typeof value === 'object' || value === null;
+      return [{ ...where(path), message: `${field} should be ${isExpr ? 'a number or an expression' : 'one of the allowed forms'}, found ${describeValue(value)}` }];
+    }
+    case 'too_small':
+    case 'too_big': {
+      const bound = String(issue.code === 'too_small' ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
+      const origin = (issue as { origin?: string }).origin;
+      if (origin === 'array' || origin === 'string' || origin === 'set') {
+        return [{ ...where(path), message: `${field} ${issue.code === 'too_small' ? (bound === '1' ? 'must not be empty' : `needs at least ${bound} items`) : `has more than ${bound} items`}` }];
+      }
+      return [{ ...where(path), message: `${field} is ${String(value)}, ${issue.code === 'too_small' ? 'below the minimum' : 'above the maximum'} ${bound}` }];
+    }
+    case 'invalid_value':
+      return [{ ...where(path), message: `${field} should be one of ${issue.values.map((v) => `\`${String(v)}\``).join(', ')}, found ${describeValue(value)}`, ...hint(typeof value === 'string' ? suggest(value, issue.values.map(String), 'value') : undefined) }];
+    case 'invalid_key':
+      return [{ ...where(path, true), message: `invalid key: ${issue.issues[0]?.message ?? issue.message}` }];
+    case 'invalid_element':
+      return [{ ...where(path), message: issue.message }];
+    default:
+      return [{ ...where(path), message: `${field}: ${issue.message}` }];
+  }
+}
+
+function hint(text: string | undefined): { hint?: string } {
+  return text ? { hint: text } : {};
+}

@@ -1,0 +1,453 @@
+/**
+ * Validated config → normalised definition. Resolves every name, compiles every expression and
+ * reports every problem at once, each with its path in the document (the loader turns paths
+ * into lines and columns).
+ */
+import { createHash } from 'node:crypto';
+import { suggest } from './errors.ts';
+import { compileExpr, ExprError, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
+import { addDays, isValidDate } from './dates.ts';
+import type {
+  ActorDef, ActorPolicyDef, BranchDef, ChartDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
+  ScenarioDefinition, TensionDef,
+} from './definition.ts';
+import type { PathSegment } from './parse.ts';
+import type { BranchConfig, ExprSource, ScenarioConfig, StatechartConfig } from './schema.ts';
+
+/** A problem found while normalising, placed by its path in the document. */
+export interface PathIssue {
+  readonly path: readonly PathSegment[];
+  readonly message: string;
+  readonly hint?: string;
+  /** Offset inside an expression string. */
+  readonly offset?: number;
+  /** Point at the key rather than the value. */
+  readonly key?: boolean;
+}
+
+export class NormalizeError extends Error {
+  constructor(readonly issues: readonly PathIssue[]) {
+    super(issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  }
+}
+
+/** Keys in sorted order, so the hash does not depend on how the author ordered fields. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const MAX_ROUNDS = 5000;
+
+export function normalizeScenario(id: string, config: ScenarioConfig, goldstein: ReadonlyMap<string, number>, file: string | null = null): ScenarioDefinition {
+  const issues: PathIssue[] = [];
+  const report = (path: readonly PathSegment[], message: string, hint?: string, extra: Partial<PathIssue> = {}) => {
+    issues.push({ path, message, ...(hint ? { hint } : {}), ...extra });
+  };
+
+  // --- names and sources -------------------------------------------------------------
+  const sourceIds = new Set<string>();
+  config.sources.forEach((s, i) => {
+    if (sourceIds.has(s.id)) report(['sources', i, 'id'], `duplicate source id \`${s.id}\``);
+    sourceIds.add(s.id);
+  });
+  visitCites(config, [], (cite, path) => {
+    cite.forEach((ref, i) => {
+      if (!sourceIds.has(ref)) report([...path, i], `unknown source \`${ref}\``, suggest(ref, sourceIds, 'source'));
+    });
+  });
+
+  const declared = new Map<string, string>();
+  const declare = (name: string, kind: string, path: PathSegment[]) => {
+    if (RESERVED.has(name)) report(path, `\`${name}\` is a reserved word and cannot name a ${kind}`, 'choose another id', { key: true });
+    const previous = declared.get(name);
+    if (previous && previous !== kind) report(path, `\`${name}\` names both a ${previous} and a ${kind}`, 'ids of tensions, derived values, levers and events must be distinct', { key: true });
+    declared.set(name, kind);
+  };
+  Object.keys(config.tensions).forEach((t) => declare(t, 'tension', ['tensions', t]));
+  Object.keys(config.derived).forEach((d) => declare(d, 'derived value', ['derived', d]));
+  Object.keys(config.levers).forEach((l) => declare(l, 'lever', ['levers', l]));
+  Object.keys(config.events).forEach((e) => declare(e, 'event', ['events', e]));
+
+  if (!isValidDate(config.start)) report(['start'], `\`${config.start}\` is not a calendar date`);
+
+  // --- parameters, tensions ------------------------------------------------------------
+  const parameters = Object.entries(config.parameters).map(([pid, p], index) => {
+    const [min, max] = p.range;
+    if (min > max) report(['parameters', pid, 'range'], `the range [${min}, ${max}] is empty`, 'write [min, max]');
+    else if (p.default < min || p.default > max) report(['parameters', pid, 'default'], `the default ${p.default} is outside the range [${min}, ${max}]`);
+    return { id: pid, index, label: p.label ?? pid, doc: p.doc ?? '', default: p.default, min, max, cite: p.cite ?? [], judgement: p.judgement ?? false };
+  });
+  const tensions: TensionDef[] = Object.entries(config.tensions).map(([tid, t], index) => ({
+    id: tid, index, label: t.label, doc: t.doc ?? '', initial: t.initial,
+    decay: t.decay ? { toward: t.decay.toward, perWeek: t.decay.per_week } : null,
+    cite: t.cite ?? [], judgement: t.judgement ?? false,
+  }));
+  const tensionIndex = new Map(tensions.map((t) => [t.id, t.index]));
+  if (tensions.length === 0) report(['tensions'], 'a scenario needs at least one tension');
+
+  const effects = (raw: Record<string, number> | undefined, path: PathSegment[]): Effect[] =>
+    Object.entries(raw ?? {}).flatMap(([name, delta]) => {
+      const tension = tensionIndex.get(name);
+      if (tension === undefined) {
+        report([...path, name], `unknown tension \`${name}\``, suggest(name, tensionIndex.keys(), 'tension'), { key: true });
+        return [];
+      }
+      return [{ tension, delta }];
+    });
+
+  // --- actors and charts -----------------------------------------------------------------
+  const actorIds = Object.keys(config.actors);
+  const actorIndex = new Map(actorIds.map((a, i) => [a, i]));
+  const resolveActor = (name: string, path: PathSegment[]): number => {
+    const index = actorIndex.get(name);
+    if (index === undefined) report(path, `unknown actor \`${name}\``, suggest(name, actorIds, 'actor'));
+    return index ?? 0;
+  };
+
+  // --- phases and the timeline ------------------------------------------------------------
+  const phaseIds = config.phases.map((p) => p.id);
+  const phaseIndex = new Map<string, number>();
+  const phases: PhaseDef[] = [];
+  const rounds: RoundDef[] = [];
+  let days = 0;
+  config.phases.forEach((p, index) => {
+    if (phaseIndex.has(p.id)) report(['phases', index, 'id'], `duplicate phase id \`${p.id}\``);
+    phaseIndex.set(p.id, index);
+    const seen = new Set<string>();
+    const turnOrder = p.turn_order.map((a, j) => {
+      if (seen.has(a)) report(['phases', index, 'turn_order', j], `\`${a}\` appears twice in the turn order`, 'each actor decides at most once per round');
+      seen.add(a);
+      return resolveActor(a, ['phases', index, 'turn_order', j]);
+    });
+    phases.push({
+      id: p.id, index, label: p.label, description: p.description ?? '', rounds: p.rounds, roundDays: p.round_days,
+      turnOrder, checkpoint: p.checkpoint || index === config.phases.length - 1, firstRound: rounds.length,
+      cite: p.cite ?? [], judgement: p.judgement ?? false,
+    });
+    for (let r = 1; r <= p.rounds && rounds.length <= MAX_ROUNDS; r++) {
+      rounds.push({ phase: index, round: r, days, weeks: p.round_days / 7, date: isValidDate(config.start) ? addDays(config.start, Math.floor(days)) : config.start });
+      days += p.round_days;
+    }
+  });
+  if (rounds.length > MAX_ROUNDS) report(['phases'], `the phases add up to more than ${MAX_ROUNDS} rounds`, 'shorten the timeline or lengthen its rounds');
+  const phaseMask = (names: readonly string[] | undefined, path: PathSegment[]): boolean[] => {
+    if (!names) return phaseIds.map(() => true);
+    const mask = phaseIds.map(() => false);
+    names.forEach((n, i) => {
+      const index = phaseIndex.get(n);
+      if (index === undefined) report([...path, i], `unknown phase \`${n}\``, suggest(n, phaseIds, 'phase'));
+      else mask[index] = true;
+    });
+    return mask;
+  };
+
+  // --- history keys (levers, events and their branches) -------------------------------------------
+  const history = new Map<string, HistoryEntry>();
+  let historySize = 0;
+  for (const [lid, l] of Object.entries(config.levers)) {
+    const key = historySize++;
+    history.set(lid, { key, kind: 'lever', branches: new Map(Object.keys(l.branches).map((b) => [b, historySize++])) });
+  }
+  for (const [eid, e] of Object.entries(config.events)) {
+    const key = historySize++;
+    history.set(eid, { key, kind: 'event', branches: new Map(Object.keys(e.branches ?? {}).map((b) => [b, historySize++])) });
+  }
+
+  // --- the expression scope -------------------------------------------------------------------
+  const derivedFns = new Map<string, Fn<number>>();
+  const mediatorIds = Object.keys(config.mediators);
+  const mediatorActive: Fn<boolean>[] = [];
+  const relStates = Object.keys(config.relationship.states);
+  const scope: Scope = {
+    tensions: tensionIndex,
+    derived: derivedFns,
+    params: new Map(parameters.map((p) => [p.id, p.index])),
+    phases: phaseIds,
+    relationship: relStates,
+    actors: new Map(actorIds.map((a, i) => [a, { index: i, stances: config.actors[a]!.stance ? Object.keys(config.actors[a]!.stance!.states) : null }])),
+    history,
+    mediators: new Map(mediatorIds.map((m, i) => [m, { index: i }])),
+    mediatorActive,
+    time: { phaseOf: rounds.map((r) => r.phase), roundOf: rounds.map((r) => r.round), weeksOf: rounds.map((r) => r.weeks), daysOf: rounds.map((r) => r.days) },
+  };
+  const expr = <T extends number | boolean>(source: ExprSource, ty: Ty, path: PathSegment[], inScope: Scope = scope): Fn<T> => {
+    try {
+      return compileExpr<T>(source, inScope, ty);
+    } catch (error) {
+      if (!(error instanceof ExprError)) throw error;
+      for (const p of error.problems) report(path, p.message, p.hint, { offset: p.offset });
+      return (() => (ty === 'number' ? 0 : false)) as unknown as Fn<T>;
+    }
+  };
+  const optionalExpr = <T extends number | boolean>(source: ExprSource | undefined, ty: Ty, path: PathSegment[]): Fn<T> | null =>
+    source === undefined ? null : expr<T>(source, ty, path);
+
+  const derived = Object.entries(config.derived).map(([did, d]) => {
+    const fn = expr<number>(d.value, 'number', ['derived', did, 'value']);
+    derivedFns.set(did, fn);
+    return { id: did, label: d.label, value: fn };
+  });
+
+  const chart = (raw: StatechartConfig, path: PathSegment[]): ChartDef => {
+    const states = Object.keys(raw.states);
+    const index = new Map(states.map((s, i) => [s, i]));
+    const stateRef = (name: string, p: PathSegment[]): number => {
+      const i = index.get(name);
+      if (i === undefined) report(p, `unknown state \`${name}\``, suggest(name, states, 'state'));
+      return i ?? 0;
+    };
+    if (states.length === 0) report([...path, 'states'], 'a statechart needs at least one state');
+    const initial = stateRef(raw.initial, [...path, 'initial']);
+    const transitions = raw.transitions.flatMap((t, i) => {
+      const p = [...path, 'transitions', i];
+      const to = stateRef(t.to, [...p, 'to']);
+      const when = expr<boolean>(t.when, 'boolean', [...p, 'when']);
+      const from = t.from === '*' ? states.filter((s) => s !== t.to) : typeof t.from === 'string' ? [t.from] : t.from;
+      return from.flatMap((f, j) => {
+        const fromIndex = stateRef(f, typeof t.from === 'object' ? [...p, 'from', j] : [...p, 'from']);
+        if (fromIndex === to && t.from !== '*') report([...p, 'to'], `the transition goes from \`${f}\` to itself`);
+        return fromIndex === to ? [] : [{ from: fromIndex, to, when, whenSource: String(t.when), why: t.why ?? String(t.when) }];
+      });
+    });
+    return {
+      states,
+      labels: states.map((s) => raw.states[s]?.label ?? s),
+      descriptions: states.map((s) => raw.states[s]?.description ?? ''),
+      initial,
+      transitions,
+      byState: states.map((_, i) => transitions.filter((t) => t.from === i)),
+    };
+  };
+
+  const relationship = chart(config.relationship, ['relationship']);
+  const actors: ActorDef[] = actorIds.map((aid, index) => {
+    const a = config.actors[aid]!;
+    return {
+      id: aid, index, name: a.name, role: a.role, side: a.side ?? '', description: a.description ?? '',
+      goals: a.goals ?? [], constraints: a.constraints ?? [], redLines: a.red_lines ?? [],
+      playable: a.playable ?? (a.role === 'principal' || a.role === 'mediator'),
+      stance: a.stance ? chart(a.stance, ['actors', aid, 'stance']) : null,
+      cite: a.cite ?? [], judgement: a.judgement ?? false,
+    };
+  });
+
+  // --- levers -------------------------------------------------------------------------------
+  const cameoWeight = (code: string | undefined, path: PathSegment[]): number => {
+    if (code === undefined) return 0;
+    const weight = goldstein.get(code);
+    if (weight === undefined) {
+      report(path, `unknown CAMEO code "${code}"`, suggest(code, [...goldstein.keys()].filter((c) => c.startsWith(code.slice(0, 2))), 'code') ?? 'see data/cameo-goldstein.tsv');
+      return 0;
+    }
+    return weight;
+  };
+  const branches = (raw: Record<string, BranchConfig>, owner: HistoryEntry, path: PathSegment[]): BranchDef[] => {
+    const list = Object.entries(raw).map(([bid, b], index) => ({
+      id: bid, index, label: b.label ?? bid, description: b.description ?? '',
+      p: expr<number>(b.p, 'number', [...path, bid, 'p']), pSource: String(b.p),
+      effects: effects(b.effects, [...path, bid, 'effects']),
+      cameo: b.cameo ?? null,
+      goldstein: cameoWeight(b.cameo, [...path, bid, 'cameo']) * (b.salience ?? 1),
+      tags: b.tags ?? [], historyKey: owner.branches.get(bid)!,
+      cite: b.cite ?? [], judgement: b.judgement ?? false,
+    }));
+    const numeric = Object.values(raw).map((b) => b.p);
+    if (numeric.every((p) => typeof p === 'number')) {
+      const sum = (numeric as number[]).reduce((a, b) => a + b, 0);
+      if ((numeric as number[]).some((p) => p < 0 || p > 1)) report(path, 'each branch probability must be between 0 and 1');
+      else if (Math.abs(sum - 1) > 1e-6) report(path, `the branch probabilities add up to ${+sum.toFixed(6)}, not 1`, 'adjust them so they add up to 1 (modifiers are applied on top and renormalised)', { key: true });
+    }
+    return list;
+  };
+
+  const leverIds = Object.keys(config.levers);
+  const allTags = new Set<string>();
+  const levers: LeverDef[] = leverIds.map((lid, index) => {
+    const l = config.levers[lid]!;
+    const path = ['levers', lid];
+    const entry = history.get(lid)!;
+    if (Object.keys(l.branches).length === 0) report([...path, 'branches'], 'a lever needs at least one branch');
+    const mask = actorIds.map(() => false);
+    l.actors.forEach((a, i) => {
+      mask[resolveActor(a, [...path, 'actors', i])] = actorIndex.has(a);
+    });
+    l.tags?.forEach((t) => allTags.add(t));
+    const list = branches(l.branches, entry, [...path, 'branches']);
+    const branchIds = list.map((b) => b.id);
+    return {
+      id: lid, index, label: l.label, description: l.description ?? '', actors: mask,
+      phases: phaseMask(l.phases, [...path, 'phases']),
+      when: optionalExpr<boolean>(l.when, 'boolean', [...path, 'when']), whenSource: l.when === undefined ? '' : String(l.when),
+      maxUses: l.max_uses ?? Infinity, tags: l.tags ?? [], effects: effects(l.effects, [...path, 'effects']),
+      branches: list,
+      modifiers: (l.modifiers ?? []).map((m, i) => {
+        const mp = [...path, 'modifiers', i];
+        const branch = branchIds.indexOf(m.branch);
+        if (branch < 0) report([...mp, 'branch'], `unknown branch \`${m.branch}\` of lever \`${lid}\``, suggest(m.branch, branchIds, 'branch'));
+        if (m.add === undefined && m.mul === undefined) report(mp, 'a modifier needs `add` or `mul`');
+        return {
+          branch: Math.max(branch, 0),
+          add: optionalExpr<number>(m.add, 'number', [...mp, 'add']),
+          mul: optionalExpr<number>(m.mul, 'number', [...mp, 'mul']),
+          when: optionalExpr<boolean>(m.when, 'boolean', [...mp, 'when']),
+          why: m.why ?? (m.when === undefined ? 'always' : String(m.when)),
+        };
+      }),
+      historyKey: entry.key, cite: l.cite ?? [], judgement: l.judgement ?? false,
+    };
+  });
+  const branchTags = new Set(levers.flatMap((l) => l.branches.flatMap((b) => b.tags)));
+  const leverMask = (levs: readonly string[] | undefined, tag: string | undefined, path: PathSegment[]): boolean[] => {
+    if (tag !== undefined && !allTags.has(tag)) report([...path, 'lever_tag'], `no lever has the tag \`${tag}\``, suggest(tag, allTags, 'tag'));
+    const named = new Set<string>();
+    levs?.forEach((l, i) => {
+      if (!config.levers[l]) report([...path, 'levers', i], `unknown lever \`${l}\``, suggest(l, leverIds, 'lever'));
+      named.add(l);
+    });
+    return levers.map((l) => (levs === undefined || named.has(l.id)) && (tag === undefined || l.tags.includes(tag)));
+  };
+
+  // --- mediators ------------------------------------------------------------------------------
+  const mediatorScope: Scope = { ...scope, mediators: new Map() };
+  const mediators: MediatorDef[] = mediatorIds.map((mid, index) => {
+    const m = config.mediators[mid]!;
+    const path = ['mediators', mid];
+    const active = expr<boolean>(m.active_when, 'boolean', [...path, 'active_when'], mediatorScope);
+    mediatorActive[index] = active;
+    return {
+      id: mid, index, actor: resolveActor(m.actor, [...path, 'actor']), label: m.label, description: m.description ?? '', active,
+      modifiers: m.modifiers.map((mm, i) => {
+        const mp = [...path, 'modifiers', i];
+        if (!branchTags.has(mm.branch_tag)) report([...mp, 'branch_tag'], `no branch has the tag \`${mm.branch_tag}\``, suggest(mm.branch_tag, branchTags, 'tag'));
+        if (mm.add === undefined && mm.mul === undefined) report(mp, 'a modifier needs `add` or `mul`');
+        return {
+          levers: leverMask(mm.levers, mm.lever_tag, mp), branchTag: mm.branch_tag,
+          add: optionalExpr<number>(mm.add, 'number', [...mp, 'add']), mul: optionalExpr<number>(mm.mul, 'number', [...mp, 'mul']),
+          why: mm.why ?? m.label,
+        };
+      }),
+      damping: m.damping.map((d, i) => {
+        const dp = [...path, 'damping', i];
+        const tension = tensionIndex.get(d.tension);
+        if (tension === undefined) report([...dp, 'tension'], `unknown tension \`${d.tension}\``, suggest(d.tension, tensionIndex.keys(), 'tension'));
+        return { levers: leverMask(d.levers, d.lever_tag, dp), tension: tension ?? 0, factor: d.factor, why: d.why ?? m.label };
+      }),
+      cite: m.cite ?? [], judgement: m.judgement ?? false,
+    };
+  });
+
+  // --- events, schedule, couplings ------------------------------------------------------------------
+  const eventIds = Object.keys(config.events);
+  const events: EventDef[] = eventIds.map((eid, index) => {
+    const e = config.events[eid]!;
+    const path = ['events', eid];
+    const entry = history.get(eid)!;
+    return {
+      id: eid, index, label: e.label, description: e.description ?? '',
+      hazard: optionalExpr<number>(e.hazard, 'number', [...path, 'hazard']), hazardSource: e.hazard === undefined ? '' : String(e.hazard),
+      phases: phaseMask(e.phases, [...path, 'phases']), effects: effects(e.effects, [...path, 'effects']),
+      cameo: e.cameo ?? null, goldstein: cameoWeight(e.cameo, [...path, 'cameo']) * (e.salience ?? 1),
+      branches: e.branches ? branches(e.branches, entry, [...path, 'branches']) : [],
+      historyKey: entry.key, cite: e.cite ?? [], judgement: e.judgement ?? false,
+    };
+  });
+  const schedule: number[][] = rounds.map(() => []);
+  config.schedule.forEach((s, i) => {
+    const path = ['schedule', i];
+    const event = eventIds.indexOf(s.event);
+    if (event < 0) report([...path, 'event'], `unknown event \`${s.event}\``, suggest(s.event, eventIds, 'event'));
+    const phase = phaseIndex.get(s.phase);
+    if (phase === undefined) report([...path, 'phase'], `unknown phase \`${s.phase}\``, suggest(s.phase, phaseIds, 'phase'));
+    else if (s.round > phases[phase]!.rounds) report([...path, 'round'], `phase \`${s.phase}\` has ${phases[phase]!.rounds} round${phases[phase]!.rounds === 1 ? '' : 's'}`);
+    else if (event >= 0 && !schedule[phases[phase]!.firstRound + s.round - 1]!.includes(event)) schedule[phases[phase]!.firstRound + s.round - 1]!.push(event);
+  });
+
+  const couplingIds = new Set<string>();
+  const couplings = config.couplings.map((c, i) => {
+    const path = ['couplings', i];
+    if (couplingIds.has(c.id)) report([...path, 'id'], `duplicate coupling id \`${c.id}\``);
+    couplingIds.add(c.id);
+    return {
+      id: c.id, label: c.label ?? c.id, when: expr<boolean>(c.when, 'boolean', [...path, 'when']),
+      effects: effects(c.effects, [...path, 'effects']),
+      cap: effects(c.cap, [...path, 'cap']).map((e) => ({ tension: e.tension, delta: e.delta })),
+      floor: effects(c.floor, [...path, 'floor']).map((e) => ({ tension: e.tension, delta: e.delta })),
+      cite: c.cite ?? [], judgement: c.judgement ?? false,
+    };
+  });
+
+  // --- policies -----------------------------------------------------------------------------------
+  const policies = new Map<string, PolicyDef>();
+  policies.set('random', { name: 'random', actors: actors.map(() => null) });
+  for (const [name, byActor] of Object.entries(config.policies)) {
+    if (name === 'random') {
+      report(['policies', name], 'the policy `random` is built in and cannot be redefined', undefined, { key: true });
+      continue;
+    }
+    const perActor: (ActorPolicyDef | null)[] = actors.map(() => null);
+    for (const [aid, p] of Object.entries(byActor)) {
+      const path = ['policies', name, aid];
+      const actor = actorIndex.get(aid);
+      if (actor === undefined) {
+        report(path, `unknown actor \`${aid}\``, suggest(aid, actorIds, 'actor'), { key: true });
+        continue;
+      }
+      const weights: (Fn<number> | null)[] = levers.map(() => null);
+      let pass: Fn<number> | null = null;
+      for (const [lever, w] of Object.entries(p.weights)) {
+        const wp = [...path, 'weights', lever];
+        const fn = expr<number>(w, 'number', wp);
+        if (lever === 'pass') {
+          pass = fn;
+          continue;
+        }
+        const li = leverIds.indexOf(lever);
+        if (li < 0) report(wp, `unknown lever \`${lever}\``, suggest(lever, [...leverIds, 'pass'], 'lever'), { key: true });
+        else if (!levers[li]!.actors[actor]) report(wp, `\`${aid}\` cannot pull \`${lever}\``, `its actors are: ${config.levers[lever]!.actors.join(', ')}`, { key: true });
+        else weights[li] = fn;
+      }
+      perActor[actor] = { weights, pass, otherwise: expr<number>(p.otherwise, 'number', [...path, 'otherwise']) };
+    }
+    policies.set(name, { name, actors: perActor });
+  }
+  if (!policies.has('default')) policies.set('default', { name: 'default', actors: actors.map(() => null) });
+
+  // --- outcomes ------------------------------------------------------------------------------------
+  const outcomeIds = new Set<string>();
+  const outcomes = config.outcomes.map((o, index) => {
+    const path = ['outcomes', index];
+    if (outcomeIds.has(o.id)) report([...path, 'id'], `duplicate outcome id \`${o.id}\``);
+    outcomeIds.add(o.id);
+    const last = index === config.outcomes.length - 1;
+    if (last && o.when !== undefined) report([...path, 'when'], 'the last outcome rule must have no `when`', 'it catches every state the rules above do not, so that every run ends in exactly one outcome');
+    if (!last && o.when === undefined) report(path, `only the last outcome rule may omit \`when\`; \`${o.id}\` would hide the rules after it`);
+    return { id: o.id, index, label: o.label, definition: o.definition ?? '', when: optionalExpr<boolean>(o.when, 'boolean', [...path, 'when']), cite: o.cite ?? [], judgement: o.judgement ?? false };
+  });
+
+  if (issues.length > 0) throw new NormalizeError(issues);
+
+  const maxSteps = phases.reduce((n, p) => n + p.rounds * p.turnOrder.length, 0);
+  return {
+    id, title: config.title, summary: config.summary, description: config.description ?? '', start: config.start,
+    hash: createHash('sha256').update(canonicalJson(config)).digest('hex'),
+    file, config,
+    sources: config.sources.map((s) => ({ id: s.id, title: s.title, url: s.url ?? '', date: s.date ?? '', note: s.note ?? '' })),
+    parameters, tensions, derived, actors, relationship, phases, rounds, levers, mediators, events, schedule, couplings,
+    policies, outcomes, historySize, slotCount: 2 * actors.length + 2 * events.length, maxSteps,
+  };
+}
+
+function visitCites(value: unknown, path: PathSegment[], visit: (cite: string[], path: PathSegment[]) => void): void {
+  if (Array.isArray(value)) value.forEach((v, i) => visitCites(v, [...path, i], visit));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'cite' && Array.isArray(v)) visit(v as string[], [...path, k]);
+      else visitCites(v, [...path, k], visit);
+    }
+  }
+}
