@@ -54,7 +54,7 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
         ACT: {
           actions: enqueueActions(({ context, event, enqueue }) => {
             if (event.type !== 'ACT') return;
-            const resolved = resolveAction(def, context.s, (event as { action: Action }).action);
+            const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
             if (resolved.type !== 'resolved') return;
             const s = cloneState(context.s);
             const log = context.log.slice();
