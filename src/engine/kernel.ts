@@ -27,7 +27,7 @@ export function cloneState(s: SimState): SimState {
 export function initialState(def: ScenarioDefinition, seed: number, params: readonly number[], log: Log): SimState {
   const s: SimState = {
     seed, g: 0, turn: 0, step: 0,
-    t: def.tensions.map((t) => t.initial),
+    t: new Array<number>(def.tensions.length).fill(0),
     p: params.slice(),
     rel: def.relationship.initial,
     st: def.actors.map((a) => (a.stance ? a.stance.initial : -1)),
@@ -35,6 +35,7 @@ export function initialState(def: ScenarioDefinition, seed: number, params: read
     last: new Array<number>(def.historySize).fill(-1),
     u: [], gs: 0, judged: [], outcome: -1, ended: false,
   };
+  for (const t of def.tensions) s.t[t.index] = t.initial(s);
   beginRound(def, s, log);
   return s;
 }

@@ -205,7 +205,9 @@ export interface TensionDef extends Cited {
   readonly index: number;
   readonly label: string;
   readonly doc: string;
-  readonly initial: number;
+  /** Starting value: reads only parameters (a constant unless the author wrote an expression). */
+  readonly initial: Fn<number>;
+  readonly initialSource: string;
   readonly decay: { readonly toward: number; readonly perWeek: number } | null;
 }
 

@@ -82,8 +82,9 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     else if (p.default < min || p.default > max) report(['parameters', pid, 'default'], `the default ${p.default} is outside the range [${min}, ${max}]`);
     return { id: pid, index, label: p.label ?? pid, doc: p.doc ?? '', default: p.default, min, max, cite: p.cite ?? [], judgement: p.judgement ?? false };
   });
-  const tensions: TensionDef[] = Object.entries(config.tensions).map(([tid, t], index) => ({
-    id: tid, index, label: t.label, doc: t.doc ?? '', initial: t.initial,
+  const tensionEntries = Object.entries(config.tensions);
+  const tensions: TensionDef[] = tensionEntries.map(([tid, t], index) => ({
+    id: tid, index, label: t.label, doc: t.doc ?? '', initial: () => 0, initialSource: String(t.initial),
     decay: t.decay ? { toward: t.decay.toward, perWeek: t.decay.per_week } : null,
     cite: t.cite ?? [], judgement: t.judgement ?? false,
   }));
@@ -187,6 +188,12 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   const optionalExpr = <T extends number | boolean>(source: ExprSource | undefined, ty: Ty, path: PathSegment[]): Fn<T> | null =>
     source === undefined ? null : expr<T>(source, ty, path);
 
+  // Starting values may read parameters only.
+  const paramScope: Scope = { ...scope, tensions: new Map(), derived: new Map(), history: new Map(), mediators: new Map() };
+  tensionEntries.forEach(([tid, t], index) => {
+    const fn = expr<number>(t.initial, 'number', ['tensions', tid, 'initial'], paramScope);
+    (tensions[index] as { initial: Fn<number> }).initial = typeof t.initial === 'number' ? () => t.initial as number : (s) => Math.min(100, Math.max(0, fn(s)));
+  });
   const derived = Object.entries(config.derived).map(([did, d]) => {
     const fn = expr<number>(d.value, 'number', ['derived', did, 'value']);
     derivedFns.set(did, fn);

@@ -64,7 +64,9 @@ export const ParameterSchema = z
 
 export const TensionSchema = z
   .strictObject({
-    initial: z.number().min(0).max(100).describe('Value at the start, 0..100 (higher is worse).'),
+    initial: z
+      .union([z.number().min(0).max(100), z.string().min(1)])
+      .describe('Value at the start, 0..100 (higher is worse); or an expression over `params.NAME`, e.g. `55 + 25 * params.january_peak`, clamped to 0..100.'),
     label: z.string().min(1),
     doc: z.string().optional(),
     decay: z
