@@ -97,8 +97,9 @@ export function suggest(name: string, known: Iterable<string>, what = 'name'): s
   let bestDistance = Infinity;
   for (const candidate of names) {
     let distance = levenshtein(name, candidate);
+    // A prefix relation (`eln` / `eln_risk`) makes a likely match.
     if (candidate.toLowerCase().startsWith(name.toLowerCase()) || name.toLowerCase().startsWith(candidate.toLowerCase())) {
-      distance = Math.min(distance, 1);
+      distance = Math.min(distance, 1.5) - 0.5;
     }
     if (distance < bestDistance) {
       bestDistance = distance;

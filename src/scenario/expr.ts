@@ -35,6 +35,8 @@ export interface EvalState {
 export type Value = number | boolean | string;
 export type Fn<T extends Value = Value> = (s: EvalState) => T;
 export type Ty = 'number' | 'boolean' | 'string';
+/** Internal: the type of a sub-expression that already has a reported problem (no further complaints). */
+type CheckedTy = Ty | 'error';
 
 /** A history key: something whose occurrences `count`, `since`, `pulled` and `fired` can ask about. */
 export interface HistoryEntry {
@@ -73,7 +75,7 @@ export class ExprError extends Error {
 }
 
 export interface Compiled<T extends Value = Value> {
-  readonly ty: Ty;
+  readonly ty: CheckedTy;
   readonly fn: Fn<T>;
   /** For values drawn from a fixed set of names (relationship, phase, stance): the set. */
   readonly states?: readonly string[];
@@ -223,11 +225,11 @@ class Compiler {
 
   private problem(node: Node, message: string, hint?: string): Compiled {
     this.problems.push({ message, offset: this.at(node), ...(hint ? { hint } : {}) });
-    return { ty: 'number', fn: () => 0 };
+    return { ty: 'error', fn: () => 0 };
   }
 
   expect(c: Compiled, ty: Ty, node: Node): boolean {
-    if (c.ty === ty) return true;
+    if (c.ty === ty || c.ty === 'error') return true;
     const found = c.ty === 'boolean' ? 'a condition (true/false)' : c.ty === 'number' ? 'a number' : 'a name';
     const wanted = ty === 'boolean' ? 'a condition (true/false)' : ty === 'number' ? 'a number' : 'a name';
     const hint = ty === 'boolean' && c.ty === 'number' ? 'compare it, e.g. `MIL > 50`' : ty === 'number' && c.ty === 'boolean' ? 'use `if(condition, a, b)` to turn a condition into a number' : undefined;
@@ -353,7 +355,7 @@ class Compiler {
         this.expect(test, 'boolean', args[0]!);
         const a = this.node(args[1]!);
         const b = this.node(args[2]!);
-        if (a.ty !== b.ty) return this.problem(args[2]!, 'both branches of `if` must have the same type');
+        if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(args[2]!, 'both branches of `if` must have the same type');
         const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
         return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), ...(a.states ? { states: a.states } : {}) };
       }
@@ -458,6 +460,7 @@ class Compiler {
 
   /** `relationship == 'hostile'`: the name is checked against the states and compared by value. */
   private equality(node: jsep.BinaryExpression, left: Compiled, right: Compiled, equal: boolean): Compiled {
+    if (left.ty === 'error' || right.ty === 'error') return { ty: 'boolean', fn: () => false };
     if (left.ty !== right.ty) return this.problem(node, `cannot compare ${describe(left)} with ${describe(right)}`);
     if (left.ty === 'string') {
       for (const [named, literal, literalNode] of [[left, right, node.right], [right, left, node.left]] as const) {
@@ -475,7 +478,7 @@ class Compiler {
     this.expect(test, 'boolean', node.test);
     const a = this.node(node.consequent);
     const b = this.node(node.alternate);
-    if (a.ty !== b.ty) return this.problem(node.alternate, 'both sides of `? :` must have the same type');
+    if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(node.alternate, 'both sides of `? :` must have the same type');
     const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
     return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)) };
   }

@@ -108,7 +108,7 @@ function describeValue(value: unknown): string {
 }
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'text', number: 'a number', boolean: 'true or false', object: 'a mapping of fields', array: 'a list', int: 'a whole number',
+  string: 'text', number: 'a number', boolean: 'true or false', object: 'a mapping of fields', record: 'a mapping', array: 'a list', tuple: 'a list', int: 'a whole number',
 };
 
 type ZodIssue = z.core.$ZodIssue;

@@ -65,7 +65,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   const declare = (name: string, kind: string, path: PathSegment[]) => {
     if (RESERVED.has(name)) report(path, `\`${name}\` is a reserved word and cannot name a ${kind}`, 'choose another id', { key: true });
     const previous = declared.get(name);
-    if (previous && previous !== kind) report(path, `\`${name}\` names both a ${previous} and a ${kind}`, 'ids of tensions, derived values, levers and events must be distinct', { key: true });
+    if (previous && previous !== kind) report(path, `\`${name}\` names both ${article(previous)} and ${article(kind)}`, 'ids of tensions, derived values, levers and events must be distinct', { key: true });
     declared.set(name, kind);
   };
   Object.keys(config.tensions).forEach((t) => declare(t, 'tension', ['tensions', t]));
@@ -458,3 +458,5 @@ function visitCites(value: unknown, path: PathSegment[], visit: (cite: string[],
     }
   }
 }
+
+const article = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
