@@ -68,22 +68,21 @@ export function formatIssue(issue: Issue): string {
   return `${where}: ${severity}${issue.message}${hint}`;
 }
 
-/** Edit distance, for "did you mean" hints. */
+/** Edit distance counting a swap of neighbours as one edit (optimal string alignment), case-insensitive. */
 export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  const prev = new Array<number>(b.length + 1);
-  for (let j = 0; j <= b.length; j++) prev[j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = prev[j]!;
-      const cost = a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1;
-      prev[j] = Math.min(above + 1, prev[j - 1]! + 1, diag + cost);
-      diag = above;
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return 0;
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return prev[b.length]!;
+  return d[x.length]![y.length]!;
 }
 
 /**
@@ -106,7 +105,7 @@ export function suggest(name: string, known: Iterable<string>, what = 'name'): s
       best = candidate;
     }
   }
-  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))) return `did you mean \`${best}\`?`;
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length * 0.4))) return `did you mean \`${best}\`?`;
   if (names.length <= 12) return `valid ${what}s: ${names.map((n) => `\`${n}\``).join(', ')}`;
   return undefined;
 }
