@@ -10,7 +10,7 @@
  * `after`: `xstate/graph` can walk the machine.
  */
 import { assign, enqueueActions, raise, setup, transition, type AnyStateMachine, type StateValue } from 'xstate';
-import type { ChartDef, ScenarioDefinition } from '../scenario/definition.ts';
+import type { ChartDef, ScenarioDefinition, TransitionDef } from '../scenario/definition.ts';
 import { resolveAction, traceEntry } from './actions.ts';
 import { advanceTurn, applyPull, checkpoint, cloneState, lastRoundOfPhase, nextRound, reroll, roundEffects } from './kernel.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult } from './types.ts';
@@ -75,7 +75,7 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   });
   phaseStates[END_STATE] = { type: 'final' };
 
-  const chartRegion = (chart: ChartDef, setIndex: (s: SimState, to: number) => Happening) => ({
+  const chartRegion = (chart: ChartDef, take: (s: SimState, t: TransitionDef) => Happening) => ({
     initial: chart.states[chart.initial]!,
     states: Object.fromEntries(
       chart.states.map((name, i) => [
@@ -85,7 +85,7 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
             SETTLE: chart.byState[i]!.map((t) => ({
               target: chart.states[t.to]!,
               guard: ({ context }: { context: Context }) => t.when(context.s),
-              actions: mutate((s, log) => log.push(setIndex(s, t.to))),
+              actions: mutate((s, log) => log.push(take(s, t))),
             })),
           },
         },
@@ -96,21 +96,17 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   const relationship = def.relationship;
   const regions: Record<string, object> = {
     phase: { initial: def.phases[0]!.id, states: phaseStates },
-    relationship: chartRegion(relationship, (s, to) => {
-      const from = s.rel;
-      s.rel = to;
-      const t = relationship.byState[from]!.find((x) => x.to === to)!;
-      return { type: 'relationship', from: relationship.states[from]!, to: relationship.states[to]!, why: t.why };
+    relationship: chartRegion(relationship, (s, t) => {
+      s.rel = t.to;
+      return { type: 'relationship', from: relationship.states[t.from]!, to: relationship.states[t.to]!, why: t.why };
     }),
   };
   for (const actor of def.actors) {
     const chart = actor.stance;
     if (!chart) continue;
-    regions[stanceRegion(actor.id)] = chartRegion(chart, (s, to) => {
-      const from = s.st[actor.index]!;
-      s.st[actor.index] = to;
-      const t = chart.byState[from]!.find((x) => x.to === to)!;
-      return { type: 'stance', actor: actor.id, from: chart.states[from]!, to: chart.states[to]!, why: t.why };
+    regions[stanceRegion(actor.id)] = chartRegion(chart, (s, t) => {
+      s.st[actor.index] = t.to;
+      return { type: 'stance', actor: actor.id, from: chart.states[t.from]!, to: chart.states[t.to]!, why: t.why };
     });
   }
 
