@@ -8,7 +8,7 @@ export const EXIT = { ok: 0, internal: 1, input: 2 } as const;
 
 export function parseSeed(text: string, flag = '--seed'): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) > MAX_SEED) {
-    throw new UsageError(`${flag} must be a whole number from 0 to ${MAX_SEED}, not \`${text}\``, undefined, flag);
+    throw new UsageError(`must be a whole number from 0 to ${MAX_SEED}, not \`${text}\``, undefined, flag);
   }
   return Number(text);
 }
@@ -23,9 +23,9 @@ export function parseSets(pairs: readonly string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const pair of pairs) {
     const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(pair);
-    if (!m) throw new UsageError(`--set takes NAME=VALUE, not \`${pair}\``, 'e.g. --set strike_appetite=0.8', '--set');
+    if (!m) throw new UsageError(`takes NAME=VALUE, not \`${pair}\``, 'e.g. --set strike_appetite=0.8', '--set');
     const value = Number(m[2]);
-    if (!Number.isFinite(value) || m[2]!.trim() === '') throw new UsageError(`--set ${m[1]}: \`${m[2]}\` is not a number`, undefined, '--set');
+    if (!Number.isFinite(value) || m[2]!.trim() === '') throw new UsageError(`${m[1]}: \`${m[2]}\` is not a number`, undefined, '--set');
     out[m[1]!] = value;
   }
   return out;

@@ -34,7 +34,7 @@ export function registerRun(program: Command): void {
 
 export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.WritableStream = process.stdout): void {
   const executor = flags.executor ?? 'xstate';
-  if (executor !== 'xstate' && executor !== 'fast') throw new UsageError(`--executor must be xstate or fast, not \`${executor}\``, undefined, '--executor');
+  if (executor !== 'xstate' && executor !== 'fast') throw new UsageError(`must be xstate or fast, not \`${executor}\``, undefined, '--executor');
   let moves: readonly Move[] = [];
   let seed: number;
   let policy = flags.policy ?? 'default';
@@ -46,7 +46,7 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
     } catch (error) {
       throw new UsageError((error as Error).message, undefined, '--branch');
     }
-    if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`--seed ${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
+    if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
     if (ref === DEFAULT_SCENARIO) ref = code.scenario;
     seed = code.seed;
     policy = code.policy;

@@ -206,10 +206,10 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const stateRef = (name: string, p: PathSegment[]): number => {
       const i = index.get(name);
       if (i === undefined) report(p, `unknown state \`${name}\``, suggest(name, states, 'state'));
-      return i ?? 0;
+      return i ?? -1;
     };
     if (states.length === 0) report([...path, 'states'], 'a statechart needs at least one state');
-    const initial = stateRef(raw.initial, [...path, 'initial']);
+    const initial = Math.max(0, stateRef(raw.initial, [...path, 'initial']));
     const transitions = raw.transitions.flatMap((t, i) => {
       const p = [...path, 'transitions', i];
       const to = stateRef(t.to, [...p, 'to']);
@@ -217,8 +217,8 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
       const from = t.from === '*' ? states.filter((s) => s !== t.to) : typeof t.from === 'string' ? [t.from] : t.from;
       return from.flatMap((f, j) => {
         const fromIndex = stateRef(f, typeof t.from === 'object' ? [...p, 'from', j] : [...p, 'from']);
-        if (fromIndex === to && t.from !== '*') report([...p, 'to'], `the transition goes from \`${f}\` to itself`);
-        return fromIndex === to ? [] : [{ from: fromIndex, to, when, whenSource: String(t.when), why: t.why ?? String(t.when) }];
+        if (fromIndex === to && to >= 0 && t.from !== '*') report([...p, 'to'], `the transition goes from \`${f}\` to itself`);
+        return fromIndex === to || fromIndex < 0 || to < 0 ? [] : [{ from: fromIndex, to, when, whenSource: String(t.when), why: t.why ?? String(t.when) }];
       });
     });
     return {

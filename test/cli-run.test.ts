@@ -1,0 +1,136 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const MINI = 'test/fixtures/mini.yaml';
+
+function parley(...args: string[]) {
+  const result = spawnSync(process.execPath, ['bin/parley.js', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+describe('parley run', () => {
+  it('prints the same transcript, byte for byte, for the same seed', () => {
+    const a = parley('run', MINI, '--seed', '42');
+    const b = parley('run', MINI, '--seed', '42');
+    expect(a.code).toBe(0);
+    expect(a.err).toBe('');
+    expect(a.out).toBe(b.out);
+    expect(a.out).toContain('Seed 42 · policy default · branch code mini:42:default');
+    expect(a.out).toMatch(/\[1\] Alpha pulls Praise \(praise\)/);
+    expect(a.out).toMatch(/odds: warm 63\.6% \[base 60\.0%; \+10pt \(Channel\)\], flat 36\.4%/);
+    expect(a.out).toMatch(/^Outcome: \w+/m);
+    expect(a.out).toMatch(/^Final: relationship \w+/m);
+  });
+
+  it('gives another run for another seed', () => {
+    expect(parley('run', MINI, '--seed', '1').out).not.toBe(parley('run', MINI, '--seed', '2').out);
+  });
+
+  it('picks a seed when none is given, prints it, and that seed repeats the run', () => {
+    const first = parley('run', MINI);
+    const seed = /\(seed (\d+) picked at random; add --seed \1 to repeat this run\)/.exec(first.out)?.[1];
+    expect(seed).toBeDefined();
+    const again = parley('run', MINI, '--seed', seed!);
+    expect(first.out.split('\n').slice(1).join('\n')).toBe(again.out);
+  });
+
+  it('prints one JSON document with provenance, the trace, the final state and the outcome', () => {
+    const { code, out } = parley('run', MINI, '--seed', '7', '--json');
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc).toMatchObject({ parley: expect.any(String), seed: 7, policy: 'default', scenario: { id: 'mini', title: 'Mini' }, branchCode: 'mini:7:default' });
+    expect(doc.scenario.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(doc.trace.length).toBe(17);
+    expect(doc.final.ended).toBe(true);
+    expect(doc.outcome.id).toBe(doc.final.outcome);
+    expect(Object.keys(doc.final.tensions)).toEqual(['HOST', 'MIL']);
+  });
+
+  it('gives the same run from both executors', () => {
+    expect(parley('run', MINI, '--seed', '5', '--executor', 'fast').out).toBe(parley('run', MINI, '--seed', '5').out);
+  });
+
+  it('replays a branch code, choices and forced branches included', () => {
+    const { code, out } = parley('run', MINI, '--branch', 'mini:42:random:0=praise+flat,4=-');
+    expect(code).toBe(0);
+    expect(out).toContain('branch code mini:42:random:0=praise+flat,4=-');
+    expect(out).toContain('[1] Alpha pulls Praise (praise) forcing flat (chosen)');
+    expect(out).toContain('[5] Beta passes (chosen)');
+  });
+
+  it('applies --set parameters and shows them', () => {
+    const { code, out } = parley('run', MINI, '--seed', '3', '--set', 'push=1');
+    expect(code).toBe(0);
+    expect(out).toContain('Parameters: push=1');
+  });
+});
+
+describe('bad input to the command line', () => {
+  it.each([
+    [['run', MINI, '--seed', '-1'], /^--seed: must be a whole number from 0 to 4294967295, not `-1`$/m],
+    [['run', MINI, '--seed', 'abc'], /--seed: must be a whole number from 0 to 4294967295, not `abc`/],
+    [['run', MINI, '--seed', '4294967296'], /--seed: must be a whole number from 0 to 4294967295, not `4294967296`/],
+    [['run', MINI, '--seed', '1.5'], /--seed: must be a whole number/],
+    [['run', MINI, '--sed', '4'], /^parley: unknown option '--sed'\n\(Did you mean one of --seed, --set\?\)/],
+    [['rnu'], /unknown command 'rnu'\n\(Did you mean run\?\)/],
+    [['run', MINI, '--policy', 'nope'], /--policy: unknown policy `nope`\n  hint: policies of mini: random, default/],
+    [['run', MINI, '--set', 'pusj=1'], /--set: unknown parameter `pusj`\n  hint: parameters of mini: push/],
+    [['run', MINI, '--set', 'push=2'], /--set: push = 2 is outside its range \[0, 1\]/],
+    [['run', MINI, '--set', 'push'], /--set: takes NAME=VALUE, not `push`/],
+    [['run', MINI, '--executor', 'turbo'], /--executor: must be xstate or fast, not `turbo`/],
+    [['run', 'no-such-scenario'], /no-such-scenario: no bundled scenario `no-such-scenario`, and no such file/],
+    [['run', 'missing/file.yaml'], /missing\/file\.yaml: no such file/],
+    [['run', 'test'], /test: is a directory, not a scenario file/],
+    [['run', MINI, '--branch', 'mini:x:default'], /bad seed `x` in the branch code/],
+    [['run', MINI, '--branch', 'other:1:default'], /the branch code is for scenario `other`, not `mini`/],
+    [['run', MINI, '--branch', 'mini:1:default:0=threaten'], /step 0: Alpha cannot pull `threaten`/],
+    [['validate'], /missing required argument 'files'/],
+  ])('parley %j exits 2 with a clear message and no stack', (args, message) => {
+    const { code, err, out } = parley(...args);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(out).toBe('');
+  });
+});
+
+describe('parley validate', () => {
+  it('says ok for valid files and exits 0', () => {
+    const { code, out } = parley('validate', MINI);
+    expect(code).toBe(0);
+    expect(out).toBe(`${MINI}: ok\n`);
+  });
+
+  it('reports every problem in every file and exits 2', () => {
+    const { code, out, err } = parley('validate', MINI, 'test/fixtures/broken-scenario.yaml', 'nope.yaml');
+    expect(code).toBe(2);
+    expect(out).toBe(`${MINI}: ok\n`);
+    expect(err).toContain(
+      [
+        'test/fixtures/broken-scenario.yaml:8:25: unknown name `eln_risk`\n  hint: did you mean `eln`?',
+        'test/fixtures/broken-scenario.yaml:14:35: unknown state `cordail`\n  hint: did you mean `cordial`?',
+        'test/fixtures/broken-scenario.yaml:23:36: unknown tension `hots`\n  hint: did you mean `host`?',
+      ].join('\n'),
+    );
+    expect(err).toContain('nope.yaml: no such file');
+    expect(err).toMatch(/2 of 3 files have problems\n$/);
+  });
+});
+
+describe('startup', () => {
+  it('never loads Ink or React for non-interactive commands', () => {
+    // Follow the static imports of the built command; Ink may only be reached through dynamic import().
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      expect(text).not.toMatch(/from ["'](ink|react|ink-testing-library)["']/);
+      for (const m of text.matchAll(/^import[^;]*?from ["'](\.\/[^"']+)["']/gm)) visit(join(dirname(file), m[1]!));
+    };
+    visit('dist/cli.js');
+    expect(seen.size).toBeGreaterThan(1);
+  });
+});
