@@ -9,7 +9,7 @@ import { resolveAction, traceEntry } from './actions.ts';
 import { BranchCodeError, formatBranchCode, type Move } from './branch-code.ts';
 import { fastApply, flatten, type FlatTables } from './fast.ts';
 import { cloneState, currentActor, defaultParams, initialState, reroll } from './kernel.ts';
-import { buildMachine, machineStep } from './machine.ts';
+import { buildMachine, MachineRunner, machineStep } from './machine.ts';
 import { choose } from './policy.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult, TraceEntry } from './types.ts';
 
@@ -105,6 +105,7 @@ export function run(compiled: CompiledScenario, options: RunOptions): RunResult 
   let s = initialState(def, options.seed, params, opening);
   const initial = cloneState(s);
   const trace: TraceEntry[] = [];
+  const runner = fast ? null : new MachineRunner(def, compiled.machine, s);
   let next = 0;
   const limit = def.maxSteps + moves.length + 1;
   for (let guard = 0; !s.ended; guard++) {
@@ -131,12 +132,16 @@ export function run(compiled: CompiledScenario, options: RunOptions): RunResult 
       else fastApply(def, compiled.tables, s, resolved, entry ? (entry.happenings as Happening[]) : null);
       if (entry) trace.push(entry);
     } else {
-      const result = step(compiled, s, action, by, choice);
-      if (result.type === 'rejected') throw new BranchCodeError(`step ${s.step}: ${result.message}`);
+      const result = runner!.step(action, by, choice);
+      if (result.type === 'rejected') {
+        runner!.stop();
+        throw new BranchCodeError(`step ${s.step}: ${result.message}`);
+      }
       s = result.state;
       if (record) trace.push(result.entry);
     }
   }
+  runner?.stop();
   if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);
   return {
     scenario: def.id, seed: options.seed, policy: policyName, params, opening: opening ?? [], trace, initial, state: s,

@@ -9,7 +9,7 @@
  * internally, so a single `transition()` call performs the whole step. No `invoke` or
  * `after`: `xstate/graph` can walk the machine.
  */
-import { assign, enqueueActions, raise, setup, transition, type AnyStateMachine, type StateValue } from 'xstate';
+import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
 import type { ChartDef, ScenarioDefinition, TransitionDef } from '../scenario/definition.ts';
 import { resolveAction, traceEntry } from './actions.ts';
 import { advanceTurn, applyPull, checkpoint, cloneState, lastRoundOfPhase, nextRound, reroll, roundEffects } from './kernel.ts';
@@ -57,7 +57,8 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
             const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
             if (resolved.type !== 'resolved') return;
             const s = cloneState(context.s);
-            const log = context.log.slice();
+            // A decision starts a new step: its happenings start afresh.
+            const log: Happening[] = [];
             if (resolved.lever) applyPull(def, s, resolved.actor, resolved.lever, resolved.force, log);
             const roundDone = advanceTurn(def, s);
             enqueue.assign({ s, log });
@@ -151,4 +152,56 @@ export function machineStep(
   const [after] = transition(machine, snapshot, { type: 'ACT', action });
   const context = after.context as Context;
   return { type: 'stepped', state: context.s, entry: traceEntry(def, s, action, by, choice, context.log), value: after.value };
+}
+
+/**
+ * A running xstate executor for a whole run: one actor receives every decision, as the
+ * statechart would run in an application. Cheaper than `machineStep`, which rebuilds a
+ * snapshot for every step so that it can be pure.
+ */
+export class MachineRunner {
+  private actor: AnyActorRef;
+
+  constructor(
+    private readonly def: ScenarioDefinition,
+    private readonly machine: AnyStateMachine,
+    state: SimState,
+  ) {
+    this.actor = this.restore(state);
+  }
+
+  private restore(s: SimState): AnyActorRef {
+    const snapshot = this.machine.resolveState({ value: stateValueOf(this.def, s), context: { s, log: [] } });
+    const actor = createActor(this.machine, { snapshot });
+    actor.start();
+    return actor;
+  }
+
+  get state(): SimState {
+    return (this.actor.getSnapshot().context as Context).s;
+  }
+
+  get value(): StateValue {
+    return this.actor.getSnapshot().value as StateValue;
+  }
+
+  step(action: Action, by: DecidedBy, choice?: PolicyChoice): StepResult {
+    const before = this.state;
+    const resolved = resolveAction(this.def, before, action);
+    if (resolved.type !== 'resolved') return resolved;
+    if (action.type === 'reroll') {
+      const next = cloneState(before);
+      reroll(this.def, next, action.seed);
+      this.actor.stop();
+      this.actor = this.restore(next);
+      return { type: 'stepped', state: next, entry: traceEntry(this.def, before, action, by, choice, []) };
+    }
+    this.actor.send({ type: 'ACT', action });
+    const context = this.actor.getSnapshot().context as Context;
+    return { type: 'stepped', state: context.s, entry: traceEntry(this.def, before, action, by, choice, context.log) };
+  }
+
+  stop(): void {
+    this.actor.stop();
+  }
 }
