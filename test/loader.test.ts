@@ -89,6 +89,11 @@ describe('files that cannot be read', () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
+  it('refuses a document nested too deeply, without crashing', () => {
+    const [message] = messages(`title: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`);
+    expect(message).toMatch(/^case\.yaml:1:\d+: the document is nested too deeply to read$/);
+  });
+
   it('refuses a file larger than the limit before parsing it', () => {
     const [message] = messages('title: x\n' + `#${'x'.repeat(1000)}\n`.repeat(2500));
     expect(message).toBe('case.yaml: the file is 2.4 MiB; scenario files are limited to 2 MiB');

@@ -107,6 +107,7 @@ export function parseDataText(file: string, text: string): ParsedFile {
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear only once in a mapping';
+  if (/call stack/i.test(message)) return 'the document is nested too deeply to read';
   return `invalid YAML: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
 }
 
