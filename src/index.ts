@@ -17,7 +17,7 @@ export { normalizeScenario, canonicalJson } from './scenario/normalize.ts';
 export { ScenarioSchema, scenarioJsonSchema, type ScenarioConfig, type ScenarioInput } from './scenario/schema.ts';
 export type * from './scenario/definition.ts';
 export { ParleyInputError, ScenarioError, UsageError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';
-export { compile, start, step, run, replay, movesOf, policyAction, resolveParams, type CompiledScenario, type RunOptions, type RunResult, type ExecutorName } from './engine/engine.ts';
+export { compile, start, step, run, runFrom, replay, movesOf, policyAction, resolveParams, type CompiledScenario, type RunOptions, type ContinueOptions, type RunResult, type ExecutorName } from './engine/engine.ts';
 export { availableLevers, unavailableReason, leverOdds, currentActor, cloneState } from './engine/kernel.ts';
 export { describeState, type StateView } from './engine/describe.ts';
 export { parseBranchCode, formatBranchCode, BranchCodeError, type BranchCode, type Move } from './engine/branch-code.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  availableLevers, bundledScenarioIds, compile, currentActor, leverOdds, loadScenario, movesOf, parseBranchCode, policyAction, replay, run, start, step,
+  availableLevers, bundledScenarioIds, compile, currentActor, leverOdds, loadScenario, movesOf, parseBranchCode, policyAction, replay, run, runFrom, start, step,
   type CompiledScenario, type SimState,
 } from '../src/index.ts';
 import { stateValueOf } from '../src/engine/machine.ts';
@@ -144,6 +144,25 @@ describe('runs', () => {
         const again = run(mini, { seed: code.seed, policy: code.policy, moves: code.moves });
         expect(json(again)).toBe(json(first));
         expect(movesOf(first.trace)).toEqual(moves);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('continue from any node of a run to the same end, and a reseed gives another future', () => {
+    fc.assert(
+      fc.property(generatedScenario, seedArb, fc.nat(30), fc.constantFrom<'fast' | 'xstate'>('fast', 'xstate'), (def, seed, at, executor) => {
+        const compiled = compile(def);
+        const whole = run(compiled, { seed, policy: 'random' });
+        const node = replay(compiled, seed, whole.trace.slice(0, Math.min(at, whole.trace.length)));
+        const frozen = json(node);
+        const rest = runFrom(compiled, node, { policy: 'random', executor });
+        expect(json(rest.state)).toBe(json(whole.state));
+        expect(json(rest.trace)).toBe(json(whole.trace.slice(Math.min(at, whole.trace.length))));
+        expect(json(node)).toBe(frozen);
+        const other = runFrom(compiled, node, { policy: 'random', executor, reseed: (seed + 1) % 2 ** 32 });
+        if (!node.ended) expect(other.trace[0]!.action).toEqual({ type: 'reroll', seed: (seed + 1) % 2 ** 32 });
+        expect(other.state.ended).toBe(true);
       }),
       { numRuns: 40 },
     );

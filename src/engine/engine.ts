@@ -93,20 +93,38 @@ function unknownPolicy(def: ScenarioDefinition, name: string): UsageError {
 
 /** Runs to the end: policies decide except where `moves` say otherwise. Bounded by `def.maxSteps`. */
 export function run(compiled: CompiledScenario, options: RunOptions): RunResult {
+  const opening: Happening[] | null = options.trace ?? true ? [] : null;
+  const state = initialState(compiled.def, options.seed, resolveParams(compiled.def, options.params), opening);
+  return runFrom(compiled, state, { ...options, opening: opening ?? [] });
+}
+
+export interface ContinueOptions extends Omit<RunOptions, 'seed' | 'params'> {
+  /** Reroll to this seed before continuing, so that runs from one node differ. */
+  readonly reseed?: number;
+  /** Happenings before the first decision (for the result). */
+  readonly opening?: readonly Happening[];
+}
+
+/**
+ * Runs from any state to the end (the state is not changed): "what happens from here?".
+ * `moves` are by absolute step. With `reseed`, the first entry of the trace is the reroll.
+ * The result's trace and branch code cover only what happened from `from` on: a caller that
+ * continues a played branch prefixes its own moves.
+ */
+export function runFrom(compiled: CompiledScenario, from: SimState, options: ContinueOptions): RunResult {
   const { def } = compiled;
   const policyName = options.policy ?? 'default';
   const policy = def.policies.get(policyName);
   if (!policy) throw unknownPolicy(def, policyName);
-  const params = resolveParams(def, options.params);
   const record = options.trace ?? true;
   const fast = options.executor === 'fast';
-  const moves = options.moves ?? [];
-  const opening: Happening[] | null = record ? [] : null;
-  let s = initialState(def, options.seed, params, opening);
-  const initial = cloneState(s);
+  const moves: Move[] = options.reseed === undefined || from.ended ? [...(options.moves ?? [])] : [{ step: from.step, action: { type: 'reroll', seed: options.reseed } }, ...(options.moves ?? [])];
+  let s = cloneState(from);
+  const initial = cloneState(from);
   const trace: TraceEntry[] = [];
   const runner = fast ? null : new MachineRunner(def, compiled.machine, s);
   let next = 0;
+  while (next < moves.length && moves[next]!.step < s.step) next++;
   const limit = def.maxSteps + moves.length + 1;
   for (let guard = 0; !s.ended; guard++) {
     if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
@@ -144,9 +162,9 @@ export function run(compiled: CompiledScenario, options: RunOptions): RunResult 
   runner?.stop();
   if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);
   return {
-    scenario: def.id, seed: options.seed, policy: policyName, params, opening: opening ?? [], trace, initial, state: s,
+    scenario: def.id, seed: initial.seed, policy: policyName, params: initial.p, opening: options.opening ?? [], trace, initial, state: s,
     outcome: def.outcomes[s.outcome]!,
-    branchCode: formatBranchCode({ scenario: def.id, seed: options.seed, policy: policyName, moves }),
+    branchCode: formatBranchCode({ scenario: def.id, seed: initial.seed, policy: policyName, moves }),
   };
 }
 
