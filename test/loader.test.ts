@@ -151,6 +151,16 @@ describe('problems in the document', () => {
     ]);
   });
 
+  it('reports structural and name problems together, without problems that only follow from them', () => {
+    const text = edit(['rounds: 3, turn', 'rounds: three, turn'], ['effects: {HOST: -8}', 'effects: {HOTS: -8}'], ['when: HOST > 30', 'when: HOTS > 30\n    colour: red']);
+    expect(messages(text).map((m) => m.split('\n')[0])).toEqual([
+      'case.yaml:25:39: `rounds` should be a number, found the text "three"',
+      'case.yaml:33:32: unknown tension `HOTS`',
+      'case.yaml:38:11: unknown name `HOTS`',
+      'case.yaml:39:5: unknown field `colour`',
+    ]);
+  });
+
   it('suggests the tension an author meant by a prefix', () => {
     const text = edit(['effects: {HOST: -8}', 'effects: {HOST_level: -8}']);
     expect(messages(text)).toEqual(['case.yaml:33:32: unknown tension `HOST_level`\n  hint: did you mean `HOST`?']);

@@ -9,7 +9,7 @@ import { scenariosDir } from '../paths.ts';
 import { goldsteinTable } from './cameo.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import { ScenarioError, suggest, type Issue } from './errors.ts';
-import { NormalizeError, normalizeScenario } from './normalize.ts';
+import { NormalizeError, normalizeScenario, type PathIssue } from './normalize.ts';
 import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 import { ScenarioSchema } from './schema.ts';
 
@@ -67,22 +67,79 @@ export function scenarioIdOf(file: string): string {
 
 function compileParsed(parsed: ParsedFile): ScenarioDefinition {
   const result = ScenarioSchema.safeParse(parsed.data);
-  if (!result.success) throw new ScenarioError(sortIssues(result.error.issues.flatMap((i) => zodIssue(parsed, i))));
+  if (!result.success) {
+    // Report the structural problems and, so that every problem in the file shows at once,
+    // the name and expression problems of the parts that are well formed.
+    const structural = result.error.issues.flatMap((i) => zodIssue(parsed, i));
+    throw new ScenarioError(sortIssues([...structural, ...semanticIssuesDespite(parsed, result.error.issues)]));
+  }
   try {
     return normalizeScenario(scenarioIdOf(parsed.file), result.data, goldsteinTable(), parsed.file);
   } catch (error) {
     if (!(error instanceof NormalizeError)) throw error;
-    throw new ScenarioError(
-      sortIssues(
-        error.issues.map((i) => ({
-          file: parsed.file,
-          ...parsed.locate(i.path, { ...(i.key ? { key: true } : {}), ...(i.offset !== undefined ? { offset: i.offset } : {}) }),
-          path: i.path.join('.'),
-          message: i.message,
-          ...(i.hint ? { hint: i.hint } : {}),
-        })),
-      ),
-    );
+    throw new ScenarioError(sortIssues(error.issues.map((i) => placeIssue(parsed, i))));
+  }
+}
+
+function placeIssue(parsed: ParsedFile, i: PathIssue): Issue {
+  return {
+    file: parsed.file,
+    ...parsed.locate(i.path, { ...(i.key ? { key: true } : {}), ...(i.offset !== undefined ? { offset: i.offset } : {}) }),
+    path: i.path.join('.'),
+    message: i.message,
+    ...(i.hint ? { hint: i.hint } : {}),
+  };
+}
+
+/** Sections whose entries can be set aside one by one when they are malformed. */
+const ENTRY_SECTIONS = new Set(['sources', 'parameters', 'tensions', 'derived', 'actors', 'phases', 'levers', 'mediators', 'events', 'schedule', 'couplings', 'policies', 'outcomes']);
+
+/**
+ * Name and expression problems of a file whose structure is wrong in places: the malformed
+ * entries (a lever, a phase …) are set aside, the rest is normalised, and problems that only
+ * follow from setting an entry aside (its name is now unknown) are dropped.
+ */
+function semanticIssuesDespite(parsed: ParsedFile, zodIssues: readonly ZodIssue[]): Issue[] {
+  const data = structuredClone(parsed.data) as Record<string, unknown>;
+  const removedNames = new Set<string>();
+  const removedSections = new Set<string>();
+  const removals: { section: string; key: string | number }[] = [];
+  for (const issue of zodIssues) {
+    const path = issue.path as PathSegment[];
+    if (issue.code === 'unrecognized_keys') {
+      const target = valueAt(data, path);
+      if (target.found && target.value && typeof target.value === 'object') for (const key of issue.keys) delete (target.value as Record<string, unknown>)[key];
+      continue;
+    }
+    const [section, key] = path;
+    // A problem at the top level (a missing or malformed section) leaves too little to check.
+    if (typeof section !== 'string' || !ENTRY_SECTIONS.has(section) || key === undefined) return [];
+    removals.push({ section, key });
+  }
+  for (const { section, key } of removals) {
+    const container = data[section];
+    if (Array.isArray(container)) {
+      const entry = container[key as number] as { id?: unknown } | undefined;
+      if (entry && typeof entry === 'object' && typeof entry.id === 'string') removedNames.add(entry.id);
+      container[key as number] = undefined;
+    } else if (container && typeof container === 'object') {
+      removedNames.add(String(key));
+      delete (container as Record<string, unknown>)[key as string];
+    }
+    removedSections.add(section);
+  }
+  for (const section of removedSections) if (Array.isArray(data[section])) data[section] = (data[section] as unknown[]).filter((x) => x !== undefined);
+  const repaired = ScenarioSchema.safeParse(data);
+  if (!repaired.success) return [];
+  try {
+    normalizeScenario(scenarioIdOf(parsed.file), repaired.data, goldsteinTable(), parsed.file);
+    return [];
+  } catch (error) {
+    if (!(error instanceof NormalizeError)) throw error;
+    return error.issues
+      .filter((i) => !removedSections.has(String(i.path[0])) || !Array.isArray(data[String(i.path[0])]))
+      .filter((i) => ![...removedNames].some((name) => i.message.includes(`\`${name}\``)))
+      .map((i) => placeIssue(parsed, i));
   }
 }
 
