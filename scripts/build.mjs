@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entries = { cli: 'src/cli/main.ts', index: 'src/index.ts' };
+const entries = { cli: 'src/cli/main.ts', index: 'src/index.ts', 'batch-worker': 'src/batch/worker.ts' };
 const outputs = Object.keys(entries).map((name) => join(root, 'dist', `${name}.js`));
 
 function newest(dir) {

@@ -11,6 +11,8 @@ import { BranchCodeError } from '../engine/branch-code.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { EXIT, printIssues } from './io.ts';
 import { registerRun } from './run.ts';
+import { registerBatch } from './batch.ts';
+import { registerMerge } from './merge.ts';
 import { registerScenarios } from './scenarios.ts';
 import { registerValidate } from './validate.ts';
 
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`parley: ${text.replace(/^error: /, '')}`) });
   registerRun(program);
+  registerBatch(program);
+  registerMerge(program);
   registerValidate(program);
   registerScenarios(program);
   for (const command of program.commands) command.exitOverride();

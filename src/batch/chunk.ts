@@ -1,0 +1,120 @@
+/**
+ * A chunk of a batch: a contiguous range of run indices, simulated and turned into row text
+ * and per-point tallies. The same function runs in the main thread (one worker) and in the
+ * pool's threads, so the output cannot depend on where it ran.
+ */
+import { compile } from '../engine/engine.ts';
+import type { Move } from '../engine/branch-code.ts';
+import { deriveSeed } from '../engine/rng.ts';
+import { loadScenario } from '../scenario/load.ts';
+import { formatRow, rowLayout, type RowFormat, type RowLayout, type RunRecord } from './rows.ts';
+import { batchKernel, simulate, type BatchKernel } from './simulate.ts';
+import { PointAccumulator, type PointTally } from './stats.ts';
+
+/** Where every run of a `--branch` batch starts: the code's moves, then a reroll at `step`. */
+export interface BranchStart {
+  /** Seed of the branch code (the stream up to the branch point). */
+  readonly seed: number;
+  readonly moves: readonly Move[];
+  /** Step of the branch point, where each run rerolls to its own seed. */
+  readonly step: number;
+  /** The branch code's text without the reroll, to which each row appends its own. */
+  readonly prefix: string;
+}
+
+/** What a worker needs to run any chunk of a batch (plain data: it is sent to threads). */
+export interface BatchPlan {
+  /** File to load the scenario from; its hash must match. */
+  readonly scenarioFile: string;
+  readonly hash: string;
+  readonly policy: string;
+  /** Base seed: run i has seed deriveSeed(seed, i). */
+  readonly seed: number;
+  readonly runsPerPoint: number;
+  readonly branch: BranchStart | null;
+  /** Row format, or null when no rows are written. */
+  readonly format: RowFormat | null;
+}
+
+export interface ChunkTask {
+  readonly plan: BatchPlan;
+  readonly start: number;
+  readonly end: number;
+  /** Parameter values of the design points the range touches, by point index. */
+  readonly points: Readonly<Record<number, readonly number[]>>;
+}
+
+export interface ChunkResult {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly tallies: PointTally[];
+}
+
+export interface ChunkContext {
+  readonly kernel: BatchKernel;
+  readonly layout: RowLayout;
+}
+
+const contexts = new Map<string, ChunkContext>();
+
+/** The compiled scenario for a plan, loaded once per thread. */
+export function contextFor(plan: BatchPlan): ChunkContext {
+  const key = `${plan.scenarioFile}\0${plan.hash}\0${plan.policy}`;
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    const def = loadScenario(plan.scenarioFile);
+    if (def.hash !== plan.hash) throw new Error(`${plan.scenarioFile} changed while the batch was running`);
+    ctx = { kernel: batchKernel(compile(def), plan.policy), layout: rowLayout(def, plan.policy) };
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}
+
+/** Seed, moves and branch code of run `index`. */
+export function runStart(plan: BatchPlan, scenario: string, index: number): { seed: number; startSeed: number; moves: readonly Move[]; branch: string } {
+  const seed = deriveSeed(plan.seed, index);
+  const b = plan.branch;
+  if (!b) return { seed, startSeed: seed, moves: [], branch: `${scenario}:${seed}:${plan.policy}` };
+  return {
+    seed,
+    startSeed: b.seed,
+    moves: [...b.moves, { step: b.step, action: { type: 'reroll', seed } }],
+    branch: `${b.prefix}${b.moves.length ? ',' : ':'}${b.step}@${seed}`,
+  };
+}
+
+export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
+  const { plan } = task;
+  const { kernel, layout } = ctx;
+  const def = kernel.def;
+  const checkpoints = layout.checkpoints.length;
+  const accs = new Map<number, PointAccumulator>();
+  let text = '';
+  const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
+  for (let i = task.start; i < task.end; i++) {
+    const point = Math.floor(i / plan.runsPerPoint);
+    const params = task.points[point];
+    if (!params) throw new Error(`chunk ${task.start}–${task.end} lacks the values of design point ${point}`);
+    const start = runStart(plan, def.id, i);
+    const s = simulate(kernel, params, start.startSeed, start.moves);
+    let acc = accs.get(point);
+    if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
+    acc.add(s.outcome, s.judged, s.t, s.step, s.gs);
+    if (plan.format) {
+      record.run = i;
+      record.point = point;
+      record.replicate = i - point * plan.runsPerPoint;
+      record.seed = start.seed;
+      record.params = params;
+      record.outcome = s.outcome;
+      record.judged = s.judged;
+      record.tensions = s.t;
+      record.steps = s.step;
+      record.goldstein = s.gs;
+      record.branch = start.branch;
+      text += formatRow(layout, record, plan.format);
+    }
+  }
+  return { start: task.start, end: task.end, text, tallies: [...accs.values()].map((a) => a.tally()) };
+}

@@ -1,0 +1,198 @@
+/**
+ * The design of a batch: which parameter values (design points) are run, how many replicates
+ * each, with which seeds, and which slice of the run indices this process runs (a shard).
+ *
+ * Points are the grid of the sweeps (first sweep slowest) crossed with the Latin hypercube
+ * samples (fastest); run index `i` is replicate `i mod N` of point `⌊i / N⌋`, with seed
+ * `deriveSeed(base, i)`.
+ */
+import type { ParameterDef, ScenarioDefinition } from '../scenario/definition.ts';
+import { suggest, UsageError } from '../scenario/errors.ts';
+import { latinHypercube } from './lhs.ts';
+
+export interface SweepSpec {
+  readonly param: string;
+  readonly from: number;
+  readonly to: number;
+  readonly steps: number;
+}
+
+export interface SampleSpec {
+  readonly method: 'lhs';
+  readonly points: number;
+  /** Parameters sampled: every declared one not fixed by --set or swept, in declaration order. */
+  readonly params: readonly string[];
+}
+
+export interface ShardSpec {
+  readonly k: number;
+  readonly n: number;
+  /** First run index of the slice. */
+  readonly start: number;
+  /** One past its last run index. */
+  readonly end: number;
+}
+
+/** Everything that decides the rows of a batch (recorded in every output file's header). */
+export interface Design {
+  readonly seed: number;
+  readonly policy: string;
+  readonly runsPerPoint: number;
+  readonly set: Readonly<Record<string, number>>;
+  readonly sweep: readonly SweepSpec[];
+  readonly sample: SampleSpec | null;
+  readonly branch: string | null;
+  /** Number of design points. */
+  readonly points: number;
+  /** Runs of the whole batch (all shards). */
+  readonly runs: number;
+  readonly shard: ShardSpec | null;
+}
+
+export const MAX_POINTS = 1_000_000;
+export const MAX_RUNS = 10_000_000_000;
+const MAX_SWEEP_STEPS = 100_000;
+const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+function parameter(def: ScenarioDefinition, name: string, flag: string): ParameterDef {
+  const p = def.parameters.find((x) => x.id === name);
+  if (!p) {
+    const valid = def.parameters.length ? `valid parameters of ${def.id}: ${def.parameters.map((x) => `${x.id} [${x.min}, ${x.max}]`).join(', ')}` : `${def.id} declares no parameters`;
+    const close = suggest(name, def.parameters.map((x) => x.id), 'parameter');
+    throw new UsageError(`unknown parameter \`${name}\``, close?.startsWith('did you mean') ? `${close} ${valid}` : valid, flag);
+  }
+  return p;
+}
+
+function inRange(p: ParameterDef, value: number, flag: string, what = `${p.id} = ${value}`): void {
+  if (!(value >= p.min && value <= p.max)) throw new UsageError(`${what} is outside the declared range of ${p.id}, [${p.min}, ${p.max}]`, undefined, flag);
+}
+
+export function parseRuns(text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1) throw new UsageError(`the number of runs must be a whole number of at least 1, not \`${text}\``, 'e.g. --runs 1000', '--runs');
+  const n = Number(t);
+  if (n > MAX_RUNS) throw new UsageError(`${text} is more than ${MAX_RUNS} runs`, 'split the batch with --shard', '--runs');
+  return n;
+}
+
+export function parseSetValues(def: ScenarioDefinition, sets: Readonly<Record<string, number>>): Record<string, number> {
+  for (const [name, value] of Object.entries(sets)) inRange(parameter(def, name, '--set'), value, '--set');
+  return { ...sets };
+}
+
+/** `name=from:to:steps`, e.g. `push=0:1:5` for 0, 0.25, 0.5, 0.75, 1. */
+export function parseSweep(def: ScenarioDefinition, text: string): SweepSpec {
+  const m = /^([^=]+)=([^:]*):([^:]*):([^:]*)$/.exec(text.trim());
+  if (!m) throw new UsageError(`expected NAME=FROM:TO:STEPS, not \`${text}\``, 'e.g. --sweep push=0:1:5 for 0, 0.25, 0.5, 0.75, 1', '--sweep');
+  const [, name, fromText, toText, stepsText] = m as unknown as [string, string, string, string, string];
+  if (!NAME.test(name)) throw new UsageError(`\`${name}\` is not a parameter name`, undefined, '--sweep');
+  const p = parameter(def, name, '--sweep');
+  const from = Number(fromText);
+  const to = Number(toText);
+  if (fromText.trim() === '' || !Number.isFinite(from)) throw new UsageError(`\`${text}\`: FROM \`${fromText}\` is not a number`, undefined, '--sweep');
+  if (toText.trim() === '' || !Number.isFinite(to)) throw new UsageError(`\`${text}\`: TO \`${toText}\` is not a number`, undefined, '--sweep');
+  if (!/^\d+$/.test(stepsText.trim()) || Number(stepsText) < 2 || Number(stepsText) > MAX_SWEEP_STEPS) {
+    throw new UsageError(`\`${text}\`: STEPS must be a whole number from 2 to ${MAX_SWEEP_STEPS}, not \`${stepsText}\``, 'STEPS counts the values, both ends included; for a single value use --set', '--sweep');
+  }
+  if (from === to) throw new UsageError(`\`${text}\`: FROM and TO are equal`, `use --set ${name}=${from}`, '--sweep');
+  inRange(p, from, '--sweep', `\`${text}\`: FROM ${from}`);
+  inRange(p, to, '--sweep', `\`${text}\`: TO ${to}`);
+  return { param: name, from, to, steps: Number(stepsText) };
+}
+
+/** The values of a sweep, both ends exact, the rest rounded to 12 significant digits. */
+export function sweepValues(s: SweepSpec): number[] {
+  return Array.from({ length: s.steps }, (_, i) => {
+    if (i === 0) return s.from;
+    if (i === s.steps - 1) return s.to;
+    return Number((s.from + ((s.to - s.from) * i) / (s.steps - 1)).toPrecision(12));
+  });
+}
+
+/** `lhs:K`: K Latin hypercube points over the parameters not fixed by --set or --sweep. */
+export function parseSample(def: ScenarioDefinition, text: string, fixed: ReadonlySet<string>): SampleSpec {
+  const m = /^lhs:(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`expected lhs:K, not \`${text}\``, 'e.g. --sample lhs:50 for 50 Latin hypercube points', '--sample');
+  const k = Number(m[1]);
+  if (k < 1 || k > MAX_POINTS) throw new UsageError(`\`${text}\`: K must be from 1 to ${MAX_POINTS}`, undefined, '--sample');
+  const params = def.parameters.filter((p) => !fixed.has(p.id)).map((p) => p.id);
+  if (params.length === 0) {
+    throw new UsageError(`\`${text}\`: no parameter is left to sample`, def.parameters.length ? 'every parameter is fixed by --set or --sweep' : `${def.id} declares no parameters`, '--sample');
+  }
+  return { method: 'lhs', points: k, params };
+}
+
+/** `k/n`: the k-th of n equal, contiguous slices of the run indices (1 ≤ k ≤ n). */
+export function parseShard(text: string, runs: number): ShardSpec {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) throw new UsageError(`expected K/N, not \`${text}\``, 'e.g. --shard 3/8 for the third of eight slices', '--shard');
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || n > 100_000) throw new UsageError(`\`${text}\`: N must be from 1 to 100000`, undefined, '--shard');
+  if (k < 1 || k > n) throw new UsageError(`\`${text}\`: K must be from 1 to N (${n})`, `the shards of ${n} are 1/${n} … ${n}/${n}`, '--shard');
+  return { k, n, start: Math.floor(((k - 1) * runs) / n), end: Math.floor((k * runs) / n) };
+}
+
+export interface DesignInput {
+  readonly seed: number;
+  readonly policy: string;
+  readonly runsPerPoint: number;
+  readonly set: Readonly<Record<string, number>>;
+  readonly sweeps: readonly string[];
+  readonly sample: string | null;
+  readonly branch: string | null;
+  readonly shard: string | null;
+}
+
+/** Validates the flags of a batch against the scenario and fixes its design. */
+export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design {
+  const set = parseSetValues(def, input.set);
+  const sweep: SweepSpec[] = [];
+  for (const text of input.sweeps) {
+    const s = parseSweep(def, text);
+    if (s.param in set) throw new UsageError(`${s.param} is both set and swept`, `drop --set ${s.param}=… or --sweep ${text}`, '--sweep');
+    if (sweep.some((x) => x.param === s.param)) throw new UsageError(`${s.param} is swept twice`, 'give one --sweep per parameter', '--sweep');
+    sweep.push(s);
+  }
+  const fixed = new Set([...Object.keys(set), ...sweep.map((s) => s.param)]);
+  const sample = input.sample === null ? null : parseSample(def, input.sample, fixed);
+  let points = sample ? sample.points : 1;
+  for (const s of sweep) points *= s.steps;
+  if (points > MAX_POINTS) throw new UsageError(`the design has ${points} points, more than ${MAX_POINTS}`, 'use fewer sweep steps or sample points', '--sweep');
+  const runs = points * input.runsPerPoint;
+  if (runs > MAX_RUNS) throw new UsageError(`the design has ${runs} runs (${points} points × ${input.runsPerPoint}), more than ${MAX_RUNS}`, 'lower --runs', '--runs');
+  const shard = input.shard === null ? null : parseShard(input.shard, runs);
+  return { seed: input.seed, policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard };
+}
+
+/** First and one-past-last run index this process runs. */
+export function runRange(design: Design): [number, number] {
+  return design.shard ? [design.shard.start, design.shard.end] : [0, design.runs];
+}
+
+/** Parameter values of every design point, by parameter index. */
+export function designPoints(def: ScenarioDefinition, design: Design): number[][] {
+  const base = def.parameters.map((p) => design.set[p.id] ?? p.default);
+  const index = (id: string) => def.parameters.find((p) => p.id === id)!.index;
+  let points: number[][] = [base];
+  for (const s of design.sweep) {
+    const i = index(s.param);
+    const values = sweepValues(s);
+    points = points.flatMap((pt) => values.map((v) => {
+      const next = pt.slice();
+      next[i] = v;
+      return next;
+    }));
+  }
+  if (design.sample) {
+    const dims = design.sample.params.map((id) => def.parameters[index(id)]!);
+    const unit = latinHypercube(design.sample.points, dims.length, design.seed);
+    points = points.flatMap((pt) => unit.map((u) => {
+      const next = pt.slice();
+      dims.forEach((p, d) => (next[p.index] = p.min + (p.max - p.min) * u[d]!));
+      return next;
+    }));
+  }
+  return points;
+}

@@ -1,0 +1,132 @@
+/**
+ * Runs a range of a batch in chunks, on the main thread or on a pool of worker threads, and
+ * hands the results over strictly in run order. At most a few chunks per thread are in flight,
+ * so memory does not grow with the number of runs. An abort stops handing out chunks; the
+ * ones already running finish and are handed over, so the caller's output stays contiguous.
+ */
+import { pathToFileURL } from 'node:url';
+import { BranchCodeError } from '../engine/branch-code.ts';
+import { contextFor, runChunk, type BatchPlan, type ChunkResult, type ChunkTask } from './chunk.ts';
+import type { ChunkFailure } from './worker.ts';
+
+export interface ExecuteOptions {
+  readonly plan: BatchPlan;
+  /** Parameter values of every design point. */
+  readonly points: readonly (readonly number[])[];
+  readonly from: number;
+  readonly to: number;
+  /** 1 runs on the calling thread; more use a pool of that many threads. */
+  readonly workers: number;
+  /** Absolute path of the bundled worker entry (needed when workers > 1). */
+  readonly workerFile: string;
+  readonly chunkSize?: number;
+  readonly signal?: AbortSignal;
+  /** Called once per chunk, in run order. */
+  readonly onChunk: (result: ChunkResult) => void;
+}
+
+export interface ExecuteOutcome {
+  /** One past the last run handed over. */
+  readonly done: number;
+  readonly interrupted: boolean;
+}
+
+/** Runs per chunk: enough to amortise a message, small enough for a smooth progress bar. */
+export function chunkSizeFor(runs: number, workers: number): number {
+  return Math.max(64, Math.min(2048, Math.ceil(runs / (workers * 16))));
+}
+
+function taskFor(o: ExecuteOptions, start: number, end: number): ChunkTask {
+  const points: Record<number, readonly number[]> = {};
+  const n = o.plan.runsPerPoint;
+  for (let p = Math.floor(start / n); p <= Math.floor((end - 1) / n); p++) points[p] = o.points[p]!;
+  return { plan: o.plan, start, end, points };
+}
+
+function isFailure(r: ChunkResult | ChunkFailure): r is ChunkFailure {
+  return (r as ChunkFailure).failed === true;
+}
+
+function toError(f: ChunkFailure): Error {
+  const e = f.name === 'BranchCodeError' ? new BranchCodeError(f.message) : new Error(f.message);
+  e.stack = f.stack || e.stack;
+  return e;
+}
+
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
+  const size = o.chunkSize ?? chunkSizeFor(o.to - o.from, o.workers);
+  if (o.workers <= 1) {
+    const ctx = contextFor(o.plan);
+    let done = o.from;
+    while (done < o.to) {
+      if (o.signal?.aborted) return { done, interrupted: true };
+      const end = Math.min(o.to, done + size);
+      o.onChunk(runChunk(ctx, taskFor(o, done, end)));
+      done = end;
+      // Let a signal or a progress redraw in between chunks.
+      await yieldToEvents();
+    }
+    return { done, interrupted: false };
+  }
+
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: o.workers, maxThreads: o.workers, idleTimeout: 60_000 });
+  const maxInFlight = o.workers * 3;
+  const ready = new Map<number, ChunkResult>();
+  let nextStart = o.from;
+  let nextIndex = 0;
+  let writeIndex = 0;
+  let done = o.from;
+  let inFlight = 0;
+  let failure: unknown = null;
+  try {
+    await new Promise<void>((resolve) => {
+      const flush = () => {
+        for (let r = ready.get(writeIndex); r && failure === null; r = ready.get(writeIndex)) {
+          ready.delete(writeIndex);
+          try {
+            o.onChunk(r);
+            done = r.end;
+            writeIndex++;
+          } catch (error) {
+            failure = error;
+          }
+        }
+      };
+      const pump = () => {
+        while (failure === null && !o.signal?.aborted && inFlight < maxInFlight && nextStart < o.to) {
+          const index = nextIndex++;
+          const start = nextStart;
+          const end = Math.min(o.to, start + size);
+          nextStart = end;
+          inFlight++;
+          (pool.run(taskFor(o, start, end)) as Promise<ChunkResult | ChunkFailure>).then(
+            (r) => {
+              inFlight--;
+              if (isFailure(r)) failure ??= toError(r);
+              else {
+                ready.set(index, r);
+                flush();
+              }
+              pump();
+            },
+            (error: unknown) => {
+              inFlight--;
+              failure ??= error;
+              pump();
+            },
+          );
+        }
+        if (inFlight === 0) resolve();
+      };
+      o.signal?.addEventListener('abort', pump, { once: true });
+      pump();
+    });
+  } finally {
+    await pool.destroy();
+  }
+  if (failure !== null) throw failure;
+  return { done, interrupted: done < o.to };
+}

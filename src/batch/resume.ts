@@ -1,0 +1,104 @@
+/**
+ * Resuming a batch from its row file: the header must describe the same batch, and the rows
+ * already written are read back (streamed) to restore the tallies, so that the finished file
+ * and summary are exactly those of an uninterrupted run.
+ */
+import { deriveSeed } from '../engine/rng.ts';
+import { UsageError } from '../scenario/errors.ts';
+import type { Design } from './design.ts';
+import { completeLength, headLines, readLines } from './files.ts';
+import { parseHeader, parseRow, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
+import type { PointAccumulator } from './stats.ts';
+
+/** How the flags of a design read on the command line, to name what differs. */
+function flagView(d: Design): [string, string][] {
+  return [
+    ['--seed', String(d.seed)],
+    ['--policy', d.policy],
+    ['--runs', String(d.runsPerPoint)],
+    ['--set', Object.entries(d.set).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'],
+    ['--sweep', d.sweep.map((s) => `${s.param}=${s.from}:${s.to}:${s.steps}`).join(' ') || '(none)'],
+    ['--sample', d.sample ? `${d.sample.method}:${d.sample.points}` : '(none)'],
+    ['--branch', d.branch ?? '(none)'],
+    ['--shard', d.shard ? `${d.shard.k}/${d.shard.n}` : '(none)'],
+  ];
+}
+
+/** What differs between the batch recorded in a header and the one asked for, flag by flag. */
+export function designDifferences(recorded: Design, wanted: Design): string[] {
+  const a = flagView(recorded);
+  const b = flagView(wanted);
+  const out: string[] = [];
+  a.forEach(([flag, was], i) => {
+    const now = b[i]![1];
+    if (was !== now) out.push(`${flag}: the file has ${was}, this command ${now}`);
+  });
+  if (out.length === 0 && JSON.stringify(recorded) !== JSON.stringify(wanted)) out.push('the design differs');
+  return out;
+}
+
+export interface ResumeState {
+  readonly header: RowsHeader;
+  /** Next run index to run. */
+  readonly next: number;
+  /** Bytes of the file to keep (a partial last line is cut). */
+  readonly keep: number;
+  readonly rows: number;
+}
+
+/**
+ * Checks a row file against the batch and reads its rows into `accumulator(point)`. Throws a
+ * UsageError (and changes nothing) when the file is not this batch's.
+ */
+export async function readForResume(
+  file: string,
+  expected: { header: RowsHeader; format: RowFormat; layout: RowLayout; range: [number, number] },
+  accumulator: (point: number) => PointAccumulator,
+): Promise<ResumeState> {
+  const [first, second] = headLines(file);
+  const { header, format, lines } = parseHeader(file, first, second);
+  const want = expected.header;
+  const problems: string[] = [];
+  if (format !== expected.format) problems.push(`the file holds ${format.toUpperCase()} rows, --out asks for ${expected.format.toUpperCase()}`);
+  if (header.scenario?.id !== want.scenario.id) problems.push(`the file is a batch of scenario \`${String(header.scenario?.id)}\`, not \`${want.scenario.id}\``);
+  else if (header.scenario.hash !== want.scenario.hash) problems.push(`scenario ${want.scenario.id} has changed since the batch started (content hash ${header.scenario.hash.slice(0, 12)}… then, ${want.scenario.hash.slice(0, 12)}… now)`);
+  if (header.parley !== want.parley) problems.push(`the batch was run by Parley engine ${header.parley}, this is ${want.parley}`);
+  problems.push(...designDifferences(header.design, want.design));
+  if (problems.length === 0 && JSON.stringify(header.columns) !== JSON.stringify(want.columns)) problems.push('its columns differ');
+  if (problems.length > 0) {
+    throw new UsageError(
+      `--resume: ${file} is not this batch's output:\n  - ${problems.join('\n  - ')}`,
+      `resume with the command recorded in its header: ${header.command.join(' ')} --resume`,
+      '--resume',
+    );
+  }
+
+  const keep = completeLength(file);
+  const [start, end] = expected.range;
+  const n = header.design.runsPerPoint;
+  const outcomes = new Map(expected.layout.outcomes.map((id, i) => [id, i]));
+  let next = start;
+  let lineNo = 0;
+  for await (const line of readLines(file, keep)) {
+    lineNo++;
+    if (lineNo <= lines) continue;
+    const bad = (why: string) => new UsageError(`--resume: ${file} line ${lineNo} is not the row expected for run ${next} (${why})`, 'the file was changed by hand; remove it to start again', '--resume');
+    if (next >= end) throw bad('the batch has no more runs');
+    let row;
+    try {
+      row = parseRow(expected.layout, line, format);
+    } catch (error) {
+      throw bad((error as Error).message);
+    }
+    const point = Math.floor(next / n);
+    if (row.run !== next || row.point !== point || row.replicate !== next - point * n) throw bad(`it is run ${row.run}`);
+    if (row.seed !== deriveSeed(header.design.seed, next)) throw bad('its seed is not the one the design gives');
+    const outcome = outcomes.get(row.outcome);
+    const judged = row.checkpoints.map((c) => outcomes.get(c));
+    if (outcome === undefined || judged.some((j) => j === undefined)) throw bad('unknown outcome');
+    accumulator(point).add(outcome, judged as number[], row.tensions, row.steps, row.goldstein);
+    next++;
+  }
+  if (lineNo < lines) throw new UsageError(`--resume: ${file} has an incomplete header`, 'remove it to start again', '--resume');
+  return { header, next, keep, rows: next - start };
+}

@@ -1,0 +1,205 @@
+/**
+ * Row files: one tidy row per run, in run order, after a one-line provenance header.
+ *
+ * CSV:   `# {header JSON}` then the column names, then one line per run.
+ * JSONL: `{header JSON}` then one JSON object per run.
+ *
+ * The header carries the scenario id and content hash, the engine version, the command and the
+ * design, so a file says how to reproduce (and resume) itself. Nothing in a row file depends on
+ * the clock or the number of workers: the same batch gives the same bytes.
+ */
+import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { UsageError } from '../scenario/errors.ts';
+import type { Design } from './design.ts';
+
+export type RowFormat = 'csv' | 'jsonl';
+
+export const ROWS_FORMAT = 'parley-batch-rows';
+export const ROWS_VERSION = 1;
+
+export interface RowsHeader {
+  readonly format: typeof ROWS_FORMAT;
+  readonly version: number;
+  /** Engine version. */
+  readonly parley: string;
+  readonly scenario: { readonly id: string; readonly hash: string };
+  /** The command that made the file (for a merged file, the merge). */
+  readonly command: readonly string[];
+  readonly design: Design;
+  readonly columns: readonly string[];
+}
+
+/** What the runner knows about a run when it writes its row. */
+export interface RunRecord {
+  run: number;
+  point: number;
+  replicate: number;
+  seed: number;
+  params: readonly number[];
+  outcome: number;
+  judged: readonly number[];
+  tensions: readonly number[];
+  steps: number;
+  goldstein: number;
+  branch: string;
+}
+
+/** Names and order of the fields of a scenario's rows. */
+export interface RowLayout {
+  readonly params: readonly string[];
+  /** Phases with a checkpoint before the last phase (the last one's judgement is the outcome). */
+  readonly checkpoints: readonly string[];
+  readonly tensions: readonly string[];
+  readonly outcomes: readonly string[];
+  readonly policy: string;
+}
+
+export function rowLayout(def: ScenarioDefinition, policy: string): RowLayout {
+  return {
+    params: def.parameters.map((p) => p.id),
+    checkpoints: def.phases.filter((p) => p.checkpoint && p.index < def.phases.length - 1).map((p) => p.id),
+    tensions: def.tensions.map((t) => t.id),
+    outcomes: def.outcomes.map((o) => o.id),
+    policy,
+  };
+}
+
+export function columns(layout: RowLayout): string[] {
+  return [
+    'run', 'point', 'replicate', 'seed',
+    ...layout.params.map((p) => `param.${p}`),
+    'policy', 'outcome',
+    ...layout.checkpoints.map((c) => `checkpoint.${c}`),
+    ...layout.tensions.map((t) => `tension.${t}`),
+    'steps', 'goldstein', 'branch',
+  ];
+}
+
+export function formatFromPath(path: string): RowFormat {
+  if (/\.csv$/i.test(path)) return 'csv';
+  if (/\.(jsonl|ndjson)$/i.test(path)) return 'jsonl';
+  throw new UsageError(`--out ${path}: the file name must end in .csv or .jsonl`, 'the extension chooses the format', '--out');
+}
+
+export function formatHeader(header: RowsHeader, format: RowFormat): string {
+  const json = JSON.stringify(header);
+  return format === 'csv' ? `# ${json}\n${header.columns.join(',')}\n` : `${json}\n`;
+}
+
+const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+/** One run's row, with its line end. */
+export function formatRow(layout: RowLayout, r: RunRecord, format: RowFormat): string {
+  const { outcomes } = layout;
+  if (format === 'csv') {
+    let line = `${r.run},${r.point},${r.replicate},${r.seed}`;
+    for (let i = 0; i < r.params.length; i++) line += `,${r.params[i]}`;
+    line += `,${layout.policy},${outcomes[r.outcome]}`;
+    for (let c = 0; c < layout.checkpoints.length; c++) line += `,${outcomes[r.judged[c]!]}`;
+    for (let i = 0; i < r.tensions.length; i++) line += `,${r.tensions[i]}`;
+    return `${line},${r.steps},${r.goldstein},${csvField(r.branch)}\n`;
+  }
+  let line = `{"run":${r.run},"point":${r.point},"replicate":${r.replicate},"seed":${r.seed},"params":{`;
+  for (let i = 0; i < r.params.length; i++) line += `${i ? ',' : ''}${JSON.stringify(layout.params[i])}:${r.params[i]}`;
+  line += `},"policy":${JSON.stringify(layout.policy)},"outcome":${JSON.stringify(outcomes[r.outcome])},"checkpoints":{`;
+  for (let c = 0; c < layout.checkpoints.length; c++) line += `${c ? ',' : ''}${JSON.stringify(layout.checkpoints[c])}:${JSON.stringify(outcomes[r.judged[c]!])}`;
+  line += '},"tensions":{';
+  for (let i = 0; i < r.tensions.length; i++) line += `${i ? ',' : ''}${JSON.stringify(layout.tensions[i])}:${r.tensions[i]}`;
+  return `${line}},"steps":${r.steps},"goldstein":${r.goldstein},"branch":${JSON.stringify(r.branch)}}\n`;
+}
+
+function notParley(file: string, why: string): UsageError {
+  return new UsageError(`${file} is not a Parley row file (${why})`, 'row files start with the header line that `parley batch` writes', file);
+}
+
+/** The header of a row file from its first line (and, for CSV, the column line). */
+export function parseHeader(file: string, first: string | undefined, second: string | undefined): { header: RowsHeader; format: RowFormat; lines: number } {
+  if (first === undefined || first === '') throw notParley(file, 'it is empty');
+  const csv = first.startsWith('# ');
+  let header: RowsHeader;
+  try {
+    header = JSON.parse(csv ? first.slice(2) : first) as RowsHeader;
+  } catch {
+    throw notParley(file, 'its first line is not a Parley header');
+  }
+  if (typeof header !== 'object' || header === null || header.format !== ROWS_FORMAT || !Array.isArray(header.columns) || typeof header.design !== 'object') {
+    throw notParley(file, 'its first line is not a Parley header');
+  }
+  if (header.version !== ROWS_VERSION) throw new UsageError(`${file} is a row file of format version ${String(header.version)}; this Parley reads version ${ROWS_VERSION}`, undefined, file);
+  if (csv && second !== undefined && second !== header.columns.join(',')) throw notParley(file, 'its column line does not match its header');
+  return { header, format: csv ? 'csv' : 'jsonl', lines: csv ? 2 : 1 };
+}
+
+/** The fields of a row needed to check its place and count it. */
+export interface ParsedRow {
+  readonly run: number;
+  readonly point: number;
+  readonly replicate: number;
+  readonly seed: number;
+  readonly outcome: string;
+  readonly checkpoints: readonly string[];
+  readonly tensions: readonly number[];
+  readonly steps: number;
+  readonly goldstein: number;
+}
+
+function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) throw new Error('unterminated quote');
+        value += line.slice(i, q);
+        if (line[q + 1] === '"') {
+          value += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      out.push(value);
+      if (i < line.length && line[i] !== ',') throw new Error('text after a quoted field');
+      i++;
+    } else {
+      const c = line.indexOf(',', i);
+      const end = c < 0 ? line.length : c;
+      out.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return out;
+}
+
+const num = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : NaN);
+
+/** Parses one row of a file with the given layout; throws a plain Error on a malformed row. */
+export function parseRow(layout: RowLayout, line: string, format: RowFormat): ParsedRow {
+  let row: ParsedRow;
+  if (format === 'csv') {
+    const f = splitCsv(line);
+    const expected = 4 + layout.params.length + 2 + layout.checkpoints.length + layout.tensions.length + 3;
+    if (f.length !== expected) throw new Error(`${f.length} fields, expected ${expected}`);
+    let i = 4 + layout.params.length + 1;
+    const outcome = f[i++]!;
+    const checkpoints = layout.checkpoints.map(() => f[i++]!);
+    const tensions = layout.tensions.map(() => num(f[i++]));
+    row = { run: num(f[0]), point: num(f[1]), replicate: num(f[2]), seed: num(f[3]), outcome, checkpoints, tensions, steps: num(f[i]), goldstein: num(f[i + 1]) };
+  } else {
+    const o = JSON.parse(line) as Record<string, unknown>;
+    if (typeof o !== 'object' || o === null) throw new Error('not an object');
+    const cps = (o.checkpoints ?? {}) as Record<string, unknown>;
+    const ts = (o.tensions ?? {}) as Record<string, unknown>;
+    row = {
+      run: num(o.run), point: num(o.point), replicate: num(o.replicate), seed: num(o.seed), outcome: String(o.outcome),
+      checkpoints: layout.checkpoints.map((c) => String(cps[c])), tensions: layout.tensions.map((t) => num(ts[t])), steps: num(o.steps), goldstein: num(o.goldstein),
+    };
+  }
+  for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`bad ${k}`);
+  if (row.tensions.some((t) => !Number.isFinite(t))) throw new Error('bad tension');
+  return row;
+}

@@ -1,0 +1,57 @@
+/**
+ * The batch's inner loop: one run on the fast executor's kernel, with no trace, no result
+ * object and nothing shared between runs. It takes the same decisions as `run(…, { executor:
+ * 'fast', trace: false })` (a test checks that they agree), and skips re-checking the policy's
+ * choices, which `choose` only makes among available levers.
+ */
+import type { LeverDef, PolicyDef, ScenarioDefinition } from '../scenario/definition.ts';
+import { UsageError } from '../scenario/errors.ts';
+import type { CompiledScenario } from '../engine/engine.ts';
+import { resolveAction, type ResolvedAction } from '../engine/actions.ts';
+import { BranchCodeError, type Move } from '../engine/branch-code.ts';
+import { fastApply, type FlatTables } from '../engine/fast.ts';
+import { currentActor, initialState, reroll } from '../engine/kernel.ts';
+import { choose } from '../engine/policy.ts';
+import type { SimState } from '../engine/types.ts';
+
+export interface BatchKernel {
+  readonly def: ScenarioDefinition;
+  readonly tables: FlatTables;
+  readonly policy: PolicyDef;
+  readonly levers: ReadonlyMap<string, LeverDef>;
+}
+
+export function batchKernel(compiled: CompiledScenario, policyName: string): BatchKernel {
+  const policy = compiled.def.policies.get(policyName);
+  if (!policy) throw new UsageError(`unknown policy \`${policyName}\``, `policies of ${compiled.def.id}: ${[...compiled.def.policies.keys()].join(', ')}`, '--policy');
+  return { def: compiled.def, tables: compiled.tables, policy, levers: new Map(compiled.def.levers.map((l) => [l.id, l])) };
+}
+
+/** Runs to the end from `seed` with parameter values `params`; `moves` override the policy by step. */
+export function simulate(k: BatchKernel, params: readonly number[], seed: number, moves: readonly Move[]): SimState {
+  const { def, tables, policy, levers } = k;
+  const s = initialState(def, seed, params, null);
+  let next = 0;
+  const limit = def.maxSteps + moves.length + 1;
+  for (let guard = 0; !s.ended; guard++) {
+    if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
+    const move = next < moves.length && moves[next]!.step === s.step ? moves[next]! : null;
+    if (move) {
+      next++;
+      if (move.action.type === 'reroll') {
+        reroll(def, s, move.action.seed);
+        continue;
+      }
+      const resolved = resolveAction(def, s, move.action);
+      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step}: ${resolved.message}`);
+      fastApply(def, tables, s, resolved, null);
+      continue;
+    }
+    const actor = currentActor(def, s);
+    const { action } = choose(def, s, actor, policy, false);
+    const resolved: ResolvedAction = { type: 'resolved', actor, lever: action.type === 'pull' ? levers.get(action.lever)! : null, force: -1 };
+    fastApply(def, tables, s, resolved, null);
+  }
+  if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);
+  return s;
+}

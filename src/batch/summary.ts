@@ -1,0 +1,181 @@
+/**
+ * The summary of a batch (or of merged shards): per design point and overall, outcome counts
+ * and proportions with 95% Wilson intervals, outcomes at earlier checkpoints, mean final
+ * tensions, Goldstein score and steps with 95% intervals, provenance, and timing.
+ *
+ * Each point also carries its exact tallies (`exact`: counts and integer sums of values rounded
+ * to `quantum`), from which `parley merge` combines shard summaries exactly: the merged
+ * statistics equal those of the unsharded batch.
+ */
+import { UsageError } from '../scenario/errors.ts';
+import type { Design } from './design.ts';
+import type { RowLayout } from './rows.ts';
+import { meanInterval, PointAccumulator, QUANTUM, tidy, wilson, type MeanInterval, type PointTally } from './stats.ts';
+
+export const SUMMARY_FORMAT = 'parley-batch-summary';
+export const SUMMARY_VERSION = 1;
+
+export interface Proportion {
+  readonly count: number;
+  readonly proportion: number | null;
+  readonly ci95: [number, number];
+}
+
+/** Exact tallies of one point, as JSON (big sums as decimal strings). */
+export interface ExactTally {
+  readonly n: number;
+  readonly outcomes: readonly number[];
+  readonly checkpoints: readonly (readonly number[])[];
+  readonly steps: number;
+  readonly tensions: readonly (readonly [string, string])[];
+  readonly goldstein: readonly [string, string];
+}
+
+export interface Stats {
+  readonly runs: number;
+  /** By outcome id, every outcome of the scenario in its declared order. */
+  readonly outcomes: Record<string, Proportion>;
+  /** By checkpoint phase before the last, then outcome id. */
+  readonly checkpoints: Record<string, Record<string, Proportion>>;
+  /** Mean final value of each tension. */
+  readonly tensions: Record<string, MeanInterval>;
+  readonly goldstein: MeanInterval;
+  readonly steps: { readonly mean: number | null };
+}
+
+export interface PointSummary extends Stats {
+  readonly point: number;
+  readonly params: Record<string, number>;
+  readonly exact: ExactTally;
+}
+
+export interface SummaryDoc extends Stats {
+  readonly format: typeof SUMMARY_FORMAT;
+  readonly version: number;
+  readonly parley: string;
+  readonly scenario: { readonly id: string; readonly hash: string };
+  readonly command: readonly string[];
+  readonly design: Design;
+  readonly layout: RowLayout;
+  /** Means and intervals are computed from values rounded to this. */
+  readonly quantum: number;
+  /** Runs this summary should count (its shard, or the whole batch), and whether it does. */
+  readonly expected: number;
+  readonly complete: boolean;
+  readonly points: PointSummary[];
+  readonly wallSeconds: number | null;
+  readonly runsPerSecond: number | null;
+  readonly workers?: number;
+  /** For a merge: the summaries merged, with their own timing. */
+  readonly shards?: readonly { readonly shard: string | null; readonly runs: number; readonly wallSeconds: number | null }[];
+}
+
+function proportions(ids: readonly string[], counts: readonly number[], n: number): Record<string, Proportion> {
+  const out: Record<string, Proportion> = {};
+  ids.forEach((id, i) => {
+    const c = counts[i] ?? 0;
+    out[id] = { count: c, proportion: n ? tidy(c / n) : null, ci95: wilson(c, n).map(tidy) as [number, number] };
+  });
+  return out;
+}
+
+function stats(layout: RowLayout, a: PointAccumulator): Stats {
+  const t = a.tally();
+  return {
+    runs: t.n,
+    outcomes: proportions(layout.outcomes, t.outcomes, t.n),
+    checkpoints: Object.fromEntries(layout.checkpoints.map((c, i) => [c, proportions(layout.outcomes, t.checkpoints[i]!, t.n)])),
+    tensions: Object.fromEntries(layout.tensions.map((id, i) => [id, meanInterval(t.n, t.tensions[i]![0], t.tensions[i]![1])])),
+    goldstein: meanInterval(t.n, t.goldstein[0], t.goldstein[1]),
+    steps: { mean: t.n ? tidy(t.steps / t.n) : null },
+  };
+}
+
+export function toExact(t: PointTally): ExactTally {
+  return {
+    n: t.n, outcomes: t.outcomes, checkpoints: t.checkpoints, steps: t.steps,
+    tensions: t.tensions.map(([s, q]) => [s.toString(), q.toString()] as const),
+    goldstein: [t.goldstein[0].toString(), t.goldstein[1].toString()],
+  };
+}
+
+export function fromExact(point: number, e: ExactTally): PointTally {
+  return {
+    point, n: e.n, outcomes: e.outcomes.slice(), checkpoints: e.checkpoints.map((r) => r.slice()), steps: e.steps,
+    tensions: e.tensions.map(([s, q]) => [BigInt(s), BigInt(q)]), goldstein: [BigInt(e.goldstein[0]), BigInt(e.goldstein[1])],
+  };
+}
+
+export function newAccumulator(layout: RowLayout, point: number): PointAccumulator {
+  return new PointAccumulator(point, layout.outcomes.length, layout.checkpoints.length, layout.tensions.length);
+}
+
+export interface SummaryInput {
+  readonly parley: string;
+  readonly scenario: { readonly id: string; readonly hash: string };
+  readonly command: readonly string[];
+  readonly design: Design;
+  readonly layout: RowLayout;
+  readonly expected: number;
+  /** Accumulators of the points with runs, any order. */
+  readonly points: Iterable<PointAccumulator>;
+  /** Parameter values of a point, by parameter index. */
+  readonly paramsOf: (point: number) => readonly number[];
+  readonly wallSeconds: number | null;
+  readonly workers?: number;
+  readonly shards?: SummaryDoc['shards'];
+}
+
+export function buildSummary(input: SummaryInput): SummaryDoc {
+  const { layout } = input;
+  const sorted = [...input.points].filter((a) => a.n > 0).sort((a, b) => a.point - b.point);
+  const overall = newAccumulator(layout, -1);
+  for (const a of sorted) overall.merge(a.tally());
+  const all = stats(layout, overall);
+  const wall = input.wallSeconds;
+  return {
+    format: SUMMARY_FORMAT,
+    version: SUMMARY_VERSION,
+    parley: input.parley,
+    scenario: input.scenario,
+    command: input.command,
+    design: input.design,
+    layout,
+    quantum: QUANTUM,
+    expected: input.expected,
+    complete: all.runs === input.expected,
+    ...all,
+    points: sorted.map((a) => {
+      const values = input.paramsOf(a.point);
+      return { point: a.point, params: Object.fromEntries(layout.params.map((id, i) => [id, values[i]!])), ...stats(layout, a), exact: toExact(a.tally()) };
+    }),
+    wallSeconds: wall === null ? null : tidy(wall),
+    runsPerSecond: wall === null || wall <= 0 ? null : Math.round(all.runs / wall),
+    ...(input.workers !== undefined ? { workers: input.workers } : {}),
+    ...(input.shards ? { shards: input.shards } : {}),
+  };
+}
+
+function notSummary(file: string, why: string): UsageError {
+  return new UsageError(`${file} is not a Parley batch summary (${why})`, 'summaries are the files `parley batch --summary FILE` writes', file);
+}
+
+/** Checks the shape of a parsed summary file enough to merge it. */
+export function checkSummary(file: string, doc: unknown): SummaryDoc {
+  const d = doc as SummaryDoc;
+  if (typeof d !== 'object' || d === null || d.format !== SUMMARY_FORMAT) throw notSummary(file, 'no summary format marker');
+  if (d.version !== SUMMARY_VERSION) throw new UsageError(`${file} is a summary of format version ${String(d.version)}; this Parley reads version ${SUMMARY_VERSION}`, undefined, file);
+  if (!Array.isArray(d.points) || typeof d.design !== 'object' || typeof d.layout !== 'object' || d.quantum !== QUANTUM) throw notSummary(file, 'missing fields');
+  for (const p of d.points) {
+    const e = p?.exact;
+    if (!e || typeof e.n !== 'number' || !Array.isArray(e.outcomes) || e.outcomes.length !== d.layout.outcomes.length || !Array.isArray(e.tensions) || e.tensions.length !== d.layout.tensions.length) {
+      throw notSummary(file, `point ${String(p?.point)} has no exact tallies`);
+    }
+  }
+  return d;
+}
+
+/** The design without its shard: what shards of one batch share. */
+export function unsharded(design: Design): Design {
+  return { ...design, shard: null };
+}

@@ -1,0 +1,321 @@
+/**
+ * `parley batch`: many seeded runs of a scenario on the fast executor — replicates, parameter
+ * sweeps and Latin hypercube samples — streamed as tidy rows (CSV or JSONL) in run order, with
+ * a summary of outcome proportions and mean tensions. Worker threads, shards, SIGINT and
+ * `--resume` never change a byte of the rows. See docs/batch.md.
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { compile, run, type CompiledScenario } from '../engine/engine.ts';
+import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
+import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { UsageError } from '../scenario/errors.ts';
+import { packageRoot } from '../paths.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
+import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
+import { executeBatch } from '../batch/execute.ts';
+import { checkWritable, headLines, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { readForResume } from '../batch/resume.ts';
+import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
+import type { PointAccumulator } from '../batch/stats.ts';
+import { buildSummary, newAccumulator, type SummaryDoc } from '../batch/summary.ts';
+import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
+
+export interface BatchFlags {
+  runs?: string;
+  seed?: string;
+  policy?: string;
+  set?: string[];
+  sweep?: string[];
+  sample?: string;
+  workers?: string;
+  shard?: string;
+  out?: string;
+  summary?: string;
+  resume?: boolean;
+  branch?: string;
+}
+
+export function registerBatch(program: Command): void {
+  program
+    .command('batch')
+    .description('run a scenario many times (replicates, sweeps, samples) and write tidy rows and a summary')
+    .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
+    .option('--runs <n>', 'replicates per design point')
+    .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: picked and recorded)')
+    .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
+    .option('--set <name=value>', 'fix a parameter (repeatable)', collect, [])
+    .option('--sweep <name=from:to:steps>', 'grid over a parameter, both ends included (repeatable)', collect, [])
+    .option('--sample <lhs:K>', 'K Latin hypercube points over the parameters not set or swept')
+    .option('--workers <n>', 'worker threads (default: the number of cores); the output does not depend on it')
+    .option('--shard <k/n>', 'run only the k-th of n slices of the run indices (merge with `parley merge`)')
+    .option('--out <file>', 'write one row per run, .csv or .jsonl, in run order')
+    .option('--summary <file>', 'write the summary JSON there (default: standard output)')
+    .option('--resume', 'finish an interrupted batch: same command, same --out')
+    .option('--branch <code>', 'start every run from the node after the branch code\'s last move')
+    .action((scenario: string, flags: BatchFlags) => batchCommand(scenario, flags));
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+
+function parseWorkers(text: string | undefined, runs: number): number {
+  if (text === undefined) return runs < 4096 ? 1 : Math.max(1, availableParallelism());
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not \`${text}\``, undefined, '--workers');
+  return Number(text);
+}
+
+function parseBranch(text: string): { scenario: string; seed: number; policy: string; moves: readonly Move[] } {
+  try {
+    return parseBranchCode(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message, undefined, '--branch');
+  }
+}
+
+/** Where runs start from a branch code: its moves (a trailing reroll dropped), then a reroll per run. */
+function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBranch>, params: Readonly<Record<string, number>>): BranchStart {
+  const moves = code.moves.slice();
+  while (moves.length && moves[moves.length - 1]!.action.type === 'reroll') moves.pop();
+  const last = moves[moves.length - 1];
+  const step = last ? last.step + 1 : 0;
+  try {
+    run(compiled, { seed: code.seed, policy: code.policy, params, moves: [...moves, { step, action: { type: 'reroll', seed: 0 } }], executor: 'fast', trace: false });
+  } catch (error) {
+    if (!(error instanceof BranchCodeError)) throw error;
+    const ended = /ended at step/.test(error.message);
+    throw new UsageError(
+      ended ? `the branch code's last move ends the run: there is nothing left to vary` : `the branch code does not replay: ${error.message}`,
+      ended ? 'give the code of a node before the end' : undefined,
+      '--branch',
+    );
+  }
+  return { seed: code.seed, moves, step, prefix: formatBranchCode({ scenario: code.scenario, seed: code.seed, policy: code.policy, moves }) };
+}
+
+/** The command as recorded in headers: canonical, with the seed, without --workers and --resume. */
+function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined): string[] {
+  return [
+    'parley', 'batch', scenarioRef,
+    '--runs', String(design.runsPerPoint),
+    '--seed', String(design.seed),
+    '--policy', design.policy,
+    ...Object.entries(design.set).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+    ...design.sweep.flatMap((s) => ['--sweep', `${s.param}=${s.from}:${s.to}:${s.steps}`]),
+    ...(design.sample ? ['--sample', `${design.sample.method}:${design.sample.points}`] : []),
+    ...(design.branch ? ['--branch', design.branch] : []),
+    ...(design.shard ? ['--shard', `${design.shard.k}/${design.shard.n}`] : []),
+    ...(out ? ['--out', out] : []),
+    ...(summary ? ['--summary', summary] : []),
+  ];
+}
+
+const shellWord = (w: string) => (/^[A-Za-z0-9_./:=@+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** A progress line on stderr: bar, count, rate and time left. Only on a terminal. */
+class Progress {
+  private last = 0;
+  private readonly t0 = performance.now(); // clock-ok: progress display only
+  constructor(
+    private readonly total: number,
+    private readonly already: number,
+    private readonly stream: NodeJS.WriteStream,
+  ) {}
+
+  update(done: number, force = false): void {
+    const now = performance.now(); // clock-ok: progress display only
+    if (!force && now - this.last < 100) return;
+    this.last = now;
+    const fresh = done - this.already;
+    const seconds = (now - this.t0) / 1000;
+    const rate = seconds > 0 ? fresh / seconds : 0;
+    const left = rate > 0 ? (this.total - done) / rate : NaN;
+    const width = 24;
+    const frac = this.total ? done / this.total : 1;
+    const filled = Math.round(frac * width);
+    const eta = Number.isFinite(left) ? (left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`) : '…';
+    this.stream.write(`\r\x1b[K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${int(done)}/${int(this.total)} runs  ${int(Math.round(rate))} runs/s  ETA ${eta}`);
+  }
+
+  clear(): void {
+    this.stream.write('\r\x1b[K');
+  }
+}
+
+/** The outcome chart printed at the end on a terminal. */
+export function outcomeChart(summary: SummaryDoc, width = 30): string {
+  const ids = Object.keys(summary.outcomes);
+  const pad = Math.max(...ids.map((id) => id.length));
+  const blocks = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+  const lines = ids.map((id) => {
+    const o = summary.outcomes[id]!;
+    const p = o.proportion ?? 0;
+    const cells = p * width;
+    const whole = Math.floor(cells);
+    const bar = '█'.repeat(whole) + blocks[Math.floor((cells - whole) * 8)]!;
+    const ci = `[${(o.ci95[0] * 100).toFixed(1)}–${(o.ci95[1] * 100).toFixed(1)}]`;
+    return `  ${id.padEnd(pad)}  ${bar.padEnd(width + 1)} ${(p * 100).toFixed(1).padStart(5)}%  ${ci}`;
+  });
+  const timing = summary.wallSeconds !== null ? ` · ${summary.wallSeconds.toFixed(1)} s · ${int(summary.runsPerSecond ?? 0)} runs/s` : '';
+  return `${summary.scenario.id} · ${int(summary.runs)} runs${timing}\n${lines.join('\n')}\n`;
+}
+
+export async function batchCommand(scenarioArg: string, flags: BatchFlags): Promise<void> {
+  const policyFlag = flags.policy;
+  const t0 = performance.now(); // clock-ok: wall time for the summary
+  if (flags.runs === undefined) throw new UsageError('--runs is required: the number of replicates per design point', 'e.g. parley batch --runs 1000', '--runs');
+  const runsPerPoint = parseRuns(flags.runs);
+  const out = flags.out;
+  const format: RowFormat | null = out === undefined ? null : formatFromPath(out);
+  if (flags.resume && out === undefined) throw new UsageError('--resume needs --out FILE: a batch resumes from its rows', undefined, '--resume');
+  if (flags.summary !== undefined && out !== undefined && flags.summary === out) throw new UsageError('--summary and --out name the same file', undefined, '--summary');
+  const sets = parseSets(flags.set ?? []);
+
+  // The scenario, and where runs start.
+  let ref = scenarioArg;
+  const code = flags.branch === undefined ? null : parseBranch(flags.branch);
+  if (code && ref === DEFAULT_SCENARIO) ref = code.scenario;
+  const def: ScenarioDefinition = loadScenario(ref);
+  if (code && code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
+  let policy = policyFlag ?? 'default';
+  if (code) {
+    if (policyFlag !== undefined && policyFlag !== code.policy) throw new UsageError(`--policy ${policyFlag} disagrees with the branch code's policy ${code.policy}`, 'runs from a branch continue under the policy that reached it; leave out --policy', '--policy');
+    policy = code.policy;
+  }
+  if (!def.policies.has(policy)) throw new UsageError(`unknown policy \`${policy}\``, `policies of ${def.id}: ${[...def.policies.keys()].join(', ')}`, '--policy');
+
+  // The seed: given, else the one recorded by the batch being resumed, else the branch code's, else picked.
+  let seed: number;
+  let picked = false;
+  if (flags.seed !== undefined) seed = parseSeed(flags.seed);
+  else if (flags.resume && out !== undefined && existsSync(out) && recordedSeed(out) !== null) seed = recordedSeed(out)!;
+  else if (code) seed = code.seed;
+  else {
+    seed = pickSeed();
+    picked = true;
+  }
+
+  const design = buildDesign(def, { seed, policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null });
+  const workers = parseWorkers(flags.workers, design.runs);
+  const compiled = compile(def);
+  const branch = code ? branchStart(compiled, code, sets) : null;
+  const points = designPoints(def, design);
+  const [from, to] = runRange(design);
+  const layout = rowLayout(def, policy);
+  const command = canonicalCommand(scenarioArg, design, out, flags.summary);
+  const header: RowsHeader = {
+    format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
+    scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout),
+  };
+  const workerFile = join(packageRoot(), 'dist', 'batch-worker.js');
+  if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
+
+  // Files: everything is checked before anything is created or changed.
+  if (flags.summary !== undefined) checkWritable(flags.summary, '--summary');
+  const accumulators = new Map<number, PointAccumulator>();
+  const accumulator = (point: number) => {
+    let a = accumulators.get(point);
+    if (!a) accumulators.set(point, (a = newAccumulator(layout, point)));
+    return a;
+  };
+  let fd: number | null = null;
+  let start = from;
+  if (out !== undefined) {
+    const exists = existsSync(out);
+    if (exists && !flags.resume) {
+      throw new UsageError(`${out} already exists`, 'add --resume to finish the batch that wrote it, or remove it to start again', '--out');
+    }
+    if (exists && isEmptyFile(out)) {
+      fd = openOrFail(out, 'w');
+      writeAll(fd, formatHeader(header, format!));
+    } else if (exists) {
+      const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator);
+      start = state.next;
+      fd = openOrFail(out, 'r+');
+      ftruncateSync(fd, state.keep);
+      closeSync(fd);
+      fd = openOrFail(out, 'a');
+    } else {
+      checkWritable(out, '--out');
+      fd = openOrFail(out, 'wx');
+      writeAll(fd, formatHeader(header, format!));
+    }
+  }
+
+  const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format };
+  const tty = process.stderr.isTTY === true;
+  const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
+  if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let outcome;
+  try {
+    progress?.update(start - from, true);
+    outcome = await executeBatch({
+      plan, points, from: start, to, workers, workerFile, signal: controller.signal,
+      onChunk: (r) => {
+        if (fd !== null && r.text) writeAll(fd, r.text);
+        for (const t of r.tallies) accumulator(t.point).merge(t);
+        progress?.update(r.end - from);
+      },
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.clear();
+    if (fd !== null) {
+      fsyncSync(fd);
+      closeSync(fd);
+    }
+  }
+
+  if (outcome.interrupted) {
+    const done = outcome.done - from;
+    const resume = [...command, '--resume'].map(shellWord).join(' ');
+    process.stderr.write(
+      out !== undefined
+        ? `parley: interrupted after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
+        : `parley: interrupted after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
+    );
+    process.exitCode = 130;
+    return;
+  }
+
+  const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
+  const summary = buildSummary({
+    parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
+    expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers,
+  });
+  const text = JSON.stringify(summary, null, 2) + '\n';
+  if (flags.summary !== undefined) writeFileAtomic(flags.summary, text, '--summary');
+  else process.stdout.write(text);
+  if (tty) process.stderr.write(outcomeChart(summary));
+}
+
+function recordedSeed(file: string): number | null {
+  try {
+    const [first, second] = headLines(file);
+    return parseHeader(file, first, second).header.design.seed;
+  } catch {
+    return null;
+  }
+}
+
+function isEmptyFile(file: string): boolean {
+  return statSync(file).size === 0;
+}
+
+function openOrFail(path: string, mode: string): number {
+  try {
+    return openSync(path, mode);
+  } catch (error) {
+    throw unwritable(path, '--out', error);
+  }
+}
+

@@ -1,0 +1,187 @@
+/**
+ * `parley merge`: combines the outputs of the shards of one batch.
+ *
+ *   parley merge s1.json s2.json … --out summary.json     summaries, exactly (from counts)
+ *   parley merge --rows r1.csv r2.csv … --out rows.csv    row files, concatenated in run order
+ *
+ * Inputs must be shards of the same batch (same scenario content, engine and design) and must
+ * not overlap; a row merge also needs every shard complete. The output is written atomically.
+ */
+import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../scenario/errors.ts';
+import type { Design } from '../batch/design.ts';
+import { checkWritable, completeLength, headLines, readLines, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
+import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
+import type { PointAccumulator } from '../batch/stats.ts';
+
+interface MergeFlags {
+  out?: string;
+  rows?: boolean;
+}
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge')
+    .description('combine the summaries (or, with --rows, the row files) of the shards of a batch')
+    .argument('<files...>', 'summary files of `parley batch --summary`, or row files with --rows')
+    .option('--rows', 'merge row files (.csv or .jsonl) in run order instead of summaries')
+    .option('--out <file>', 'where to write the merged file')
+    .action((files: string[], flags: MergeFlags) => mergeCommand(files, flags));
+}
+
+const range = (d: Design): [number, number] => (d.shard ? [d.shard.start, d.shard.end] : [0, d.runs]);
+const shardName = (d: Design) => (d.shard ? `${d.shard.k}/${d.shard.n}` : 'the whole batch');
+
+/** Sorted by range; overlapping or repeated shards are an error. */
+function orderShards<T>(items: readonly T[], designOf: (t: T) => Design, fileOf: (t: T) => string): T[] {
+  const sorted = [...items].sort((a, b) => range(designOf(a))[0] - range(designOf(b))[0] || range(designOf(a))[1] - range(designOf(b))[1]);
+  for (let i = 1; i < sorted.length; i++) {
+    const [, prevEnd] = range(designOf(sorted[i - 1]!));
+    const [start] = range(designOf(sorted[i]!));
+    if (start < prevEnd) {
+      throw new UsageError(`${fileOf(sorted[i]!)} (${shardName(designOf(sorted[i]!))}) overlaps ${fileOf(sorted[i - 1]!)} (${shardName(designOf(sorted[i - 1]!))})`, 'give each shard once', 'parley merge');
+    }
+  }
+  return sorted;
+}
+
+function sameBatch(file: string, first: { file: string; parley: string; hash: string; design: Design }, other: { parley: string; hash: string; design: Design }): void {
+  const problems: string[] = [];
+  if (other.hash !== first.hash) problems.push('the scenario content differs');
+  if (other.parley !== first.parley) problems.push(`engine ${other.parley}, not ${first.parley}`);
+  if (JSON.stringify(unsharded(other.design)) !== JSON.stringify(unsharded(first.design))) problems.push('the design differs');
+  if (problems.length) throw new UsageError(`${file} is not a shard of the same batch as ${first.file}: ${problems.join('; ')}`, undefined, 'parley merge');
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, undefined, 'parley merge');
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file} is not a Parley batch summary (it is not JSON)`, 'with row files, add --rows', 'parley merge');
+  }
+}
+
+export async function mergeCommand(files: readonly string[], flags: MergeFlags, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (flags.out === undefined) throw new UsageError('--out FILE is required', undefined, '--out');
+  if (files.includes(flags.out)) throw new UsageError(`--out ${flags.out} is also an input`, undefined, '--out');
+  const command = ['parley', ...argv];
+  if (flags.rows) await mergeRows(files, flags.out, command);
+  else mergeSummaries(files, flags.out, command);
+}
+
+function mergeSummaries(files: readonly string[], out: string, command: string[]): void {
+  checkWritable(out, '--out');
+  const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
+  const first = docs[0]!;
+  const base = { file: first.file, parley: first.doc.parley, hash: first.doc.scenario.hash, design: first.doc.design };
+  for (const { file, doc } of docs.slice(1)) sameBatch(file, base, { parley: doc.parley, hash: doc.scenario.hash, design: doc.design });
+  const ordered = orderShards(docs, (d) => d.doc.design, (d) => d.file);
+  const layout = first.doc.layout;
+  const accumulators = new Map<number, PointAccumulator>();
+  const params = new Map<number, number[]>();
+  for (const { doc } of ordered) {
+    if (!doc.complete) process.stderr.write(`parley: warning: ${shardName(doc.design)} counts ${doc.runs} of ${doc.expected} runs\n`);
+    for (const p of doc.points) {
+      let a = accumulators.get(p.point);
+      if (!a) accumulators.set(p.point, (a = newAccumulator(layout, p.point)));
+      a.merge(fromExact(p.point, p.exact));
+      params.set(p.point, layout.params.map((id) => p.params[id]!));
+    }
+  }
+  const design = unsharded(first.doc.design);
+  const summary: SummaryDoc = buildSummary({
+    parley: first.doc.parley, scenario: first.doc.scenario, command, design, layout, expected: design.runs,
+    points: accumulators.values(), paramsOf: (p) => params.get(p)!, wallSeconds: null,
+    shards: ordered.map(({ doc }) => ({ shard: doc.design.shard ? `${doc.design.shard.k}/${doc.design.shard.n}` : null, runs: doc.runs, wallSeconds: doc.wallSeconds })),
+  });
+  if (!summary.complete) process.stderr.write(`parley: warning: the merged summary counts ${summary.runs} of the batch's ${design.runs} runs\n`);
+  writeFileAtomic(out, JSON.stringify(summary, null, 2) + '\n', '--out');
+}
+
+async function mergeRows(files: readonly string[], out: string, command: string[]): Promise<void> {
+  const outFormat = formatFromPath(out);
+  checkWritable(out, '--out');
+  const inputs = files.map((file) => {
+    if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`, undefined, 'parley merge');
+    const [first, second] = headLines(file);
+    const { header, format, lines } = parseHeader(file, first, second);
+    return { file, header, format, lines };
+  });
+  const first = inputs[0]!;
+  const base = { file: first.file, parley: first.header.parley, hash: first.header.scenario.hash, design: first.header.design };
+  for (const i of inputs) {
+    sameBatch(i.file, base, { parley: i.header.parley, hash: i.header.scenario.hash, design: i.header.design });
+    if (i.format !== outFormat) throw new UsageError(`${i.file} holds ${i.format.toUpperCase()} rows; --out ${out} asks for ${outFormat.toUpperCase()}`, `name the output .${i.format}`, '--out');
+  }
+  const ordered = orderShards(inputs, (i) => i.header.design, (i) => i.file);
+  const design = unsharded(first.header.design);
+  let expect = 0;
+  for (const i of ordered) {
+    const [start] = range(i.header.design);
+    if (start !== expect) throw new UsageError(`runs ${expect}–${start - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
+    expect = range(i.header.design)[1];
+  }
+  if (expect !== design.runs) throw new UsageError(`runs ${expect}–${design.runs - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
+
+  const header: RowsHeader = { ...first.header, command, design };
+  const temp = `${out}.${process.pid}.tmp`;
+  let fd: number;
+  try {
+    fd = openSync(temp, 'w');
+  } catch (error) {
+    throw unwritable(out, '--out', error);
+  }
+  let ok = false;
+  try {
+    writeAll(fd, formatHeader(header, outFormat));
+    for (const i of ordered) await copyRows(fd, i.file, i.format, i.lines, range(i.header.design));
+    ok = true;
+  } finally {
+    closeSync(fd);
+    if (!ok) unlinkSync(temp);
+  }
+  try {
+    renameSync(temp, out);
+  } catch (error) {
+    unlinkSync(temp);
+    throw unwritable(out, '--out', error);
+  }
+}
+
+const RUN = { csv: /^(\d+),/, jsonl: /^\{"run":(\d+),/ } as const;
+
+/** Copies a shard's rows, checking that they are exactly its runs in order. */
+async function copyRows(fd: number, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
+  let next = start;
+  let lineNo = 0;
+  let buffer = '';
+  for await (const line of readLines(file, completeLength(file))) {
+    lineNo++;
+    if (lineNo <= skip) continue;
+    const m = RUN[format].exec(line);
+    if (!m || Number(m[1]) !== next || next >= end) {
+      throw new UsageError(`${file} line ${lineNo} is not the row of run ${next}`, 'the file is not a complete shard written by `parley batch`', 'parley merge');
+    }
+    buffer += line + '\n';
+    if (buffer.length > 1 << 20) {
+      writeAll(fd, buffer);
+      buffer = '';
+    }
+    next++;
+  }
+  writeAll(fd, buffer);
+  if (next < end) throw new UsageError(`${file} holds runs ${start}–${next - 1} of its shard's ${start}–${end - 1}`, `finish it first: ${headerCommand(file)} --resume`, 'parley merge');
+}
+
+function headerCommand(file: string): string {
+  const [first, second] = headLines(file);
+  return parseHeader(file, first, second).header.command.join(' ');
+}
