@@ -67,7 +67,7 @@ export async function readForResume(
   if (problems.length === 0 && JSON.stringify(header.columns) !== JSON.stringify(want.columns)) problems.push('its columns differ');
   if (problems.length > 0) {
     throw new UsageError(
-      `--resume: ${file} is not this batch's output:\n  - ${problems.join('\n  - ')}`,
+      `${file} is not this batch's output:\n  - ${problems.join('\n  - ')}`,
       `resume with the command recorded in its header: ${header.command.join(' ')} --resume`,
       '--resume',
     );
@@ -82,7 +82,7 @@ export async function readForResume(
   for await (const line of readLines(file, keep)) {
     lineNo++;
     if (lineNo <= lines) continue;
-    const bad = (why: string) => new UsageError(`--resume: ${file} line ${lineNo} is not the row expected for run ${next} (${why})`, 'the file was changed by hand; remove it to start again', '--resume');
+    const bad = (why: string) => new UsageError(`${file} line ${lineNo} is not the row expected for run ${next} (${why})`, 'the file was changed by hand; remove it to start again', '--resume');
     if (next >= end) throw bad('the batch has no more runs');
     let row;
     try {
@@ -99,6 +99,6 @@ export async function readForResume(
     accumulator(point).add(outcome, judged as number[], row.tensions, row.steps, row.goldstein);
     next++;
   }
-  if (lineNo < lines) throw new UsageError(`--resume: ${file} has an incomplete header`, 'remove it to start again', '--resume');
+  if (lineNo < lines) throw new UsageError(`${file} has an incomplete header`, 'remove it to start again', '--resume');
   return { header, next, keep, rows: next - start };
 }

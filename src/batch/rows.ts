@@ -78,7 +78,7 @@ export function columns(layout: RowLayout): string[] {
 export function formatFromPath(path: string): RowFormat {
   if (/\.csv$/i.test(path)) return 'csv';
   if (/\.(jsonl|ndjson)$/i.test(path)) return 'jsonl';
-  throw new UsageError(`--out ${path}: the file name must end in .csv or .jsonl`, 'the extension chooses the format', '--out');
+  throw new UsageError(`${path}: the file name must end in .csv or .jsonl`, 'the extension chooses the format', '--out');
 }
 
 export function formatHeader(header: RowsHeader, format: RowFormat): string {

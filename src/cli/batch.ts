@@ -64,7 +64,7 @@ const int = (n: number) => n.toLocaleString('en-US');
 
 function parseWorkers(text: string | undefined, runs: number): number {
   if (text === undefined) return runs < 4096 ? 1 : Math.max(1, availableParallelism());
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 256) throw new UsageError(`--workers must be a whole number from 1 to 256, not \`${text}\``, undefined, '--workers');
+  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || Number(text) > 256) throw new UsageError(`the number of workers must be a whole number from 1 to 256, not \`${text}\``, undefined, '--workers');
   return Number(text);
 }
 
@@ -86,7 +86,7 @@ function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBr
     run(compiled, { seed: code.seed, policy: code.policy, params, moves: [...moves, { step, action: { type: 'reroll', seed: 0 } }], executor: 'fast', trace: false });
   } catch (error) {
     if (!(error instanceof BranchCodeError)) throw error;
-    const ended = /ended at step/.test(error.message);
+    const ended = new RegExp(`before the move at step ${step}$`).test(error.message);
     throw new UsageError(
       ended ? `the branch code's last move ends the run: there is nothing left to vary` : `the branch code does not replay: ${error.message}`,
       ended ? 'give the code of a node before the end' : undefined,
@@ -225,6 +225,7 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
   let start = from;
   if (out !== undefined) {
     const exists = existsSync(out);
+    if (exists && statSync(out).isDirectory()) checkWritable(out, '--out');
     if (exists && !flags.resume) {
       throw new UsageError(`${out} already exists`, 'add --resume to finish the batch that wrote it, or remove it to start again', '--out');
     }
