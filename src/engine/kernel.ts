@@ -61,8 +61,13 @@ export function unavailableReason(def: ScenarioDefinition, s: SimState, actor: n
   return null;
 }
 
+/** Can `actor` pull `lever` now? (`unavailableReason` without building the explanation.) */
+export function isAvailable(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef): boolean {
+  return lever.actors[actor] === true && lever.phases[def.rounds[s.g]!.phase] === true && s.cnt[lever.historyKey]! < lever.maxUses && (lever.when === null || lever.when(s));
+}
+
 export function availableLevers(def: ScenarioDefinition, s: SimState, actor: number): LeverDef[] {
-  return def.levers.filter((l) => l.actors[actor] && unavailableReason(def, s, actor, l) === null);
+  return def.levers.filter((l) => isAvailable(def, s, actor, l));
 }
 
 const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);
