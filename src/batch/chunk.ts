@@ -47,7 +47,8 @@ export interface ChunkTask {
 export interface ChunkResult {
   readonly start: number;
   readonly end: number;
-  readonly text: string;
+  /** The rows as UTF-8 (its own buffer, so a thread can hand it over without a copy); null without rows. */
+  readonly rows: Uint8Array | null;
   readonly tallies: PointTally[];
 }
 
@@ -57,6 +58,7 @@ export interface ChunkContext {
 }
 
 const contexts = new Map<string, ChunkContext>();
+const encoder = new TextEncoder();
 
 /** The compiled scenario for a plan, loaded once per thread. */
 export function contextFor(plan: BatchPlan): ChunkContext {
@@ -116,5 +118,6 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
       text += formatRow(layout, record, plan.format);
     }
   }
-  return { start: task.start, end: task.end, text, tallies: [...accs.values()].map((a) => a.tally()) };
+  const rows = plan.format ? encoder.encode(text) : null;
+  return { start: task.start, end: task.end, rows, tallies: [...accs.values()].map((a) => a.tally()) };
 }

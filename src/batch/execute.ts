@@ -31,9 +31,12 @@ export interface ExecuteOutcome {
   readonly interrupted: boolean;
 }
 
-/** Runs per chunk: enough to amortise a message, small enough for a smooth progress bar. */
+/**
+ * Runs per chunk: enough to amortise a message, small enough that a chunk's rows stay a
+ * small object (large ones are collected late and made memory grow with the batch).
+ */
 export function chunkSizeFor(runs: number, workers: number): number {
-  return Math.max(64, Math.min(2048, Math.ceil(runs / (workers * 16))));
+  return Math.max(32, Math.min(256, Math.ceil(runs / (workers * 16))));
 }
 
 function taskFor(o: ExecuteOptions, start: number, end: number): ChunkTask {
@@ -72,7 +75,14 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
   }
 
   const { Piscina } = await import('piscina');
-  const pool = new Piscina({ filename: pathToFileURL(o.workerFile).href, minThreads: o.workers, maxThreads: o.workers, idleTimeout: 60_000 });
+  const pool = new Piscina({
+    filename: pathToFileURL(o.workerFile).href,
+    minThreads: o.workers,
+    maxThreads: o.workers,
+    idleTimeout: 60_000,
+    // A bounded young generation keeps each thread's memory flat over millions of runs.
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+  });
   const maxInFlight = o.workers * 3;
   const ready = new Map<number, ChunkResult>();
   let nextStart = o.from;

@@ -8,8 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../scenario/errors.ts';
 
-export function writeAll(fd: number, text: string): void {
-  const buffer = Buffer.from(text, 'utf8');
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   let offset = 0;
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }

@@ -262,7 +262,7 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
     outcome = await executeBatch({
       plan, points, from: start, to, workers, workerFile, signal: controller.signal,
       onChunk: (r) => {
-        if (fd !== null && r.text) writeAll(fd, r.text);
+        if (fd !== null && r.rows) writeAll(fd, r.rows);
         for (const t of r.tallies) accumulator(t.point).merge(t);
         progress?.update(r.end - from);
       },

@@ -1,0 +1,139 @@
+// `npm run bench`: the figures of the fast executor and of `parley batch` on the default
+// scenario. It prints numbers and never fails on a slow machine.
+//
+//   npm run bench                     full sizes (a few minutes on 2 cores)
+//   npm run bench -- --quick          small sizes (seconds)
+//   npm run bench -- --scenario FILE --xstate-runs N --fast-runs N --scaling-runs N
+//                    --mem-small N --mem-large N --big-runs N --skip-big
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+};
+const quick = flag('quick');
+const size = (name, full, small) => Number(option(name, quick ? small : full));
+
+const defaultScenario = join(root, 'scenarios', 'petro-trump.yaml');
+const scenario = option('scenario', existsSync(defaultScenario) ? defaultScenario : join(root, 'test', 'fixtures', 'mini.yaml'));
+const sizes = {
+  xstate: size('xstate-runs', 2_000, 200),
+  fast: size('fast-runs', 100_000, 5_000),
+  scaling: size('scaling-runs', 1_000_000, 40_000),
+  memSmall: size('mem-small', 10_000, 2_000),
+  memLarge: size('mem-large', 1_000_000, 40_000),
+  big: size('big-runs', 1_000_000, 40_000),
+};
+
+const lib = await import(new URL('../dist/index.js', import.meta.url).href);
+const { default: runTask } = await import(new URL('../dist/batch-worker.js', import.meta.url).href);
+const def = lib.loadScenario(scenario);
+const compiled = lib.compile(def);
+const now = () => performance.now();
+const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const out = (label, value, note = '') => console.log(`  ${label.padEnd(44)} ${String(value).padStart(14)}${note ? `   ${note}` : ''}`);
+
+console.log(`parley bench — scenario ${def.id} (${scenario.replace(root, '')}), node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'})${quick ? ', quick sizes' : ''}\n`);
+
+// 1. Executors, one thread, no trace.
+function timeExecutor(executor, runs) {
+  for (let i = 0; i < Math.min(200, runs); i++) lib.run(compiled, { seed: i, executor, trace: false }); // warm-up
+  let steps = 0;
+  const t = now();
+  for (let i = 0; i < runs; i++) steps += lib.run(compiled, { seed: 1_000_000 + i, executor, trace: false }).state.step;
+  const ms = now() - t;
+  return { runsPerSec: (runs / ms) * 1000, usPerStep: (ms * 1000) / steps, stepsPerRun: steps / runs };
+}
+function timeBatchLoop(runs, format) {
+  const plan = { scenarioFile: scenario, hash: def.hash, policy: 'default', seed: 1, runsPerPoint: runs, branch: null, format };
+  const params = def.parameters.map((p) => p.default);
+  runTask({ plan, start: 0, end: Math.min(2000, runs), points: { 0: params } }); // warm-up
+  const t = now();
+  for (let start = 0; start < runs; start += 2048) {
+    const r = runTask({ plan, start, end: Math.min(runs, start + 2048), points: { 0: params } });
+    if (r.failed) throw new Error(r.message);
+  }
+  return (runs / (now() - t)) * 1000;
+}
+
+console.log('executors (one thread, trace off)');
+const xs = timeExecutor('xstate', sizes.xstate);
+out('xstate executor: runs/s', fmt(xs.runsPerSec), `${fmt(xs.usPerStep, 2)} µs/step, ${fmt(xs.stepsPerRun, 1)} steps/run, ${fmt(sizes.xstate)} runs`);
+const fs_ = timeExecutor('fast', sizes.fast);
+out('fast executor (run()): runs/s', fmt(fs_.runsPerSec), `${fmt(fs_.usPerStep, 3)} µs/step, ${fmt(sizes.fast)} runs`);
+const ratio = fs_.runsPerSec / xs.runsPerSec;
+out('fast / xstate', `${fmt(ratio, 1)}×`, `target ≥ 20× ${ratio >= 20 ? '✓' : '✗'}`);
+const loopBare = timeBatchLoop(sizes.fast, null);
+out('batch loop, tallies only: runs/s', fmt(loopBare), `${fmt(1e6 / loopBare / fs_.stepsPerRun, 3)} µs/step`);
+const loopCsv = timeBatchLoop(sizes.fast, 'csv');
+out('batch loop, tallies + CSV rows: runs/s', fmt(loopCsv));
+
+// 2. parley batch as a user runs it, in a child process (peak memory includes worker threads).
+const work = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+let counter = 0;
+function batch(runs, workers, withRows = true) {
+  const id = counter++;
+  const report = join(work, `report-${id}.json`);
+  const summary = join(work, `summary-${id}.json`);
+  const rowArgs = withRows ? ['--out', join(work, `rows-${id}.csv`)] : [];
+  const t = now();
+  const r = spawnSync(process.execPath, [join(root, 'bench', 'child.mjs'), 'batch', scenario, '--runs', String(runs), '--seed', '1', '--workers', String(workers), '--summary', summary, ...rowArgs], {
+    env: { ...process.env, PARLEY_BENCH_REPORT: report },
+    encoding: 'utf8',
+  });
+  const wall = (now() - t) / 1000;
+  if (r.status !== 0) {
+    console.log(`  batch of ${runs} runs failed (exit ${r.status}): ${r.stderr.trim()}`);
+    return null;
+  }
+  const s = JSON.parse(readFileSync(summary, 'utf8'));
+  const m = JSON.parse(readFileSync(report, 'utf8'));
+  rmSync(join(work, `rows-${id}.csv`), { force: true });
+  return { wall, inner: s.wallSeconds, rate: s.runsPerSecond, rssMiB: m.maxRssKiB / 1024 };
+}
+
+console.log('\nparley batch (CSV rows to a file, summary JSON)');
+const one = batch(sizes.scaling, 1);
+const two = batch(sizes.scaling, 2);
+if (one && two) {
+  out(`${fmt(sizes.scaling)} runs, 1 worker`, `${fmt(one.inner, 2)} s`, `${fmt(one.rate)} runs/s`);
+  out(`${fmt(sizes.scaling)} runs, 2 workers`, `${fmt(two.inner, 2)} s`, `${fmt(two.rate)} runs/s`);
+  const speedup = one.inner / two.inner;
+  out('2 workers / 1 worker', `${fmt(speedup, 2)}×`, `target ≥ 1.7× ${speedup >= 1.7 ? '✓' : '✗'}`);
+}
+const small = batch(sizes.memSmall, 2);
+const large = sizes.memLarge === sizes.scaling && two ? two : batch(sizes.memLarge, 2);
+if (small && large) {
+  out(`peak RSS, ${fmt(sizes.memSmall)} runs`, `${fmt(small.rssMiB, 1)} MiB`);
+  out(`peak RSS, ${fmt(sizes.memLarge)} runs`, `${fmt(large.rssMiB, 1)} MiB`);
+  const memRatio = large.rssMiB / small.rssMiB;
+  out('peak memory ratio', `${fmt(memRatio, 2)}×`, `target ≤ 1.5× ${memRatio <= 1.5 ? '✓' : '✗'}`);
+}
+if (!flag('skip-big')) {
+  const big = sizes.big === sizes.scaling && two ? two : batch(sizes.big, 2);
+  if (big) out(`${fmt(sizes.big)} runs, 2 workers, wall (process)`, `${fmt(big.wall, 2)} s`, `target < 60 s ${big.wall < 60 ? '✓' : '✗'}`);
+}
+rmSync(work, { recursive: true, force: true });
+
+// 3. Start-up: a one-run command against a bare node.
+function median(cmd, argv, n = 7) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t = now();
+    spawnSync(cmd, argv, { stdio: 'ignore' });
+    times.push(now() - t);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(n / 2)];
+}
+console.log('\nstart-up (median of 7)');
+const bare = median(process.execPath, ['-e', '0']);
+const runCmd = median(process.execPath, [join(root, 'bin', 'parley.js'), 'run', ...(scenario === defaultScenario ? [] : [scenario]), '--seed', '1']);
+out('node -e 0', `${fmt(bare)} ms`);
+out(`parley run ${scenario === defaultScenario ? '' : '<scenario> '}--seed 1`, `${fmt(runCmd)} ms`, `+${fmt(runCmd - bare)} ms over node`);
