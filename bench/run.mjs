@@ -4,7 +4,7 @@
 //   npm run bench                     full sizes (a few minutes on 2 cores)
 //   npm run bench -- --quick          small sizes (seconds)
 //   npm run bench -- --scenario FILE --xstate-runs N --fast-runs N --scaling-runs N
-//                    --mem-small N --mem-large N --big-runs N --skip-big
+//                    --mem-small N --mem-mid N --mem-large N --big-runs N --skip-big
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -28,6 +28,7 @@ const sizes = {
   fast: size('fast-runs', 100_000, 5_000),
   scaling: size('scaling-runs', 1_000_000, 40_000),
   memSmall: size('mem-small', 10_000, 2_000),
+  memMid: size('mem-mid', 100_000, 10_000),
   memLarge: size('mem-large', 1_000_000, 40_000),
   big: size('big-runs', 1_000_000, 40_000),
 };
@@ -109,9 +110,11 @@ if (one && two) {
   out('2 workers / 1 worker', `${fmt(speedup, 2)}×`, `target ≥ 1.7× ${speedup >= 1.7 ? '✓' : '✗'}`);
 }
 const small = batch(sizes.memSmall, 2);
+const mid = batch(sizes.memMid, 2);
 const large = sizes.memLarge === sizes.scaling && two ? two : batch(sizes.memLarge, 2);
 if (small && large) {
   out(`peak RSS, ${fmt(sizes.memSmall)} runs`, `${fmt(small.rssMiB, 1)} MiB`);
+  if (mid) out(`peak RSS, ${fmt(sizes.memMid)} runs`, `${fmt(mid.rssMiB, 1)} MiB`);
   out(`peak RSS, ${fmt(sizes.memLarge)} runs`, `${fmt(large.rssMiB, 1)} MiB`);
   const memRatio = large.rssMiB / small.rssMiB;
   out('peak memory ratio', `${fmt(memRatio, 2)}×`, `target ≤ 1.5× ${memRatio <= 1.5 ? '✓' : '✗'}`);

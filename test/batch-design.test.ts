@@ -193,7 +193,7 @@ describe('the batch loop', () => {
     const plan: BatchPlan = { scenarioFile: MINI, hash: mini.hash, policy: 'default', seed: 3, runsPerPoint: 4, branch: { seed: 5, moves, step: 3, prefix: 'mini:5:default:0=praise+warm,2=call' }, format: 'jsonl' };
     const layout = rowLayout(mini, 'default');
     const result = runChunk({ kernel, layout }, { plan, start: 0, end: 4, points: { 0: [0.5] } });
-    const rows = new TextDecoder().decode(result.rows!).trim().split('\n').map((l) => JSON.parse(l) as { seed: number; branch: string; outcome: string; tensions: Record<string, number>; goldstein: number });
+    const rows = result.rows!.trim().split('\n').map((l) => JSON.parse(l) as { seed: number; branch: string; outcome: string; tensions: Record<string, number>; goldstein: number });
     expect(new Set(rows.map((r) => r.seed)).size).toBe(4);
     rows.forEach((row, i) => {
       expect(row.seed).toBe(deriveSeed(3, i));

@@ -47,8 +47,8 @@ export interface ChunkTask {
 export interface ChunkResult {
   readonly start: number;
   readonly end: number;
-  /** The rows as UTF-8 (its own buffer, so a thread can hand it over without a copy); null without rows. */
-  readonly rows: Uint8Array | null;
+  /** The rows' text; null when no rows are written. */
+  readonly rows: string | null;
   readonly tallies: PointTally[];
 }
 
@@ -58,7 +58,6 @@ export interface ChunkContext {
 }
 
 const contexts = new Map<string, ChunkContext>();
-const encoder = new TextEncoder();
 
 /** The compiled scenario for a plan, loaded once per thread. */
 export function contextFor(plan: BatchPlan): ChunkContext {
@@ -118,6 +117,5 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
       text += formatRow(layout, record, plan.format);
     }
   }
-  const rows = plan.format ? encoder.encode(text) : null;
-  return { start: task.start, end: task.end, rows, tallies: [...accs.values()].map((a) => a.tally()) };
+  return { start: task.start, end: task.end, rows: plan.format ? text : null, tallies: [...accs.values()].map((a) => a.tally()) };
 }

@@ -8,8 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../scenario/errors.ts';
 
+/** Writes all of `data`; a string is encoded on the way out, without a buffer on the heap. */
 export function writeAll(fd: number, data: string | Uint8Array): void {
-  const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  if (typeof data === 'string') {
+    const written = writeSync(fd, data);
+    if (written === Buffer.byteLength(data)) return;
+    data = Buffer.from(data).subarray(written);
+  }
+  const buffer = data;
   let offset = 0;
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
