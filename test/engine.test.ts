@@ -168,6 +168,16 @@ describe('runs', () => {
     );
   });
 
+  it('reroll to a seed: the future is exactly the one that seed gives from the same round', () => {
+    fc.assert(
+      fc.property(seedArb, seedArb, (seed, other) => {
+        const rerolled = run(mini, { seed, moves: [{ step: 0, action: { type: 'reroll', seed: other } }] });
+        expect(json(rerolled.state)).toBe(json(run(mini, { seed: other }).state));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('reject a branch code whose move is against the rules', () => {
     expect(() => run(mini, { seed: 1, moves: [{ step: 0, action: { type: 'pull', lever: 'threaten' } }] })).toThrow(/step 0: Alpha cannot pull `threaten`/);
     expect(() => run(mini, { seed: 1, moves: [{ step: 999, action: { type: 'pass' } }] })).toThrow(/the run ended at step 17, before the move at step 999/);

@@ -9,7 +9,7 @@
  * transitions → at a checkpoint the outcome rules are judged.
  */
 import { slot, type BranchDef, type Effect, type LeverDef, type ScenarioDefinition } from '../scenario/definition.ts';
-import { roundDraws } from './rng.ts';
+import { drawBlock, seedStream, skipDraws } from './rng.ts';
 import type { BranchOdds, Happening, SimState, TensionChange } from './types.ts';
 
 /** Sink for happenings; `null` when the caller does not record a trace (batch runs). */
@@ -18,7 +18,7 @@ export type Log = Happening[] | null;
 export function cloneState(s: SimState): SimState {
   return {
     seed: s.seed, g: s.g, turn: s.turn, step: s.step,
-    t: s.t.slice(), p: s.p, rel: s.rel, st: s.st.slice(), cnt: s.cnt.slice(), last: s.last.slice(), u: s.u,
+    t: s.t.slice(), p: s.p, rel: s.rel, st: s.st.slice(), cnt: s.cnt.slice(), last: s.last.slice(), u: s.u, r: s.r,
     gs: s.gs, judged: s.judged.slice(), outcome: s.outcome, ended: s.ended,
   };
 }
@@ -33,7 +33,7 @@ export function initialState(def: ScenarioDefinition, seed: number, params: read
     st: def.actors.map((a) => (a.stance ? a.stance.initial : -1)),
     cnt: new Array<number>(def.historySize).fill(0),
     last: new Array<number>(def.historySize).fill(-1),
-    u: [], gs: 0, judged: [], outcome: -1, ended: false,
+    u: [], r: seedStream(seed), gs: 0, judged: [], outcome: -1, ended: false,
   };
   for (const t of def.tensions) s.t[t.index] = t.initial(s);
   beginRound(def, s, log);
@@ -279,14 +279,21 @@ export function nextRound(def: ScenarioDefinition, s: SimState, log: Log): void 
 }
 
 function beginRound(def: ScenarioDefinition, s: SimState, log: Log): void {
-  s.u = roundDraws(s.seed, s.g, def.slotCount);
+  const block = drawBlock(s.r, def.slotCount);
+  s.u = block.u;
+  s.r = block.state;
   for (const event of def.schedule[s.g]!) fireEvent(def, s, event, true, null, null, log);
 }
 
-/** Changes the seed from this point on: the current round's remaining draws come from the new seed. */
+/**
+ * Changes the seed from this point on: the current round's block (and every later one) is the
+ * new seed's block for this round, exactly as if the run had started with that seed.
+ */
 export function reroll(def: ScenarioDefinition, s: SimState, seed: number): void {
   s.seed = seed;
-  s.u = roundDraws(seed, s.g, def.slotCount);
+  const block = drawBlock(skipDraws(seedStream(seed), s.g * def.slotCount), def.slotCount);
+  s.u = block.u;
+  s.r = block.state;
 }
 
 /** Is this the last round of its phase? */

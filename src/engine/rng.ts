@@ -1,17 +1,51 @@
 /**
- * Seeded randomness. Every draw of a run comes from seedrandom's `alea` generator, one stream
- * per (seed, round): a round's draws are a fixed block indexed by slot (actor × purpose,
- * event × purpose), so a different choice in one place never shifts the draws of another
- * (common random numbers across branches). The block is part of the simulation state.
+ * Seeded randomness. Every draw of a run comes from one seedrandom `alea` stream per seed, read
+ * in fixed blocks: round g owns draws g·n … g·n + n − 1 (n = the scenario's slot count), and
+ * within a block each slot has one purpose (an actor's policy choice, an actor's branch, an
+ * event's hazard, an event's branch). So a draw is keyed by (seed, round, slot): a different
+ * choice in one place never shifts the draws of another (common random numbers across
+ * branches). The generator's state is part of the simulation state; a new block is read at the
+ * start of every round by restoring the generator from it.
  */
 import seedrandom from 'seedrandom';
 
-/** The `n` uniform draws in [0, 1) of round `g` under `seed`. */
-export function roundDraws(seed: number, g: number, n: number): number[] {
-  const next = seedrandom.alea(`${seed}:${g}`);
+/** The state of an alea generator, as seedrandom exports it (plain data). */
+export interface RngState {
+  readonly c: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+}
+
+type Alea = (() => number) & { state(): RngState };
+
+/** The generator's state before the first draw of `seed`'s stream. */
+export function seedStream(seed: number): RngState {
+  return (seedrandom.alea(String(seed), { state: true }) as unknown as Alea).state();
+}
+
+function restore(state: RngState): Alea {
+  return seedrandom.alea('', { state: state as never }) as unknown as Alea;
+}
+
+/** The next `n` draws in [0, 1) and the state after them. */
+export function drawBlock(state: RngState, n: number): { u: number[]; state: RngState } {
+  const next = restore(state);
   const u = new Array<number>(n);
   for (let i = 0; i < n; i++) u[i] = next();
-  return u;
+  return { u, state: next.state() };
+}
+
+/** The state after skipping `n` draws. */
+export function skipDraws(state: RngState, n: number): RngState {
+  const next = restore(state);
+  for (let i = 0; i < n; i++) next();
+  return next.state();
+}
+
+/** The `n` draws of round `g` of `seed`'s stream (blocks of `n`): what the engine uses for that round. */
+export function roundDraws(seed: number, g: number, n: number): number[] {
+  return drawBlock(skipDraws(seedStream(seed), g * n), n).u;
 }
 
 /**

@@ -4,6 +4,7 @@
  * and compared byte for byte.
  */
 import type { EvalState } from '../scenario/expr.ts';
+import type { RngState } from './rng.ts';
 
 /**
  * The whole simulation state, the random stream included. Treat it as immutable: `step`
@@ -24,8 +25,10 @@ export interface SimState extends EvalState {
   st: number[];
   cnt: number[];
   last: number[];
-  /** This round's uniform draws, by slot (derived from seed and round: the stream's state). */
+  /** This round's uniform draws, by slot. */
   u: number[];
+  /** The random stream's state after this round's block. */
+  r: RngState;
   /** Sum of the Goldstein weights of the events so far. */
   gs: number;
   /** Outcome index judged at each checkpoint so far, in order. */
