@@ -1,0 +1,55 @@
+/** The current branch of a play session as a Markdown transcript, with its branch code. */
+import { describeState } from '../engine/describe.ts';
+import { formatEntry, formatHappening, num } from '../report/transcript.ts';
+import { writeFileAtomic } from '../batch/files.ts';
+import { ENGINE_VERSION } from '../version.ts';
+import { branchCode, currentNode, entriesTo, FACILITATOR, type Session } from './session.ts';
+
+export function exportMarkdown(session: Session, id = session.current): string {
+  const { def } = session.compiled;
+  const node = session.nodes[id]!;
+  const view = describeState(def, node.state);
+  const code = branchCode(session, id);
+  const role = session.role === FACILITATOR ? 'facilitator' : def.actors.find((a) => a.id === session.role)?.name ?? session.role;
+  const out: string[] = [];
+  out.push(`# ${def.title}: a played branch`, '');
+  out.push(`- Scenario: \`${def.id}\` (hash \`${def.hash.slice(0, 12)}\`), Parley ${ENGINE_VERSION}`);
+  out.push(`- Seed: ${session.seed} · policy: ${session.policy} · played as: ${role}`);
+  out.push(`- Branch code: \`${code}\``);
+  out.push(`- Reopen it: \`parley play ${def.file ?? def.id} --branch ${code}\``, '');
+  out.push('## What happened', '', '```text');
+  for (const h of session.opening) out.push(...formatHappening(def, h, '  '));
+  let g = -1;
+  for (const e of entriesTo(session, id)) {
+    if (e.g !== g) {
+      g = e.g;
+      const r = def.rounds[g]!;
+      out.push(`${def.phases[r.phase]!.label} — round ${r.round} — ${r.date}`);
+    }
+    out.push(...formatEntry(def, e).filter((l) => l.trim() !== ''));
+  }
+  out.push('```', '');
+  out.push(node.state.ended ? '## Outcome' : '## Where it stands', '');
+  if (view.outcome) {
+    const o = def.outcomes.find((x) => x.id === view.outcome)!;
+    out.push(`**${o.label}** (\`${o.id}\`)${o.definition ? `: ${o.definition.trim()}` : ''}`, '');
+  } else {
+    const phase = def.phases.find((p) => p.id === view.phase)!;
+    out.push(`${phase.label}, round ${view.round}, ${view.date}; step ${view.step}; ${def.actors.find((a) => a.id === view.actor)?.name ?? view.actor} to decide.`, '');
+  }
+  out.push('| | value |', '| --- | ---: |');
+  for (const t of def.tensions) out.push(`| ${t.label} (\`${t.id}\`) | ${num(view.tensions[t.id]!)} |`);
+  for (const d of def.derived) out.push(`| ${d.label} | ${num(view.derived[d.id]!)} |`);
+  out.push(`| Relationship | ${def.relationship.labels[node.state.rel]} |`);
+  for (const [actor, stance] of Object.entries(view.stances)) out.push(`| Stance of ${def.actors.find((a) => a.id === actor)!.name} | ${stance} |`);
+  return out.join('\n') + '\n';
+}
+
+/** A file name for exports and saves: `parley-<scenario>-<seed>-step<k>.<ext>`. */
+export function defaultFileName(session: Session, ext: string): string {
+  return `parley-${session.compiled.def.id}-${session.seed}-step${currentNode(session).state.step}.${ext}`;
+}
+
+export function writeMarkdown(session: Session, path: string): void {
+  writeFileAtomic(path, exportMarkdown(session), path);
+}
