@@ -156,6 +156,8 @@ export function applyPull(def: ScenarioDefinition, s: SimState, actor: number, l
     const applicable = m.damping.filter((d) => d.levers[lever.index]);
     if (applicable.length === 0 || !m.active(s)) continue;
     for (const d of applicable) {
+      // Only worth saying where this pull raises the damped tension.
+      if (!lever.effects.some((e) => e.tension === d.tension && e.delta > 0) && !branch.effects.some((e) => e.tension === d.tension && e.delta > 0)) continue;
       factors ??= new Map();
       factors.set(d.tension, (factors.get(d.tension) ?? 1) * d.factor);
       (damped ??= []).push({ mediator: m.id, tension: def.tensions[d.tension]!.id, factor: d.factor });

@@ -9,18 +9,26 @@ import type { BranchOdds, Happening, TensionChange, TraceEntry } from '../engine
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { ENGINE_VERSION } from '../version.ts';
 
-export const num = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+/** One decimal, without a trailing `.0`. */
+export const num = (x: number): string => {
+  const text = x.toFixed(1);
+  return text.endsWith('.0') ? text.slice(0, -2) : text;
+};
 export const pct = (p: number): string => `${(p * 100).toFixed(1)}%`;
 const signed = (x: number): string => (x >= 0 ? `+${num(x)}` : `−${num(-x)}`);
 
+/** Tension changes as `MIL 55→60`; changes too small to show at one decimal are left out. */
 export function formatChanges(changes: readonly TensionChange[]): string {
-  return changes.map((c) => `${c.tension} ${num(c.from)}→${num(c.to)}`).join(', ');
+  return changes
+    .filter((c) => num(c.from) !== num(c.to))
+    .map((c) => `${c.tension} ${num(c.from)}→${num(c.to)}`)
+    .join(', ');
 }
 
 export function formatOdds(odds: readonly BranchOdds[]): string {
   return odds
     .map((o) => {
-      const mods = o.modifiers.map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)}` : ''}${m.add !== 0 ? signed(m.add * 100) + 'pt' : ''} ${m.source === '' ? '' : `(${m.why})`}`.trim());
+      const mods = o.modifiers.filter((m) => m.add !== 0 || m.mul !== 1).map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)}` : ''}${m.add !== 0 ? signed(m.add * 100) + 'pt' : ''} ${m.source === '' ? '' : `(${m.why})`}`.trim());
       return `${o.branch} ${pct(o.p)}${mods.length ? ` [base ${pct(o.base)}; ${mods.join('; ')}]` : ''}`;
     })
     .join(', ');
@@ -38,7 +46,12 @@ function leverLabel(def: ScenarioDefinition, id: string): string {
 export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    '): string[] {
   switch (h.type) {
     case 'lever': {
-      const lines = [`${indent}odds: ${formatOdds(h.odds)}`, `${indent}${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}`];
+      const changes = formatChanges(h.effects);
+      const single = h.odds.length === 1;
+      const lines = [
+        ...(single ? [] : [`${indent}odds: ${formatOdds(h.odds)}`]),
+        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}`,
+      ];
       for (const d of h.damped) lines.push(`${indent}mediator ${d.mediator} damps ${d.tension} increases ×${d.factor}`);
       return lines;
     }
@@ -50,8 +63,10 @@ export function formatHappening(def: ScenarioDefinition, h: Happening, indent = 
     }
     case 'coupling':
       return [`${indent}coupling ${h.coupling}: ${formatChanges(h.effects)}`];
-    case 'decay':
-      return [`${indent}decay: ${formatChanges(h.effects)}`];
+    case 'decay': {
+      const changes = formatChanges(h.effects);
+      return changes ? [`${indent}decay: ${changes}`] : [];
+    }
     case 'relationship':
       return [`${indent}relationship: ${h.from} → ${h.to} (${h.why})`];
     case 'stance':

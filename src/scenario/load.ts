@@ -225,8 +225,11 @@ function zodIssue(parsed: ParsedFile, issue: ZodIssue): Issue[] {
     }
     case 'invalid_value':
       return [{ ...where(path), message: `${field} should be one of ${issue.values.map((v) => `\`${String(v)}\``).join(', ')}, found ${describeValue(value)}`, ...hint(typeof value === 'string' ? suggest(value, issue.values.map(String), 'value') : undefined) }];
-    case 'invalid_key':
-      return [{ ...where(path, true), message: `invalid key: ${issue.issues[0]?.message ?? issue.message}` }];
+    case 'invalid_key': {
+      const key = String(path[path.length - 1] ?? '');
+      const flowComma = /[^A-Za-z0-9_]/.test(key) ? 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas' : undefined;
+      return [{ ...where(path, true), message: `invalid name \`${key}\`: ${issue.issues[0]?.message ?? issue.message}`, ...hint(flowComma) }];
+    }
     case 'invalid_element':
       return [{ ...where(path), message: issue.message }];
     default:

@@ -109,6 +109,7 @@ export const StatechartSchema = z
     initial: Id,
     states: z.record(Id, StateInfo.nullable()).describe('The states, each with an optional label and description.'),
     transitions: z.array(Transition).default([]),
+    ...Doc,
   })
   .describe('A statechart whose guarded transitions are evaluated at the end of every round.');
 
