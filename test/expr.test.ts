@@ -51,6 +51,16 @@ describe('expressions', () => {
     ['since(boat_strike)', Infinity],
     ['-HOST', -40],
     ['weekly(0.5)', 1 - Math.exp(-0.5)],
+    // Folded and specialised shapes give the same values as the general ones.
+    ['2 * 3 + HOST', 46],
+    ['10 - HOST', -30],
+    ['100 / MIL * 7', 10],
+    ['HOST / 2 - 1', 19],
+    ['HOST * 2 + 1', 81],
+    ['HOST - 10 + MIL + 0', 100],
+    ['min(1, 2) + HOST', 41],
+    ['crisis * 2', 110],
+    ['-(3) * HOST', -120],
   ])('%s = %s', (source, expected) => {
     expect(value(source)).toBeCloseTo(expected, 12);
   });
@@ -66,6 +76,9 @@ describe('expressions', () => {
     ['fired(boat_strike)', false],
     ['active(paul)', true],
     ['HOST < 50 && !(MIL < 50)', true],
+    ['HOST >= 40 and HOST <= 40 and MIL > 69 and MIL < 71', true],
+    ['crisis >= 55 and crisis < 56', true],
+    ['1 < 2', true],
   ])('%s is %s', (source, expected) => {
     expect(value(source, 'boolean')).toBe(expected);
   });

@@ -23,7 +23,7 @@ export function resolveAction(def: ScenarioDefinition, s: SimState, action: Acti
     return { type: 'resolved', actor, lever: null, force: -1 };
   }
   if (action.type === 'pass') return { type: 'resolved', actor, lever: null, force: -1 };
-  const lever = def.levers.find((l) => l.id === action.lever);
+  const lever = def.leverById.get(action.lever);
   if (!lever) return reject('unknown-lever', `there is no lever \`${action.lever}\``);
   if (!lever.actors[actor]) return reject('not-actor', `${def.actors[actor]!.name} cannot pull \`${lever.id}\``);
   const why = unavailableReason(def, s, actor, lever);

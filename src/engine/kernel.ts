@@ -67,7 +67,7 @@ export function isAvailable(def: ScenarioDefinition, s: SimState, actor: number,
 }
 
 export function availableLevers(def: ScenarioDefinition, s: SimState, actor: number): LeverDef[] {
-  return def.levers.filter((l) => isAvailable(def, s, actor, l));
+  return (def.leversByActor[actor] ?? []).filter((l) => isAvailable(def, s, actor, l));
 }
 
 const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);

@@ -260,6 +260,9 @@ export interface ScenarioDefinition {
   readonly slotCount: number;
   /** Upper bound on decisions in one run. */
   readonly maxSteps: number;
+  /** By actor index: the levers that actor may pull, in file order. */
+  readonly leversByActor: readonly (readonly LeverDef[])[];
+  readonly leverById: ReadonlyMap<string, LeverDef>;
 }
 
 /** Slots of a round's uniform draws. Stable for a scenario, so draws do not shift when choices change. */

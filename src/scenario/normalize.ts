@@ -446,6 +446,8 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     sources: config.sources.map((s) => ({ id: s.id, title: s.title, url: s.url ?? '', date: s.date ?? '', note: s.note ?? '' })),
     parameters, tensions, derived, actors, relationship, phases, rounds, levers, mediators, events, schedule, couplings,
     policies, outcomes, historySize, slotCount: 2 * actors.length + 2 * events.length, maxSteps,
+    leversByActor: actors.map((a) => levers.filter((l) => l.actors[a.index])),
+    leverById: new Map(levers.map((l) => [l.id, l])),
   };
 }
 
