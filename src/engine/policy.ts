@@ -3,9 +3,11 @@
  * passing) a weight; one seeded draw per actor per round picks among them. `random` is uniform
  * over the available levers; a scenario's `default` (or any named policy) gives weights by
  * expression, and actors it does not list choose uniformly.
+ *
+ * This runs once per decision in batch runs, so it allocates nothing it does not return.
  */
-import { slot, type PolicyDef, type ScenarioDefinition } from '../scenario/definition.ts';
-import { availableLevers } from './kernel.ts';
+import { slot, type LeverDef, type PolicyDef, type ScenarioDefinition } from '../scenario/definition.ts';
+import { isAvailable } from './kernel.ts';
 import type { Action, PolicyChoice, SimState } from './types.ts';
 
 export interface Choice {
@@ -14,45 +16,63 @@ export interface Choice {
   readonly choice?: PolicyChoice;
 }
 
-const PASS: Action = { type: 'pass' };
+const PASS: Action = Object.freeze({ type: 'pass' });
+const AUTO_PASS: Choice = Object.freeze({ action: PASS, auto: true });
+const POLICY_PASS: Choice = Object.freeze({ action: PASS, auto: false });
+/** One frozen choice per lever, so that choosing allocates nothing. */
+const pullChoices = new WeakMap<LeverDef, Choice>();
+
+function pullChoice(lever: LeverDef): Choice {
+  let choice = pullChoices.get(lever);
+  if (!choice) pullChoices.set(lever, (choice = Object.freeze({ action: Object.freeze({ type: 'pull', lever: lever.id }), auto: false })));
+  return choice;
+}
+
+// Scratch space for one decision (decisions never nest).
+let weights = new Float64Array(32);
+let options: LeverDef[] = [];
 
 export function choose(def: ScenarioDefinition, s: SimState, actor: number, policy: PolicyDef, explain: boolean): Choice {
-  const levers = availableLevers(def, s, actor);
-  if (levers.length === 0) return { action: PASS, auto: true };
-  const draw = s.u[slot.policy(actor)]!;
+  const candidates = def.leversByActor[actor] ?? [];
+  if (weights.length <= candidates.length) weights = new Float64Array(candidates.length * 2 + 1);
   const rules = policy.actors[actor];
-  const weights = new Array<number>(levers.length + 1);
+  let n = 0;
   let total = 0;
-  for (let i = 0; i < levers.length; i++) {
-    const w = rules ? (rules.weights[levers[i]!.index] ?? rules.otherwise)(s) : 1;
-    total += weights[i] = w > 0 ? w : 0;
+  for (const lever of candidates) {
+    if (!isAvailable(def, s, actor, lever)) continue;
+    const w = rules ? (rules.weights[lever.index] ?? rules.otherwise)(s) : 1;
+    const weight = w > 0 ? w : 0;
+    options[n] = lever;
+    weights[n++] = weight;
+    total += weight;
   }
+  if (n === 0) return AUTO_PASS;
   const pass = rules?.pass ? rules.pass(s) : 0;
-  total += weights[levers.length] = pass > 0 ? pass : 0;
-  let index = levers.length;
+  const passWeight = pass > 0 ? pass : 0;
+  total += passWeight;
+  const draw = s.u[slot.policy(actor)]!;
+  let index = n; // pass
   if (total > 0) {
-    let acc = 0;
     const target = draw * total;
-    index = weights.length - 1;
-    for (let i = 0; i < weights.length - 1; i++) {
+    let acc = 0;
+    let last = -1;
+    index = -1;
+    for (let i = 0; i < n; i++) {
+      if (weights[i]! > 0) last = i;
       acc += weights[i]!;
       if (target < acc) {
         index = i;
         break;
       }
     }
-    // Skip trailing zero weights that the fallback would land on.
-    while (index > 0 && weights[index] === 0) index--;
+    // Rounding at the very top of the range: the last option with weight.
+    if (index < 0) index = passWeight > 0 ? n : last;
   }
-  const action: Action = index < levers.length ? { type: 'pull', lever: levers[index]!.id } : PASS;
-  if (!explain) return { action, auto: false };
-  return {
-    action,
-    auto: false,
-    choice: {
-      policy: policy.name,
-      options: [...levers.map((l, i) => ({ option: l.id, weight: weights[i]! })), ...(rules?.pass ? [{ option: 'pass', weight: weights[levers.length]! }] : [])],
-      draw,
-    },
-  };
+  const choice = index < n ? pullChoice(options[index]!) : POLICY_PASS;
+  if (!explain) return choice;
+  const listed: { option: string; weight: number }[] = [];
+  for (let i = 0; i < n; i++) listed.push({ option: options[i]!.id, weight: weights[i]! });
+  if (rules?.pass) listed.push({ option: 'pass', weight: passWeight });
+  return { action: choice.action, auto: false, choice: { policy: policy.name, options: listed, draw } };
 }
+
