@@ -24,6 +24,16 @@ describe('parley run', () => {
     expect(a.out).toMatch(/^Final: relationship \w+/m);
   });
 
+  it('runs the bundled default scenario when none is named, the same bytes every time', () => {
+    const a = parley('run', '--seed', '42');
+    expect(a.code).toBe(0);
+    expect(a.out).toBe(parley('run', 'petro-trump', '--seed', '42').out);
+    expect(a.out).toMatch(/^Parley [\d.]+ — Petro at the White House \(petro-trump, [0-9a-f]{12}\)$/m);
+    expect(a.out).toContain('Eve of the meeting — round 1 of 1 — 2026-02-02');
+    expect(a.out).toContain('The White House meeting — round 1 of 4 — 2026-02-03');
+    expect(a.out).toMatch(/^Outcome: .+ \((militarised_crisis|public_blow_up|strategic_reset|conditional_truce|cordial_but_thin)\)$/m);
+  });
+
   it('gives another run for another seed', () => {
     expect(parley('run', MINI, '--seed', '1').out).not.toBe(parley('run', MINI, '--seed', '2').out);
   });
