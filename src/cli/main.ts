@@ -15,6 +15,7 @@ import { registerBatch } from './batch.ts';
 import { registerMerge } from './merge.ts';
 import { registerScenarios } from './scenarios.ts';
 import { registerValidate } from './validate.ts';
+import { registerPlay } from './play.ts';
 
 export function buildProgram(): Command {
   const program = new Command('parley')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerValidate(program);
   registerScenarios(program);
+  registerPlay(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,112 @@
+/**
+ * `parley play`: step through the seeded branches of a scenario in the terminal. Ink and React
+ * are imported only here, lazily, so other commands never load them. Without a terminal (a pipe,
+ * CI) it prints a seeded run transcript, as `parley run` does, and says how to play.
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { compile } from '../engine/engine.ts';
+import { parseBranchCode, type Move } from '../engine/branch-code.ts';
+import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
+import { UsageError } from '../scenario/errors.ts';
+import { createSession, type Session } from '../play/session.ts';
+import { readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
+import { defaultFileName, exportMarkdown, writeMarkdown } from '../play/export.ts';
+import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
+import { runCommand } from './run.ts';
+
+export interface PlayFlags {
+  seed?: string;
+  role?: string;
+  branch?: string;
+  load?: string;
+  policy?: string;
+  set?: string[];
+}
+
+export function registerPlay(program: Command): void {
+  program
+    .command('play')
+    .description('step through the seeded outcome branches of a scenario in the terminal')
+    .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
+    .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and shown)')
+    .option('--role <id>', 'play as this actor (default: facilitator, who decides for every actor)')
+    .option('--branch <code>', 'open a shared branch code at its last decision')
+    .option('--load <file>', 'open a session saved with `s`')
+    .option('--policy <name>', 'how the actors you do not play choose', 'default')
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .action((scenario: string, flags: PlayFlags, command: Command) => playCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli'));
+}
+
+/** The session the flags describe (also what the non-interactive path prints). */
+export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): { session: Session; picked: boolean; file: string | null } {
+  if ([flags.branch, flags.load].filter((x) => x !== undefined).length > 1) throw new UsageError('give --branch or --load, not both', undefined, '--load');
+  if (flags.load !== undefined) {
+    const doc = readSessionFile(flags.load);
+    const ref = scenarioRef === DEFAULT_SCENARIO && doc.scenario.id !== DEFAULT_SCENARIO ? (doc.scenario.file ?? doc.scenario.id) : scenarioRef;
+    const session = sessionFromFile(compile(loadScenario(ref)), doc, flags.load);
+    return { session, picked: false, file: resolve(flags.load) };
+  }
+  let seed: number;
+  let moves: readonly Move[] = [];
+  let policy = flags.policy ?? 'default';
+  let ref = scenarioRef;
+  let picked = false;
+  if (flags.branch !== undefined) {
+    let code;
+    try {
+      code = parseBranchCode(flags.branch);
+    } catch (error) {
+      throw new UsageError((error as Error).message, undefined, '--branch');
+    }
+    if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
+    if (explicitPolicy && policy !== code.policy) throw new UsageError(`${policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
+    if (ref === DEFAULT_SCENARIO) ref = code.scenario;
+    seed = code.seed;
+    policy = code.policy;
+    moves = code.moves;
+  } else if (flags.seed !== undefined) {
+    seed = parseSeed(flags.seed);
+  } else {
+    seed = pickSeed();
+    picked = true;
+  }
+  const def = loadScenario(ref);
+  if (flags.branch !== undefined && parseBranchCode(flags.branch).scenario !== def.id) {
+    throw new UsageError(`the branch code is for scenario \`${parseBranchCode(flags.branch).scenario}\`, not \`${def.id}\``, undefined, '--branch');
+  }
+  const session = createSession(compile(def), { seed, policy, params: parseSets(flags.set ?? []), moves, ...(flags.role !== undefined ? { role: flags.role } : {}) });
+  return { session, picked, file: null };
+}
+
+export async function playCommand(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): Promise<void> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (!interactive) {
+    const how = `(to play interactively, run \`parley play${scenarioRef === DEFAULT_SCENARIO ? '' : ` ${scenarioRef}`}\` in a terminal)\n`;
+    const { session, picked } = openSession(scenarioRef, flags, explicitPolicy);
+    if (flags.load !== undefined) process.stdout.write(exportMarkdown(session));
+    else {
+      if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
+      const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
+      runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [] });
+    }
+    process.stdout.write(how);
+    return;
+  }
+  const { session, picked, file } = openSession(scenarioRef, flags, explicitPolicy);
+  const savePath = file ?? resolve(defaultFileName(session, 'session.json'));
+  const { playScreen } = await import('../../ui/main.tsx');
+  await playScreen(session, {
+    color: !process.env['NO_COLOR'],
+    onSave: (s) => {
+      saveSession(s, savePath);
+      return savePath;
+    },
+    onExport: (s) => {
+      const path = resolve(defaultFileName(s, 'md'));
+      writeMarkdown(s, path);
+      return path;
+    },
+    notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
+  });
+}

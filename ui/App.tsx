@@ -1,0 +1,285 @@
+/**
+ * The play screen: header, state, levers, last step, log and footer, with overlays for help,
+ * the branch tree, comparison, the outcome distribution and pickers. All keys are handled here
+ * against the session model (`src/play/`); the panels only draw.
+ */
+import { Box, useApp, useInput, useStdout } from 'ink';
+import { useEffect, useMemo, useState } from 'react';
+import type { Rejection } from '../src/engine/types.ts';
+import { distribution, type Distribution } from '../src/play/distribution.ts';
+import { act, canRedo, canUndo, currentNode, goTo, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
+import { CompareOverlay } from './CompareOverlay.tsx';
+import { DistributionOverlay } from './DistributionOverlay.tsx';
+import { ExplainPanel } from './ExplainPanel.tsx';
+import { Footer } from './Footer.tsx';
+import { Header } from './Header.tsx';
+import { HelpOverlay } from './HelpOverlay.tsx';
+import { LeversPanel } from './LeversPanel.tsx';
+import { ListOverlay } from './ListOverlay.tsx';
+import { LogPanel } from './LogPanel.tsx';
+import { StatePanel } from './StatePanel.tsx';
+import { TreeOverlay } from './TreeOverlay.tsx';
+import { s } from './text.ts';
+import { leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
+
+export interface AppProps {
+  readonly initial: Session;
+  /** Screen size; by default the terminal's, following resizes. */
+  readonly width?: number;
+  readonly height?: number;
+  /** Writes the session; returns where. Throws with a message on failure. */
+  readonly onSave?: (session: Session) => string;
+  /** Writes the Markdown transcript of the current branch; returns where. */
+  readonly onExport?: (session: Session) => string;
+  /** Called once when the user quits. */
+  readonly onQuit?: (session: Session) => void;
+  /** Runs behind `m` (doubled by `+`). */
+  readonly runs?: number;
+  /** A message shown in the footer at the start. */
+  readonly notice?: string;
+}
+
+type Overlay =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'tree'; readonly selected: number }
+  | { readonly kind: 'compare'; readonly a: number; readonly b: number }
+  | { readonly kind: 'dist' }
+  | { readonly kind: 'force'; readonly lever: string; readonly selected: number }
+  | { readonly kind: 'role'; readonly selected: number };
+
+interface DistRun {
+  readonly id: number;
+  readonly node: number;
+  readonly n: number;
+  readonly dist: Distribution | null;
+  readonly done: boolean;
+}
+
+type Status = { readonly text: string; readonly kind: 'info' | 'error' } | null;
+
+const NONE: Overlay = { kind: 'none' };
+
+function useTerminalSize(width?: number, height?: number): [number, number] {
+  const { stdout } = useStdout();
+  const [size, setSize] = useState<[number, number]>([stdout.columns || 80, stdout.rows || 24]);
+  useEffect(() => {
+    if (width !== undefined && height !== undefined) return;
+    const onResize = () => setSize([stdout.columns || 80, stdout.rows || 24]);
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, width, height]);
+  return [width ?? size[0], height ?? size[1]];
+}
+
+const isRejection = (x: Session | Rejection): x is Rejection => 'type' in x;
+
+export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice }: AppProps) {
+  const { exit } = useApp();
+  const [width, rows] = useTerminalSize(fixedWidth, fixedHeight);
+  const [session, setSession] = useState(initial);
+  const [selected, setSelected] = useState(0);
+  const [overlay, setOverlay] = useState<Overlay>(NONE);
+  const [status, setStatus] = useState<Status>(notice ? { text: notice, kind: 'info' } : null);
+  const [logScroll, setLogScroll] = useState(0);
+  const [marked, setMarked] = useState<number | null>(null);
+  const [distRun, setDistRun] = useState<DistRun | null>(null);
+  const { def } = session.compiled;
+  const node = currentNode(session);
+  const items = useMemo(() => leverItems(session), [session]);
+
+  // The outcome distribution runs in chunks; closing the overlay cancels it.
+  useEffect(() => {
+    if (!distRun || distRun.done) return;
+    const controller = new AbortController();
+    const { id, n } = distRun;
+    distribution(session.compiled, session.nodes[distRun.node]!.state, {
+      n, policy: session.policy, chunk: 100, signal: controller.signal,
+      onProgress: (d) => setDistRun((r) => (r && r.id === id ? { ...r, dist: d } : r)),
+    }).then(
+      (d) => setDistRun((r) => (r && r.id === id ? { ...r, dist: d, done: true } : r)),
+      (error: unknown) => {
+        if (!controller.signal.aborted) setStatus({ text: `runs failed: ${(error as Error).message}`, kind: 'error' });
+      },
+    );
+    return () => controller.abort();
+    // Only a new run (id) starts work; progress updates must not restart it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [distRun?.id]);
+
+  const change = (next: Session, message?: string) => {
+    if (next.current !== session.current) {
+      setSelected(0);
+      setLogScroll(0);
+    }
+    setSession(next);
+    if (message) setStatus({ text: message, kind: 'info' });
+  };
+
+  const apply = (result: Session | Rejection, message?: (next: Session) => string) => {
+    if (isRejection(result)) setStatus({ text: result.message, kind: 'error' });
+    else change(result, message?.(result));
+  };
+
+  const quit = () => {
+    onQuit?.(session);
+    exit();
+  };
+
+  const startRuns = (n: number) => {
+    setDistRun((r) => ({ id: (r?.id ?? 0) + 1, node: session.current, n, dist: null, done: false }));
+    setOverlay({ kind: 'dist' });
+  };
+
+  const markOrCompare = (id: number) => {
+    if (marked === null || marked === id) {
+      setMarked(id);
+      setStatus({ text: `node ${id} marked as A: press c at another node (or in the tree) to compare`, kind: 'info' });
+      return;
+    }
+    setOverlay({ kind: 'compare', a: marked, b: id });
+  };
+
+  const mainKeys = (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+    const item = items[selected];
+    if (key.upArrow || input === 'k') setSelected((i) => Math.max(0, i - 1));
+    else if (key.downArrow || input === 'j') setSelected((i) => Math.min(items.length - 1, i + 1));
+    else if (key.return) {
+      if (!item) return;
+      if (!item.available) setStatus({ text: `${item.label}: ${item.reason}`, kind: 'error' });
+      else apply(item.id === 'pass' ? act(session, { type: 'pass' }) : pull(session, item.id));
+    } else if (input === 'f') {
+      if (!item || !item.available || item.id === 'pass') setStatus({ text: 'choose an available lever to force one of its branches', kind: 'error' });
+      else setOverlay({ kind: 'force', lever: item.id, selected: 0 });
+    } else if (input === 'r' && !key.ctrl) {
+      if (node.state.ended) setStatus({ text: 'the run has ended: undo (u) first to reroll from an earlier step', kind: 'error' });
+      else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step} on`);
+    } else if (input === 'u') {
+      if (!canUndo(session)) setStatus({ text: 'nothing to undo: this is the start', kind: 'error' });
+      else change(undo(session), 'undone (the branch stays in the tree: U redoes it)');
+    } else if (input === 'U' || (key.ctrl && input === 'r')) {
+      if (!canRedo(session)) setStatus({ text: 'nothing to redo', kind: 'error' });
+      else change(redo(session));
+    } else if (input === 'b') {
+      setOverlay({ kind: 'tree', selected: Math.max(0, treeRows(session).findIndex((r) => r.current)) });
+    } else if (input === 'c') markOrCompare(session.current);
+    else if (input === 'm') startRuns(runs);
+    else if (input === 'p') setOverlay({ kind: 'role', selected: Math.max(0, roles(def).findIndex((r) => r.id === session.role)) });
+    else if (input === 's' || input === 'e') {
+      const write = input === 's' ? onSave : onExport;
+      if (!write) return;
+      try {
+        const path = write(session);
+        setStatus({ text: `${input === 's' ? 'session saved to' : 'branch exported to'} ${path}`, kind: 'info' });
+      } catch (error) {
+        setStatus({ text: (error as Error).message.split('\n')[0]!, kind: 'error' });
+      }
+    } else if (input === '?') setOverlay({ kind: 'help' });
+    else if (key.pageUp) setLogScroll((n) => n + 5);
+    else if (key.pageDown) setLogScroll((n) => Math.max(0, n - 5));
+    else if (key.escape) setMarked(null);
+  };
+
+  useInput((input, key) => {
+    if ((key.ctrl && input === 'c') || (input === 'q' && overlay.kind !== 'force')) return quit();
+    setStatus(null);
+    if (overlay.kind === 'none') return mainKeys(input, key);
+    if (key.escape) {
+      setOverlay(NONE);
+      if (overlay.kind === 'dist') setDistRun((r) => (r && !r.done ? { ...r, done: true } : r));
+      return;
+    }
+    const move = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
+    if (overlay.kind === 'tree') {
+      const tree = treeRows(session);
+      if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(tree.length - 1, overlay.selected + move)) });
+      else if (key.return) {
+        change(goTo(session, tree[overlay.selected]!.id), `at node ${tree[overlay.selected]!.id}: resume from here`);
+        setOverlay(NONE);
+      } else if (input === 'c') markOrCompare(tree[overlay.selected]!.id);
+    } else if (overlay.kind === 'force') {
+      const lever = def.levers.find((l) => l.id === overlay.lever)!;
+      if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(lever.branches.length - 1, overlay.selected + move)) });
+      else if (key.return) {
+        setOverlay(NONE);
+        apply(pull(session, lever.id, lever.branches[overlay.selected]!.id), () => `forced ${lever.label} → ${lever.branches[overlay.selected]!.label}`);
+      }
+    } else if (overlay.kind === 'role') {
+      const list = roles(def);
+      if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(list.length - 1, overlay.selected + move)) });
+      else if (key.return) {
+        setOverlay(NONE);
+        change(setRole(session, list[overlay.selected]!.id), `now playing as ${list[overlay.selected]!.label}`);
+      }
+    } else if (overlay.kind === 'dist' && input === '+' && distRun?.done) startRuns(distRun.n * 2);
+  });
+
+  // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
+  const height = Math.max(12, rows - 1);
+  const body = height - 3;
+  const footerHints: [string, string][] = overlay.kind === 'none'
+    ? [['↑↓⏎', 'pull'], ['f', 'force'], ['u/U', 'undo/redo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['?', 'help'], ['q', 'quit']]
+    : [['Esc', 'close'], ['q', 'quit']];
+
+  let main;
+  if (overlay.kind !== 'none') {
+    const props = { width, height: body };
+    if (overlay.kind === 'help') main = <HelpOverlay {...props} />;
+    else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} marked={marked} {...props} />;
+    else if (overlay.kind === 'compare') main = <CompareOverlay session={session} a={overlay.a} b={overlay.b} {...props} />;
+    else if (overlay.kind === 'dist') main = <DistributionOverlay dist={distRun?.dist ?? null} total={distRun?.n ?? runs} done={distRun?.done ?? false} {...props} />;
+    else if (overlay.kind === 'force') {
+      const lever = def.levers.find((l) => l.id === overlay.lever)!;
+      const odds = items.find((i) => i.id === lever.id)?.odds ?? [];
+      main = (
+        <ListOverlay
+          title={`Force a branch of ${lever.label}`}
+          hint="↑↓ Enter force · Esc"
+          intro={[[s('What if it went this way? The pull uses no draw; the branch tree keeps both.', { dim: true })]]}
+          items={lever.branches.map((b, i) => [s(oddsDetail(def, lever.id, odds[i] ?? { branch: b.id, base: 0, modifiers: [], p: 0 }))])}
+          selected={overlay.selected}
+          {...props}
+        />
+      );
+    } else {
+      main = (
+        <ListOverlay
+          title="Play as"
+          hint="↑↓ Enter choose · Esc"
+          intro={[[s('Actors you do not play follow the policy; the facilitator decides for everyone.', { dim: true })]]}
+          items={roles(def).map((r) => [s(r.label, r.id === session.role ? { bold: true } : {})])}
+          selected={overlay.selected}
+          {...props}
+        />
+      );
+    }
+  } else {
+    const left = Math.max(30, Math.min(60, Math.floor(width * 0.42)));
+    const right = width - left;
+    const stateH = Math.max(5, Math.min(stateLines(session, left - 2).length + 2, body - 5));
+    const leverContent = node.state.ended ? 6 : leverLines(session, items, selected, right - 2).length + 2;
+    const leversH = Math.max(5, Math.min(leverContent, Math.floor(body * 0.6)));
+    main = (
+      <Box flexDirection="row">
+        <Box flexDirection="column" width={left}>
+          <StatePanel session={session} width={left} height={stateH} />
+          <LogPanel session={session} width={left} height={body - stateH} scroll={logScroll} />
+        </Box>
+        <Box flexDirection="column" width={right}>
+          <LeversPanel session={session} items={items} selected={Math.min(selected, Math.max(0, items.length - 1))} width={right} height={leversH} />
+          <ExplainPanel session={session} width={right} height={body - leversH} />
+        </Box>
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Header session={session} width={width} />
+      {main}
+      <Footer width={width} status={status} hints={footerHints} />
+    </Box>
+  );
+}

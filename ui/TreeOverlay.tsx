@@ -1,0 +1,28 @@
+import type { Session } from '../src/play/session.ts';
+import { Panel } from './Panel.tsx';
+import { s, type Line } from './text.ts';
+import { treeRows } from './view.ts';
+
+export interface TreeOverlayProps {
+  readonly session: Session;
+  readonly selected: number;
+  /** Node marked for comparison. */
+  readonly marked: number | null;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Every explored node; ● is the current node, ◆ nodes on its path, ○ the other branches. */
+export function treeLines(session: Session, selected: number, marked: number | null): Line[] {
+  return treeRows(session).map((r, i) => [
+    s(r.id === marked ? 'A ' : '  ', { bold: true, color: 'magenta' }),
+    s('  '.repeat(Math.min(r.indent, 12)) + (r.indent ? '└ ' : '')),
+    s(r.current ? '● ' : r.onPath ? '◆ ' : '○ ', { color: r.onPath ? 'cyan' : undefined, bold: r.current }),
+    s(r.text, { inverse: i === selected, bold: r.current, dim: !r.onPath && i !== selected }),
+  ]);
+}
+
+export function TreeOverlay({ session, selected, marked, width, height }: TreeOverlayProps) {
+  const lines = treeLines(session, selected, marked);
+  return <Panel title="Branch tree" note=" ↑↓ Enter go · c compare · Esc " width={width} height={height} lines={lines} focused scroll={Math.max(0, selected - Math.floor((height - 2) / 2))} />;
+}

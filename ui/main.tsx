@@ -1,0 +1,47 @@
+/**
+ * Starts the play screen in the terminal: the alternate screen (so quitting gives the shell its
+ * screen back), the Ink app, and a promise that settles when the user quits. Imported lazily by
+ * `parley play` only.
+ */
+import { render } from 'ink';
+import type { Session } from '../src/play/session.ts';
+import { App } from './App.tsx';
+import { ThemeContext } from './theme.ts';
+
+export interface PlayScreenOptions {
+  readonly color: boolean;
+  readonly onSave: (session: Session) => string;
+  readonly onExport: (session: Session) => string;
+  readonly notice?: string;
+  readonly stdout?: NodeJS.WriteStream;
+  readonly stdin?: NodeJS.ReadStream;
+}
+
+const ENTER = '\u001b[?1049h\u001b[H';
+const LEAVE = '\u001b[?25h\u001b[?1049l';
+
+export async function playScreen(session: Session, options: PlayScreenOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    stdout.write(LEAVE);
+  };
+  stdout.write(ENTER);
+  process.once('exit', restore);
+  const instance = render(
+    <ThemeContext.Provider value={{ color: options.color }}>
+      <App initial={session} onSave={options.onSave} onExport={options.onExport} {...(options.notice ? { notice: options.notice } : {})} />
+    </ThemeContext.Provider>,
+    { stdout, stdin, exitOnCtrlC: false, patchConsole: false },
+  );
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    instance.cleanup();
+    restore();
+    process.off('exit', restore);
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * What each panel of the play screen shows, as plain functions from a session to lines. The
+ * components only lay these out; tests can check the content without a terminal.
+ */
+import type { BranchOdds, Happening, SimState, TraceEntry } from '../src/engine/types.ts';
+import { availableLevers, currentActor, leverOdds, unavailableReason } from '../src/engine/kernel.ts';
+import type { ScenarioDefinition } from '../src/scenario/definition.ts';
+import { actionLine, formatHappening } from '../src/report/transcript.ts';
+import { branchCode, currentNode, entriesTo, FACILITATOR, pathTo, stateBefore, type Comparison, type Session } from '../src/play/session.ts';
+import type { Distribution } from '../src/play/distribution.ts';
+import { bar, cells, delta, num, pad, pct, s, tail, wrap, type Line } from './text.ts';
+
+export const actorName = (def: ScenarioDefinition, id: string): string => def.actors.find((a) => a.id === id)?.name ?? id;
+
+export function roleLabel(session: Session): string {
+  return session.role === FACILITATOR ? 'Facilitator' : actorName(session.compiled.def, session.role);
+}
+
+function where(def: ScenarioDefinition, state: SimState): string {
+  const r = def.rounds[state.g]!;
+  const phase = def.phases[r.phase]!;
+  return `${phase.label}, round ${r.round}/${phase.rounds} · ${r.date}`;
+}
+
+/** Two lines: scenario, date, phase, round, step and role; then seed and branch code. */
+export function headerLines(session: Session, width: number): Line[] {
+  const { def } = session.compiled;
+  const state = currentNode(session).state;
+  const right = ` role: ${roleLabel(session)} `;
+  const left = ` PARLEY  ${def.title} · ${where(def, state)} · step ${state.step}`;
+  const first: Line = [s(' PARLEY ', { bold: true, inverse: true }), s(pad(left.slice(' PARLEY '.length), Math.max(0, width - cells(right) - 8)), { bold: true }), s(right, { color: 'cyan', bold: true })];
+  const seed = `seed ${state.seed}${state.seed !== session.seed ? ` (rerolled; started ${session.seed})` : ''}`;
+  const codeRoom = Math.max(10, width - cells(seed) - 12);
+  const second: Line = [s(' '), s(seed, { color: 'yellow' }), s('  code ', { dim: true }), s(tail(branchCode(session), codeRoom))];
+  return [first, second];
+}
+
+/** Tension bars with the change since the last step, derived values, relationship and stances. */
+export function stateLines(session: Session, width: number): Line[] {
+  const { def } = session.compiled;
+  const now = currentNode(session).state;
+  const before = stateBefore(session);
+  const labelW = Math.min(16, Math.max(8, ...def.tensions.map((t) => cells(t.label)), ...def.derived.map((d) => cells(d.label))));
+  const barW = Math.max(4, width - labelW - 12);
+  const row = (label: string, value: number, prev: number, derived: boolean): Line => {
+    const d = delta(value - prev);
+    return [
+      s(pad(label, labelW) + ' ', derived ? { bold: true } : {}),
+      s(bar(value, barW), { color: derived ? 'magenta' : value >= 70 ? 'red' : value >= 40 ? 'yellow' : 'green' }),
+      s(' ' + num(Math.round(value * 10) / 10).padStart(4)),
+      s(' ' + pad(d ? (value > prev ? '▲' : '▼') + d.slice(1) : '', 5), { color: value > prev ? 'red' : 'green', bold: true }),
+    ];
+  };
+  const lines: Line[] = def.tensions.map((t) => row(t.label, now.t[t.index]!, before.t[t.index]!, false));
+  for (const d of def.derived) lines.push(row(d.label, d.value(now), d.value(before), true));
+  lines.push([]);
+  const relChanged = now.rel !== before.rel;
+  lines.push([s(pad('Relationship', labelW) + ' '), s(def.relationship.labels[now.rel]!, { bold: true, color: 'cyan' }), s(relChanged ? `  (was ${def.relationship.labels[before.rel]})` : '', { dim: true })]);
+  for (const a of def.actors) {
+    if (!a.stance) continue;
+    const st = now.st[a.index]!;
+    const was = before.st[a.index]!;
+    lines.push([s(pad(a.name, labelW) + ' '), s(a.stance.labels[st]!, { color: 'cyan' }), s(st !== was ? `  (was ${a.stance.labels[was]})` : '', { dim: true })]);
+  }
+  return lines;
+}
+
+export interface LeverItem {
+  /** Lever id, or `pass`. */
+  readonly id: string;
+  readonly label: string;
+  readonly available: boolean;
+  readonly reason: string | null;
+  readonly odds: readonly BranchOdds[];
+  readonly description: string;
+}
+
+/** The levers the current actor may ever pull (available first), then passing. Empty once ended. */
+export function leverItems(session: Session): LeverItem[] {
+  const { def } = session.compiled;
+  const state = currentNode(session).state;
+  const actor = currentActor(def, state);
+  if (actor < 0) return [];
+  const items: LeverItem[] = def.levers
+    .filter((l) => l.actors[actor])
+    .map((l) => {
+      const reason = unavailableReason(def, state, actor, l);
+      return { id: l.id, label: l.label, available: reason === null, reason, odds: reason === null ? leverOdds(def, state, l, true).odds : [], description: l.description };
+    });
+  items.sort((a, b) => Number(b.available) - Number(a.available));
+  if (availableLevers(def, state, actor).length > 0) items.push({ id: 'pass', label: 'Pass', available: true, reason: null, odds: [], description: 'do nothing this round' });
+  return items;
+}
+
+function branchLabel(def: ScenarioDefinition, lever: string, branch: string): string {
+  return def.levers.find((l) => l.id === lever)?.branches.find((b) => b.id === branch)?.label ?? branch;
+}
+
+/** One line per lever: a marker, the label, and each branch's probability (or why not). */
+export function leverLines(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
+  const { def } = session.compiled;
+  const labelW = Math.min(22, Math.max(6, ...items.map((i) => cells(i.label))));
+  const lines: Line[] = items.map((item, i) => {
+    const mark = i === selected ? '› ' : '  ';
+    const label = s(mark + pad(item.label, labelW) + ' ', i === selected ? { bold: true, inverse: true } : item.available ? {} : { dim: true });
+    if (!item.available) return [label, s(item.reason ?? '', { dim: true })];
+    if (item.id === 'pass') return [label, s('no draw', { dim: true })];
+    return [label, ...item.odds.flatMap((o, k) => [s(k ? ' · ' : '', { dim: true }), s(branchLabel(def, item.id, o.branch) + ' '), s(pct(o.p), { bold: true, color: 'yellow' })])];
+  });
+  const chosen = items[selected];
+  if (chosen && chosen.available && chosen.id !== 'pass') {
+    lines.push([]);
+    if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
+    for (const o of chosen.odds) for (const l of wrap(oddsDetail(def, chosen.id, o), width, 4)) lines.push([s(l)]);
+  }
+  return lines;
+}
+
+/** `Lands well 63.6%: base 60.0% +10pt (Channel)`. */
+export function oddsDetail(def: ScenarioDefinition, lever: string, o: BranchOdds): string {
+  const mods = o.modifiers.map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)} ` : ''}${m.add !== 0 ? `${m.add > 0 ? '+' : '−'}${num(Math.round(Math.abs(m.add) * 1000) / 10)}pt ` : ''}(${m.why})`);
+  const p = `${(o.p * 100).toFixed(1)}%`;
+  return `${branchLabel(def, lever, o.branch)} ${p}${mods.length ? `: base ${(o.base * 100).toFixed(1)}% ${mods.join(' ')}` : ''}`;
+}
+
+function styledHappening(def: ScenarioDefinition, h: Happening, width: number): Line[] {
+  const color = h.type === 'event' ? 'magenta' : h.type === 'relationship' || h.type === 'stance' ? 'cyan' : h.type === 'checkpoint' ? 'green' : undefined;
+  const text = formatHappening(def, h, '  ');
+  if (h.type === 'lever') {
+    const out: Line[] = [];
+    for (const o of h.odds) for (const l of wrap('  ' + oddsDetail(def, h.lever, o), width, 4)) out.push([s(l)]);
+    const drawn = `  ${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${branchLabel(def, h.lever, h.branch)}`;
+    const effects = h.effects.map((c) => `${c.tension} ${num(c.from)}→${num(c.to)}`).join(', ');
+    for (const l of wrap(drawn + (effects ? `: ${effects}` : ''), width, 4)) out.push([s(l, { bold: true, color: 'yellow' })]);
+    for (const d of h.damped) for (const l of wrap(`  mediator ${actorName(def, def.mediators.find((m) => m.id === d.mediator)?.label ?? d.mediator)} damps ${d.tension} increases ×${d.factor}`, width, 4)) out.push([s(l, { color: 'cyan' })]);
+    return out;
+  }
+  return text.flatMap((t) => wrap(t, width, 4)).map((l) => [s(l, color ? { color } : {})]);
+}
+
+function entryLines(def: ScenarioDefinition, e: TraceEntry, width: number): Line[] {
+  const head = actionLine(def, e).trim();
+  const out: Line[] = wrap(head, width, 4).map((l) => [s(l, { bold: e.by === 'player' })]);
+  for (const h of e.happenings) {
+    if (h.type === 'round') out.push([s(`— ${def.phases.find((p) => p.id === h.phase)?.label ?? h.phase}, round ${h.round} · ${h.date}`, { dim: true })]);
+    else out.push(...styledHappening(def, h, width));
+  }
+  return out;
+}
+
+/** Why the last step went as it did: the decision, odds and what modified them, the draw, events. */
+export function explainLines(session: Session, width: number): Line[] {
+  const { def } = session.compiled;
+  const node = currentNode(session);
+  if (node.parent === null && node.entries.length === 0) {
+    const out: Line[] = [[s(`${def.title}: start`, { bold: true })]];
+    for (const l of wrap(def.summary.trim(), width)) out.push([s(l, { dim: true })]);
+    for (const h of session.opening) out.push(...styledHappening(def, h, width));
+    out.push([], [s('Pick a lever with ↑↓ and press Enter.', { dim: true })]);
+    return out;
+  }
+  return node.entries.flatMap((e) => entryLines(def, e, width));
+}
+
+/** The whole branch so far, one line per decision and per thing that happened (append-only). */
+export function logLines(session: Session, width: number): Line[] {
+  const { def } = session.compiled;
+  const out: Line[] = [];
+  let g = -1;
+  for (const e of entriesTo(session)) {
+    if (e.g !== g) {
+      g = e.g;
+      const r = def.rounds[g]!;
+      out.push([s(`${def.phases[r.phase]!.label} ${r.round} · ${r.date}`, { dim: true })]);
+    }
+    out.push([s(pad(actionLine(def, e).trim().replace(/ \(policy [^)]*\)$/, ' (policy)'), width), { bold: e.by === 'player' })]);
+    for (const h of e.happenings) {
+      if (h.type === 'lever') out.push([s(`    → ${branchLabel(def, h.lever, h.branch)}${h.forced ? ' (forced)' : ''}${h.effects.length ? ': ' + h.effects.map((c) => `${c.tension} ${num(c.from)}→${num(c.to)}`).join(', ') : ''}`, { color: 'yellow' })]);
+      else if (h.type === 'event' || h.type === 'relationship' || h.type === 'stance' || h.type === 'checkpoint') out.push(...styledHappening(def, h, width).slice(0, 1).map((l) => [s('  '), ...l]));
+    }
+  }
+  const state = currentNode(session).state;
+  if (state.ended) out.push([s(`Outcome: ${def.outcomes[state.outcome]!.label}`, { bold: true, color: 'green' })]);
+  return out;
+}
+
+/** What to show instead of levers once the run has ended. */
+export function endLines(session: Session, width: number): Line[] {
+  const { def } = session.compiled;
+  const o = def.outcomes[currentNode(session).state.outcome]!;
+  const out: Line[] = [[s('Outcome: ', { bold: true }), s(o.label, { bold: true, color: 'green' })]];
+  if (o.definition) for (const l of wrap(o.definition.trim(), width)) out.push([s(l, { dim: true })]);
+  out.push([], [s('u undo · b branch tree · m run many from here · e export', { dim: true })]);
+  return out;
+}
+
+export interface TreeRow {
+  readonly id: number;
+  readonly indent: number;
+  readonly text: string;
+  readonly onPath: boolean;
+  readonly current: boolean;
+}
+
+/** Short label of a node: the decision that made it. */
+export function nodeLabel(session: Session, id: number): string {
+  const { def } = session.compiled;
+  const node = session.nodes[id]!;
+  const first = node.entries[0];
+  let text: string;
+  if (node.parent === null) text = 'start';
+  else if (!first || first.by !== 'player') text = 'policy plays on';
+  else if (first.action.type === 'reroll') text = `reroll → seed ${first.action.seed}`;
+  else if (first.action.type === 'pass') text = `${actorName(def, first.actor)} passes`;
+  else {
+    const lever = first.happenings.find((h) => h.type === 'lever');
+    const label = def.levers.find((l) => l.id === (first.action as { lever: string }).lever)?.label ?? '';
+    text = `${actorName(def, first.actor)}: ${label}${lever && lever.type === 'lever' ? ` → ${branchLabel(def, lever.lever, lever.branch)}${lever.forced ? ' (forced)' : ''}` : ''}`;
+  }
+  const st = node.state;
+  return `${text}  [step ${st.step}${st.ended ? ` · ${def.outcomes[st.outcome]!.label}` : ''}]`;
+}
+
+/**
+ * The explored tree, depth first: a first child continues its parent's column; other children
+ * (the alternatives explored at that node) follow their parent, indented.
+ */
+export function treeRows(session: Session): TreeRow[] {
+  const path = new Set(pathTo(session));
+  const rows: TreeRow[] = [];
+  const visit = (id: number, indent: number) => {
+    // Iterative along first children keeps long chains flat (no recursion depth per step).
+    let n: number | undefined = id;
+    while (n !== undefined) {
+      const node: Session['nodes'][number] = session.nodes[n]!;
+      rows.push({ id: n, indent, text: nodeLabel(session, n), onPath: path.has(n), current: n === session.current });
+      node.children.slice(1).forEach((c) => visit(c, indent + 1));
+      n = node.children[0];
+    }
+  };
+  visit(0, 0);
+  return rows;
+}
+
+export function compareLines(session: Session, cmp: Comparison, width: number): Line[] {
+  const labelW = Math.min(22, Math.max(8, ...cmp.rows.map((r) => cells(r.label))));
+  const colW = Math.max(10, Math.floor((width - labelW - 4) / 2));
+  const out: Line[] = [
+    [s(pad('', labelW) + '  '), s(pad(`A: node ${cmp.a}`, colW), { bold: true }), s('  '), s(pad(`B: node ${cmp.b}`, colW), { bold: true })],
+    [s(pad('', labelW) + '  '), s(pad(nodeLabel(session, cmp.a), colW), { dim: true }), s('  '), s(pad(nodeLabel(session, cmp.b), colW), { dim: true })],
+  ];
+  for (const r of cmp.rows) {
+    const style = r.differs ? { bold: true, color: 'yellow' } : {};
+    out.push([s(pad(r.label, labelW) + '  '), s(pad(r.a, colW), style), s(r.differs ? ' ≠' : '  ', { dim: true }), s(pad(r.b, colW), style)]);
+  }
+  return out;
+}
+
+export function distributionLines(dist: Distribution | null, total: number, width: number, done: boolean): Line[] {
+  if (!dist) return [[s(`starting ${total} runs…`, { dim: true })]];
+  const labelW = Math.min(24, Math.max(8, ...dist.shares.map((o) => cells(o.label))));
+  const barW = Math.max(10, width - labelW - 30);
+  const out: Line[] = [];
+  const progress = dist.n / dist.total;
+  out.push([s(done ? `${dist.n} runs from this node, each reseeded from seed ${dist.base}` : `running… ${dist.n}/${dist.total} `, { bold: !done }), s(done ? '' : bar(progress * 100, Math.max(10, width - 40)), { color: 'cyan' })]);
+  out.push([]);
+  for (const o of dist.shares) {
+    const lo = Math.round(o.lo * barW);
+    const hi = Math.round(o.hi * barW);
+    const p = Math.round(o.p * barW);
+    const cellsOf = Array.from({ length: barW }, (_, i) => (i < p ? '█' : i < hi && i >= lo ? '▒' : '·')).join('');
+    out.push([s(pad(o.label, labelW) + ' '), s(cellsOf, { color: 'green' }), s(` ${(o.p * 100).toFixed(1).padStart(5)}%`, { bold: true }), s(`  [${(o.lo * 100).toFixed(1)}–${(o.hi * 100).toFixed(1)}]`, { dim: true })]);
+  }
+  out.push([], [s('█ share  ▒ 95% Wilson interval  · counts ' + dist.shares.map((o) => `${o.outcome} ${o.count}`).join(', '), { dim: true })]);
+  return out;
+}
+
+export const KEYS: readonly (readonly [string, string])[] = [
+  ['↑ ↓  j k', 'choose a lever (or an item in a list)'],
+  ['Enter', 'pull the chosen lever (or go to the chosen node / option)'],
+  ['f', 'force a branch of the chosen lever ("what if it went this way?")'],
+  ['r', 'reroll the seed from here on (does not use a turn)'],
+  ['u', 'undo: back to the previous decision (the branch stays in the tree)'],
+  ['U  Ctrl-R', 'redo'],
+  ['b', 'branch tree: go to any explored node; c marks two nodes to compare'],
+  ['c', 'compare the current node with the one marked in the tree'],
+  ['m', 'run many seeded runs from here: outcome distribution with 95% intervals'],
+  ['p', 'play as another role (facilitator, or one actor)'],
+  ['s', 'save the session (reopen with --load FILE)'],
+  ['e', 'export this branch as a Markdown transcript with its branch code'],
+  ['PgUp PgDn', 'scroll the log'],
+  ['?', 'this help'],
+  ['Esc', 'close the open window'],
+  ['q  Ctrl-C', 'quit'],
+];
+
+export function helpLines(width: number): Line[] {
+  const out: Line[] = KEYS.map(([k, what]) => [s(pad(k, 12), { bold: true, color: 'cyan' }), s(pad(what, Math.max(10, width - 12)))]);
+  out.push([], [s('Each lever shows the probability of each of its branches from the current state; the', { dim: true })]);
+  out.push([s('"Last step" panel explains the draw, what changed the odds, and what followed.', { dim: true })]);
+  return out;
+}
