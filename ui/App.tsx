@@ -3,8 +3,8 @@
  * the branch tree, comparison, the outcome distribution and pickers. All keys are handled here
  * against the session model (`src/play/`); the panels only draw.
  */
-import { Box, useApp, useInput, useStdout } from 'ink';
-import { useEffect, useMemo, useState } from 'react';
+import { Box, useApp, useInput, useStdout, type Key } from 'ink';
+import { useEffect, useRef, useState } from 'react';
 import type { Rejection } from '../src/engine/types.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
 import { act, canRedo, canUndo, currentNode, goTo, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
@@ -58,6 +58,17 @@ interface DistRun {
 
 type Status = { readonly text: string; readonly kind: 'info' | 'error' } | null;
 
+interface Model {
+  readonly session: Session;
+  readonly selected: number;
+  readonly overlay: Overlay;
+  readonly status: Status;
+  readonly logScroll: number;
+  readonly showLog: boolean;
+  readonly marked: number | null;
+  readonly distRun: DistRun | null;
+}
+
 const NONE: Overlay = { kind: 'none' };
 
 function useTerminalSize(width?: number, height?: number): [number, number] {
@@ -79,16 +90,28 @@ const isRejection = (x: Session | Rejection): x is Rejection => 'type' in x;
 export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice }: AppProps) {
   const { exit } = useApp();
   const [width, rows] = useTerminalSize(fixedWidth, fixedHeight);
-  const [session, setSession] = useState(initial);
-  const [selected, setSelected] = useState(0);
-  const [overlay, setOverlay] = useState<Overlay>(NONE);
-  const [status, setStatus] = useState<Status>(notice ? { text: notice, kind: 'info' } : null);
-  const [logScroll, setLogScroll] = useState(0);
-  const [marked, setMarked] = useState<number | null>(null);
-  const [distRun, setDistRun] = useState<DistRun | null>(null);
+  // Keys can arrive faster than frames: the handler reads and writes the latest model through a
+  // ref, so every key acts on the result of the one before, and a render follows.
+  const model = useRef<Model>({
+    session: initial, selected: 0, overlay: NONE, status: notice ? { text: notice, kind: 'info' } : null,
+    logScroll: 0, showLog: false, marked: null, distRun: null,
+  });
+  const [, setVersion] = useState(0);
+  const update = (patch: Partial<Model> | ((m: Model) => Partial<Model>)) => {
+    model.current = { ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) };
+    setVersion((v) => v + 1);
+  };
+  const { session, selected, overlay, status, logScroll, showLog, marked, distRun } = model.current;
+  const setSelected = (f: (i: number) => number) => update((m) => ({ selected: f(m.selected) }));
+  const setOverlay = (o: Overlay) => update({ overlay: o });
+  const setStatus = (st: Status) => update({ status: st });
+  const setLogScroll = (f: (n: number) => number) => update((m) => ({ logScroll: f(m.logScroll) }));
+  const setShowLog = (f: (x: boolean) => boolean) => update((m) => ({ showLog: f(m.showLog) }));
+  const setMarked = (id: number | null) => update({ marked: id });
+  const setDistRun = (f: (r: DistRun | null) => DistRun | null) => update((m) => ({ distRun: f(m.distRun) }));
   const { def } = session.compiled;
   const node = currentNode(session);
-  const items = useMemo(() => leverItems(session), [session]);
+  const items = leverItems(session);
 
   // The outcome distribution runs in chunks; closing the overlay cancels it.
   useEffect(() => {
@@ -109,118 +132,125 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [distRun?.id]);
 
-  const change = (next: Session, message?: string) => {
-    if (next.current !== session.current) {
-      setSelected(0);
-      setLogScroll(0);
-    }
-    setSession(next);
-    if (message) setStatus({ text: message, kind: 'info' });
-  };
+  /** The key handler over the latest model (not the model of the last render). */
+  const handleKey = (input: string, key: Key) => {
+    const { session, selected, overlay, marked, distRun } = model.current;
+    const { def } = session.compiled;
+    const node = currentNode(session);
+    const items = leverItems(session);
+    const change = (next: Session, message?: string) => {
+      update((m) => ({
+        session: next,
+        ...(next.current !== m.session.current ? { selected: 0, logScroll: 0 } : {}),
+        ...(message ? { status: { text: message, kind: 'info' as const } } : {}),
+      }));
+    };
 
-  const apply = (result: Session | Rejection, message?: (next: Session) => string) => {
-    if (isRejection(result)) setStatus({ text: result.message, kind: 'error' });
-    else change(result, message?.(result));
-  };
+    const apply = (result: Session | Rejection, message?: (next: Session) => string) => {
+      if (isRejection(result)) setStatus({ text: result.message, kind: 'error' });
+      else change(result, message?.(result));
+    };
 
-  const quit = () => {
-    onQuit?.(session);
-    exit();
-  };
+    const quit = () => {
+      onQuit?.(session);
+      exit();
+    };
 
-  const startRuns = (n: number) => {
-    setDistRun((r) => ({ id: (r?.id ?? 0) + 1, node: session.current, n, dist: null, done: false }));
-    setOverlay({ kind: 'dist' });
-  };
+    const startRuns = (n: number) => {
+      setDistRun((r) => ({ id: (r?.id ?? 0) + 1, node: session.current, n, dist: null, done: false }));
+      setOverlay({ kind: 'dist' });
+    };
 
-  const markOrCompare = (id: number) => {
-    if (marked === null || marked === id) {
-      setMarked(id);
-      setStatus({ text: `node ${id} marked as A: press c at another node (or in the tree) to compare`, kind: 'info' });
-      return;
-    }
-    setOverlay({ kind: 'compare', a: marked, b: id });
-  };
-
-  const mainKeys = (input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
-    const item = items[selected];
-    if (key.upArrow || input === 'k') setSelected((i) => Math.max(0, i - 1));
-    else if (key.downArrow || input === 'j') setSelected((i) => Math.min(items.length - 1, i + 1));
-    else if (key.return) {
-      if (!item) return;
-      if (!item.available) setStatus({ text: `${item.label}: ${item.reason}`, kind: 'error' });
-      else apply(item.id === 'pass' ? act(session, { type: 'pass' }) : pull(session, item.id));
-    } else if (input === 'f') {
-      if (!item || !item.available || item.id === 'pass') setStatus({ text: 'choose an available lever to force one of its branches', kind: 'error' });
-      else setOverlay({ kind: 'force', lever: item.id, selected: 0 });
-    } else if (input === 'r' && !key.ctrl) {
-      if (node.state.ended) setStatus({ text: 'the run has ended: undo (u) first to reroll from an earlier step', kind: 'error' });
-      else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step} on`);
-    } else if (input === 'u') {
-      if (!canUndo(session)) setStatus({ text: 'nothing to undo: this is the start', kind: 'error' });
-      else change(undo(session), 'undone (the branch stays in the tree: U redoes it)');
-    } else if (input === 'U' || (key.ctrl && input === 'r')) {
-      if (!canRedo(session)) setStatus({ text: 'nothing to redo', kind: 'error' });
-      else change(redo(session));
-    } else if (input === 'b') {
-      setOverlay({ kind: 'tree', selected: Math.max(0, treeRows(session).findIndex((r) => r.current)) });
-    } else if (input === 'c') markOrCompare(session.current);
-    else if (input === 'm') startRuns(runs);
-    else if (input === 'p') setOverlay({ kind: 'role', selected: Math.max(0, roles(def).findIndex((r) => r.id === session.role)) });
-    else if (input === 's' || input === 'e') {
-      const write = input === 's' ? onSave : onExport;
-      if (!write) return;
-      try {
-        const path = write(session);
-        setStatus({ text: `${input === 's' ? 'session saved to' : 'branch exported to'} ${path}`, kind: 'info' });
-      } catch (error) {
-        setStatus({ text: (error as Error).message.split('\n')[0]!, kind: 'error' });
+    const markOrCompare = (id: number) => {
+      if (marked === null || marked === id) {
+        setMarked(id);
+        setStatus({ text: `node ${id} marked as A: press c at another node (or in the tree) to compare`, kind: 'info' });
+        return;
       }
-    } else if (input === '?') setOverlay({ kind: 'help' });
-    else if (key.pageUp) setLogScroll((n) => n + 5);
-    else if (key.pageDown) setLogScroll((n) => Math.max(0, n - 5));
-    else if (key.escape) setMarked(null);
+      setOverlay({ kind: 'compare', a: marked, b: id });
+    };
+
+    const mainKeys = (input: string, key: Key) => {
+      const item = items[selected];
+      if (key.upArrow || input === 'k') setSelected((i) => Math.max(0, i - 1));
+      else if (key.downArrow || input === 'j') setSelected((i) => Math.min(items.length - 1, i + 1));
+      else if (key.return) {
+        if (!item) return;
+        if (!item.available) setStatus({ text: `${item.label}: ${item.reason}`, kind: 'error' });
+        else apply(item.id === 'pass' ? act(session, { type: 'pass' }) : pull(session, item.id));
+      } else if (input === 'f') {
+        if (!item || !item.available || item.id === 'pass') setStatus({ text: 'choose an available lever to force one of its branches', kind: 'error' });
+        else setOverlay({ kind: 'force', lever: item.id, selected: 0 });
+      } else if (input === 'r' && !key.ctrl) {
+        if (node.state.ended) setStatus({ text: 'the run has ended: undo (u) first to reroll from an earlier step', kind: 'error' });
+        else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step} on`);
+      } else if (input === 'u') {
+        if (!canUndo(session)) setStatus({ text: 'nothing to undo: this is the start', kind: 'error' });
+        else change(undo(session), 'undone (the branch stays in the tree: U redoes it)');
+      } else if (input === 'U' || (key.ctrl && input === 'r')) {
+        if (!canRedo(session)) setStatus({ text: 'nothing to redo', kind: 'error' });
+        else change(redo(session));
+      } else if (input === 'b') {
+        setOverlay({ kind: 'tree', selected: Math.max(0, treeRows(session).findIndex((r) => r.current)) });
+      } else if (input === 'c') markOrCompare(session.current);
+      else if (input === 'm') startRuns(runs);
+      else if (input === 'p') setOverlay({ kind: 'role', selected: Math.max(0, roles(def).findIndex((r) => r.id === session.role)) });
+      else if (input === 's' || input === 'e') {
+        const write = input === 's' ? onSave : onExport;
+        if (!write) return;
+        try {
+          const path = write(session);
+          setStatus({ text: `${input === 's' ? 'session saved to' : 'branch exported to'} ${path}`, kind: 'info' });
+        } catch (error) {
+          setStatus({ text: (error as Error).message.split('\n')[0]!, kind: 'error' });
+        }
+      } else if (input === '?') setOverlay({ kind: 'help' });
+      else if (key.tab) setShowLog((x) => !x);
+      else if (key.pageUp) setLogScroll((n) => n + 5);
+      else if (key.pageDown) setLogScroll((n) => Math.max(0, n - 5));
+      else if (key.escape) setMarked(null);
+    };
+
+      if ((key.ctrl && input === 'c') || (input === 'q' && overlay.kind !== 'force')) return quit();
+      setStatus(null);
+      if (overlay.kind === 'none') return mainKeys(input, key);
+      if (key.escape) {
+        setOverlay(NONE);
+        if (overlay.kind === 'dist') setDistRun((r) => (r && !r.done ? { ...r, done: true } : r));
+        return;
+      }
+      const move = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
+      if (overlay.kind === 'tree') {
+        const tree = treeRows(session);
+        if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(tree.length - 1, overlay.selected + move)) });
+        else if (key.return) {
+          change(goTo(session, tree[overlay.selected]!.id), `at node ${tree[overlay.selected]!.id}: resume from here`);
+          setOverlay(NONE);
+        } else if (input === 'c') markOrCompare(tree[overlay.selected]!.id);
+      } else if (overlay.kind === 'force') {
+        const lever = def.levers.find((l) => l.id === overlay.lever)!;
+        if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(lever.branches.length - 1, overlay.selected + move)) });
+        else if (key.return) {
+          setOverlay(NONE);
+          apply(pull(session, lever.id, lever.branches[overlay.selected]!.id), () => `forced ${lever.label} → ${lever.branches[overlay.selected]!.label}`);
+        }
+      } else if (overlay.kind === 'role') {
+        const list = roles(def);
+        if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(list.length - 1, overlay.selected + move)) });
+        else if (key.return) {
+          setOverlay(NONE);
+          change(setRole(session, list[overlay.selected]!.id), `now playing as ${list[overlay.selected]!.label}`);
+        }
+      } else if (overlay.kind === 'dist' && input === '+' && distRun?.done) startRuns(distRun.n * 2);
   };
 
-  useInput((input, key) => {
-    if ((key.ctrl && input === 'c') || (input === 'q' && overlay.kind !== 'force')) return quit();
-    setStatus(null);
-    if (overlay.kind === 'none') return mainKeys(input, key);
-    if (key.escape) {
-      setOverlay(NONE);
-      if (overlay.kind === 'dist') setDistRun((r) => (r && !r.done ? { ...r, done: true } : r));
-      return;
-    }
-    const move = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
-    if (overlay.kind === 'tree') {
-      const tree = treeRows(session);
-      if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(tree.length - 1, overlay.selected + move)) });
-      else if (key.return) {
-        change(goTo(session, tree[overlay.selected]!.id), `at node ${tree[overlay.selected]!.id}: resume from here`);
-        setOverlay(NONE);
-      } else if (input === 'c') markOrCompare(tree[overlay.selected]!.id);
-    } else if (overlay.kind === 'force') {
-      const lever = def.levers.find((l) => l.id === overlay.lever)!;
-      if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(lever.branches.length - 1, overlay.selected + move)) });
-      else if (key.return) {
-        setOverlay(NONE);
-        apply(pull(session, lever.id, lever.branches[overlay.selected]!.id), () => `forced ${lever.label} → ${lever.branches[overlay.selected]!.label}`);
-      }
-    } else if (overlay.kind === 'role') {
-      const list = roles(def);
-      if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(list.length - 1, overlay.selected + move)) });
-      else if (key.return) {
-        setOverlay(NONE);
-        change(setRole(session, list[overlay.selected]!.id), `now playing as ${list[overlay.selected]!.label}`);
-      }
-    } else if (overlay.kind === 'dist' && input === '+' && distRun?.done) startRuns(distRun.n * 2);
-  });
+  useInput(handleKey);
 
   // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
   const height = Math.max(12, rows - 1);
   const body = height - 3;
   const footerHints: [string, string][] = overlay.kind === 'none'
-    ? [['↑↓⏎', 'pull'], ['f', 'force'], ['u/U', 'undo/redo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['?', 'help'], ['q', 'quit']]
+    ? [['?', 'keys'], ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log'], ['q', 'quit']]
     : [['Esc', 'close'], ['q', 'quit']];
 
   let main;
@@ -256,20 +286,24 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       );
     }
   } else {
-    const left = Math.max(30, Math.min(60, Math.floor(width * 0.42)));
+    const left = Math.max(32, Math.min(64, Math.floor(width * 0.42)));
     const right = width - left;
-    const stateH = Math.max(5, Math.min(stateLines(session, left - 2).length + 2, body - 5));
+    const stateWanted = stateLines(session, left - 2).length + 2;
+    // Short screens: the log shares the lower right panel with the last step (Tab switches).
+    const compact = body - stateWanted < 6;
+    const stateH = compact ? body : Math.max(5, Math.min(stateWanted, body - 6));
     const leverContent = node.state.ended ? 6 : leverLines(session, items, selected, right - 2).length + 2;
-    const leversH = Math.max(5, Math.min(leverContent, Math.floor(body * 0.6)));
+    const leversH = Math.max(5, Math.min(leverContent, Math.floor(body * 0.55)));
+    const lower = { session, width: right, height: body - leversH };
     main = (
       <Box flexDirection="row">
         <Box flexDirection="column" width={left}>
           <StatePanel session={session} width={left} height={stateH} />
-          <LogPanel session={session} width={left} height={body - stateH} scroll={logScroll} />
+          {compact ? null : <LogPanel session={session} width={left} height={body - stateH} scroll={logScroll} />}
         </Box>
         <Box flexDirection="column" width={right}>
           <LeversPanel session={session} items={items} selected={Math.min(selected, Math.max(0, items.length - 1))} width={right} height={leversH} />
-          <ExplainPanel session={session} width={right} height={body - leversH} />
+          {compact && showLog ? <LogPanel {...lower} scroll={logScroll} tabs /> : <ExplainPanel {...lower} tabs={compact} />}
         </Box>
       </Box>
     );

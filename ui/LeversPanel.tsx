@@ -1,5 +1,5 @@
 import { currentActor } from '../src/engine/kernel.ts';
-import { currentNode, type Session } from '../src/play/session.ts';
+import { currentNode, FACILITATOR, type Session } from '../src/play/session.ts';
 import { Panel } from './Panel.tsx';
 import { actorName, endLines, leverLines, roleLabel, type LeverItem } from './view.ts';
 
@@ -17,6 +17,6 @@ export function LeversPanel({ session, items, selected, width, height }: LeversP
   const state = currentNode(session).state;
   if (state.ended) return <Panel title="Run ended" width={width} height={height} lines={endLines(session, width - 2)} focused />;
   const actor = def.actors[currentActor(def, state)]!;
-  const title = `${actorName(def, actor.id)} decides${session.role === actor.id ? '' : ` · you: ${roleLabel(session)}`}`;
+  const title = `${actorName(def, actor.id)} decides${session.role === actor.id || session.role === FACILITATOR ? '' : ` · you: ${roleLabel(session)}`}`;
   return <Panel title={title} width={width} height={height} lines={leverLines(session, items, selected, width - 2)} focused scroll={Math.max(0, selected - (height - 3))} />;
 }

@@ -35,8 +35,8 @@ export function Panel({ title, width, height, lines, focused = false, fromEnd = 
   const rows = Math.max(0, height - 2);
   const [from, to] = visibleRange(lines.length, rows, fromEnd, scroll);
   const more = lines.length > rows ? ` ${from + 1}–${to}/${lines.length} ` : '';
-  const label = ` ${focused ? '▸ ' : ''}${title} `;
   const right = note || more;
+  const label = pad(` ${focused ? '▸ ' : ''}${title} `, Math.max(0, Math.min(cells(` ${focused ? '▸ ' : ''}${title} `), inner - 1 - cells(right))));
   const fill = Math.max(0, inner - cells(label) - cells(right) - 1);
   const border = color ? (focused ? 'cyan' : 'gray') : undefined;
   const shown = lines.slice(from, to);
@@ -44,7 +44,7 @@ export function Panel({ title, width, height, lines, focused = false, fromEnd = 
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">
         <Text color={border}>┌─</Text>
-        <Text bold>{pad(label, Math.max(0, Math.min(cells(label), inner - 1)))}</Text>
+        <Text bold>{label}</Text>
         <Text color={border}>{'─'.repeat(fill)}</Text>
         <Text dimColor={color}>{right}</Text>
         <Text color={border}>┐</Text>

@@ -8,7 +8,7 @@ import type { ScenarioDefinition } from '../src/scenario/definition.ts';
 import { actionLine, formatHappening } from '../src/report/transcript.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, pathTo, stateBefore, type Comparison, type Session } from '../src/play/session.ts';
 import type { Distribution } from '../src/play/distribution.ts';
-import { bar, cells, delta, num, pad, pct, s, tail, wrap, type Line } from './text.ts';
+import { bar, cells, delta, num, pad, pct, s, tail, wrap, type Line, type Seg } from './text.ts';
 
 export const actorName = (def: ScenarioDefinition, id: string): string => def.actors.find((a) => a.id === id)?.name ?? id;
 
@@ -22,45 +22,58 @@ function where(def: ScenarioDefinition, state: SimState): string {
   return `${phase.label}, round ${r.round}/${phase.rounds} · ${r.date}`;
 }
 
-/** Two lines: scenario, date, phase, round, step and role; then seed and branch code. */
+/** Two lines: scenario, phase, round, date, step and role; then the seed and the branch code. */
 export function headerLines(session: Session, width: number): Line[] {
   const { def } = session.compiled;
   const state = currentNode(session).state;
-  const right = ` role: ${roleLabel(session)} `;
-  const left = ` PARLEY  ${def.title} · ${where(def, state)} · step ${state.step}`;
-  const first: Line = [s(' PARLEY ', { bold: true, inverse: true }), s(pad(left.slice(' PARLEY '.length), Math.max(0, width - cells(right) - 8)), { bold: true }), s(right, { color: 'cyan', bold: true })];
-  const seed = `seed ${state.seed}${state.seed !== session.seed ? ` (rerolled; started ${session.seed})` : ''}`;
-  const codeRoom = Math.max(10, width - cells(seed) - 12);
-  const second: Line = [s(' '), s(seed, { color: 'yellow' }), s('  code ', { dim: true }), s(tail(branchCode(session), codeRoom))];
+  const right = ` playing as ${roleLabel(session)} `;
+  const left = ` ${def.title} · ${where(def, state)} · step ${state.step}`;
+  const first: Line = [s(' PARLEY ', { bold: true, inverse: true }), s(pad(left, Math.max(0, width - cells(right) - 8)), { bold: true }), s(right, { color: 'cyan', bold: true })];
+  const seed = ` seed ${state.seed}${state.seed !== session.seed ? ` (from ${session.seed})` : ''}`;
+  const second: Line = [s(seed, { color: 'yellow', bold: true }), s('  code ', { dim: true }), s(tail(branchCode(session), Math.max(10, width - cells(seed) - 8)))];
   return [first, second];
 }
 
-/** Tension bars with the change since the last step, derived values, relationship and stances. */
+/**
+ * Tension bars (id, label when there is room, value, change since the last step), derived values
+ * such as the crisis index, the relationship and each actor's stance.
+ */
 export function stateLines(session: Session, width: number): Line[] {
   const { def } = session.compiled;
   const now = currentNode(session).state;
   const before = stateBefore(session);
-  const labelW = Math.min(16, Math.max(8, ...def.tensions.map((t) => cells(t.label)), ...def.derived.map((d) => cells(d.label))));
-  const barW = Math.max(4, width - labelW - 12);
-  const row = (label: string, value: number, prev: number, derived: boolean): Line => {
+  const idW = Math.min(10, Math.max(...def.tensions.map((t) => cells(t.id))));
+  const tail = 12; // ' 100.0 ▲10.5'
+  const barW = Math.max(6, Math.min(24, Math.floor((width - idW - tail) * 0.45)));
+  const labelW = width - idW - 1 - barW - tail - 1;
+  const change = (value: number, prev: number): Seg => {
     const d = delta(value - prev);
-    return [
-      s(pad(label, labelW) + ' ', derived ? { bold: true } : {}),
-      s(bar(value, barW), { color: derived ? 'magenta' : value >= 70 ? 'red' : value >= 40 ? 'yellow' : 'green' }),
-      s(' ' + num(Math.round(value * 10) / 10).padStart(4)),
-      s(' ' + pad(d ? (value > prev ? '▲' : '▼') + d.slice(1) : '', 5), { color: value > prev ? 'red' : 'green', bold: true }),
-    ];
+    return s(' ' + pad(d ? (value > prev ? '▲' : '▼') + d.slice(1) : '', 5), { color: value > prev ? 'red' : 'green', bold: true });
   };
-  const lines: Line[] = def.tensions.map((t) => row(t.label, now.t[t.index]!, before.t[t.index]!, false));
-  for (const d of def.derived) lines.push(row(d.label, d.value(now), d.value(before), true));
-  lines.push([]);
+  const value = (x: number) => s(' ' + num(Math.round(x * 10) / 10).padStart(5));
+  const lines: Line[] = def.tensions.map((t) => {
+    const v = now.t[t.index]!;
+    return [
+      s(pad(t.id, idW) + ' ', { bold: true }),
+      ...(labelW >= 8 ? [s(pad(t.label, labelW) + ' ', { dim: true })] : []),
+      s(bar(v, labelW >= 8 ? barW : width - idW - 1 - tail), { color: v >= 70 ? 'red' : v >= 40 ? 'yellow' : 'green' }),
+      value(v),
+      change(v, before.t[t.index]!),
+    ];
+  });
+  const derivedW = Math.max(...def.derived.map((d) => cells(d.label)), 8);
+  for (const d of def.derived) {
+    const v = d.value(now);
+    lines.push([s(pad(d.label, Math.min(derivedW, width - tail)), { bold: true, color: 'magenta' }), value(v), change(v, d.value(before))]);
+  }
+  const nameW = Math.min(16, Math.max(12, ...def.actors.filter((a) => a.stance).map((a) => cells(a.name))));
   const relChanged = now.rel !== before.rel;
-  lines.push([s(pad('Relationship', labelW) + ' '), s(def.relationship.labels[now.rel]!, { bold: true, color: 'cyan' }), s(relChanged ? `  (was ${def.relationship.labels[before.rel]})` : '', { dim: true })]);
+  lines.push([s(pad('Relationship', nameW) + ' '), s(def.relationship.labels[now.rel]!, { bold: true, color: 'cyan' }), s(relChanged ? ` (was ${def.relationship.labels[before.rel]})` : '', { dim: true })]);
   for (const a of def.actors) {
     if (!a.stance) continue;
     const st = now.st[a.index]!;
     const was = before.st[a.index]!;
-    lines.push([s(pad(a.name, labelW) + ' '), s(a.stance.labels[st]!, { color: 'cyan' }), s(st !== was ? `  (was ${a.stance.labels[was]})` : '', { dim: true })]);
+    lines.push([s(pad(a.name, nameW) + ' '), s(a.stance.labels[st]!, { color: 'cyan' }), s(st !== was ? ` (was ${a.stance.labels[was]})` : '', { dim: true })]);
   }
   return lines;
 }
@@ -99,7 +112,7 @@ function branchLabel(def: ScenarioDefinition, lever: string, branch: string): st
 /** One line per lever: a marker, the label, and each branch's probability (or why not). */
 export function leverLines(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
   const { def } = session.compiled;
-  const labelW = Math.min(22, Math.max(6, ...items.map((i) => cells(i.label))));
+  const labelW = Math.min(22, Math.floor(width * 0.4), Math.max(6, ...items.map((i) => cells(i.label))));
   const lines: Line[] = items.map((item, i) => {
     const mark = i === selected ? '› ' : '  ';
     const label = s(mark + pad(item.label, labelW) + ' ', i === selected ? { bold: true, inverse: true } : item.available ? {} : { dim: true });
@@ -165,7 +178,8 @@ export function explainLines(session: Session, width: number): Line[] {
 /** The whole branch so far, one line per decision and per thing that happened (append-only). */
 export function logLines(session: Session, width: number): Line[] {
   const { def } = session.compiled;
-  const out: Line[] = [];
+  const out: Line[] = [[s(`Start ${def.start}: relationship ${def.relationship.labels[session.initial.rel]}`, { dim: true })]];
+  for (const h of session.opening) out.push(...styledHappening(def, h, width).slice(0, 1));
   let g = -1;
   for (const e of entriesTo(session)) {
     if (e.g !== g) {
@@ -173,7 +187,7 @@ export function logLines(session: Session, width: number): Line[] {
       const r = def.rounds[g]!;
       out.push([s(`${def.phases[r.phase]!.label} ${r.round} · ${r.date}`, { dim: true })]);
     }
-    out.push([s(pad(actionLine(def, e).trim().replace(/ \(policy [^)]*\)$/, ' (policy)'), width), { bold: e.by === 'player' })]);
+    out.push(logAction(def, e));
     for (const h of e.happenings) {
       if (h.type === 'lever') out.push([s(`    → ${branchLabel(def, h.lever, h.branch)}${h.forced ? ' (forced)' : ''}${h.effects.length ? ': ' + h.effects.map((c) => `${c.tension} ${num(c.from)}→${num(c.to)}`).join(', ') : ''}`, { color: 'yellow' })]);
       else if (h.type === 'event' || h.type === 'relationship' || h.type === 'stance' || h.type === 'checkpoint') out.push(...styledHappening(def, h, width).slice(0, 1).map((l) => [s('  '), ...l]));
@@ -182,6 +196,16 @@ export function logLines(session: Session, width: number): Line[] {
   const state = currentNode(session).state;
   if (state.ended) out.push([s(`Outcome: ${def.outcomes[state.outcome]!.label}`, { bold: true, color: 'green' })]);
   return out;
+}
+
+function logAction(def: ScenarioDefinition, e: TraceEntry): Line {
+  const n = s(`[${e.step + 1}] `, { dim: true });
+  const who = actorName(def, e.actor);
+  const by = e.by === 'player' ? s('') : s(e.by === 'auto' ? ' (nothing to pull)' : ' (policy)', { dim: true });
+  const a = e.action;
+  if (a.type === 'reroll') return [n, s(`seed rerolled to ${a.seed}`, { bold: true, color: 'yellow' })];
+  if (a.type === 'pass') return [n, s(`${who} passes`, { bold: e.by === 'player' }), by];
+  return [n, s(`${who}: ${def.levers.find((l) => l.id === a.lever)?.label ?? a.lever}`, { bold: e.by === 'player' }), by];
 }
 
 /** What to show instead of levers once the run has ended. */
@@ -244,14 +268,14 @@ export function treeRows(session: Session): TreeRow[] {
 
 export function compareLines(session: Session, cmp: Comparison, width: number): Line[] {
   const labelW = Math.min(22, Math.max(8, ...cmp.rows.map((r) => cells(r.label))));
-  const colW = Math.max(10, Math.floor((width - labelW - 4) / 2));
+  const colW = Math.max(10, Math.floor((width - labelW - 5) / 2));
   const out: Line[] = [
-    [s(pad('', labelW) + '  '), s(pad(`A: node ${cmp.a}`, colW), { bold: true }), s('  '), s(pad(`B: node ${cmp.b}`, colW), { bold: true })],
-    [s(pad('', labelW) + '  '), s(pad(nodeLabel(session, cmp.a), colW), { dim: true }), s('  '), s(pad(nodeLabel(session, cmp.b), colW), { dim: true })],
+    [s(pad('', labelW) + '  '), s(pad(`A: node ${cmp.a}`, colW), { bold: true }), s('   '), s(pad(`B: node ${cmp.b}`, colW), { bold: true })],
+    [s(pad('', labelW) + '  '), s(pad(nodeLabel(session, cmp.a), colW), { dim: true }), s('   '), s(pad(nodeLabel(session, cmp.b), colW), { dim: true })],
   ];
   for (const r of cmp.rows) {
     const style = r.differs ? { bold: true, color: 'yellow' } : {};
-    out.push([s(pad(r.label, labelW) + '  '), s(pad(r.a, colW), style), s(r.differs ? ' ≠' : '  ', { dim: true }), s(pad(r.b, colW), style)]);
+    out.push([s(pad(r.label, labelW) + '  '), s(pad(r.a, colW), style), s(r.differs ? ' ≠ ' : '   ', { bold: true }), s(pad(r.b, colW), style)]);
   }
   return out;
 }
