@@ -46,8 +46,35 @@ export function checkWritable(path: string, flag: string): void {
   }
 }
 
-/** Writes a whole file atomically: a temporary file beside it, then a rename. */
+/** True when `path` exists and is not a regular file (a device such as /dev/null, a pipe). */
+export function isSpecialFile(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a whole file atomically: a temporary file beside it, then a rename. A target that is
+ * not a regular file (/dev/null, /dev/stdout, a pipe) is written in place: renaming over it
+ * would replace the device with a file.
+ */
 export function writeFileAtomic(path: string, text: string, flag: string): void {
+  if (isSpecialFile(path)) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'w');
+    } catch (error) {
+      throw unwritable(path, flag, error);
+    }
+    try {
+      writeAll(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const temp = `${path}.${process.pid}.tmp`;
   let fd: number;
   try {

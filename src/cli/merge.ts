@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync }
 import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
-import { checkWritable, completeLength, headLines, readLines, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { checkWritable, completeLength, headLines, isSpecialFile, readLines, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
 import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
@@ -132,7 +132,9 @@ async function mergeRows(files: readonly string[], out: string, command: string[
   if (expect !== design.runs) throw new UsageError(`runs ${expect}–${design.runs - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
 
   const header: RowsHeader = { ...first.header, command, design };
-  const temp = `${out}.${process.pid}.tmp`;
+  // A device or pipe (/dev/null, /dev/stdout) is written in place; a file by temporary file and rename.
+  const special = isSpecialFile(out);
+  const temp = special ? out : `${out}.${process.pid}.tmp`;
   let fd: number;
   try {
     fd = openSync(temp, 'w');
@@ -146,8 +148,9 @@ async function mergeRows(files: readonly string[], out: string, command: string[
     ok = true;
   } finally {
     closeSync(fd);
-    if (!ok) unlinkSync(temp);
+    if (!ok && !special) unlinkSync(temp);
   }
+  if (special) return;
   try {
     renameSync(temp, out);
   } catch (error) {

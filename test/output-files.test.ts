@@ -1,0 +1,21 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isSpecialFile, writeFileAtomic } from '../src/batch/files.ts';
+
+describe('writing output files', () => {
+  it('replaces a regular file atomically', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-out-'));
+    const file = join(dir, 'summary.json');
+    writeFileAtomic(file, 'one\n', '--summary');
+    writeFileAtomic(file, 'two\n', '--summary');
+    expect(readFileSync(file, 'utf8')).toBe('two\n');
+  });
+
+  it('writes a device such as /dev/null in place instead of renaming a file over it', () => {
+    expect(isSpecialFile('/dev/null')).toBe(true);
+    writeFileAtomic('/dev/null', 'discarded\n', '--summary');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+});
