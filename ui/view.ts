@@ -118,7 +118,11 @@ export function leverLines(session: Session, items: readonly LeverItem[], select
     const label = s(mark + pad(item.label, labelW) + ' ', i === selected ? { bold: true, inverse: true } : item.available ? {} : { dim: true });
     if (!item.available) return [label, s(item.reason ?? '', { dim: true })];
     if (item.id === 'pass') return [label, s('no draw', { dim: true })];
-    return [label, ...item.odds.flatMap((o, k) => [s(k ? ' · ' : '', { dim: true }), s(branchLabel(def, item.id, o.branch) + ' '), s(pct(o.p), { bold: true, color: 'yellow' })])];
+    // Short of room, each branch goes by the first word of its label (the detail below has it all).
+    const full = item.odds.map((o) => `${branchLabel(def, item.id, o.branch)} ${pct(o.p)}`).join(' · ');
+    const short = cells(full) > width - labelW - 3;
+    const name = (o: BranchOdds) => (short ? branchLabel(def, item.id, o.branch).split(/[\s,]+/)[0]! : branchLabel(def, item.id, o.branch));
+    return [label, ...item.odds.flatMap((o, k) => [s(k ? (short ? ' ' : ' · ') : '', { dim: true }), s(name(o) + ' '), s(pct(o.p), { bold: true, color: 'yellow' })])];
   });
   const chosen = items[selected];
   if (chosen && chosen.available && chosen.id !== 'pass') {
