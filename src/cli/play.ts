@@ -94,7 +94,7 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
     return;
   }
   const { session, picked, file } = openSession(scenarioRef, flags, explicitPolicy);
-  const savePath = file ?? resolve(defaultFileName(session, 'session.json'));
+  const savePath = file ?? resolve(`parley-${session.compiled.def.id}-${session.seed}.session.json`);
   const { playScreen } = await import('../../ui/main.tsx');
   await playScreen(session, {
     color: !process.env['NO_COLOR'],
