@@ -121,7 +121,7 @@ describe('problems in the document', () => {
   it('explains a comma inside a flow mapping', () => {
     expect(messages(edit(['when: "crisis < 40 and pulled(praise, warm)"', 'when: crisis < 40 and pulled(praise, warm)']))).toEqual([
       'case.yaml:82:64: syntax error: Expected )',
-      'case.yaml:82:66: unknown field `warm)`\n  hint: inside `{ … }` a comma ends a value: put quotes around an expression that contains commas',
+      'case.yaml:82:66: unknown field `warm)`\n  hint: inside `{ … }` a comma ends a value: put quotes around an expression that contains commas, or write `pulled(lever.branch)`',
     ]);
   });
 

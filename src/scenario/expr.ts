@@ -448,19 +448,30 @@ class Compiler {
       case 'fired':
       case 'count':
       case 'since': {
-        const id = this.idArg(args[0]);
-        if (args.length < 1 || args.length > 2 || id === undefined) return this.problem(node, `\`${name}\` takes an id and optionally a branch, e.g. \`${name}(${name === 'fired' ? 'boat_strike' : 'show_record'}${name === 'fired' ? '' : ', lands_well'})\``);
+        // `pulled(lever.branch)` is the same as `pulled(lever, branch)`, and needs no comma
+        // (a comma ends a value inside a YAML `{ … }` mapping).
+        let [first, second] = args;
+        if (args.length === 1 && first?.type === 'MemberExpression') {
+          const member = first as jsep.MemberExpression;
+          if (!member.computed && member.object.type === 'Identifier' && member.property.type === 'Identifier') {
+            first = member.object;
+            second = member.property;
+          }
+        }
+        const arity = second === undefined ? 1 : 2;
+        const id = this.idArg(first);
+        if (args.length < 1 || args.length > 2 || id === undefined) return this.problem(node, `\`${name}\` takes an id and optionally a branch, e.g. \`${name}(${name === 'fired' ? 'boat_strike' : 'show_record.lands_well'})\``);
         const entry = this.scope.history.get(id);
         const kind = name === 'pulled' ? 'lever' : name === 'fired' ? 'event' : undefined;
         if (!entry || (kind && entry.kind !== kind)) {
           const candidates = [...this.scope.history].filter(([, e]) => !kind || e.kind === kind).map(([k]) => k);
-          return this.problem(args[0]!, `unknown ${kind ?? 'lever or event'} \`${id}\``, hintFor(id, candidates, kind ?? 'lever or event'));
+          return this.problem(first!, `unknown ${kind ?? 'lever or event'} \`${id}\``, hintFor(id, candidates, kind ?? 'lever or event'));
         }
         let key = entry.key;
-        if (args.length === 2) {
-          const branch = this.idArg(args[1]);
+        if (arity === 2) {
+          const branch = this.idArg(second);
           const branchKey = branch === undefined ? undefined : entry.branches.get(branch);
-          if (branchKey === undefined) return this.problem(args[1]!, `\`${id}\` has no branch \`${branch ?? '?'}\``, hintFor(branch ?? '', entry.branches.keys(), 'branch'));
+          if (branchKey === undefined) return this.problem(second!, `\`${id}\` has no branch \`${branch ?? '?'}\``, hintFor(branch ?? '', entry.branches.keys(), 'branch'));
           key = branchKey;
         }
         if (name === 'count') return { ty: 'number', fn: (s) => s.cnt[key]! };

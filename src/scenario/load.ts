@@ -14,6 +14,7 @@ import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from '
 import { ScenarioSchema } from './schema.ts';
 
 export const DEFAULT_SCENARIO = 'petro-trump';
+const FLOW_COMMA_HINT = 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas, or write `pulled(lever.branch)`';
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 
 /** Ids of the bundled scenarios (files directly under `scenarios/`). */
@@ -202,7 +203,7 @@ function zodIssue(parsed: ParsedFile, issue: ZodIssue): Issue[] {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
         const allowed = allowedKeys(path);
-        const flowComma = /[^A-Za-z0-9_$]/.test(key) ? 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas' : undefined;
+        const flowComma = /[^A-Za-z0-9_$]/.test(key) ? FLOW_COMMA_HINT : undefined;
         return { ...where([...path, key], true), message: `unknown field \`${key}\``, ...hint(flowComma ?? suggest(key, allowed, 'field')) };
       });
     case 'invalid_type': {
@@ -227,7 +228,7 @@ function zodIssue(parsed: ParsedFile, issue: ZodIssue): Issue[] {
       return [{ ...where(path), message: `${field} should be one of ${issue.values.map((v) => `\`${String(v)}\``).join(', ')}, found ${describeValue(value)}`, ...hint(typeof value === 'string' ? suggest(value, issue.values.map(String), 'value') : undefined) }];
     case 'invalid_key': {
       const key = String(path[path.length - 1] ?? '');
-      const flowComma = /[^A-Za-z0-9_]/.test(key) ? 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas' : undefined;
+      const flowComma = /[^A-Za-z0-9_]/.test(key) ? FLOW_COMMA_HINT : undefined;
       return [{ ...where(path, true), message: `invalid name \`${key}\`: ${issue.issues[0]?.message ?? issue.message}`, ...hint(flowComma) }];
     }
     case 'invalid_element':
