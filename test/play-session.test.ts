@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, currentActor, loadScenario, parseBranchCode, run, ScenarioError, type Rejection } from '../src/index.ts';
 import {
-  act, branchCode, canRedo, canUndo, compareNodes, createSession, currentNode, entriesTo, FACILITATOR, goTo, pathTo, pull, redo, reroll, roles, setRole, undo,
+  act, branchCode, canRedo, canUndo, compareNodes, createSession, currentNode, entriesTo, FACILITATOR, goTo, pathTo, policyMove, pull, redo, reroll, roles, setRole, undo,
   type Session,
 } from '../src/play/session.ts';
 import { loadSession, parseSessionText, saveSession, sessionToJson } from '../src/play/save.ts';
@@ -42,6 +42,26 @@ describe('play session', () => {
     const s2 = ok(pull(s, 'praise'));
     expect(actorId(s2)).toBe('b');
     expect(currentNode(s2).entries.map((e) => e.actor)).toEqual(['b', 'm', 'a']);
+  });
+
+  it('lets the policy decide a turn, or every turn to the end of the phase, and the branch code still reproduces it', () => {
+    fc.assert(
+      fc.property(seedArb, (seed) => {
+        const s = createSession(mini, { seed, role: FACILITATOR });
+        const one = ok(policyMove(s));
+        expect(currentNode(one).state.step).toBe(1);
+        const toPhaseEnd = ok(policyMove(s, true));
+        const state = currentNode(toPhaseEnd).state;
+        expect(mini.def.rounds[state.g]!.phase).toBe(1);
+        expect(state.step).toBe(9);
+        // The same as a whole run under the policy up to that point.
+        const whole = run(mini, { seed });
+        expect(json(entriesTo(toPhaseEnd).map((e) => e.happenings))).toBe(json(whole.trace.slice(0, 9).map((e) => e.happenings)));
+        const code = parseBranchCode(branchCode(toPhaseEnd));
+        expect(json(run(mini, { seed: code.seed, moves: code.moves }).state)).toBe(json(whole.state));
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('rejects moves against the rules as values and leaves the session as it was', () => {

@@ -180,6 +180,17 @@ describe('the play screen', () => {
     expect(frame).toContain('Alpha decides');
   });
 
+  it('lets the policy decide a turn with a, and play to the end of the phase with A', async () => {
+    const { press, frame } = app();
+    expect(frame()).toContain('Alpha decides');
+    const first = await press('a');
+    expect(first).toContain('the policy decided this turn');
+    expect(first).toContain('Beta decides');
+    const later = await press('A');
+    expect(later).toContain('the policy played on to step 10');
+    expect(later).toContain('Aftermath, round 1/4');
+  });
+
   it('opens the branch tree with b, goes to an earlier node, and keeps the siblings', async () => {
     const { press } = app();
     await press(KEY.enter, 'u', 'f', KEY.down, KEY.enter);

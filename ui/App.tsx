@@ -7,7 +7,7 @@ import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { Rejection } from '../src/engine/types.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
-import { act, canRedo, canUndo, currentNode, goTo, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
+import { act, canRedo, canUndo, currentNode, goTo, policyMove, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
 import { CompareOverlay } from './CompareOverlay.tsx';
 import { DistributionOverlay } from './DistributionOverlay.tsx';
 import { ExplainPanel } from './ExplainPanel.tsx';
@@ -181,6 +181,9 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       } else if (input === 'f') {
         if (!item || !item.available || item.id === 'pass') setStatus({ text: 'choose an available lever to force one of its branches', kind: 'error' });
         else setOverlay({ kind: 'force', lever: item.id, selected: 0 });
+      } else if (input === 'a' || input === 'A') {
+        if (node.state.ended) setStatus({ text: 'the run has ended', kind: 'error' });
+        else apply(policyMove(session, input === 'A'), (next) => (input === 'A' ? `the policy played on to step ${currentNode(next).state.step + 1}` : 'the policy decided this turn'));
       } else if (input === 'r' && !key.ctrl) {
         if (node.state.ended) setStatus({ text: 'the run has ended: undo (u) first to reroll from an earlier step', kind: 'error' });
         else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step} on`);

@@ -308,6 +308,7 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['Enter', 'pull the chosen lever (or go to the chosen node / option)'],
   ['f', 'force a branch of the chosen lever ("what if it went this way?")'],
   ['r', 'reroll the seed from here on (does not use a turn)'],
+  ['a  A', 'let the policy decide this turn (a) or every turn to the end of the phase (A)'],
   ['u', 'undo: back to the previous decision (the branch stays in the tree)'],
   ['U  Ctrl-R', 'redo'],
   ['b', 'branch tree: go to any explored node; c marks two nodes to compare'],

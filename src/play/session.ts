@@ -181,6 +181,26 @@ export function act(session: Session, action: Action): Session | Rejection {
   return addChild(session, node.id, [result.entry, ...rest.entries], rest.state);
 }
 
+/**
+ * Lets the policy decide for the role: this turn, or (with `toPhaseEnd`) every turn until the
+ * phase changes or the run ends — so a facilitator need not decide 150 aftermath turns by hand.
+ * Each decision is recorded like the role's own, so the branch code still reproduces the run.
+ */
+export function policyMove(session: Session, toPhaseEnd = false): Session | Rejection {
+  const def = session.compiled.def;
+  const phaseOf = (state: SimState) => def.rounds[state.g]!.phase;
+  const startPhase = phaseOf(currentNode(session).state);
+  let current = session;
+  for (let guard = 0; guard <= def.maxSteps; guard++) {
+    const state = currentNode(current).state;
+    if (state.ended || (guard > 0 && (!toPhaseEnd || phaseOf(state) !== startPhase))) break;
+    const next = act(current, policyAction(session.compiled, state, session.policy).action);
+    if ('type' in next) return next;
+    current = next;
+  }
+  return current;
+}
+
 /** Pulls a lever (optionally forcing one of its branches: "what if it went this way?"). */
 export function pull(session: Session, lever: string, force?: string): Session | Rejection {
   return act(session, { type: 'pull', lever, ...(force ? { force } : {}) });
