@@ -1,7 +1,7 @@
 // Builds dist/ with esbuild (a fraction of a second) and writes the JSON Schema to schema/.
 // `--if-stale` skips the build when dist/ is newer than every source file.
 import { build } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,6 +24,9 @@ if (process.argv.includes('--if-stale') && outputs.every(existsSync)) {
   const sources = Math.max(newest(join(root, 'src')), newest(join(root, 'ui')), statSync(join(root, 'package.json')).mtimeMs);
   if (built > sources) process.exit(0);
 }
+
+// Start from an empty dist/: chunk names change with their content, and stale chunks pile up.
+rmSync(join(root, 'dist'), { recursive: true, force: true });
 
 await build({
   entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
