@@ -16,6 +16,8 @@ import { registerMerge } from './merge.ts';
 import { registerScenarios } from './scenarios.ts';
 import { registerValidate } from './validate.ts';
 import { registerPlay } from './play.ts';
+import { registerSchema } from './schema.ts';
+import { registerGraph } from './graph.ts';
 
 export function buildProgram(): Command {
   const program = new Command('parley')
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerScenarios(program);
   registerPlay(program);
+  registerSchema(program);
+  registerGraph(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
