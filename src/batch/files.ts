@@ -46,6 +46,21 @@ export function checkWritable(path: string, flag: string): void {
   }
 }
 
+/** Writes `text` to `target` (errors name `path`, the file the user asked for). */
+function writeWhole(target: string, path: string, text: string, flag: string): void {
+  let fd: number;
+  try {
+    fd = openSync(target, 'w');
+  } catch (error) {
+    throw unwritable(path, flag, error);
+  }
+  try {
+    writeAll(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** True when `path` exists and is not a regular file (a device such as /dev/null, a pipe). */
 export function isSpecialFile(path: string): boolean {
   try {
@@ -62,31 +77,11 @@ export function isSpecialFile(path: string): boolean {
  */
 export function writeFileAtomic(path: string, text: string, flag: string): void {
   if (isSpecialFile(path)) {
-    let fd: number;
-    try {
-      fd = openSync(path, 'w');
-    } catch (error) {
-      throw unwritable(path, flag, error);
-    }
-    try {
-      writeAll(fd, text);
-    } finally {
-      closeSync(fd);
-    }
+    writeWhole(path, path, text, flag);
     return;
   }
   const temp = `${path}.${process.pid}.tmp`;
-  let fd: number;
-  try {
-    fd = openSync(temp, 'w');
-  } catch (error) {
-    throw unwritable(path, flag, error);
-  }
-  try {
-    writeAll(fd, text);
-  } finally {
-    closeSync(fd);
-  }
+  writeWhole(temp, path, text, flag);
   try {
     renameSync(temp, path);
   } catch (error) {

@@ -2,6 +2,9 @@
 import { randomInt } from 'node:crypto';
 import { formatIssue, UsageError, type Issue } from '../scenario/errors.ts';
 import { MAX_SEED } from '../engine/types.ts';
+import { parseBranchCode, type Move } from '../engine/branch-code.ts';
+import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Exit statuses: 0 success, 1 an internal error (with a stack), 2 bad input. */
 export const EXIT = { ok: 0, internal: 1, input: 2 } as const;
@@ -35,4 +38,38 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 
 export function printIssues(issues: readonly Issue[], stream: NodeJS.WritableStream = process.stderr): void {
   for (const issue of issues) stream.write(formatIssue(issue) + '\n');
+}
+
+/** Where a run or a played session starts: from `--branch CODE`, or from `--seed` (picked when absent). */
+export interface RunStart {
+  readonly def: ScenarioDefinition;
+  readonly seed: number;
+  readonly policy: string;
+  readonly moves: readonly Move[];
+  /** True when Parley picked the seed. */
+  readonly picked: boolean;
+}
+
+/**
+ * Reads `--branch`, `--seed` and `--policy` together and loads the scenario: a branch code names
+ * its scenario (used when none is given), its seed and its policy, and a flag that disagrees
+ * with it is an error. `explicitPolicy` says whether `--policy` was typed rather than defaulted.
+ */
+export function resolveRunStart(scenarioRef: string, flags: { seed?: string; policy?: string; branch?: string }, explicitPolicy = false): RunStart {
+  if (flags.branch === undefined) {
+    const picked = flags.seed === undefined;
+    const def = loadScenario(scenarioRef);
+    return { def, seed: picked ? pickSeed() : parseSeed(flags.seed!), policy: flags.policy ?? 'default', moves: [], picked };
+  }
+  let code;
+  try {
+    code = parseBranchCode(flags.branch);
+  } catch (error) {
+    throw new UsageError((error as Error).message, undefined, '--branch');
+  }
+  if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
+  if (explicitPolicy && flags.policy !== code.policy) throw new UsageError(`${flags.policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
+  const def = loadScenario(scenarioRef === DEFAULT_SCENARIO ? code.scenario : scenarioRef);
+  if (code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
+  return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
 }

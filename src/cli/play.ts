@@ -6,13 +6,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compile } from '../engine/engine.ts';
-import { parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
 import { readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
 import { defaultFileName, exportMarkdown, writeMarkdown } from '../play/export.ts';
-import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
+import { collect, parseSets, resolveRunStart } from './io.ts';
 import { runCommand } from './run.ts';
 
 export interface PlayFlags {
@@ -47,34 +46,7 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
     const session = sessionFromFile(compile(loadScenario(ref)), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load) };
   }
-  let seed: number;
-  let moves: readonly Move[] = [];
-  let policy = flags.policy ?? 'default';
-  let ref = scenarioRef;
-  let picked = false;
-  if (flags.branch !== undefined) {
-    let code;
-    try {
-      code = parseBranchCode(flags.branch);
-    } catch (error) {
-      throw new UsageError((error as Error).message, undefined, '--branch');
-    }
-    if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
-    if (explicitPolicy && policy !== code.policy) throw new UsageError(`${policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
-    if (ref === DEFAULT_SCENARIO) ref = code.scenario;
-    seed = code.seed;
-    policy = code.policy;
-    moves = code.moves;
-  } else if (flags.seed !== undefined) {
-    seed = parseSeed(flags.seed);
-  } else {
-    seed = pickSeed();
-    picked = true;
-  }
-  const def = loadScenario(ref);
-  if (flags.branch !== undefined && parseBranchCode(flags.branch).scenario !== def.id) {
-    throw new UsageError(`the branch code is for scenario \`${parseBranchCode(flags.branch).scenario}\`, not \`${def.id}\``, undefined, '--branch');
-  }
+  const { def, seed, policy, moves, picked } = resolveRunStart(scenarioRef, flags, explicitPolicy);
   const session = createSession(compile(def), { seed, policy, params: parseSets(flags.set ?? []), moves, ...(flags.role !== undefined ? { role: flags.role } : {}) });
   return { session, picked, file: null };
 }

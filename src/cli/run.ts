@@ -2,12 +2,11 @@
 import type { Command } from 'commander';
 import { compile, run, type ExecutorName } from '../engine/engine.ts';
 import { describeState } from '../engine/describe.ts';
-import { parseBranchCode, type Move } from '../engine/branch-code.ts';
-import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
+import { DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
+import { collect, parseSets, resolveRunStart } from './io.ts';
 
 interface RunFlags {
   seed?: string;
@@ -35,29 +34,7 @@ export function registerRun(program: Command): void {
 export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.WritableStream = process.stdout): void {
   const executor = flags.executor ?? 'xstate';
   if (executor !== 'xstate' && executor !== 'fast') throw new UsageError(`must be xstate or fast, not \`${executor}\``, undefined, '--executor');
-  let moves: readonly Move[] = [];
-  let seed: number;
-  let policy = flags.policy ?? 'default';
-  let ref = scenarioRef;
-  if (flags.branch !== undefined) {
-    let code;
-    try {
-      code = parseBranchCode(flags.branch);
-    } catch (error) {
-      throw new UsageError((error as Error).message, undefined, '--branch');
-    }
-    if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
-    if (ref === DEFAULT_SCENARIO) ref = code.scenario;
-    seed = code.seed;
-    policy = code.policy;
-    moves = code.moves;
-  } else {
-    seed = flags.seed === undefined ? pickSeed() : parseSeed(flags.seed);
-  }
-  const def = loadScenario(ref);
-  if (flags.branch !== undefined && parseBranchCode(flags.branch).scenario !== def.id) {
-    throw new UsageError(`the branch code is for scenario \`${parseBranchCode(flags.branch).scenario}\`, not \`${def.id}\``, undefined, '--branch');
-  }
+  const { def, seed, policy, moves, picked } = resolveRunStart(scenarioRef, flags);
   const compiled = compile(def);
   const result = run(compiled, { seed, policy, params: parseSets(flags.set ?? []), moves, executor: executor as ExecutorName });
   if (flags.json) {
@@ -76,6 +53,6 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
     out.write(JSON.stringify(doc, null, 2) + '\n');
     return;
   }
-  if (flags.seed === undefined && flags.branch === undefined) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);
+  if (picked) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);
   out.write(formatTranscript(def, result));
 }
