@@ -42,6 +42,7 @@ await build({
   logLevel: 'warning',
 });
 
-const { scenarioJsonSchema } = await import(join(root, 'dist', 'index.js'));
+const { scenarioJsonSchema, exerciseJsonSchema } = await import(join(root, 'dist', 'index.js'));
 mkdirSync(join(root, 'schema'), { recursive: true });
 writeFileSync(join(root, 'schema', 'scenario.schema.json'), JSON.stringify(scenarioJsonSchema(), null, 2) + '\n');
+writeFileSync(join(root, 'schema', 'exercise.schema.json'), JSON.stringify(exerciseJsonSchema(), null, 2) + '\n');

@@ -26,3 +26,4 @@ export type * from './engine/types.ts';
 export { isSeed, MAX_SEED } from './engine/types.ts';
 export { formatTranscript } from './report/transcript.ts';
 export { ENGINE_VERSION } from './version.ts';
+export { loadExercise, judgeExercise, ExerciseSchema, exerciseJsonSchema, type Exercise, type ExerciseConfig, type ExerciseResult } from './scenario/exercise.ts';

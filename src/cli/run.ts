@@ -6,7 +6,8 @@ import { DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { collect, parseSets, resolveRunStart } from './io.ts';
+import { collect, parseSeed, parseSets, resolveRunStart, type RunStart } from './io.ts';
+import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 
 interface RunFlags {
   seed?: string;
@@ -15,6 +16,7 @@ interface RunFlags {
   set?: string[];
   branch?: string;
   executor?: string;
+  exercise?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -27,16 +29,30 @@ export function registerRun(program: Command): void {
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
     .option('--branch <code>', 'replay a branch code (its seed, policy and choices)')
     .option('--executor <name>', 'xstate (reference) or fast', 'xstate')
+    .option('--exercise <file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
     .option('--json', 'print one JSON document instead of the transcript')
-    .action((scenario: string, flags: RunFlags) => runCommand(scenario, flags));
+    .action((scenario: string, flags: RunFlags, command: Command) => runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli'));
 }
 
-export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.WritableStream = process.stdout): void {
+export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.WritableStream = process.stdout, explicitPolicy = false): void {
   const executor = flags.executor ?? 'xstate';
   if (executor !== 'xstate' && executor !== 'fast') throw new UsageError(`must be xstate or fast, not \`${executor}\``, undefined, '--executor');
-  const { def, seed, policy, moves, picked } = resolveRunStart(scenarioRef, flags);
+  let exercise: Exercise | null = null;
+  let start: RunStart;
+  if (flags.exercise !== undefined) {
+    if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
+    exercise = loadExercise(flags.exercise);
+    // Every section plays the exercise's seeds: the first one unless --seed names another.
+    const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
+    start = { def: exercise.def, seed, policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy, moves: [], picked: false };
+  } else {
+    start = resolveRunStart(scenarioRef, flags);
+  }
+  const { def, seed, policy, moves, picked } = start;
   const compiled = compile(def);
-  const result = run(compiled, { seed, policy, params: parseSets(flags.set ?? []), moves, executor: executor as ExecutorName });
+  const params = { ...(exercise?.params ?? {}), ...parseSets(flags.set ?? []) };
+  const result = run(compiled, { seed, policy, params, moves, executor: executor as ExecutorName });
+  const judged = exercise ? judgeExercise(exercise, result.state) : null;
   if (flags.json) {
     const doc = {
       parley: ENGINE_VERSION,
@@ -47,6 +63,7 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
       branchCode: result.branchCode,
       outcome: { id: result.outcome.id, label: result.outcome.label },
       final: describeState(def, result.state),
+      ...(exercise && judged ? { exercise: { id: exercise.id, title: exercise.config.title, role: exercise.config.role, objective: exercise.config.objective.description, ...judged } } : {}),
       opening: result.opening,
       trace: result.trace,
     };
@@ -55,4 +72,10 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
   }
   if (picked) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);
   out.write(formatTranscript(def, result));
+  if (exercise && judged) {
+    out.write(`\nExercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}\n`);
+    out.write(`Objective: ${exercise.config.objective.description}\n`);
+    for (const line of judged.details) out.write(`  ${line}\n`);
+    out.write(`Result: objective ${judged.met ? 'met' : 'not met'} · score ${judged.score} of ${judged.maxScore}\n`);
+  }
 }

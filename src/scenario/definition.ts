@@ -2,7 +2,7 @@
  * The normalised scenario definition: names resolved to indices, expressions compiled,
  * defaults filled. This is what both executors run; nothing here is checked again later.
  */
-import type { Fn } from './expr.ts';
+import type { Fn, Scope } from './expr.ts';
 import type { ScenarioConfig } from './schema.ts';
 
 export interface Effect {
@@ -263,6 +263,8 @@ export interface ScenarioDefinition {
   /** By actor index: the levers that actor may pull, in file order. */
   readonly leversByActor: readonly (readonly LeverDef[])[];
   readonly leverById: ReadonlyMap<string, LeverDef>;
+  /** The names expressions may use: for compiling expressions that belong with the scenario (exercise objectives). */
+  readonly scope: Scope;
 }
 
 /** Slots of a round's uniform draws. Stable for a scenario, so draws do not shift when choices change. */

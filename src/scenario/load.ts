@@ -173,8 +173,8 @@ type ZodIssue = z.core.$ZodIssue;
 type ZodDef = { type: string; shape?: Record<string, { _zod: { def: ZodDef } }>; innerType?: { _zod: { def: ZodDef } }; valueType?: { _zod: { def: ZodDef } }; element?: { _zod: { def: ZodDef } }; options?: { _zod: { def: ZodDef } }[] };
 
 /** The field names allowed at `path`, from the schema itself (for "did you mean" on unknown fields). */
-function allowedKeys(path: readonly PathSegment[]): string[] {
-  let defs: ZodDef[] = [(ScenarioSchema as unknown as { _zod: { def: ZodDef } })._zod.def];
+function allowedKeys(schema: z.ZodType, path: readonly PathSegment[]): string[] {
+  let defs: ZodDef[] = [(schema as unknown as { _zod: { def: ZodDef } })._zod.def];
   const unwrap = (d: ZodDef): ZodDef[] => {
     if (d.innerType) return unwrap(d.innerType._zod.def);
     if (d.type === 'union' && d.options) return d.options.flatMap((o) => unwrap(o._zod.def));
@@ -194,7 +194,8 @@ function allowedKeys(path: readonly PathSegment[]): string[] {
   return defs.flatMap(unwrap).flatMap((d) => (d.type === 'object' && d.shape ? Object.keys(d.shape) : []));
 }
 
-function zodIssue(parsed: ParsedFile, issue: ZodIssue): Issue[] {
+/** A zod issue as messages placed in the file (`schema` names the fields that are allowed). */
+export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType = ScenarioSchema): Issue[] {
   const path = issue.path as PathSegment[];
   const where = (p: readonly PathSegment[], key = false) => ({ file: parsed.file, ...parsed.locate(p, { key }), path: p.join('.') });
   const { found, value } = valueAt(parsed.data, path);
@@ -202,7 +203,7 @@ function zodIssue(parsed: ParsedFile, issue: ZodIssue): Issue[] {
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
-        const allowed = allowedKeys(path);
+        const allowed = allowedKeys(schema, path);
         const flowComma = /[^A-Za-z0-9_$]/.test(key) ? FLOW_COMMA_HINT : undefined;
         return { ...where([...path, key], true), message: `unknown field \`${key}\``, ...hint(flowComma ?? suggest(key, allowed, 'field')) };
       });

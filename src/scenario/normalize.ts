@@ -448,6 +448,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     policies, outcomes, historySize, slotCount: 2 * actors.length + 2 * events.length, maxSteps,
     leversByActor: actors.map((a) => levers.filter((l) => l.actors[a.index])),
     leverById: new Map(levers.map((l) => [l.id, l])),
+    scope,
   };
 }
 

@@ -1,0 +1,170 @@
+/**
+ * Exercises: a scenario set up for a class — the student's role, an objective, the seeds every
+ * section plays, scheduled injects, briefings at two levels, debrief questions and a score.
+ * Exercise files are YAML (or JSON) data like scenarios, validated with the same messages.
+ */
+import { dirname, isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import type { ScenarioDefinition } from './definition.ts';
+import { ScenarioError, suggest, type Issue } from './errors.ts';
+import { compileExpr, ExprError, type Fn } from './expr.ts';
+import { loadScenario, resolveScenarioPath, scenarioIdOf, zodIssue } from './load.ts';
+import { readDataFile, type PathSegment } from './parse.ts';
+
+const Id = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, { error: 'an id must start with a letter and contain only letters, digits and `_`' });
+
+export const ExerciseSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    exercise: z.literal(1).describe('Marks the file as a Parley exercise, format 1.'),
+    title: z.string().min(1),
+    scenario: z.string().min(1).describe('A bundled scenario id, or a path relative to this file.'),
+    role: z.string().min(1).describe("The student's role: an actor id, or `facilitator`."),
+    policy: z.string().default('default').describe('How the actors the student does not play choose.'),
+    params: z.record(Id, z.number()).default({}).describe('Parameter values every section plays with.'),
+    seeds: z.array(z.number().int().min(0).max(2 ** 32 - 1)).min(1).describe('The seeds every section plays, so that all sections face the same odds.'),
+    injects: z
+      .array(z.strictObject({ event: Id, phase: Id, round: z.number().int().min(1), note: z.string().optional() }))
+      .default([])
+      .describe('Events fired at the start of a given round, on top of the scenario schedule.'),
+    objective: z
+      .strictObject({
+        description: z.string().min(1),
+        when: z.union([z.string().min(1), z.boolean()]).optional().describe('A condition over the final state, in the scenario expression language.'),
+        outcomes: z.array(Id).min(1).optional().describe('Outcomes that meet the objective.'),
+        checkpoint: Id.optional().describe('Phase whose checkpoint outcome counts for `outcomes` (default: the final outcome).'),
+      })
+      .describe('What the student must achieve: a condition, a set of outcomes, or both.'),
+    briefing: z.strictObject({ basic: z.string().min(1), advanced: z.string().optional() }),
+    debrief: z.array(z.string().min(1)).default([]).describe('Questions for the debrief.'),
+    scoring: z
+      .strictObject({
+        objective: z.number().min(0).default(60).describe('Points for meeting the objective.'),
+        outcomes: z.record(Id, z.number()).default({}).describe('Points by final outcome.'),
+      })
+      .default({ objective: 60, outcomes: {} }),
+  })
+  .describe('A Parley exercise (format 1).');
+
+export type ExerciseConfig = z.output<typeof ExerciseSchema>;
+
+export interface Exercise {
+  /** The file name without extension. */
+  readonly id: string;
+  readonly file: string;
+  readonly config: ExerciseConfig;
+  /** The scenario, with the exercise's injects added to its schedule. */
+  readonly def: ScenarioDefinition;
+  readonly params: Readonly<Record<string, number>>;
+  readonly objectiveWhen: Fn<boolean> | null;
+  readonly objectiveOutcomes: ReadonlySet<number> | null;
+  /** Index among the scenario's checkpoints whose outcome counts; -1 for the final outcome. */
+  readonly checkpoint: number;
+}
+
+export interface ExerciseResult {
+  readonly met: boolean;
+  readonly score: number;
+  readonly maxScore: number;
+  readonly details: readonly string[];
+}
+
+/** Loads and checks an exercise file and the scenario it uses. Throws `ScenarioError` with every problem. */
+export function loadExercise(file: string): Exercise {
+  const parsed = readDataFile(file);
+  const result = ExerciseSchema.safeParse(parsed.data);
+  if (!result.success) throw new ScenarioError(result.error.issues.flatMap((i) => zodIssue(parsed, i, ExerciseSchema)));
+  const config = result.data;
+  const issues: Issue[] = [];
+  const report = (path: PathSegment[], message: string, hint?: string, key = false) => issues.push({ file, ...parsed.locate(path, { key }), path: path.join('.'), message, ...(hint ? { hint } : {}) });
+
+  const ref = /[\\/]|\.(ya?ml|json)$/.test(config.scenario) && !isAbsolute(config.scenario) ? join(dirname(file), config.scenario) : config.scenario;
+  let def: ScenarioDefinition;
+  try {
+    resolveScenarioPath(ref);
+    def = loadScenario(ref);
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    report(['scenario'], `the scenario \`${config.scenario}\` cannot be used: ${error.issues[0]?.message ?? 'invalid'}`, error.issues.length > 1 ? `run \`parley validate ${ref}\` for all ${error.issues.length} problems` : error.issues[0]?.hint);
+    throw new ScenarioError(issues);
+  }
+
+  const actorIds = def.actors.map((a) => a.id);
+  if (config.role !== 'facilitator' && !actorIds.includes(config.role)) report(['role'], `unknown role \`${config.role}\``, suggest(config.role, ['facilitator', ...actorIds], 'role'));
+  if (!def.policies.has(config.policy)) report(['policy'], `unknown policy \`${config.policy}\``, suggest(config.policy, def.policies.keys(), 'policy'));
+  for (const [name, value] of Object.entries(config.params)) {
+    const p = def.parameters.find((x) => x.id === name);
+    if (!p) report(['params', name], `unknown parameter \`${name}\``, suggest(name, def.parameters.map((x) => x.id), 'parameter'), true);
+    else if (value < p.min || value > p.max) report(['params', name], `${name} = ${value} is outside its range [${p.min}, ${p.max}]`);
+  }
+
+  const schedule = def.schedule.map((events) => [...events]);
+  config.injects.forEach((inject, i) => {
+    const event = def.events.findIndex((e) => e.id === inject.event);
+    const phase = def.phases.find((p) => p.id === inject.phase);
+    if (event < 0) report(['injects', i, 'event'], `unknown event \`${inject.event}\``, suggest(inject.event, def.events.map((e) => e.id), 'event'));
+    if (!phase) report(['injects', i, 'phase'], `unknown phase \`${inject.phase}\``, suggest(inject.phase, def.phases.map((p) => p.id), 'phase'));
+    else if (inject.round > phase.rounds) report(['injects', i, 'round'], `phase \`${phase.id}\` has ${phase.rounds} round${phase.rounds === 1 ? '' : 's'}`);
+    else if (event >= 0 && !schedule[phase.firstRound + inject.round - 1]!.includes(event)) schedule[phase.firstRound + inject.round - 1]!.push(event);
+  });
+
+  const objective = config.objective;
+  let objectiveWhen: Fn<boolean> | null = null;
+  if (objective.when === undefined && objective.outcomes === undefined) report(['objective'], 'an objective needs `when`, `outcomes`, or both');
+  if (objective.when !== undefined) {
+    try {
+      objectiveWhen = compileExpr<boolean>(objective.when, def.scope, 'boolean');
+    } catch (error) {
+      if (!(error instanceof ExprError)) throw error;
+      for (const p of error.problems) issues.push({ file, ...parsed.locate(['objective', 'when'], { offset: p.offset }), path: 'objective.when', message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
+    }
+  }
+  const outcomeIds = def.outcomes.map((o) => o.id);
+  const objectiveOutcomes = objective.outcomes ? new Set(objective.outcomes.map((o) => outcomeIds.indexOf(o))) : null;
+  objective.outcomes?.forEach((o, i) => {
+    if (!outcomeIds.includes(o)) report(['objective', 'outcomes', i], `unknown outcome \`${o}\``, suggest(o, outcomeIds, 'outcome'));
+  });
+  const checkpoints = def.phases.filter((p) => p.checkpoint).map((p) => p.id);
+  let checkpoint = -1;
+  if (objective.checkpoint !== undefined) {
+    checkpoint = checkpoints.indexOf(objective.checkpoint);
+    if (checkpoint < 0) report(['objective', 'checkpoint'], `\`${objective.checkpoint}\` is not a checkpoint phase`, `checkpoints of ${def.id}: ${checkpoints.join(', ')}`);
+  }
+  for (const o of Object.keys(config.scoring.outcomes)) {
+    if (!outcomeIds.includes(o)) report(['scoring', 'outcomes', o], `unknown outcome \`${o}\``, suggest(o, outcomeIds, 'outcome'), true);
+  }
+  if (issues.length > 0) throw new ScenarioError(issues);
+
+  return {
+    id: scenarioIdOf(file), file, config, def: { ...def, schedule }, params: config.params,
+    objectiveWhen, objectiveOutcomes, checkpoint,
+  };
+}
+
+/** Whether the final state meets the objective, and the score. */
+export function judgeExercise(exercise: Exercise, state: { readonly ended: boolean; readonly outcome: number; readonly judged: readonly number[] } & Parameters<Fn<boolean>>[0]): ExerciseResult {
+  const { def, config } = exercise;
+  const details: string[] = [];
+  let met = state.ended;
+  if (!state.ended) details.push('the run has not ended');
+  if (exercise.objectiveWhen) {
+    const ok = exercise.objectiveWhen(state);
+    details.push(`${ok ? 'met' : 'not met'}: ${String(config.objective.when)}`);
+    met &&= ok;
+  }
+  if (exercise.objectiveOutcomes) {
+    const outcome = exercise.checkpoint < 0 ? state.outcome : (state.judged[exercise.checkpoint] ?? -1);
+    const ok = exercise.objectiveOutcomes.has(outcome);
+    const where = exercise.checkpoint < 0 ? 'final outcome' : `outcome at the end of ${config.objective.checkpoint}`;
+    details.push(`${ok ? 'met' : 'not met'}: ${where} ${def.outcomes[outcome]?.id ?? 'none yet'} (wanted ${config.objective.outcomes!.join(' or ')})`);
+    met &&= ok;
+  }
+  const outcomePoints = state.outcome >= 0 ? (config.scoring.outcomes[def.outcomes[state.outcome]!.id] ?? 0) : 0;
+  const maxScore = config.scoring.objective + Math.max(0, ...Object.values(config.scoring.outcomes));
+  return { met, score: (met ? config.scoring.objective : 0) + outcomePoints, maxScore, details };
+}
+
+/** The JSON Schema of the exercise format. */
+export function exerciseJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ExerciseSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

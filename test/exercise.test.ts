@@ -1,0 +1,77 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { compile, formatIssue, judgeExercise, loadExercise, run, ScenarioError } from '../src/index.ts';
+
+function parley(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/parley.js', ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const BUNDLED = ['security-compact', 'keep-the-channel', 'river-treaty'].map((id) => `scenarios/exercises/${id}.yaml`);
+
+describe('exercises', () => {
+  it.each(BUNDLED)('%s loads against its scenario', (file) => {
+    const exercise = loadExercise(file);
+    expect(exercise.config.seeds.length).toBeGreaterThan(0);
+    expect(exercise.def.actors.some((a) => a.id === exercise.config.role)).toBe(true);
+  });
+
+  it('adds its injects to the scenario schedule', () => {
+    const exercise = loadExercise('scenarios/exercises/keep-the-channel.yaml');
+    const phase = exercise.def.phases.find((p) => p.id === 'aftermath')!;
+    const boat = exercise.def.events.findIndex((e) => e.id === 'boat_strike');
+    expect(exercise.def.schedule[phase.firstRound + 1]).toContain(boat);
+    const result = run(compile(exercise.def), { seed: 3 });
+    expect(result.trace.flatMap((e) => e.happenings).some((h) => h.type === 'event' && h.event === 'boat_strike' && h.scheduled)).toBe(true);
+  });
+
+  it('judges the objective on the final state and scores it', () => {
+    const exercise = loadExercise('scenarios/exercises/river-treaty.yaml');
+    const compiled = compile(exercise.def);
+    const results = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => judgeExercise(exercise, run(compiled, { seed, policy: exercise.config.policy }).state));
+    for (const r of results) {
+      expect(r.maxScore).toBe(100);
+      expect(r.score).toBe(r.met ? 100 : r.score);
+      expect(r.details[0]).toMatch(/^(met|not met): final outcome \w+ \(wanted water_treaty\)$/);
+    }
+    expect(new Set(results.map((r) => r.met)).size).toBe(2);
+  });
+
+  it('reports every problem of a broken exercise with its place', () => {
+    let issues: string[] = [];
+    try {
+      loadExercise('test/fixtures/exercises/broken.yaml');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ScenarioError);
+      issues = (error as ScenarioError).issues.map((i) => formatIssue(i).replace('test/fixtures/exercises/', ''));
+    }
+    expect(issues).toEqual([
+      'broken.yaml:4:7: unknown role `petrro`\n  hint: did you mean `petro`?',
+      'broken.yaml:7:13: unknown event `boat_strikes`\n  hint: did you mean `boat_strike`?',
+      'broken.yaml:7:50: phase `meeting` has 4 rounds',
+      'broken.yaml:10:29: `kingpin_list` has no branch `joint_cel`\n  hint: did you mean `joint_cell`?',
+      'broken.yaml:10:44: unknown name `HOTS`\n  hint: did you mean `HOST`?',
+      'broken.yaml:11:14: unknown outcome `strategic_rest`\n  hint: did you mean `strategic_reset`?',
+      'broken.yaml:14:14: unknown outcome `conditional_truse`\n  hint: did you mean `conditional_truce`?',
+    ]);
+  });
+
+  it('parley run --exercise reports the objective and the score, on the exercise seed', () => {
+    const { code, out } = parley('run', '--exercise', 'scenarios/exercises/keep-the-channel.yaml');
+    expect(code).toBe(0);
+    expect(out).toContain('Seed 3 · policy default');
+    expect(out).toContain('Exercise: As the mediator: keep the relationship out of crisis (keep-the-channel) · role paul');
+    expect(out).toMatch(/^Result: objective (met|not met) · score \d+ of 100$/m);
+    const json = JSON.parse(parley('run', '--exercise', 'scenarios/exercises/keep-the-channel.yaml', '--seed', '5', '--json').out);
+    expect(json.seed).toBe(5);
+    expect(json.exercise).toMatchObject({ id: 'keep-the-channel', role: 'paul', maxScore: 100 });
+    expect(typeof json.exercise.met).toBe('boolean');
+  });
+
+  it('parley run --exercise with a broken file exits 2 with every problem', () => {
+    const { code, err } = parley('run', '--exercise', 'test/fixtures/exercises/broken.yaml');
+    expect(code).toBe(2);
+    expect(err.split('\n').filter((l) => l.startsWith('test/')).length).toBe(7);
+    expect(parley('run', '--exercise', 'nope.yaml').err).toContain('nope.yaml: no such file');
+  });
+});
