@@ -57,7 +57,7 @@ describe('exercises', () => {
   });
 
   it('parley run --exercise reports the objective and the score, on the exercise seed', () => {
-    const { code, out } = parley('run', '--exercise', 'scenarios/exercises/keep-the-channel.yaml');
+    const { code, out } = parley('run', '--exercise', 'keep-the-channel');
     expect(code).toBe(0);
     expect(out).toContain('Seed 3 · policy default');
     expect(out).toContain('Exercise: As the mediator: keep the relationship out of crisis (keep-the-channel) · role paul');

@@ -19,10 +19,10 @@ export function registerScenarios(program: Command): void {
         const def = loadScenario(id);
         process.stdout.write(`${id.padEnd(width)}  ${def.title} — ${def.summary.split('\n')[0]!.trim()}\n`);
       }
-      if (exercises.length) process.stdout.write('\nexercises (parley run --exercise FILE):\n');
+      if (exercises.length) process.stdout.write('\nexercises (parley run --exercise ID):\n');
       for (const f of exercises) {
         const exercise = loadExercise(join(dir, f));
-        process.stdout.write(`${`exercises/${f}`.padEnd(width)}  ${exercise.config.title} — on ${exercise.def.id}, as ${exercise.config.role}\n`);
+        process.stdout.write(`${f.replace(/\.(ya?ml|json)$/, '').padEnd(width)}  ${exercise.config.title} — on ${exercise.def.id}, as ${exercise.config.role}\n`);
       }
     });
 }

@@ -3,7 +3,9 @@
  * section plays, scheduled injects, briefings at two levels, debrief questions and a score.
  * Exercise files are YAML (or JSON) data like scenarios, validated with the same messages.
  */
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { scenariosDir } from '../paths.ts';
 import { z } from 'zod';
 import type { ScenarioDefinition } from './definition.ts';
 import { ScenarioError, suggest, type Issue } from './errors.ts';
@@ -69,8 +71,17 @@ export interface ExerciseResult {
   readonly details: readonly string[];
 }
 
+/** An exercise file by path, or a bundled one by id (`keep-the-channel`) or by its listed name (`exercises/keep-the-channel.yaml`). */
+export function resolveExercisePath(ref: string): string {
+  if (existsSync(ref)) return ref;
+  const base = join(scenariosDir(), 'exercises');
+  for (const candidate of [join(scenariosDir(), ref), join(base, ref), join(base, `${ref}.yaml`)]) if (existsSync(candidate)) return candidate;
+  return ref;
+}
+
 /** Loads and checks an exercise file and the scenario it uses. Throws `ScenarioError` with every problem. */
-export function loadExercise(file: string): Exercise {
+export function loadExercise(ref: string): Exercise {
+  const file = resolveExercisePath(ref);
   const parsed = readDataFile(file);
   const result = ExerciseSchema.safeParse(parsed.data);
   if (!result.success) throw new ScenarioError(result.error.issues.flatMap((i) => zodIssue(parsed, i, ExerciseSchema)));
@@ -78,14 +89,14 @@ export function loadExercise(file: string): Exercise {
   const issues: Issue[] = [];
   const report = (path: PathSegment[], message: string, hint?: string, key = false) => issues.push({ file, ...parsed.locate(path, { key }), path: path.join('.'), message, ...(hint ? { hint } : {}) });
 
-  const ref = /[\\/]|\.(ya?ml|json)$/.test(config.scenario) && !isAbsolute(config.scenario) ? join(dirname(file), config.scenario) : config.scenario;
+  const scenarioRef = /[\\/]|\.(ya?ml|json)$/.test(config.scenario) && !isAbsolute(config.scenario) ? join(dirname(file), config.scenario) : config.scenario;
   let def: ScenarioDefinition;
   try {
-    resolveScenarioPath(ref);
-    def = loadScenario(ref);
+    resolveScenarioPath(scenarioRef);
+    def = loadScenario(scenarioRef);
   } catch (error) {
     if (!(error instanceof ScenarioError)) throw error;
-    report(['scenario'], `the scenario \`${config.scenario}\` cannot be used: ${error.issues[0]?.message ?? 'invalid'}`, error.issues.length > 1 ? `run \`parley validate ${ref}\` for all ${error.issues.length} problems` : error.issues[0]?.hint);
+    report(['scenario'], `the scenario \`${config.scenario}\` cannot be used: ${error.issues[0]?.message ?? 'invalid'}`, error.issues.length > 1 ? `run \`parley validate ${scenarioRef}\` for all ${error.issues.length} problems` : error.issues[0]?.hint);
     throw new ScenarioError(issues);
   }
 
