@@ -191,6 +191,26 @@ describe('the play screen', () => {
     expect(later).toContain('Aftermath, round 1/4');
   });
 
+  it('plays an exercise: the briefing first, the objective while playing, the debrief and score at the end', async () => {
+    const exercise = {
+      title: 'Keep it calm',
+      objective: 'End without a crisis.',
+      briefing: ['You are the facilitator of a small test.'],
+      debrief: ['What would you change?'],
+      judge: (state: { outcome: number }) => ({ met: state.outcome !== 0, score: state.outcome !== 0 ? 70 : 0, maxScore: 70, details: ['checked the final outcome'] }),
+    };
+    const { press, frame } = app({ exercise: exercise as never });
+    expect(frame()).toContain('Briefing: Keep it calm');
+    expect(frame()).toContain('You are the facilitator of a small test.');
+    expect(frame()).toContain('Objective: End without a crisis.');
+    const playing = await press(KEY.esc);
+    expect(playing).toContain('Alpha decides');
+    const end = await press('A', 'A');
+    expect(end).toContain('Debrief: Keep it calm');
+    expect(end).toMatch(/Objective (met|not met) · score (0|70) of 70/);
+    expect(end).toContain('1. What would you change?');
+  });
+
   it('opens the branch tree with b, goes to an earlier node, and keeps the siblings', async () => {
     const { press } = app();
     await press(KEY.enter, 'u', 'f', KEY.down, KEY.enter);

@@ -5,7 +5,7 @@
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { Rejection } from '../src/engine/types.ts';
+import type { Rejection, SimState } from '../src/engine/types.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
 import { act, canRedo, canUndo, currentNode, goTo, policyMove, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
 import { CompareOverlay } from './CompareOverlay.tsx';
@@ -19,7 +19,8 @@ import { ListOverlay } from './ListOverlay.tsx';
 import { LogPanel } from './LogPanel.tsx';
 import { StatePanel } from './StatePanel.tsx';
 import { TreeOverlay } from './TreeOverlay.tsx';
-import { s } from './text.ts';
+import { s, wrap } from './text.ts';
+import { Panel } from './Panel.tsx';
 import { leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
 
 export interface AppProps {
@@ -37,6 +38,17 @@ export interface AppProps {
   readonly runs?: number;
   /** A message shown in the footer at the start. */
   readonly notice?: string;
+  /** Playing an exercise: its briefing opens first, the debrief with the score at the end. */
+  readonly exercise?: ExerciseView;
+}
+
+/** What the screen needs of an exercise. */
+export interface ExerciseView {
+  readonly title: string;
+  readonly objective: string;
+  readonly briefing: readonly string[];
+  readonly debrief: readonly string[];
+  readonly judge: (state: SimState) => { readonly met: boolean; readonly score: number; readonly maxScore: number; readonly details: readonly string[] };
 }
 
 type Overlay =
@@ -46,7 +58,8 @@ type Overlay =
   | { readonly kind: 'compare'; readonly a: number; readonly b: number }
   | { readonly kind: 'dist' }
   | { readonly kind: 'force'; readonly lever: string; readonly selected: number }
-  | { readonly kind: 'role'; readonly selected: number };
+  | { readonly kind: 'role'; readonly selected: number }
+  | { readonly kind: 'text'; readonly title: string; readonly lines: readonly string[] };
 
 interface DistRun {
   readonly id: number;
@@ -87,13 +100,34 @@ function useTerminalSize(width?: number, height?: number): [number, number] {
 
 const isRejection = (x: Session | Rejection): x is Rejection => 'type' in x;
 
-export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice }: AppProps) {
+/** The exercise's briefing, or its debrief with the score once the run has ended. */
+function exerciseOverlay(exercise: ExerciseView, state: SimState): Overlay {
+  if (!state.ended) {
+    return { kind: 'text', title: `Briefing: ${exercise.title}`, lines: [...exercise.briefing, '', `Objective: ${exercise.objective}`, '', 'Esc to start playing; ? shows every key.'] };
+  }
+  const result = exercise.judge(state);
+  return {
+    kind: 'text',
+    title: `Debrief: ${exercise.title}`,
+    lines: [
+      `Objective ${result.met ? 'met' : 'not met'} · score ${result.score} of ${result.maxScore}`,
+      ...result.details.map((d) => `  ${d}`),
+      '',
+      ...exercise.debrief.map((q, i) => `${i + 1}. ${q}`),
+      '',
+      'Esc closes; u goes back, b opens the tree to try another branch.',
+    ],
+  };
+}
+
+export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice, exercise }: AppProps) {
   const { exit } = useApp();
   const [width, rows] = useTerminalSize(fixedWidth, fixedHeight);
   // Keys can arrive faster than frames: the handler reads and writes the latest model through a
   // ref, so every key acts on the result of the one before, and a render follows.
   const model = useRef<Model>({
-    session: initial, selected: 0, overlay: NONE, status: notice ? { text: notice, kind: 'info' } : null,
+    session: initial, selected: 0, overlay: exercise ? exerciseOverlay(exercise, currentNode(initial).state) : NONE,
+    status: exercise ? { text: `Objective: ${exercise.objective}`, kind: 'info' } : notice ? { text: notice, kind: 'info' } : null,
     logScroll: 0, showLog: false, marked: null, distRun: null,
   });
   const [, setVersion] = useState(0);
@@ -139,10 +173,12 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     const node = currentNode(session);
     const items = leverItems(session);
     const change = (next: Session, message?: string) => {
+      const ended = currentNode(next).state.ended && next.current !== model.current.session.current;
       update((m) => ({
         session: next,
         ...(next.current !== m.session.current ? { selected: 0, logScroll: 0 } : {}),
         ...(message ? { status: { text: message, kind: 'info' as const } } : {}),
+        ...(ended && exercise ? { overlay: exerciseOverlay(exercise, currentNode(next).state) } : {}),
       }));
     };
 
@@ -260,6 +296,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   if (overlay.kind !== 'none') {
     const props = { width, height: body };
     if (overlay.kind === 'help') main = <HelpOverlay {...props} />;
+    else if (overlay.kind === 'text') main = <Panel title={overlay.title} note=" Esc closes " width={width} height={body} lines={overlay.lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)])} focused />;
     else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} marked={marked} {...props} />;
     else if (overlay.kind === 'compare') main = <CompareOverlay session={session} a={overlay.a} b={overlay.b} {...props} />;
     else if (overlay.kind === 'dist') main = <DistributionOverlay dist={distRun?.dist ?? null} total={distRun?.n ?? runs} done={distRun?.done ?? false} {...props} />;

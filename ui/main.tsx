@@ -5,7 +5,7 @@
  */
 import { render } from 'ink';
 import type { Session } from '../src/play/session.ts';
-import { App } from './App.tsx';
+import { App, type ExerciseView } from './App.tsx';
 import { ThemeContext } from './theme.ts';
 
 export interface PlayScreenOptions {
@@ -13,6 +13,7 @@ export interface PlayScreenOptions {
   readonly onSave: (session: Session) => string;
   readonly onExport: (session: Session) => string;
   readonly notice?: string;
+  readonly exercise?: ExerciseView;
   readonly stdout?: NodeJS.WriteStream;
   readonly stdin?: NodeJS.ReadStream;
 }
@@ -33,7 +34,7 @@ export async function playScreen(session: Session, options: PlayScreenOptions): 
   process.once('exit', restore);
   const instance = render(
     <ThemeContext.Provider value={{ color: options.color }}>
-      <App initial={session} onSave={options.onSave} onExport={options.onExport} {...(options.notice ? { notice: options.notice } : {})} />
+      <App initial={session} onSave={options.onSave} onExport={options.onExport} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
     </ThemeContext.Provider>,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: false },
   );

@@ -11,7 +11,8 @@ import { UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
 import { readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
 import { defaultFileName, exportMarkdown, writeMarkdown } from '../play/export.ts';
-import { collect, parseSets, resolveRunStart } from './io.ts';
+import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
+import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { runCommand } from './run.ts';
 
 export interface PlayFlags {
@@ -21,6 +22,7 @@ export interface PlayFlags {
   load?: string;
   policy?: string;
   set?: string[];
+  exercise?: string;
 }
 
 export function registerPlay(program: Command): void {
@@ -34,17 +36,30 @@ export function registerPlay(program: Command): void {
     .option('--load <file>', 'open a session saved with `s`')
     .option('--policy <name>', 'how the actors you do not play choose', 'default')
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--exercise <id|file>', 'play an exercise: its briefing first, its objective while playing, the debrief and score at the end')
     .action((scenario: string, flags: PlayFlags, command: Command) => playCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli'));
 }
 
 /** The session the flags describe (also what the non-interactive path prints). */
-export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): { session: Session; picked: boolean; file: string | null } {
+export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): { session: Session; picked: boolean; file: string | null; exercise?: Exercise } {
   if ([flags.branch, flags.load].filter((x) => x !== undefined).length > 1) throw new UsageError('give --branch or --load, not both', undefined, '--load');
   if (flags.load !== undefined) {
     const doc = readSessionFile(flags.load);
     const ref = scenarioRef === DEFAULT_SCENARIO && doc.scenario.id !== DEFAULT_SCENARIO ? (doc.scenario.file ?? doc.scenario.id) : scenarioRef;
     const session = sessionFromFile(compile(loadScenario(ref)), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load) };
+  }
+  if (flags.exercise !== undefined) {
+    if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
+    const exercise = loadExercise(flags.exercise);
+    const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
+    const session = createSession(compile(exercise.def), {
+      seed,
+      policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy,
+      params: { ...exercise.params, ...parseSets(flags.set ?? []) },
+      role: flags.role ?? exercise.config.role,
+    });
+    return { session, picked: false, file: null, exercise };
   }
   const { def, seed, policy, moves, picked } = resolveRunStart(scenarioRef, flags, explicitPolicy);
   const session = createSession(compile(def), { seed, policy, params: parseSets(flags.set ?? []), moves, ...(flags.role !== undefined ? { role: flags.role } : {}) });
@@ -60,12 +75,12 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
-      runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [] });
+      runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [], ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}) }, process.stdout, true);
     }
     process.stdout.write(how);
     return;
   }
-  const { session, picked, file } = openSession(scenarioRef, flags, explicitPolicy);
+  const { session, picked, file, exercise } = openSession(scenarioRef, flags, explicitPolicy);
   const savePath = file ?? resolve(`parley-${session.compiled.def.id}-${session.seed}.session.json`);
   const { playScreen } = await import('../../ui/main.tsx');
   await playScreen(session, {
@@ -80,5 +95,16 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
       return path;
     },
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
+    ...(exercise
+      ? {
+          exercise: {
+            title: exercise.config.title,
+            objective: exercise.config.objective.description,
+            briefing: [exercise.config.briefing.basic.trim(), ...(exercise.config.briefing.advanced ? ['', `Going further: ${exercise.config.briefing.advanced.trim()}`] : [])],
+            debrief: exercise.config.debrief,
+            judge: (state) => judgeExercise(exercise, state),
+          },
+        }
+      : {}),
   });
 }
