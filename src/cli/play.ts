@@ -45,9 +45,11 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
   if ([flags.branch, flags.load].filter((x) => x !== undefined).length > 1) throw new UsageError('give --branch or --load, not both', undefined, '--load');
   if (flags.load !== undefined) {
     const doc = readSessionFile(flags.load);
+    // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
+    const exercise = doc.exercise ? loadExercise(doc.exercise.file) : undefined;
     const ref = scenarioRef === DEFAULT_SCENARIO && doc.scenario.id !== DEFAULT_SCENARIO ? (doc.scenario.file ?? doc.scenario.id) : scenarioRef;
-    const session = sessionFromFile(compile(loadScenario(ref)), doc, flags.load);
-    return { session, picked: false, file: resolve(flags.load) };
+    const session = sessionFromFile(compile(exercise ? exercise.def : loadScenario(ref)), doc, flags.load);
+    return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }
   if (flags.exercise !== undefined) {
     if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
@@ -58,6 +60,7 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
       policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy,
       params: { ...exercise.params, ...parseSets(flags.set ?? []) },
       role: flags.role ?? exercise.config.role,
+      exercise: { id: exercise.id, file: resolve(exercise.file) },
     });
     return { session, picked: false, file: null, exercise };
   }

@@ -40,6 +40,7 @@ const SessionFileSchema = z
     policy: z.string(),
     params: z.record(z.string(), z.number()),
     role: z.string(),
+    exercise: z.object({ id: z.string(), file: z.string() }).strict().nullable().optional(),
     current: z.number().int().min(0),
     nodes: z
       .array(
@@ -66,6 +67,7 @@ export function sessionToJson(session: Session): SessionFile {
     policy: session.policy,
     params: { ...session.params },
     role: session.role,
+    exercise: session.exercise,
     current: session.current,
     nodes: session.nodes.map((n) => ({ parent: n.parent, steps: n.entries.map((e) => ({ action: e.action as z.infer<typeof ActionSchema>, by: e.by })) })),
   };
@@ -170,7 +172,7 @@ export function sessionFromFile(compiled: CompiledScenario, doc: SessionFile, fi
     compiled, seed: doc.seed, policy: doc.policy, params: doc.params, role: doc.role,
     initial: started.state, opening: started.opening,
     nodes: nodes.map((n) => ({ ...n, children: children[n.id]! })),
-    current: doc.current, redoTo: {},
+    current: doc.current, redoTo: {}, exercise: doc.exercise ?? null,
   };
 }
 

@@ -47,6 +47,14 @@ export interface Session {
   readonly current: number;
   /** Per node, the child last visited from it (what redo goes to). */
   readonly redoTo: Readonly<Record<number, number>>;
+  /** The exercise being played, if any (saved with the session). */
+  readonly exercise: ExerciseRef | null;
+}
+
+/** Which exercise a session plays: its id and the file it was read from. */
+export interface ExerciseRef {
+  readonly id: string;
+  readonly file: string;
 }
 
 export interface SessionOptions {
@@ -56,6 +64,7 @@ export interface SessionOptions {
   readonly params?: Readonly<Record<string, number>>;
   /** Decisions from a branch code: replayed, and the session opens after the last of them. */
   readonly moves?: readonly Move[];
+  readonly exercise?: ExerciseRef;
 }
 
 /** Roles a student may take: the facilitator, then the playable actors (every actor if none is marked). */
@@ -136,7 +145,7 @@ export function createSession(compiled: CompiledScenario, options: SessionOption
     redoTo[from.id] = id;
     nodes.push({ id, parent: from.id, children: [], entries: [result.entry, ...rest.entries], state: rest.state });
   }
-  return { compiled, seed: options.seed, policy, params, role, initial, opening, nodes, current: nodes.length - 1, redoTo };
+  return { compiled, seed: options.seed, policy, params, role, initial, opening, nodes, current: nodes.length - 1, redoTo, exercise: options.exercise ?? null };
 }
 
 export function currentNode(session: Session): PlayNode {

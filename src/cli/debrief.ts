@@ -1,0 +1,21 @@
+/** `parley debrief SESSION_FILES…`: one Markdown report comparing a class's saved sessions. */
+import type { Command } from 'commander';
+import { debriefMarkdown } from '../report/debrief.ts';
+import { writeFileAtomic } from '../batch/files.ts';
+import { UsageError } from '../scenario/errors.ts';
+
+export function registerDebrief(program: Command): void {
+  program
+    .command('debrief')
+    .description("compare a class's saved sessions: paths, outcomes, objectives, scores, and default play")
+    .argument('<sessions...>', 'session files saved with `s` in parley play')
+    .option('--runs <n>', 'seeded runs of default play to compare with', '2000')
+    .option('--out <file>', 'write the Markdown report to a file instead of standard output')
+    .action((files: string[], flags: { runs: string; out?: string }) => {
+      const runs = Number(flags.runs);
+      if (!/^\d+$/.test(flags.runs) || runs < 1) throw new UsageError(`must be a whole number of at least 1, not \`${flags.runs}\``, undefined, '--runs');
+      const markdown = debriefMarkdown(files, runs);
+      if (flags.out) writeFileAtomic(flags.out, markdown, '--out');
+      else process.stdout.write(markdown);
+    });
+}

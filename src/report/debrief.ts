@@ -1,0 +1,111 @@
+/**
+ * A class debrief: one Markdown report comparing saved play sessions — each student's path,
+ * outcome, objective and score, where the paths first diverged, and the class's outcomes against
+ * the scenario's distribution under default play.
+ */
+import { basename } from 'node:path';
+import { compile, run } from '../engine/engine.ts';
+import { deriveSeed } from '../engine/rng.ts';
+import type { TraceEntry } from '../engine/types.ts';
+import { wilson } from '../batch/stats.ts';
+import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { loadScenario } from '../scenario/load.ts';
+import { ScenarioError } from '../scenario/errors.ts';
+import { currentNode, entriesTo, type Session } from '../play/session.ts';
+import { readSessionFile, sessionFromFile } from '../play/save.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
+
+export interface Student {
+  readonly name: string;
+  readonly session: Session;
+  /** The player's decisions along the current branch, as `actor: lever → branch` (or pass). */
+  readonly decisions: readonly string[];
+}
+
+/** Reads the sessions; they must all be of one scenario (and one exercise, if any). */
+export function readClass(files: readonly string[]): { students: Student[]; exercise: Exercise | null; def: ScenarioDefinition } {
+  let exercise: Exercise | null = null;
+  let def: ScenarioDefinition | null = null;
+  const students = files.map((file) => {
+    const doc = readSessionFile(file);
+    const ex = doc.exercise ? loadExercise(doc.exercise.file) : null;
+    if (def) {
+      if (doc.scenario.id !== (def as ScenarioDefinition).id) throw new ScenarioError([{ file, message: `this session is for scenario \`${doc.scenario.id}\`, the others for \`${def!.id}\``, hint: 'debrief one class at a time' }]);
+      if ((ex?.id ?? null) !== (exercise?.id ?? null)) throw new ScenarioError([{ file, message: `this session plays ${ex ? `exercise \`${ex.id}\`` : 'no exercise'}, the others ${exercise ? `\`${exercise.id}\`` : 'none'}` }]);
+    } else {
+      exercise = ex;
+      def = ex ? ex.def : loadScenario(doc.scenario.file ?? doc.scenario.id);
+    }
+    const session = sessionFromFile(compile(def!), doc, file);
+    return { name: basename(file).replace(/\.session\.json$|\.json$/, ''), session, decisions: decisionsOf(def!, entriesTo(session)) };
+  });
+  return { students, exercise, def: def! };
+}
+
+function decisionsOf(def: ScenarioDefinition, entries: readonly TraceEntry[]): string[] {
+  return entries
+    .filter((e) => e.by === 'player')
+    .map((e) => {
+      const who = def.actors.find((a) => a.id === e.actor)?.name ?? e.actor;
+      if (e.action.type === 'reroll') return `step ${e.step + 1}: reroll to ${e.action.seed}`;
+      if (e.action.type === 'pass') return `step ${e.step + 1}: ${who} passes`;
+      const pulled = e.happenings.find((h) => h.type === 'lever');
+      return `step ${e.step + 1}: ${who} pulls ${e.action.lever} → ${pulled && pulled.type === 'lever' ? pulled.branch : '?'}${e.action.force ? ' (forced)' : ''}`;
+    });
+}
+
+export function debriefMarkdown(files: readonly string[], runs = 2000): string {
+  const { students, exercise, def } = readClass(files);
+  const ex = exercise as Exercise | null;
+  const out: string[] = [];
+  out.push(`# Debrief: ${ex ? ex.config.title : def.title}`, '');
+  out.push(`Scenario \`${def.id}\` (${def.title})${ex ? `, exercise \`${ex.id}\`, role ${ex.config.role}` : ''}; ${students.length} session${students.length === 1 ? '' : 's'}.`, '');
+  if (ex) out.push(`**Objective:** ${ex.config.objective.description}`, '');
+
+  out.push('## Results', '', `| student | seed | role | outcome | ${ex ? 'objective | score | ' : ''}decisions |`, `|---|---|---|---|${ex ? '---|---|' : ''}---|`);
+  const outcomes: number[] = [];
+  for (const st of students) {
+    const state = currentNode(st.session).state;
+    const outcome = state.ended ? def.outcomes[state.outcome]!.label : 'unfinished';
+    if (state.ended) outcomes.push(state.outcome);
+    const judged = ex ? judgeExercise(ex, state) : null;
+    const exCells = judged ? `${judged.met ? 'met' : 'not met'} | ${judged.score} of ${judged.maxScore} | ` : '';
+    out.push(`| ${st.name} | ${st.session.seed} | ${st.session.role} | ${outcome} | ${exCells}${st.decisions.length} |`);
+  }
+
+  out.push('', '## Where the paths diverged', '');
+  if (students.length < 2) out.push('One session: nothing to compare.');
+  else {
+    let common = 0;
+    const first = students[0]!.decisions;
+    while (common < first.length && students.every((st) => st.decisions[common] === first[common] && st.session.seed === students[0]!.session.seed)) common++;
+    out.push(common > 0 ? `Every student took the same first ${common} decision${common === 1 ? '' : 's'}:` : 'The paths differ from the first decision on.');
+    for (const d of first.slice(0, common)) out.push(`- ${d}`);
+    out.push('');
+    for (const st of students) out.push(`- **${st.name}** then: ${st.decisions[common] ?? (currentNode(st.session).state.ended ? 'no further decision' : 'stopped here')}`);
+  }
+
+  out.push('', '## Each path', '');
+  for (const st of students) {
+    out.push(`### ${st.name}`, '');
+    out.push(...(st.decisions.length ? st.decisions.map((d) => `1. ${d}`) : ['(no decisions: the policy played every turn)']), '');
+  }
+
+  // The class against default play of the same scenario (with the exercise's injects and parameters).
+  const compiled = compile(def);
+  const counts = def.outcomes.map(() => 0);
+  for (let i = 0; i < runs; i++) counts[run(compiled, { seed: deriveSeed(20260203, i), policy: ex?.config.policy ?? 'default', params: ex?.params ?? {}, executor: 'fast', trace: false }).state.outcome]!++;
+  out.push('## The class against default play', '', `Default play: ${runs} seeded runs under the \`${ex?.config.policy ?? 'default'}\` policy.`, '');
+  out.push('| outcome | class | default play [95% interval] |', '|---|---|---|');
+  def.outcomes.forEach((o, i) => {
+    const mine = outcomes.filter((x) => x === i).length;
+    const [lo, hi] = wilson(counts[i]!, runs);
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    out.push(`| ${o.label} | ${mine} of ${outcomes.length} | ${pct(counts[i]! / runs)} [${pct(lo)}, ${pct(hi)}] |`);
+  });
+  if (ex && ex.config.debrief.length) {
+    out.push('', '## Questions', '');
+    ex.config.debrief.forEach((q, i) => out.push(`${i + 1}. ${q}`));
+  }
+  return out.join('\n') + '\n';
+}
