@@ -18,6 +18,7 @@ import { registerValidate } from './validate.ts';
 import { registerPlay } from './play.ts';
 import { registerSchema } from './schema.ts';
 import { registerGraph } from './graph.ts';
+import { registerLint } from './lint.ts';
 import { registerDebrief } from './debrief.ts';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerPlay(program);
   registerSchema(program);
   registerGraph(program);
+  registerLint(program);
   registerDebrief(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -1,0 +1,48 @@
+/**
+ * `parley lint`: static and sampled checks of scenario files, `file:line:col: severity: message`
+ * with a hint. Exit 0 when there are no errors (warnings allowed), 1 when there are errors,
+ * 2 when a file cannot be loaded or an argument is wrong.
+ */
+import type { Command } from 'commander';
+import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
+import { DEFAULT_LINT_RUNS, lintFile } from '../scenario/lint.ts';
+import { EXIT, printIssues } from './io.ts';
+
+export function registerLint(program: Command): void {
+  program
+    .command('lint')
+    .description('check that scenarios behave as intended: unreachable states and outcomes, unused names, levers never available …')
+    .argument('<files...>', 'scenario files (.yaml or .json) or bundled ids')
+    .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only`, String(DEFAULT_LINT_RUNS))
+    .action((files: string[], flags: { runs: string }) => {
+      if (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');
+      const runs = Number(flags.runs);
+      let errors = 0;
+      let bad = 0;
+      for (const file of files) {
+        let findings: Issue[];
+        try {
+          findings = lintFile(file, { runs });
+        } catch (error) {
+          if (!isParleyInputError(error)) throw error;
+          printIssues(error.issues);
+          bad++;
+          continue;
+        }
+        for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
+        const e = findings.filter((f) => f.severity !== 'warning').length;
+        const w = findings.length - e;
+        errors += e;
+        process.stderr.write(`${file}: ${e === 0 && w === 0 ? 'clean' : `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`}\n`);
+      }
+      if (bad > 0) process.exitCode = EXIT.input;
+      else if (errors > 0) process.exitCode = 1;
+    });
+}
+
+/** Like `formatIssue`, with the severity spelled out for errors too: `file:line:col: error: message`. */
+export function formatFinding(issue: Issue): string {
+  if (issue.severity === 'warning') return formatIssue(issue);
+  const plain = formatIssue({ ...issue, severity: 'warning' });
+  return plain.replace(': warning: ', ': error: ');
+}

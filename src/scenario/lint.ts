@@ -1,0 +1,299 @@
+/**
+ * `parley lint`: checks that a valid scenario behaves as its author intends, each finding with
+ * `file:line:col`, a severity and a hint.
+ *
+ * Static checks read the definition and the config: chart states that cannot be reached or
+ * never left, outcome rules hidden behind one that always holds, tensions nothing changes,
+ * events that can never fire, unused actors, parameters and sources. Sampled checks run a few
+ * hundred seeded runs (fixed seeds: the findings are the same every time) under the `random`
+ * and `default` policies and report levers never available, branches whose probability is
+ * always zero, events that never fire and outcomes never reached.
+ *
+ * Errors are findings that are certainly wrong (something that can never happen, whatever the
+ * dice); warnings are findings that may be intended, or that come from sampling.
+ */
+import { compile, run } from '../engine/engine.ts';
+import { deriveSeed } from '../engine/rng.ts';
+import type { ChartDef, ScenarioDefinition } from './definition.ts';
+import type { Issue } from './errors.ts';
+import type { EvalState, Fn } from './expr.ts';
+import { loadScenarioText, resolveScenarioPath } from './load.ts';
+import { readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
+
+export interface LintOptions {
+  /** Sampled runs per policy (default 200); 0 skips the sampled checks. */
+  readonly runs?: number;
+}
+
+export const DEFAULT_LINT_RUNS = 200;
+/** Base of the sampled runs' seeds: fixed, so that findings are deterministic. */
+const LINT_SEED = 20_260_101;
+const SAMPLED_POLICIES = ['random', 'default'] as const;
+
+/** Lints a scenario file (a path or a bundled id). Throws `ScenarioError` when it does not load. */
+export function lintFile(ref: string, options: LintOptions = {}): Issue[] {
+  const parsed = readDataFile(resolveScenarioPath(ref));
+  const def = loadScenarioText(parsed.text, parsed.file);
+  return lintScenario(def, parsed, options);
+}
+
+type Severity = 'error' | 'warning';
+
+/** Every finding on a loaded scenario, in file order. */
+export function lintScenario(def: ScenarioDefinition, parsed: ParsedFile, options: LintOptions = {}): Issue[] {
+  const issues: Issue[] = [];
+  const add = (severity: Severity, path: PathSegment[], message: string, hint: string, key = true) => {
+    issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message, hint });
+  };
+  staticChecks(def, add);
+  const runs = options.runs ?? DEFAULT_LINT_RUNS;
+  if (runs > 0) sampledChecks(def, runs, add);
+  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || a.message.localeCompare(b.message));
+}
+
+type Add = (severity: Severity, path: PathSegment[], message: string, hint: string, key?: boolean) => void;
+
+// ---------------------------------------------------------------------------------------------
+// Static checks
+
+function staticChecks(def: ScenarioDefinition, add: Add): void {
+  const config = def.config;
+  const expressions = expressionTexts(config);
+
+  // Charts: states unreachable from the initial state, and dead ends no outcome names.
+  const charts: { chart: ChartDef; path: PathSegment[]; what: string; stanceOf?: string }[] = [{ chart: def.relationship, path: ['relationship'], what: 'relationship state' }];
+  for (const actor of def.actors) if (actor.stance) charts.push({ chart: actor.stance, path: ['actors', actor.id, 'stance'], what: `stance of \`${actor.id}\``, stanceOf: actor.id });
+  const outcomeTexts = config.outcomes.map((o) => (o.when === undefined ? '' : String(o.when)));
+  for (const { chart, path, what } of charts) {
+    const reachable = reachableStates(chart);
+    chart.states.forEach((state, i) => {
+      const at = [...path, 'states', state];
+      if (!reachable[i]) {
+        add('error', at, `${what} \`${state}\` cannot be reached from the initial state \`${chart.states[chart.initial]}\``, `add a transition into \`${state}\` (from a reachable state), or remove it`);
+        return;
+      }
+      if (chart.byState[i]!.length === 0 && !outcomeTexts.some((t) => mentionsLiteral(t, state))) {
+        add('warning', at, `${what} \`${state}\` has no transition out: a run that gets there stays there to the end`, `add a transition out of \`${state}\`, or, if it is meant to be final, name it in an outcome rule (e.g. \`when: "... == '${state}'"\`)`);
+      }
+    });
+  }
+
+  // Outcome rules after one that always holds.
+  let always: string | null = null;
+  def.outcomes.forEach((o, i) => {
+    if (always !== null) {
+      add('error', ['outcomes', i, 'id'], `outcome \`${o.id}\` can never be reached: the rule \`${always}\` above it always holds`, `move \`${o.id}\` above \`${always}\`, or give \`${always}\` a condition`, false);
+    } else if (o.when === null || isConstantTrue(o.when)) {
+      always = o.id;
+    }
+  });
+
+  // Tensions that nothing changes.
+  const changed = new Set<string>();
+  const note = (effects: Record<string, number> | undefined) => Object.keys(effects ?? {}).forEach((t) => changed.add(t));
+  for (const lever of Object.values(config.levers)) {
+    note(lever.effects);
+    for (const b of Object.values(lever.branches)) note(b.effects);
+  }
+  for (const event of Object.values(config.events)) {
+    note(event.effects);
+    for (const b of Object.values(event.branches ?? {})) note(b.effects);
+  }
+  for (const c of config.couplings) {
+    note(c.effects);
+    note(c.cap);
+    note(c.floor);
+  }
+  for (const t of def.tensions) {
+    if (!changed.has(t.id)) add('warning', ['tensions', t.id], `tension \`${t.id}\` is never changed by a lever, an event or a coupling`, 'give some branch or event an effect on it, or make it a parameter or a derived value if it is meant to stay fixed');
+  }
+
+  // Events that can never fire.
+  const scheduled = new Set(config.schedule.map((s) => s.event));
+  for (const e of def.events) {
+    if (!e.hazard && !scheduled.has(e.id)) add('error', ['events', e.id], `event \`${e.id}\` has no \`hazard\` and is not in the \`schedule\`: it can never fire`, `give it a \`hazard\` (e.g. \`weekly(0.1)\`), or schedule it: \`- {event: ${e.id}, phase: …, round: …}\``);
+  }
+
+  // Unused actors, parameters and sources.
+  const acting = new Set<number>();
+  for (const p of def.phases) p.turnOrder.forEach((a) => acting.add(a));
+  for (const l of def.levers) l.actors.forEach((ok, a) => ok && acting.add(a));
+  for (const m of def.mediators) acting.add(m.actor);
+  for (const a of def.actors) {
+    if (acting.has(a.index)) continue;
+    if (a.stance && expressions.some((t) => new RegExp(`\\bstance\\(\\s*${a.id}\\s*\\)`).test(t))) continue;
+    add('warning', ['actors', a.id], `actor \`${a.id}\` is in no turn order, pulls no lever and runs no mediator channel`, `add \`${a.id}\` to a phase's \`turn_order\` and give it levers, or remove it`);
+  }
+  for (const p of def.parameters) {
+    if (!expressions.some((t) => new RegExp(`\\bparams\\s*\\.\\s*${p.id}\\b`).test(t))) add('warning', ['parameters', p.id], `parameter \`${p.id}\` is not read by any expression`, `use it as \`params.${p.id}\` in a probability, hazard, condition or weight, or remove it`);
+  }
+  const cited = new Set<string>();
+  collectCites(config, cited);
+  config.sources.forEach((s, i) => {
+    if (!cited.has(s.id)) add('warning', ['sources', i, 'id'], `source \`${s.id}\` is never cited`, `cite it where it supports a value (\`cite: [${s.id}]\`), or remove it`, false);
+  });
+}
+
+/** States reachable from the initial state over the chart's transitions (guards ignored). */
+function reachableStates(chart: ChartDef): boolean[] {
+  const seen = chart.states.map((_, i) => i === chart.initial);
+  const queue = [chart.initial];
+  while (queue.length > 0) {
+    const i = queue.shift()!;
+    for (const t of chart.byState[i]!) {
+      if (!seen[t.to]) {
+        seen[t.to] = true;
+        queue.push(t.to);
+      }
+    }
+  }
+  return seen;
+}
+
+/** Does the expression compare something with the string `'name'` (or `"name"`)? */
+function mentionsLiteral(text: string, name: string): boolean {
+  return text.includes(`'${name}'`) || text.includes(`"${name}"`);
+}
+
+/** A compiled condition that reads nothing from the state and holds: a constant `true`. */
+function isConstantTrue(fn: Fn<boolean>): boolean {
+  const trap = new Proxy({} as EvalState, {
+    get() {
+      throw new Error('reads the state');
+    },
+  });
+  try {
+    return fn(trap) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fields whose values are expressions, wherever they occur. */
+const EXPRESSION_KEYS = new Set(['when', 'p', 'add', 'mul', 'hazard', 'active_when', 'value', 'initial', 'otherwise']);
+
+/** The text of every expression in the config (policy weights included). */
+export function expressionTexts(config: unknown): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown, key: string | null): void => {
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, null));
+    if (value === null || typeof value !== 'object') {
+      if (key !== null && EXPRESSION_KEYS.has(key) && typeof value === 'string') out.push(value);
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'weights' && v && typeof v === 'object') {
+        for (const w of Object.values(v)) if (typeof w === 'string') out.push(w);
+      } else {
+        walk(v, k);
+      }
+    }
+  };
+  walk(config, null);
+  return out;
+}
+
+function collectCites(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) return value.forEach((v) => collectCites(v, into));
+  if (value === null || typeof value !== 'object') return;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'cite' && Array.isArray(v)) v.forEach((id) => typeof id === 'string' && into.add(id));
+    else collectCites(v, into);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sampled checks
+
+interface BranchTally {
+  /** Times the branch's lever (or event) was resolved. */
+  resolved: number;
+  drawn: number;
+  maxP: number;
+}
+
+function sampledChecks(def: ScenarioDefinition, runsPerPolicy: number, add: Add): void {
+  const compiled = compile(def);
+  const available = new Set<string>();
+  const pulled = new Map<string, number>();
+  const fired = new Map<string, number>();
+  const branches = new Map<string, BranchTally>();
+  const reached = new Set<number>();
+  const tally = (owner: string, odds: readonly { branch: string; p: number }[], drawn: string | null) => {
+    for (const o of odds) {
+      const key = `${owner}.${o.branch}`;
+      const t = branches.get(key) ?? { resolved: 0, drawn: 0, maxP: 0 };
+      t.resolved++;
+      if (o.branch === drawn) t.drawn++;
+      t.maxP = Math.max(t.maxP, o.p);
+      branches.set(key, t);
+    }
+  };
+  const total = runsPerPolicy * SAMPLED_POLICIES.length;
+  let n = 0;
+  for (const policy of SAMPLED_POLICIES) {
+    for (let i = 0; i < runsPerPolicy; i++) {
+      const result = run(compiled, { seed: deriveSeed(LINT_SEED, n++), policy, executor: 'fast', trace: true });
+      for (const j of result.state.judged) reached.add(j);
+      reached.add(result.state.outcome);
+      const happenings = [...result.opening, ...result.trace.flatMap((e) => e.happenings)];
+      for (const entry of result.trace) for (const o of entry.choice?.options ?? []) if (o.option !== 'pass') available.add(o.option);
+      for (const h of happenings) {
+        if (h.type === 'lever') {
+          available.add(h.lever);
+          pulled.set(h.lever, (pulled.get(h.lever) ?? 0) + 1);
+          if (!h.forced) tally(h.lever, h.odds, h.branch);
+        } else if (h.type === 'event') {
+          fired.set(h.event, (fired.get(h.event) ?? 0) + 1);
+          if (h.branch !== null) tally(h.event, h.odds, h.branch);
+        }
+      }
+    }
+  }
+  const sample = `${total} sampled runs (${SAMPLED_POLICIES.join(' and ')} policies)`;
+
+  for (const lever of def.levers) {
+    if (!available.has(lever.id)) {
+      add('warning', ['levers', lever.id], `lever \`${lever.id}\` was never available in ${sample}`, leverHint(def, lever.id));
+      continue;
+    }
+    const pulls = pulled.get(lever.id) ?? 0;
+    if (pulls === 0) continue;
+    for (const b of lever.branches) {
+      const t = branches.get(`${lever.id}.${b.id}`);
+      if (t && t.maxP === 0) {
+        add('warning', ['levers', lever.id, 'branches', b.id], `branch \`${lever.id}.${b.id}\` had probability 0 every time the lever was pulled: ${pulls} pulls in ${sample}`, `check its \`p\` (${b.pSource}) and the modifiers that lower it; a branch that cannot happen can be removed`);
+      }
+    }
+  }
+
+  const scheduled = new Set(def.config.schedule.map((s) => s.event));
+  for (const e of def.events) {
+    if (!e.hazard && !scheduled.has(e.id)) continue; // reported by the static checks
+    const times = fired.get(e.id) ?? 0;
+    if (times === 0) {
+      add('warning', ['events', e.id], `event \`${e.id}\` never fired in ${sample}`, e.hazard ? `its hazard \`${e.hazardSource}\` may be too small, or zero in the phases where it applies` : 'check the schedule');
+      continue;
+    }
+    for (const b of e.branches) {
+      const t = branches.get(`${e.id}.${b.id}`);
+      if (t && t.maxP === 0) {
+        add('warning', ['events', e.id, 'branches', b.id], `branch \`${e.id}.${b.id}\` had probability 0 every time the event fired: ${times} times in ${sample}`, `check its \`p\` (${b.pSource})`);
+      }
+    }
+  }
+
+  const shadowed = def.outcomes.findIndex((o) => o.when === null || isConstantTrue(o.when));
+  def.outcomes.forEach((o, i) => {
+    // Rules after one that always holds are reported by the static checks.
+    if (shadowed >= 0 && i > shadowed) return;
+    if (!reached.has(i)) add('warning', ['outcomes', i, 'id'], `outcome \`${o.id}\` was never reached in ${sample}`, o.when ? 'its condition may be too strict, or a rule above it catches the same runs' : 'every run matched a rule above this one', false);
+  });
+}
+
+function leverHint(def: ScenarioDefinition, id: string): string {
+  const lever = def.leverById.get(id)!;
+  const inTurn = def.phases.some((p) => lever.phases[p.index] && p.turnOrder.some((a) => lever.actors[a]));
+  if (!inTurn) return 'none of its actors is in the turn order of a phase where it may be pulled: check `actors` and `phases`';
+  return lever.whenSource ? `its condition \`${lever.whenSource}\` may never hold when its actors decide` : 'check `actors`, `phases` and `max_uses`';
+}
