@@ -98,5 +98,9 @@ describe('parley graph and parley schema', () => {
     expect(readFileSync(out, 'utf8')).toBe(s.out);
     const bad = parley('schema', '--out', '/nonexistent-dir/x.json');
     expect(bad.code).toBe(2);
+    expect(parley('schema', 'exercise').out).toBe(readFileSync('schema/exercise.schema.json', 'utf8'));
+    const unknown = parley('schema', 'session');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('no format `session`');
   });
 });

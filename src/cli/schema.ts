@@ -1,15 +1,22 @@
-/** `parley schema`: the JSON Schema of the scenario format, for editors and validators. */
+/** `parley schema`: the JSON Schema of the scenario (or exercise) format, for editors and validators. */
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../batch/files.ts';
+import { UsageError } from '../scenario/errors.ts';
+import { exerciseJsonSchema } from '../scenario/exercise.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';
+
+const FORMATS: Record<string, () => Record<string, unknown>> = { scenario: scenarioJsonSchema, exercise: exerciseJsonSchema };
 
 export function registerSchema(program: Command): void {
   program
     .command('schema')
-    .description('print the JSON Schema of the scenario format (for yaml-language-server and other editors)')
+    .description('print the JSON Schema of the scenario (or exercise) format, for yaml-language-server and other editors')
+    .argument('[format]', 'scenario or exercise', 'scenario')
     .option('--out <file>', 'write it to this file instead of standard output')
-    .action((flags: { out?: string }) => {
-      const text = JSON.stringify(scenarioJsonSchema(), null, 2) + '\n';
+    .action((format: string, flags: { out?: string }) => {
+      const schema = Object.prototype.hasOwnProperty.call(FORMATS, format) ? FORMATS[format] : undefined;
+      if (!schema) throw new UsageError(`no format \`${format}\``, 'parley schema scenario, or parley schema exercise');
+      const text = JSON.stringify(schema(), null, 2) + '\n';
       if (flags.out === undefined) process.stdout.write(text);
       else writeFileAtomic(flags.out, text, '--out');
     });
