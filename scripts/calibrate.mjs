@@ -35,7 +35,9 @@ const DEESC = ['strategic_reset', 'conditional_truce'];
 /** Propositions of the default scenario: a name, the run options, what to compare and with what. */
 const PETRO = [
   { name: 'hawkish', options: { policy: 'hawkish' }, group: ESC, against: 'baseline', expect: 'up' },
+  { name: 'restrained', options: { policy: 'restrained' }, group: ESC, against: 'baseline', expect: 'down' },
   { name: 'cooperative', options: { policy: 'cooperative' }, group: DEESC, against: 'baseline', expect: 'up' },
+  { name: 'without_core', options: { policy: 'without_core' }, group: DEESC, against: 'baseline', expect: 'down' },
   { name: 'mediator_none', options: { params: { mediator_influence: 0 } }, group: DEESC, against: 'baseline', expect: 'down' },
   { name: 'mediator_strong', options: { params: { mediator_influence: 0.2 } }, group: DEESC, against: 'mediator_none', expect: 'up' },
   { name: 'hostility+25', options: { params: { hostility_shift: 25 } }, group: ESC, against: 'baseline', expect: 'up' },
