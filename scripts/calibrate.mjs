@@ -48,7 +48,7 @@ const PETRO = [
 const propositions =
   def.id === 'petro-trump' || scenarioRef === 'petro-trump'
     ? PETRO
-    : def.policies.filter((p) => p !== 'default' && p !== 'random').map((p) => ({ name: p, options: { policy: p } }));
+    : [...def.policies.keys()].filter((p) => p !== 'default' && p !== 'random').map((p) => ({ name: p, options: { policy: p } }));
 
 function wilson(count, n, z = 1.959963984540054) {
   if (n === 0) return [0, 1];
