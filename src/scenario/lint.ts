@@ -12,13 +12,16 @@
  * Errors are findings that are certainly wrong (something that can never happen, whatever the
  * dice); warnings are findings that may be intended, or that come from sampling.
  */
-import { compile, run } from '../engine/engine.ts';
+import { toDirectedGraph } from 'xstate/graph';
+import { compile, run, type CompiledScenario } from '../engine/engine.ts';
+import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
-import type { ChartDef, ScenarioDefinition } from './definition.ts';
+import type { ChartDef, LeverDef, ScenarioDefinition } from './definition.ts';
 import type { Issue } from './errors.ts';
 import type { EvalState, Fn } from './expr.ts';
 import { loadScenarioText, resolveScenarioPath } from './load.ts';
 import { readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
+import type { StatechartConfig } from './schema.ts';
 
 export interface LintOptions {
   /** Sampled runs per policy (default 200); 0 skips the sampled checks. */
@@ -45,9 +48,10 @@ export function lintScenario(def: ScenarioDefinition, parsed: ParsedFile, option
   const add = (severity: Severity, path: PathSegment[], message: string, hint: string, key = true) => {
     issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message, hint });
   };
-  staticChecks(def, add);
+  const compiled = compile(def);
+  staticChecks(def, compiled, add);
   const runs = options.runs ?? DEFAULT_LINT_RUNS;
-  if (runs > 0) sampledChecks(def, runs, add);
+  if (runs > 0) sampledChecks(def, compiled, runs, add);
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || a.message.localeCompare(b.message));
 }
 
@@ -56,23 +60,29 @@ type Add = (severity: Severity, path: PathSegment[], message: string, hint: stri
 // ---------------------------------------------------------------------------------------------
 // Static checks
 
-function staticChecks(def: ScenarioDefinition, add: Add): void {
+function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: Add): void {
   const config = def.config;
   const expressions = expressionTexts(config);
+  const graph = chartGraph(compiled);
 
   // Charts: states unreachable from the initial state, and dead ends no outcome names.
-  const charts: { chart: ChartDef; path: PathSegment[]; what: string; stanceOf?: string }[] = [{ chart: def.relationship, path: ['relationship'], what: 'relationship state' }];
-  for (const actor of def.actors) if (actor.stance) charts.push({ chart: actor.stance, path: ['actors', actor.id, 'stance'], what: `stance of \`${actor.id}\``, stanceOf: actor.id });
+  const charts: { chart: ChartDef; path: PathSegment[]; what: string; region: string; raw: StatechartConfig }[] = [{ chart: def.relationship, path: ['relationship'], what: 'relationship state', region: 'relationship', raw: config.relationship }];
+  for (const actor of def.actors) if (actor.stance) charts.push({ chart: actor.stance, path: ['actors', actor.id, 'stance'], what: `stance of \`${actor.id}\``, region: stanceRegion(actor.id), raw: config.actors[actor.id]!.stance! });
   const outcomeTexts = config.outcomes.map((o) => (o.when === undefined ? '' : String(o.when)));
-  for (const { chart, path, what } of charts) {
-    const reachable = reachableStates(chart);
+  for (const { chart, path, what, region, raw } of charts) {
+    // Transitions whose guard is always false are never taken: report them, and leave them out of reachability.
+    const dead = new Set(chart.transitions.filter((t) => isConstantFalse(t.when)).map((t) => t.whenSource));
+    raw.transitions.forEach((t, i) => {
+      if (dead.has(String(t.when))) add('error', [...path, 'transitions', i, 'when'], `the transition to \`${t.to}\` is never taken: its guard \`${String(t.when)}\` is always false`, 'write the condition you meant, or remove the transition', false);
+    });
+    const { reachable, exits } = reachableStates(chart, graph.get(region), dead);
     chart.states.forEach((state, i) => {
       const at = [...path, 'states', state];
       if (!reachable[i]) {
         add('error', at, `${what} \`${state}\` cannot be reached from the initial state \`${chart.states[chart.initial]}\``, `add a transition into \`${state}\` (from a reachable state), or remove it`);
         return;
       }
-      if (chart.byState[i]!.length === 0 && !outcomeTexts.some((t) => mentionsLiteral(t, state))) {
+      if (exits[i] === 0 && !outcomeTexts.some((t) => mentionsLiteral(t, state))) {
         add('warning', at, `${what} \`${state}\` has no transition out: a run that gets there stays there to the end`, `add a transition out of \`${state}\`, or, if it is meant to be final, name it in an outcome rule (e.g. \`when: "... == '${state}'"\`)`);
       }
     });
@@ -114,6 +124,13 @@ function staticChecks(def: ScenarioDefinition, add: Add): void {
     if (!e.hazard && !scheduled.has(e.id)) add('error', ['events', e.id], `event \`${e.id}\` has no \`hazard\` and is not in the \`schedule\`: it can never fire`, `give it a \`hazard\` (e.g. \`weekly(0.1)\`), or schedule it: \`- {event: ${e.id}, phase: …, round: …}\``);
   }
 
+  // Levers whose actors never decide in the phases where they may be pulled.
+  for (const lever of def.levers) {
+    if (onTurn(def, lever)) continue;
+    const actors = def.actors.filter((a) => lever.actors[a.index]).map((a) => `\`${a.id}\``).join(', ');
+    add('error', ['levers', lever.id], `lever \`${lever.id}\` can never be pulled: its actors (${actors}) decide in none of its phases`, 'add one of its actors to the `turn_order` of a phase where it may be pulled, or change its `actors` or `phases`');
+  }
+
   // Unused actors, parameters and sources.
   const acting = new Set<number>();
   for (const p of def.phases) p.turnOrder.forEach((a) => acting.add(a));
@@ -134,20 +151,46 @@ function staticChecks(def: ScenarioDefinition, add: Add): void {
   });
 }
 
-/** States reachable from the initial state over the chart's transitions (guards ignored). */
-function reachableStates(chart: ChartDef): boolean[] {
-  const seen = chart.states.map((_, i) => i === chart.initial);
+/**
+ * The compiled statechart as a graph (`xstate/graph`): for each region (`relationship`,
+ * `stance_<actor>`), each state's `SETTLE` targets in transition order.
+ */
+function chartGraph(compiled: CompiledScenario): Map<string, Map<string, string[]>> {
+  const name = (id: string) => id.slice(id.lastIndexOf('.') + 1);
+  const regions = new Map<string, Map<string, string[]>>();
+  for (const region of toDirectedGraph(compiled.machine).children) {
+    regions.set(name(region.id), new Map(region.children.map((node) => [name(node.id), node.edges.filter((e) => e.label.text === 'SETTLE').map((e) => name(e.target.id))])));
+  }
+  return regions;
+}
+
+/**
+ * States reachable from the initial state over the machine's transitions, and how many ways out
+ * each state has. Guards are closures, so every transition counts as possible except those whose
+ * guard is always false (`dead`, by their text).
+ */
+function reachableStates(chart: ChartDef, edges: ReadonlyMap<string, readonly string[]> | undefined, dead: ReadonlySet<string>): { reachable: boolean[]; exits: number[] } {
+  // Each state's SETTLE edges in the graph are its transitions in file order (`byState`).
+  const out = chart.states.map((state, i) => {
+    const targets = edges?.get(state) ?? chart.byState[i]!.map((t) => chart.states[t.to]!);
+    return chart.byState[i]!.flatMap((t, j) => (dead.has(t.whenSource) ? [] : [chart.states.indexOf(targets[j] ?? chart.states[t.to]!)]));
+  });
+  const reachable = chart.states.map((_, i) => i === chart.initial);
   const queue = [chart.initial];
   while (queue.length > 0) {
-    const i = queue.shift()!;
-    for (const t of chart.byState[i]!) {
-      if (!seen[t.to]) {
-        seen[t.to] = true;
-        queue.push(t.to);
+    for (const to of out[queue.shift()!]!) {
+      if (to >= 0 && !reachable[to]) {
+        reachable[to] = true;
+        queue.push(to);
       }
     }
   }
-  return seen;
+  return { reachable, exits: out.map((targets) => targets.length) };
+}
+
+/** Does one of the lever's actors decide in one of its phases? */
+function onTurn(def: ScenarioDefinition, lever: LeverDef): boolean {
+  return def.phases.some((p) => lever.phases[p.index] && p.turnOrder.some((a) => lever.actors[a]));
 }
 
 /** Does the expression compare something with the string `'name'` (or `"name"`)? */
@@ -164,6 +207,20 @@ function isConstantTrue(fn: Fn<boolean>): boolean {
   });
   try {
     return fn(trap) === true;
+  } catch {
+    return false;
+  }
+}
+
+/** A compiled condition that reads nothing from the state and fails: a constant `false`. */
+function isConstantFalse(fn: Fn<boolean>): boolean {
+  const trap = new Proxy({} as EvalState, {
+    get() {
+      throw new Error('reads the state');
+    },
+  });
+  try {
+    return fn(trap) === false;
   } catch {
     return false;
   }
@@ -212,8 +269,7 @@ interface BranchTally {
   maxP: number;
 }
 
-function sampledChecks(def: ScenarioDefinition, runsPerPolicy: number, add: Add): void {
-  const compiled = compile(def);
+function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runsPerPolicy: number, add: Add): void {
   const available = new Set<string>();
   const pulled = new Map<string, number>();
   const fired = new Map<string, number>();
@@ -253,6 +309,7 @@ function sampledChecks(def: ScenarioDefinition, runsPerPolicy: number, add: Add)
   const sample = `${total} sampled runs (${SAMPLED_POLICIES.join(' and ')} policies)`;
 
   for (const lever of def.levers) {
+    if (!onTurn(def, lever)) continue; // reported by the static checks
     if (!available.has(lever.id)) {
       add('warning', ['levers', lever.id], `lever \`${lever.id}\` was never available in ${sample}`, leverHint(def, lever.id));
       continue;
