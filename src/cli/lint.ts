@@ -12,7 +12,7 @@ export function registerLint(program: Command): void {
   program
     .command('lint')
     .description('check that scenarios behave as intended: unreachable states and outcomes, unused names, levers never available …')
-    .argument('<files...>', 'scenario files (.yaml or .json) or bundled ids')
+    .argument('<files...>', 'scenario or exercise files (.yaml or .json), or bundled ids')
     .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only`, String(DEFAULT_LINT_RUNS))
     .action((files: string[], flags: { runs: string }) => {
       if (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');

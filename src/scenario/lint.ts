@@ -12,6 +12,7 @@
  * Errors are findings that are certainly wrong (something that can never happen, whatever the
  * dice); warnings are findings that may be intended, or that come from sampling.
  */
+import { existsSync } from 'node:fs';
 import { toDirectedGraph } from 'xstate/graph';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { stanceRegion } from '../engine/machine.ts';
@@ -20,6 +21,7 @@ import type { ChartDef, LeverDef, ScenarioDefinition } from './definition.ts';
 import type { Issue } from './errors.ts';
 import type { EvalState, Fn } from './expr.ts';
 import { loadScenarioText, resolveScenarioPath } from './load.ts';
+import { judgeExercise, loadExercise, resolveExercisePath } from './exercise.ts';
 import { readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 import type { StatechartConfig } from './schema.ts';
 
@@ -33,9 +35,14 @@ export const DEFAULT_LINT_RUNS = 200;
 const LINT_SEED = 20_260_101;
 const SAMPLED_POLICIES = ['random', 'default'] as const;
 
-/** Lints a scenario file (a path or a bundled id). Throws `ScenarioError` when it does not load. */
+/**
+ * Lints a scenario or an exercise file (a path, or a bundled id). An exercise is recognised by
+ * its `exercise:` field. Throws `ScenarioError` when the file does not load.
+ */
 export function lintFile(ref: string, options: LintOptions = {}): Issue[] {
-  const parsed = readDataFile(resolveScenarioPath(ref));
+  const exercise = resolveExercisePath(ref);
+  const parsed = readDataFile(existsSync(exercise) ? exercise : resolveScenarioPath(ref));
+  if (isExerciseData(parsed.data)) return lintExercise(parsed, options);
   const def = loadScenarioText(parsed.text, parsed.file);
   return lintScenario(def, parsed, options);
 }
@@ -353,4 +360,48 @@ function leverHint(def: ScenarioDefinition, id: string): string {
   const inTurn = def.phases.some((p) => lever.phases[p.index] && p.turnOrder.some((a) => lever.actors[a]));
   if (!inTurn) return 'none of its actors is in the turn order of a phase where it may be pulled: check `actors` and `phases`';
   return lever.whenSource ? `its condition \`${lever.whenSource}\` may never hold when its actors decide` : 'check `actors`, `phases` and `max_uses`';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exercises
+
+/** Does the document say it is an exercise (`exercise: 1`) rather than a scenario? */
+function isExerciseData(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && Object.prototype.hasOwnProperty.call(data, 'exercise');
+}
+
+/**
+ * What loading an exercise cannot tell: whether the objective can be met at all under the
+ * exercise's odds (its injects, parameters and policy), and whether it is met whatever the
+ * student does (random play). Sampled over the exercise's own seeds, then more fixed seeds.
+ */
+export function lintExercise(parsed: ParsedFile, options: LintOptions = {}): Issue[] {
+  const exercise = loadExercise(parsed.file);
+  const issues: Issue[] = [];
+  const add = (severity: Severity, path: PathSegment[], message: string, hint: string) => {
+    issues.push({ file: parsed.file, ...parsed.locate(path), path: path.join('.'), severity, message, hint });
+  };
+  const seeds = exercise.config.seeds;
+  seeds.forEach((seed, i) => {
+    if (seeds.indexOf(seed) < i) add('warning', ['seeds', i], `seed ${seed} is listed twice`, 'two sections would play the same run: use distinct seeds');
+  });
+  const runs = options.runs ?? DEFAULT_LINT_RUNS;
+  if (runs > 0) {
+    const compiled = compile(exercise.def);
+    const sample = [...new Set(seeds)];
+    for (let i = 0; sample.length < Math.max(runs, seeds.length); i++) {
+      const seed = deriveSeed(LINT_SEED, i);
+      if (!sample.includes(seed)) sample.push(seed);
+    }
+    const policy = exercise.config.policy;
+    const metUnder = (p: string) => sample.filter((seed) => judgeExercise(exercise, run(compiled, { seed, policy: p, params: exercise.params, executor: 'fast', trace: false }).state).met).length;
+    const underPolicy = metUnder(policy);
+    const underRandom = policy === 'random' ? underPolicy : metUnder('random');
+    if (underPolicy === 0 && underRandom === 0) {
+      add('warning', ['objective'], `the objective was never met in ${sample.length} sampled runs under the \`${policy}\` policy, nor in ${sample.length} of random play`, 'check it against the scenario: an outcome or a condition may be out of reach (a lever\'s `max_uses`, a threshold no run reaches)');
+    } else if (underRandom === sample.length) {
+      add('warning', ['objective'], `the objective was met in all ${sample.length} sampled runs of random play: the student's choices do not matter`, 'ask for more: a better outcome, or a condition on the path');
+    }
+  }
+  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
