@@ -11,7 +11,7 @@
  * each lever and event occurs per run (what a calibrator looks at when a share is off).
  * Uses the library build (`dist/index.js`) with the fast executor and no trace.
  */
-import { compile, deriveSeed, loadScenario, run } from '../dist/index.js';
+import { compile, deriveSeed, loadScenario, run, wilson } from '../dist/index.js';
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -50,15 +50,6 @@ const propositions =
     ? PETRO
     : [...def.policies.keys()].filter((p) => p !== 'default' && p !== 'random').map((p) => ({ name: p, options: { policy: p } }));
 
-function wilson(count, n, z = 1.959963984540054) {
-  if (n === 0) return [0, 1];
-  const p = count / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
 const pct = (x) => (x * 100).toFixed(1);
 const fmt = (k, n) => {
   const [lo, hi] = wilson(k, n);
