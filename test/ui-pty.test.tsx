@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 // Runs the real `parley play` in a pseudo-terminal (python3's pty module), waits for the first
 // frame, presses keys, quits with q (and with Ctrl-C), and reports what the terminal received.
+// CI=true is set on purpose: CI runners set it, and the TUI must still draw every frame.
 const DRIVER = String.raw`
 import json, os, pty, select, struct, sys, time, fcntl, termios
 args = json.loads(sys.argv[1]); keys = json.loads(sys.argv[2])
@@ -49,7 +50,7 @@ print(json.dumps({'first': ok, 'exit': os.waitstatus_to_exitcode(st), 'out': out
 
 function drive(keys: string[], ...extra: string[]) {
   const args = [process.execPath, 'bin/parley.js', 'play', 'test/fixtures/mini.yaml', '--seed', '42'];
-  const r = spawnSync('python3', ['-c', DRIVER, JSON.stringify(args), JSON.stringify(keys), ...extra], { encoding: 'utf8', timeout: 40_000, env: { ...process.env, TERM: 'xterm-256color' } });
+  const r = spawnSync('python3', ['-c', DRIVER, JSON.stringify(args), JSON.stringify(keys), ...extra], { encoding: 'utf8', timeout: 40_000, env: { ...process.env, TERM: 'xterm-256color', CI: 'true' } });
   if (r.status !== 0) throw new Error(r.stderr);
   return JSON.parse(r.stdout) as { first: boolean; exit: number; out: string };
 }

@@ -85,6 +85,12 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
   }
   const { session, picked, file, exercise } = openSession(scenarioRef, flags, explicitPolicy);
   const savePath = file ?? resolve(`parley-${session.compiled.def.id}-${session.seed}.session.json`);
+  // Both ends are terminals, so a person is at the keyboard. Ink reads CI/CONTINUOUS_INTEGRATION
+  // when it is first imported and then draws only the last frame; a shell that inherits one of
+  // those variables (a dev container, a CI runner's interactive debug session) would see a blank
+  // screen. Ink is imported only below, so clearing them here is enough.
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
   const { playScreen } = await import('../../ui/main.tsx');
   await playScreen(session, {
     color: !process.env['NO_COLOR'],
