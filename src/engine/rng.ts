@@ -24,23 +24,28 @@ export function seedStream(seed: number): RngState {
   return (seedrandom.alea(String(seed), { state: true }) as unknown as Alea).state();
 }
 
-function restore(state: RngState): Alea {
-  return seedrandom.alea('', { state: state as never }) as unknown as Alea;
-}
-
-/** The next `n` draws in [0, 1) and the state after them. */
+/**
+ * The next `n` draws in [0, 1) and the state after them. This is alea's step, as seedrandom's
+ * `alea.js` writes it (`t = 2091639·s0 + c·2⁻³²; s0 ← s1; s1 ← s2; s2 ← t − (c ← t|0)`), run on
+ * the plain state: re-creating a seedrandom generator from a state re-runs its seed hash, which
+ * the batch would pay at every round of every run. A test holds it to seedrandom's own output.
+ */
 export function drawBlock(state: RngState, n: number): { u: number[]; state: RngState } {
-  const next = restore(state);
+  let { c, s0, s1, s2 } = state;
   const u = new Array<number>(n);
-  for (let i = 0; i < n; i++) u[i] = next();
-  return { u, state: next.state() };
+  for (let i = 0; i < n; i++) {
+    const t = 2091639 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = t | 0;
+    u[i] = s2 = t - c;
+  }
+  return { u, state: { c, s0, s1, s2 } };
 }
 
 /** The state after skipping `n` draws. */
 export function skipDraws(state: RngState, n: number): RngState {
-  const next = restore(state);
-  for (let i = 0; i < n; i++) next();
-  return next.state();
+  return drawBlock(state, n).state;
 }
 
 /** The `n` draws of round `g` of `seed`'s stream (blocks of `n`): what the engine uses for that round. */
