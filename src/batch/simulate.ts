@@ -4,7 +4,7 @@
  * 'fast', trace: false })` (a test checks that they agree), and skips re-checking the policy's
  * choices, which `choose` only makes among available levers.
  */
-import type { LeverDef, PolicyDef, ScenarioDefinition } from '../scenario/definition.ts';
+import type { PolicyDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 import type { CompiledScenario } from '../engine/engine.ts';
 import { resolveAction, type ResolvedAction } from '../engine/actions.ts';
@@ -18,18 +18,17 @@ export interface BatchKernel {
   readonly def: ScenarioDefinition;
   readonly tables: FlatTables;
   readonly policy: PolicyDef;
-  readonly levers: ReadonlyMap<string, LeverDef>;
 }
 
 export function batchKernel(compiled: CompiledScenario, policyName: string): BatchKernel {
   const policy = compiled.def.policies.get(policyName);
   if (!policy) throw new UsageError(`unknown policy \`${policyName}\``, `policies of ${compiled.def.id}: ${[...compiled.def.policies.keys()].join(', ')}`, '--policy');
-  return { def: compiled.def, tables: compiled.tables, policy, levers: new Map(compiled.def.levers.map((l) => [l.id, l])) };
+  return { def: compiled.def, tables: compiled.tables, policy };
 }
 
 /** Runs to the end from `seed` with parameter values `params`; `moves` override the policy by step. */
 export function simulate(k: BatchKernel, params: readonly number[], seed: number, moves: readonly Move[]): SimState {
-  const { def, tables, policy, levers } = k;
+  const { def, tables, policy } = k;
   const s = initialState(def, seed, params, null);
   let next = 0;
   const limit = def.maxSteps + moves.length + 1;
@@ -48,8 +47,7 @@ export function simulate(k: BatchKernel, params: readonly number[], seed: number
       continue;
     }
     const actor = currentActor(def, s);
-    const { action } = choose(def, s, actor, policy, false);
-    const resolved: ResolvedAction = { type: 'resolved', actor, lever: action.type === 'pull' ? levers.get(action.lever)! : null, force: -1 };
+    const resolved: ResolvedAction = { type: 'resolved', actor, lever: choose(def, s, actor, policy, false).lever, force: -1 };
     fastApply(def, tables, s, resolved, null);
   }
   if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);

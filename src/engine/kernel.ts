@@ -87,16 +87,14 @@ export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef,
     p[m.branch] = p[m.branch]! * mul + add;
     notes?.[m.branch]!.push({ source: lever.id, why: m.why, add, mul });
   }
-  for (const mediator of def.mediators) {
-    if (mediator.modifiers.length === 0 || !mediator.active(s)) continue;
-    for (const m of mediator.modifiers) {
-      if (!m.levers[lever.index]) continue;
-      const mul = m.mul ? m.mul(s) : 1;
-      const add = m.add ? m.add(s) : 0;
-      for (const b of lever.branches) {
-        if (!b.tags.includes(m.branchTag)) continue;
-        p[b.index] = p[b.index]! * mul + add;
-        notes?.[b.index]!.push({ source: mediator.id, why: m.why, add, mul });
+  for (const { mediator, rules } of def.mediation[lever.index]!.modifiers) {
+    if (!mediator.active(s)) continue;
+    for (const { rule, branches } of rules) {
+      const mul = rule.mul ? rule.mul(s) : 1;
+      const add = rule.add ? rule.add(s) : 0;
+      for (const b of branches) {
+        p[b] = p[b]! * mul + add;
+        notes?.[b]!.push({ source: mediator.id, why: rule.why, add, mul });
       }
     }
   }
@@ -151,16 +149,14 @@ export function applyPull(def: ScenarioDefinition, s: SimState, actor: number, l
   // Damping by active mediators is decided on the state before the pull.
   let damped: { mediator: string; tension: string; factor: number }[] | null = null;
   let factors: Map<number, number> | null = null;
-  for (const m of def.mediators) {
-    if (m.damping.length === 0) continue;
-    const applicable = m.damping.filter((d) => d.levers[lever.index]);
-    if (applicable.length === 0 || !m.active(s)) continue;
-    for (const d of applicable) {
+  for (const { mediator, rules } of def.mediation[lever.index]!.damping) {
+    if (!mediator.active(s)) continue;
+    for (const d of rules) {
       // Only worth saying where this pull raises the damped tension.
       if (!lever.effects.some((e) => e.tension === d.tension && e.delta > 0) && !branch.effects.some((e) => e.tension === d.tension && e.delta > 0)) continue;
       factors ??= new Map();
       factors.set(d.tension, (factors.get(d.tension) ?? 1) * d.factor);
-      (damped ??= []).push({ mediator: m.id, tension: def.tensions[d.tension]!.id, factor: d.factor });
+      (damped ??= []).push({ mediator: mediator.id, tension: def.tensions[d.tension]!.id, factor: d.factor });
     }
   }
   const scale = factors ? (e: Effect) => (e.delta > 0 ? (factors!.get(e.tension) ?? 1) : 1) : null;
@@ -237,13 +233,13 @@ export function roundEffects(def: ScenarioDefinition, s: SimState, log: Log): vo
       if (effects.length > 0) log.push({ type: 'coupling', coupling: c.id, effects });
     }
   }
-  if (round.weeks > 0) {
+  const decay = def.decayByRound[s.g]!;
+  if (decay.length > 0) {
     const before = log ? new Map<number, number>() : null;
-    for (const t of def.tensions) {
-      if (!t.decay || t.decay.perWeek === 0) continue;
-      const value = s.t[t.index]!;
-      before?.set(t.index, value);
-      s.t[t.index] = value + (t.decay.toward - value) * (1 - Math.pow(1 - t.decay.perWeek, round.weeks));
+    for (const d of decay) {
+      const value = s.t[d.tension]!;
+      before?.set(d.tension, value);
+      s.t[d.tension] = value + (d.toward - value) * d.fraction;
     }
     if (log) {
       const effects = changesOf(def, s, before!);

@@ -13,18 +13,20 @@ import type { Action, PolicyChoice, SimState } from './types.ts';
 export interface Choice {
   readonly action: Action;
   readonly auto: boolean;
+  /** The lever the action pulls, or null for a pass. */
+  readonly lever: LeverDef | null;
   readonly choice?: PolicyChoice;
 }
 
 const PASS: Action = Object.freeze({ type: 'pass' });
-const AUTO_PASS: Choice = Object.freeze({ action: PASS, auto: true });
-const POLICY_PASS: Choice = Object.freeze({ action: PASS, auto: false });
+const AUTO_PASS: Choice = Object.freeze({ action: PASS, auto: true, lever: null });
+const POLICY_PASS: Choice = Object.freeze({ action: PASS, auto: false, lever: null });
 /** One frozen choice per lever, so that choosing allocates nothing. */
 const pullChoices = new WeakMap<LeverDef, Choice>();
 
 function pullChoice(lever: LeverDef): Choice {
   let choice = pullChoices.get(lever);
-  if (!choice) pullChoices.set(lever, (choice = Object.freeze({ action: Object.freeze({ type: 'pull', lever: lever.id }), auto: false })));
+  if (!choice) pullChoices.set(lever, (choice = Object.freeze({ action: Object.freeze({ type: 'pull', lever: lever.id }), auto: false, lever })));
   return choice;
 }
 
@@ -73,6 +75,6 @@ export function choose(def: ScenarioDefinition, s: SimState, actor: number, poli
   const listed: { option: string; weight: number }[] = [];
   for (let i = 0; i < n; i++) listed.push({ option: options[i]!.id, weight: weights[i]! });
   if (rules?.pass) listed.push({ option: 'pass', weight: passWeight });
-  return { action: choice.action, auto: false, choice: { policy: policy.name, options: listed, draw } };
+  return { action: choice.action, auto: false, lever: choice.lever, choice: { policy: policy.name, options: listed, draw } };
 }
 

@@ -263,8 +263,28 @@ export interface ScenarioDefinition {
   /** By actor index: the levers that actor may pull, in file order. */
   readonly leversByActor: readonly (readonly LeverDef[])[];
   readonly leverById: ReadonlyMap<string, LeverDef>;
+  /** By lever index: what active mediators may do to its pulls (resolved at load for the kernel). */
+  readonly mediation: readonly LeverMediation[];
+  /** By global round: the decay at its end (none in rounds of zero weeks). */
+  readonly decayByRound: readonly (readonly RoundDecay[])[];
   /** The names expressions may use: for compiling expressions that belong with the scenario (exercise objectives). */
   readonly scope: Scope;
+}
+
+/** The mediator rules that touch one lever, in mediator order, so a pull does not search for them. */
+export interface LeverMediation {
+  /** Mediators with modifiers for this lever: each modifier with the lever's branches that carry its tag. */
+  readonly modifiers: readonly { readonly mediator: MediatorDef; readonly rules: readonly { readonly rule: MediatorModifierDef; readonly branches: readonly number[] }[] }[];
+  /** Mediators that damp this lever's pulls, with the rules that apply to it. */
+  readonly damping: readonly { readonly mediator: MediatorDef; readonly rules: readonly DampingDef[] }[];
+}
+
+/** Decay of one tension over one round: the gap to `toward` closes by `fraction`. */
+export interface RoundDecay {
+  readonly tension: number;
+  readonly toward: number;
+  /** 1 − (1 − per-week rate)^weeks. */
+  readonly fraction: number;
 }
 
 /** Slots of a round's uniform draws. Stable for a scenario, so draws do not shift when choices change. */

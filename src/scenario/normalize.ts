@@ -448,6 +448,22 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     policies, outcomes, historySize, slotCount: 2 * actors.length + 2 * events.length, maxSteps,
     leversByActor: actors.map((a) => levers.filter((l) => l.actors[a.index])),
     leverById: new Map(levers.map((l) => [l.id, l])),
+    mediation: levers.map((lever) => ({
+      modifiers: mediators
+        .map((mediator) => ({
+          mediator,
+          rules: mediator.modifiers
+            .filter((rule) => rule.levers[lever.index])
+            .map((rule) => ({ rule, branches: lever.branches.filter((b) => b.tags.includes(rule.branchTag)).map((b) => b.index) })),
+        }))
+        .filter((m) => m.rules.length > 0),
+      damping: mediators.map((mediator) => ({ mediator, rules: mediator.damping.filter((d) => d.levers[lever.index]) })).filter((m) => m.rules.length > 0),
+    })),
+    decayByRound: rounds.map((round) =>
+      round.weeks > 0
+        ? tensions.flatMap((t) => (t.decay && t.decay.perWeek !== 0 ? [{ tension: t.index, toward: t.decay.toward, fraction: 1 - Math.pow(1 - t.decay.perWeek, round.weeks) }] : []))
+        : [],
+    ),
     scope,
   };
 }
