@@ -94,8 +94,8 @@ const ARITHMETIC: Record<string, (x: number, y: number) => number | boolean> = {
 
 /**
  * Cheaper closures for the common shapes: two constants fold into one; a constant operand is
- * captured as a number; `TENSION <op> constant` reads the state directly. Same results, fewer
- * calls in the hot loop.
+ * captured as a number; `TENSION <op> constant` and `constant <op> TENSION` read the state
+ * directly. Same results, fewer calls in the hot loop.
  */
 function specialise(op: string, left: Compiled, right: Compiled): Compiled | null {
   const f = ARITHMETIC[op];
@@ -110,6 +110,16 @@ function specialise(op: string, left: Compiled, right: Compiled): Compiled | nul
     if (!left.constant) return null;
     const k = left.fn(none) as number;
     const b = right.fn as Fn<number>;
+    const u = right.tension;
+    if (u !== undefined) {
+      switch (op) {
+        case '+': return { ty, fn: (s) => k + s.t[u]! };
+        case '-': return { ty, fn: (s) => k - s.t[u]! };
+        case '*': return { ty, fn: (s) => k * s.t[u]! };
+        case '/': return { ty, fn: (s) => k / s.t[u]! };
+        default: return null;
+      }
+    }
     switch (op) {
       case '+': return { ty, fn: (s) => k + b(s) };
       case '-': return { ty, fn: (s) => k - b(s) };
@@ -148,18 +158,18 @@ function specialise(op: string, left: Compiled, right: Compiled): Compiled | nul
 }
 
 /** Functions of numbers. `weekly(rate)` turns a weekly rate into the probability for this round. */
-const MATH: Record<string, { arity: [number, number]; fn: (...a: number[]) => number }> = {
+const MATH: Record<string, { arity: [number, number]; fn: (...a: number[]) => number; costly?: true }> = {
   min: { arity: [1, 16], fn: Math.min },
   max: { arity: [1, 16], fn: Math.max },
   abs: { arity: [1, 1], fn: Math.abs },
   sqrt: { arity: [1, 1], fn: Math.sqrt },
-  exp: { arity: [1, 1], fn: Math.exp },
-  log: { arity: [1, 1], fn: Math.log },
+  exp: { arity: [1, 1], fn: Math.exp, costly: true },
+  log: { arity: [1, 1], fn: Math.log, costly: true },
   floor: { arity: [1, 1], fn: Math.floor },
   ceil: { arity: [1, 1], fn: Math.ceil },
   pow: { arity: [2, 2], fn: Math.pow },
   clamp: { arity: [3, 3], fn: (x, lo, hi) => Math.min(Math.max(x, lo), hi) },
-  logistic: { arity: [1, 1], fn: (x) => 1 / (1 + Math.exp(-x)) },
+  logistic: { arity: [1, 1], fn: (x) => 1 / (1 + Math.exp(-x)), costly: true },
 };
 const STATE_FUNCTIONS = ['stance', 'pulled', 'count', 'since', 'fired', 'active', 'weekly', 'if'] as const;
 /** Every function name, for hints and for the authoring guide. */
@@ -400,7 +410,20 @@ class Compiler {
       const fns = compiled.map((c) => c.fn as Fn<number>);
       if (fns.length === 1) {
         const [a] = fns as [Fn<number>];
-        return { ty: 'number', fn: (s) => f(a(s)) };
+        if (!math.costly) return { ty: 'number', fn: (s) => f(a(s)) };
+        // A pure function of one number remembers its last argument: within a round most
+        // tensions do not move, so policy weights and hazards ask for the same value again.
+        let lastX = NaN;
+        let lastY = NaN;
+        return {
+          ty: 'number',
+          fn: (s) => {
+            const x = a(s);
+            if (x === lastX) return lastY;
+            lastX = x;
+            return (lastY = f(x));
+          },
+        };
       }
       if (fns.length === 2) {
         const [a, b] = fns as [Fn<number>, Fn<number>];
