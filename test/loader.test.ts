@@ -163,6 +163,17 @@ describe('problems in the document', () => {
     ]);
   });
 
+  it('reports an impossible start date together with missing sections, and explains a top-level id', () => {
+    const text = edit(['title: Mini\n', 'id: mini\n'], ['start: ' + /^start: (\S+)/m.exec(mini)![1], 'start: 2026-02-30']).replace(/^outcomes:[\s\S]*$/m, '');
+    expect(messages(text)).toEqual([
+      'case.yaml:1:1: missing required field `title` (text)',
+      'case.yaml:1:1: missing required field `outcomes` (a list)',
+      "case.yaml:1:1: unknown field `id`\n  hint: a scenario's id is its file name (case); remove this line",
+      expect.stringMatching(/^case\.yaml:\d+:8: `start`: `2026-02-30` is not a calendar date$/),
+    ]);
+    expect(messages(edit(['start: ' + /^start: (\S+)/m.exec(mini)![1], 'start: 26-2-3']))).toEqual([expect.stringMatching(/^case\.yaml:\d+:8: `start`: expected a date as YYYY-MM-DD$/)]);
+  });
+
   it('suggests the tension an author meant by a prefix', () => {
     const text = edit(['effects: {HOST: -8}', 'effects: {HOST_level: -8}']);
     expect(messages(text)).toEqual(['case.yaml:33:32: unknown tension `HOST_level`\n  hint: did you mean `HOST`?']);

@@ -205,7 +205,8 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
       return issue.keys.map((key) => {
         const allowed = allowedKeys(schema, path);
         const flowComma = /[^A-Za-z0-9_$]/.test(key) ? FLOW_COMMA_HINT : undefined;
-        return { ...where([...path, key], true), message: `unknown field \`${key}\``, ...hint(flowComma ?? suggest(key, allowed, 'field')) };
+        const idFromName = schema === ScenarioSchema && path.length === 0 && key === 'id' ? `a scenario's id is its file name (${basename(parsed.file, extname(parsed.file))}); remove this line` : undefined;
+        return { ...where([...path, key], true), message: `unknown field \`${key}\``, ...hint(flowComma ?? idFromName ?? suggest(key, allowed, 'field')) };
       });
     case 'invalid_type': {
       const expected = TYPE_WORDS[issue.expected] ?? issue.expected;

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { suggest } from './errors.ts';
 import { compileExpr, ExprError, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
-import { addDays, isValidDate } from './dates.ts';
+import { addDays } from './dates.ts';
 import type {
   ActorDef, ActorPolicyDef, BranchDef, ChartDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
   ScenarioDefinition, TensionDef,
@@ -73,7 +73,6 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   Object.keys(config.levers).forEach((l) => declare(l, 'lever', ['levers', l]));
   Object.keys(config.events).forEach((e) => declare(e, 'event', ['events', e]));
 
-  if (!isValidDate(config.start)) report(['start'], `\`${config.start}\` is not a calendar date`);
 
   // --- parameters, tensions ------------------------------------------------------------
   const parameters = Object.entries(config.parameters).map(([pid, p], index) => {
@@ -131,7 +130,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
       cite: p.cite ?? [], judgement: p.judgement ?? false,
     });
     for (let r = 1; r <= p.rounds && rounds.length <= MAX_ROUNDS; r++) {
-      rounds.push({ phase: index, round: r, days, weeks: p.round_days / 7, date: isValidDate(config.start) ? addDays(config.start, Math.floor(days)) : config.start });
+      rounds.push({ phase: index, round: r, days, weeks: p.round_days / 7, date: addDays(config.start, Math.floor(days)) });
       days += p.round_days;
     }
   });

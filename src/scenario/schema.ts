@@ -7,6 +7,7 @@
  * and defaults filled by `normalize.ts`; nothing after normalisation looks at these types.
  */
 import { z } from 'zod';
+import { isValidDate } from './dates.ts';
 
 /** Names usable in expressions: tensions, levers, branches, actors, states, parameters … */
 const Id = z
@@ -279,7 +280,11 @@ export const ScenarioSchema = z
     title: z.string().min(1),
     summary: z.string().min(1),
     description: z.string().optional(),
-    start: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date as YYYY-MM-DD' }).describe('Date of the first round.'),
+    start: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'expected a date as YYYY-MM-DD', abort: true })
+      .refine(isValidDate, { error: (issue) => `\`${String(issue.input)}\` is not a calendar date` })
+      .describe('Date of the first round.'),
     sources: z.array(SourceSchema).default([]),
     parameters: z.record(Id, ParameterSchema).default({}),
     tensions: z.record(Id, TensionSchema),
