@@ -7,7 +7,6 @@
  * This runs once per decision in batch runs, so it allocates nothing it does not return.
  */
 import { slot, type LeverDef, type PolicyDef, type ScenarioDefinition } from '../scenario/definition.ts';
-import { isAvailable } from './kernel.ts';
 import type { Action, PolicyChoice, SimState } from './types.ts';
 
 export interface Choice {
@@ -35,13 +34,14 @@ let weights = new Float64Array(32);
 let options: LeverDef[] = [];
 
 export function choose(def: ScenarioDefinition, s: SimState, actor: number, policy: PolicyDef, explain: boolean): Choice {
-  const candidates = def.leversByActor[actor] ?? [];
+  // The actor's levers for this phase: only the use count and the precondition remain to check.
+  const candidates = def.leversByActorPhase[actor]?.[def.rounds[s.g]!.phase] ?? [];
   if (weights.length <= candidates.length) weights = new Float64Array(candidates.length * 2 + 1);
   const rules = policy.actors[actor];
   let n = 0;
   let total = 0;
   for (const lever of candidates) {
-    if (!isAvailable(def, s, actor, lever)) continue;
+    if (s.cnt[lever.historyKey]! >= lever.maxUses || (lever.when !== null && !lever.when(s))) continue;
     const w = rules ? (rules.weights[lever.index] ?? rules.otherwise)(s) : 1;
     const weight = w > 0 ? w : 0;
     options[n] = lever;

@@ -262,6 +262,8 @@ export interface ScenarioDefinition {
   readonly maxSteps: number;
   /** By actor index: the levers that actor may pull, in file order. */
   readonly leversByActor: readonly (readonly LeverDef[])[];
+  /** By actor, then phase index: the levers that actor may pull in that phase, in file order. */
+  readonly leversByActorPhase: readonly (readonly (readonly LeverDef[])[])[];
   readonly leverById: ReadonlyMap<string, LeverDef>;
   /** By lever index: what active mediators may do to its pulls (resolved at load for the kernel). */
   readonly mediation: readonly LeverMediation[];

@@ -446,6 +446,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     parameters, tensions, derived, actors, relationship, phases, rounds, levers, mediators, events, schedule, couplings,
     policies, outcomes, historySize, slotCount: 2 * actors.length + 2 * events.length, maxSteps,
     leversByActor: actors.map((a) => levers.filter((l) => l.actors[a.index])),
+    leversByActorPhase: actors.map((a) => phases.map((p) => levers.filter((l) => l.actors[a.index] && l.phases[p.index]))),
     leverById: new Map(levers.map((l) => [l.id, l])),
     mediation: levers.map((lever) => ({
       modifiers: mediators
