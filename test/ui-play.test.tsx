@@ -1,6 +1,7 @@
-import { render } from 'ink-testing-library';
+import { stripVTControlCharacters } from 'node:util';
+import type { ReactElement } from 'react';
+import { cleanup, render as renderInk } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup } from 'ink-testing-library';
 import { compile, loadScenario } from '../src/index.ts';
 import { createSession, currentNode, pull, type Session } from '../src/play/session.ts';
 import { App, type AppProps } from '../ui/App.tsx';
@@ -19,6 +20,15 @@ const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab:
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 afterEach(() => cleanup());
+
+/**
+ * Frames as a person reads them, without colour and style codes: FORCE_COLOR (which some CI
+ * runners set) would otherwise add them. `rawFrame` keeps them for the colour tests.
+ */
+function render(tree: ReactElement) {
+  const r = renderInk(tree);
+  return { ...r, lastFrame: () => { const f = r.lastFrame(); return f === undefined ? undefined : stripVTControlCharacters(f); }, rawFrame: () => r.lastFrame() ?? '' };
+}
 
 function ok(x: ReturnType<typeof pull>): Session {
   if ('type' in x) throw new Error(x.message);
@@ -292,7 +302,7 @@ describe('the play screen', () => {
   });
 
   it('draws without colour codes when colour is off (NO_COLOR)', () => {
-    const { frame } = app({}, false);
-    expect(frame()).not.toMatch(/\u001B\[3\dm/);
+    const { rawFrame } = app({}, false);
+    expect(rawFrame()).not.toMatch(/\u001B\[3\dm/);
   });
 });
