@@ -127,6 +127,21 @@ describe('parley validate', () => {
     expect(err).toContain('nope.yaml: no such file');
     expect(err).toMatch(/2 of 3 files have problems\n$/);
   });
+
+  it('reports as one JSON document with --json', () => {
+    const { code, out, err } = parley('validate', '--json', MINI, 'test/fixtures/broken-scenario.yaml', 'nope.yaml');
+    expect(code).toBe(2);
+    expect(err).toBe('');
+    const report = JSON.parse(out);
+    expect(report).toMatchObject({ format: 'parley-problems', version: 1, command: 'validate', errors: 4, warnings: 0 });
+    expect(report.files[0]).toEqual({ file: MINI, loaded: true, problems: [] });
+    expect(report.files[1].problems.map((p: { line: number; column: number; message: string; hint: string }) => [p.line, p.column, p.message, p.hint])).toEqual([
+      [8, 25, 'unknown name `eln_risk`', 'did you mean `eln`?'],
+      [14, 35, 'unknown state `cordail`', 'did you mean `cordial`?'],
+      [23, 36, 'unknown tension `hots`', 'did you mean `host`?'],
+    ]);
+    expect(report.files[2]).toMatchObject({ file: 'nope.yaml', loaded: false, problems: [{ severity: 'error', line: null, message: expect.stringContaining('no such file') }] });
+  });
 });
 
 describe('startup', () => {

@@ -75,6 +75,29 @@ describe('parley lint', () => {
     expect(err.err).toContain('1 error, 0 warnings');
   });
 
+  it('reports as one JSON document with --json, with the same exit statuses', () => {
+    const r = parley('lint', '--json', '--runs', '0', `${DIR}/dead-event.yaml`, `${DIR}/unused-source.yaml`, 'river-dispute');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    const report = JSON.parse(r.out);
+    expect(report).toMatchObject({ format: 'parley-problems', version: 1, command: 'lint', errors: 1, warnings: 1 });
+    expect(report.files.map((f: { file: string; loaded: boolean; problems: unknown[] }) => [f.file, f.loaded, f.problems.length])).toEqual([
+      [`${DIR}/dead-event.yaml`, true, 1],
+      [`${DIR}/unused-source.yaml`, true, 1],
+      ['river-dispute', true, 0],
+    ]);
+    expect(report.files[1].problems[0]).toEqual({
+      severity: 'warning', line: 7, column: 10, path: expect.any(String), message: 'source `s2` is never cited', hint: 'cite it where it supports a value (`cite: [s2]`), or remove it',
+    });
+    const broken = parley('lint', '--json', '--runs', '0', 'test/fixtures/broken-scenario.yaml', 'river-dispute');
+    expect(broken.code).toBe(2);
+    const b = JSON.parse(broken.out);
+    expect(b.files[0]).toMatchObject({ file: 'test/fixtures/broken-scenario.yaml', loaded: false });
+    expect(b.files[0].problems.length).toBe(b.errors);
+    expect(b.files[0].problems[0]).toMatchObject({ severity: 'error', line: expect.any(Number), column: expect.any(Number), hint: 'did you mean `eln`?' });
+    expect(b.files[1]).toMatchObject({ file: 'river-dispute', loaded: true, problems: [] });
+  });
+
   it('exits 2 on bad input: a broken file, an unknown id, a bad flag', () => {
     const broken = parley('lint', 'test/fixtures/broken-scenario.yaml');
     expect(broken.code).toBe(2);

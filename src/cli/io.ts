@@ -40,6 +40,34 @@ export function printIssues(issues: readonly Issue[], stream: NodeJS.WritableStr
   for (const issue of issues) stream.write(formatIssue(issue) + '\n');
 }
 
+/** One file's result in the `--json` report of `validate` and `lint`. */
+export interface FileReport {
+  readonly file: string;
+  /** False when the file could not be loaded (its problems are then the loader's, all errors). */
+  readonly loaded: boolean;
+  readonly problems: readonly Issue[];
+}
+
+/**
+ * The `--json` report of `validate` and `lint`: one document on standard output, every
+ * problem with its place, severity and hint, for editors and CI annotations.
+ */
+export function jsonReport(command: 'validate' | 'lint', files: readonly FileReport[]): string {
+  let errors = 0;
+  let warnings = 0;
+  const out = files.map((f) => ({
+    file: f.file,
+    loaded: f.loaded,
+    problems: f.problems.map((i) => {
+      const severity = i.severity ?? 'error';
+      if (severity === 'warning') warnings++;
+      else errors++;
+      return { severity, line: i.line ?? null, column: i.column ?? null, path: i.path ?? null, message: i.message, hint: i.hint ?? null };
+    }),
+  }));
+  return `${JSON.stringify({ format: 'parley-problems', version: 1, command, errors, warnings, files: out }, null, 2)}\n`;
+}
+
 /** Where a run or a played session starts: from `--branch CODE`, or from `--seed` (picked when absent). */
 export interface RunStart {
   readonly def: ScenarioDefinition;

@@ -1,12 +1,12 @@
 /**
  * `parley lint`: static and sampled checks of scenario files, `file:line:col: severity: message`
- * with a hint. Exit 0 when there are no errors (warnings allowed), 1 when there are errors,
+ * with a hint (or one JSON report with `--json`). Exit 0 when there are no errors (warnings allowed), 1 when there are errors,
  * 2 when a file cannot be loaded or an argument is wrong.
  */
 import type { Command } from 'commander';
 import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
 import { DEFAULT_LINT_RUNS, lintFile } from '../scenario/lint.ts';
-import { EXIT, printIssues } from './io.ts';
+import { EXIT, jsonReport, printIssues, type FileReport } from './io.ts';
 
 export function registerLint(program: Command): void {
   program
@@ -14,27 +14,33 @@ export function registerLint(program: Command): void {
     .description('check that scenarios behave as intended: unreachable states and outcomes, unused names, levers never available …')
     .argument('<files...>', 'scenario or exercise files (.yaml or .json), or bundled ids')
     .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only`, String(DEFAULT_LINT_RUNS))
-    .action((files: string[], flags: { runs: string }) => {
+    .option('--json', 'one JSON report on standard output (for editors and CI)')
+    .action((files: string[], flags: { runs: string; json?: boolean }) => {
       if (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');
       const runs = Number(flags.runs);
       let errors = 0;
       let bad = 0;
+      const reports: FileReport[] = [];
       for (const file of files) {
         let findings: Issue[];
         try {
           findings = lintFile(file, { runs });
         } catch (error) {
           if (!isParleyInputError(error)) throw error;
-          printIssues(error.issues);
+          reports.push({ file, loaded: false, problems: error.issues });
+          if (!flags.json) printIssues(error.issues);
           bad++;
           continue;
         }
-        for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
+        reports.push({ file, loaded: true, problems: findings });
         const e = findings.filter((f) => f.severity !== 'warning').length;
         const w = findings.length - e;
         errors += e;
+        if (flags.json) continue;
+        for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
         process.stderr.write(`${file}: ${e === 0 && w === 0 ? 'clean' : `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`}\n`);
       }
+      if (flags.json) process.stdout.write(jsonReport('lint', reports));
       if (bad > 0) process.exitCode = EXIT.input;
       else if (errors > 0) process.exitCode = 1;
     });

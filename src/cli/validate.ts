@@ -1,25 +1,28 @@
-/** `parley validate`: every problem in every file, `file:line:col: message`, exit 2 if any. */
+/** `parley validate`: every problem in every file, `file:line:col: message` (or `--json`), exit 2 if any. */
 import type { Command } from 'commander';
 import { validateScenarioFile } from '../scenario/load.ts';
-import { EXIT, printIssues } from './io.ts';
+import { EXIT, jsonReport, printIssues, type FileReport } from './io.ts';
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description('check scenario files and report every problem')
     .argument('<files...>', 'scenario files (.yaml or .json) or bundled ids')
-    .action((files: string[]) => {
+    .option('--json', 'one JSON report on standard output (for editors and CI)')
+    .action((files: string[], flags: { json?: boolean }) => {
+      const reports: FileReport[] = [];
       let bad = 0;
       for (const file of files) {
         const issues = validateScenarioFile(file);
+        reports.push({ file, loaded: issues.length === 0, problems: issues });
+        if (issues.length > 0) bad++;
+        if (flags.json) continue;
         if (issues.length === 0) process.stdout.write(`${file}: ok\n`);
-        else {
-          bad++;
-          printIssues(issues);
-        }
+        else printIssues(issues);
       }
+      if (flags.json) process.stdout.write(jsonReport('validate', reports));
       if (bad > 0) {
-        process.stderr.write(`${bad} of ${files.length} file${files.length === 1 ? '' : 's'} ha${bad === 1 ? 's' : 've'} problems\n`);
+        if (!flags.json) process.stderr.write(`${bad} of ${files.length} file${files.length === 1 ? '' : 's'} ha${bad === 1 ? 's' : 've'} problems\n`);
         process.exitCode = EXIT.input;
       }
     });
