@@ -106,6 +106,15 @@ describe('bad input to the command line', () => {
   });
 });
 
+describe('output to a reader that goes away', () => {
+  it('stops quietly with status 0 when the pipe closes (as `parley run --json | head -c 100` does)', () => {
+    // The shell's own pipe: head reads 100 bytes and exits; parley must not print an EPIPE stack.
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" bin/parley.js run --json --seed 1 | head -c 100 >/dev/null`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
+
 describe('parley validate', () => {
   it('says ok for valid files and exits 0', () => {
     const { code, out } = parley('validate', MINI);
