@@ -7,7 +7,9 @@
  *   PARLEY_REGEN_SESSIONS=1 npx vitest run test/debrief-fixtures.test.ts
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, loadExercise, type Rejection } from '../src/index.ts';
 import { act, createSession, currentNode, policyMove, pull, type Session } from '../src/play/session.ts';
@@ -113,6 +115,29 @@ describe.skipIf(process.env.PARLEY_REGEN_SESSIONS)('debrief over saved sessions 
     const a = parley('debrief', ...CLASS, '--runs', '50');
     expect(a.code).toBe(0);
     expect(a.out).toBe(debriefMarkdown(CLASS, 50));
+  });
+
+  it("finds a class's files when the sessions were collected elsewhere, or says where to put them", () => {
+    // An instructor collects the sessions in a folder of their own, on another computer.
+    const folder = mkdtempSync(join(tmpdir(), 'parley-class-'));
+    const copies = CLASS.map((f) => {
+      const to = join(folder, basename(f));
+      copyFileSync(f, to);
+      return to;
+    });
+    const lost = spawnSync(process.execPath, [resolve('bin/parley.js'), 'debrief', ...copies.map((c) => basename(c)), '--runs', '20'], { cwd: folder, encoding: 'utf8' });
+    expect(lost.status).toBe(2);
+    expect(lost.stderr).toBe("ana.session.json: cannot find the session's exercise `mini-deal` (saved as test/fixtures/exercises/mini-deal.yaml)\n  hint: put mini-deal.yaml next to the session file, or say where it is: --exercise FILE\n");
+    const told = spawnSync(process.execPath, [resolve('bin/parley.js'), 'debrief', ...copies.map((c) => basename(c)), '--runs', '50', '--exercise', resolve(EXERCISE)], { cwd: folder, encoding: 'utf8' });
+    expect(told.status).toBe(0);
+    expect(told.stdout).toBe(debriefMarkdown(CLASS, 50));
+    // The exercise and its scenario next to the sessions, in the same layout, are found there.
+    mkdirSync(join(folder, 'test', 'fixtures', 'exercises'), { recursive: true });
+    copyFileSync(EXERCISE, join(folder, 'test', 'fixtures', 'exercises', 'mini-deal.yaml'));
+    copyFileSync('test/fixtures/mini.yaml', join(folder, 'test', 'fixtures', 'mini.yaml'));
+    const found = spawnSync(process.execPath, [resolve('bin/parley.js'), 'debrief', ...copies, '--runs', '50'], { encoding: 'utf8', cwd: tmpdir() });
+    expect(found.stderr).toBe('');
+    expect(found.stdout.split('## Results')[0]).toBe(debriefMarkdown(CLASS, 50).split('## Results')[0]);
   });
 
   it('refuses a session saved with another version of the scenario, and a truncated one, with exit 2', () => {

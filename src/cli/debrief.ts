@@ -11,10 +11,12 @@ export function registerDebrief(program: Command): void {
     .argument('<sessions...>', 'session files saved with `s` in parley play')
     .option('--runs <n>', 'seeded runs of default play to compare with', '2000')
     .option('--out <file>', 'write the Markdown report to a file instead of standard output')
-    .action((files: string[], flags: { runs: string; out?: string }) => {
+    .option('--exercise <id|file>', "the class's exercise, when the sessions' saved path does not lead to it")
+    .option('--scenario <id|file>', "the class's scenario (sessions without an exercise), when the saved path does not lead to it")
+    .action((files: string[], flags: { runs: string; out?: string; exercise?: string; scenario?: string }) => {
       const runs = Number(flags.runs);
       if (!/^\d+$/.test(flags.runs) || runs < 1) throw new UsageError(`must be a whole number of at least 1, not \`${flags.runs}\``, undefined, '--runs');
-      const markdown = debriefMarkdown(files, runs);
+      const markdown = debriefMarkdown(files, runs, { ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}), ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}) });
       if (flags.out) writeFileAtomic(flags.out, markdown, '--out');
       else process.stdout.write(markdown);
     });

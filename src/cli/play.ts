@@ -9,7 +9,7 @@ import { compile } from '../engine/engine.ts';
 import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
-import { readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
+import { locateSaved, readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
 import { defaultFileName, exportMarkdown, writeMarkdown } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
@@ -46,8 +46,9 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
   if (flags.load !== undefined) {
     const doc = readSessionFile(flags.load);
     // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
-    const exercise = doc.exercise ? loadExercise(doc.exercise.file) : undefined;
-    const ref = scenarioRef === DEFAULT_SCENARIO && doc.scenario.id !== DEFAULT_SCENARIO ? (doc.scenario.file ?? doc.scenario.id) : scenarioRef;
+    // --exercise FILE says where the session's exercise is when it cannot be found.
+    const exercise = doc.exercise ? loadExercise(flags.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, flags.load)) : undefined;
+    const ref = scenarioRef === DEFAULT_SCENARIO ? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load) : scenarioRef;
     const session = sessionFromFile(compile(exercise ? exercise.def : loadScenario(ref)), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }

@@ -12,11 +12,14 @@
  *              { "parent": 0, "steps": [ { "action": { "type": "pull", "lever": "praise" }, "by": "player" } ] } ] }
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { policyAction, start, step, type CompiledScenario } from '../engine/engine.ts';
 import type { Action, SimState, TraceEntry } from '../engine/types.ts';
 import { ScenarioError, type Issue } from '../scenario/errors.ts';
+import { resolveExercisePath } from '../scenario/exercise.ts';
+import { bundledScenarioIds } from '../scenario/load.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../batch/files.ts';
 import { roles, type PlayNode, type Session } from './session.ts';
@@ -178,6 +181,30 @@ export function sessionFromFile(compiled: CompiledScenario, doc: SessionFile, fi
 
 function describe(a: { type: string; lever?: string; seed?: number }): string {
   return a.type === 'pull' ? `pull ${a.lever}` : a.type === 'reroll' ? `reroll ${a.seed}` : 'pass';
+}
+
+/**
+ * Where a file a session names (its scenario or exercise) is on this machine. Sessions travel:
+ * a class's files are collected in one folder, on another computer. So: the path as saved (from
+ * here), then that path and then its file name next to the session file, then its file name
+ * here; failing all, the bundled scenario or exercise of the same id. The content hash check
+ * that follows says whether what was found is the version the session was played on.
+ */
+export function locateSaved(kind: 'scenario' | 'exercise', saved: string | null, id: string, sessionFile: string): string {
+  const near = dirname(sessionFile);
+  const candidates = saved === null ? [] : [saved, ...(isAbsolute(saved) ? [] : [join(near, saved)]), join(near, basename(saved)), basename(saved)];
+  const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+  if (found) return found;
+  const bundled = kind === 'scenario' ? bundledScenarioIds().includes(id) : existsSync(resolveExercisePath(id));
+  if (bundled || saved === null) return id;
+  throw new ScenarioError([
+    {
+      file: sessionFile,
+      path: kind,
+      message: `cannot find the session's ${kind} \`${id}\` (saved as ${saved})`,
+      hint: `put ${basename(saved)} next to the session file, or say where it is: ${kind === 'exercise' ? '--exercise FILE' : '`parley play FILE --load …`, `parley debrief --scenario FILE …`'}`,
+    },
+  ]);
 }
 
 /** Reads, checks and replays a session file for `compiled`. */

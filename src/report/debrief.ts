@@ -12,7 +12,7 @@ import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise
 import { loadScenario } from '../scenario/load.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { currentNode, entriesTo, type Session } from '../play/session.ts';
-import { readSessionFile, sessionFromFile } from '../play/save.ts';
+import { locateSaved, readSessionFile, sessionFromFile } from '../play/save.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 export interface Student {
@@ -23,18 +23,24 @@ export interface Student {
 }
 
 /** Reads the sessions; they must all be of one scenario (and one exercise, if any). */
-export function readClass(files: readonly string[]): { students: Student[]; exercise: Exercise | null; def: ScenarioDefinition } {
+/** Where the class's exercise or scenario is, when the sessions' saved paths do not lead to it. */
+export interface ClassFiles {
+  readonly exercise?: string;
+  readonly scenario?: string;
+}
+
+export function readClass(files: readonly string[], where: ClassFiles = {}): { students: Student[]; exercise: Exercise | null; def: ScenarioDefinition } {
   let exercise: Exercise | null = null;
   let def: ScenarioDefinition | null = null;
   const students = files.map((file) => {
     const doc = readSessionFile(file);
-    const ex = doc.exercise ? loadExercise(doc.exercise.file) : null;
+    const ex = doc.exercise ? loadExercise(where.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, file)) : null;
     if (def) {
       if (doc.scenario.id !== (def as ScenarioDefinition).id) throw new ScenarioError([{ file, message: `this session is for scenario \`${doc.scenario.id}\`, the others for \`${def!.id}\``, hint: 'debrief one class at a time' }]);
       if ((ex?.id ?? null) !== (exercise?.id ?? null)) throw new ScenarioError([{ file, message: `this session plays ${ex ? `exercise \`${ex.id}\`` : 'no exercise'}, the others ${exercise ? `\`${exercise.id}\`` : 'none'}` }]);
     } else {
       exercise = ex;
-      def = ex ? ex.def : loadScenario(doc.scenario.file ?? doc.scenario.id);
+      def = ex ? ex.def : loadScenario(where.scenario ?? locateSaved('scenario', doc.scenario.file, doc.scenario.id, file));
     }
     const session = sessionFromFile(compile(def!), doc, file);
     return { name: basename(file).replace(/\.session\.json$|\.json$/, ''), session, decisions: decisionsOf(def!, entriesTo(session)) };
@@ -54,8 +60,8 @@ function decisionsOf(def: ScenarioDefinition, entries: readonly TraceEntry[]): s
     });
 }
 
-export function debriefMarkdown(files: readonly string[], runs = 2000): string {
-  const { students, exercise, def } = readClass(files);
+export function debriefMarkdown(files: readonly string[], runs = 2000, where: ClassFiles = {}): string {
+  const { students, exercise, def } = readClass(files, where);
   const ex = exercise as Exercise | null;
   const out: string[] = [];
   out.push(`# Debrief: ${ex ? ex.config.title : def.title}`, '');
