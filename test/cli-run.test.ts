@@ -97,6 +97,9 @@ describe('bad input to the command line', () => {
     [['run', MINI, '--branch', 'other:1:default'], /the branch code is for scenario `other`, not `mini`/],
     [['run', MINI, '--branch', 'mini:1:default:0=threaten'], /step 0: Alpha cannot pull `threaten`/],
     [['validate'], /missing required argument 'files'/],
+    [['run', '--branch', 'mini:1:default', MINI, '--policy', 'random'], /--policy: random disagrees with the branch code's policy default\n  hint: leave out --policy/],
+    [['run', 'river-dispute', '--exercise', 'security-compact'], /--exercise: exercise `security-compact` is played on its own scenario `petro-trump`, not `river-dispute`/],
+    [['play', 'river-dispute', '--exercise', 'security-compact'], /--exercise: exercise `security-compact` is played on its own scenario `petro-trump`, not `river-dispute`/],
   ])('parley %j exits 2 with a clear message and no stack', (args, message) => {
     const { code, err, out } = parley(...args);
     expect(code).toBe(2);

@@ -13,7 +13,7 @@ import { locateSaved, readSessionFile, saveSession, sessionFromFile } from '../p
 import { defaultFileName, exportMarkdown, writeMarkdown } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
-import { runCommand } from './run.ts';
+import { checkExerciseScenario, runCommand } from './run.ts';
 
 export interface PlayFlags {
   seed?: string;
@@ -55,6 +55,7 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
   if (flags.exercise !== undefined) {
     if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
     const exercise = loadExercise(flags.exercise);
+    checkExerciseScenario(scenarioRef, exercise);
     const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
     const session = createSession(compile(exercise.def), {
       seed,

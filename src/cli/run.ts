@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { compile, run, type ExecutorName } from '../engine/engine.ts';
 import { describeState } from '../engine/describe.ts';
-import { DEFAULT_SCENARIO } from '../scenario/load.ts';
+import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
 import { ENGINE_VERSION } from '../version.ts';
@@ -42,11 +42,12 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
   if (flags.exercise !== undefined) {
     if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
     exercise = loadExercise(flags.exercise);
+    checkExerciseScenario(scenarioRef, exercise);
     // Every section plays the exercise's seeds: the first one unless --seed names another.
     const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
     start = { def: exercise.def, seed, policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy, moves: [], picked: false };
   } else {
-    start = resolveRunStart(scenarioRef, flags);
+    start = resolveRunStart(scenarioRef, flags, explicitPolicy);
   }
   const { def, seed, policy, moves, picked } = start;
   const compiled = compile(def);
@@ -77,5 +78,16 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
     out.write(`Objective: ${exercise.config.objective.description}\n`);
     for (const line of judged.details) out.write(`  ${line}\n`);
     out.write(`Result: objective ${judged.met ? 'met' : 'not met'} · score ${judged.score} of ${judged.maxScore}\n`);
+  }
+}
+
+/**
+ * An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake
+ * (the default `petro-trump` counts as not given).
+ */
+export function checkExerciseScenario(scenarioRef: string, exercise: Exercise): void {
+  if (scenarioRef === DEFAULT_SCENARIO) return;
+  if (loadScenario(scenarioRef).id !== exercise.def.id) {
+    throw new UsageError(`exercise \`${exercise.id}\` is played on its own scenario \`${exercise.def.id}\`, not \`${scenarioRef}\``, 'leave out the scenario argument', '--exercise');
   }
 }
