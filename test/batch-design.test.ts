@@ -190,14 +190,14 @@ describe('the batch loop', () => {
 
   it('gives each row a branch code that reproduces its run, from a branch too', () => {
     const moves = [{ step: 0, action: { type: 'pull', lever: 'praise', force: 'warm' } }, { step: 2, action: { type: 'pull', lever: 'call' } }] as const;
-    const plan: BatchPlan = { scenarioFile: MINI, hash: mini.hash, policy: 'default', seed: 3, runsPerPoint: 4, branch: { seed: 5, moves, step: 3, prefix: 'mini:5:default:0=praise+warm,2=call' }, format: 'jsonl' };
+    const plan: BatchPlan = { scenarioFile: MINI, hash: mini.hash, policy: 'default', seed: 3, runsPerPoint: 4, branch: { seed: 5, moves, step: 3, prefix: 'mini:5:default:1=praise+warm,3=call' }, format: 'jsonl' };
     const layout = rowLayout(mini, 'default');
     const result = runChunk({ kernel, layout }, { plan, start: 0, end: 4, points: { 0: [0.5] } });
     const rows = result.rows!.trim().split('\n').map((l) => JSON.parse(l) as { seed: number; branch: string; outcome: string; tensions: Record<string, number>; goldstein: number });
     expect(new Set(rows.map((r) => r.seed)).size).toBe(4);
     rows.forEach((row, i) => {
       expect(row.seed).toBe(deriveSeed(3, i));
-      expect(row.branch).toBe(`mini:5:default:0=praise+warm,2=call,3@${row.seed}`);
+      expect(row.branch).toBe(`mini:5:default:1=praise+warm,3=call,4@${row.seed}`);
       expect(runStart(plan, 'mini', i).moves.at(-1)).toEqual({ step: 3, action: { type: 'reroll', seed: row.seed } });
       const again = run(compiled, { seed: 5, moves: runStart(plan, 'mini', i).moves, executor: 'xstate' });
       expect(again.branchCode).toBe(row.branch);
@@ -209,7 +209,7 @@ describe('the batch loop', () => {
 
   it('reads back the rows it writes, in both formats', () => {
     const layout = rowLayout(mini, 'default');
-    const record = { run: 12, point: 1, replicate: 2, seed: 99, params: [0.25], outcome: 1, judged: [2, 1], tensions: [0.1 + 0.2, 45], steps: 17, goldstein: -3.5, branch: 'mini:5:default:0=praise,3@99' };
+    const record = { run: 12, point: 1, replicate: 2, seed: 99, params: [0.25], outcome: 1, judged: [2, 1], tensions: [0.1 + 0.2, 45], steps: 17, goldstein: -3.5, branch: 'mini:5:default:1=praise,4@99' };
     for (const format of ['csv', 'jsonl'] as const) {
       const row = parseRow(layout, formatRow(layout, record, format).trimEnd(), format);
       expect(row).toEqual({ run: 12, point: 1, replicate: 2, seed: 99, outcome: 'deal', checkpoints: ['muddle'], tensions: [0.1 + 0.2, 45], steps: 17, goldstein: -3.5 });

@@ -63,9 +63,9 @@ describe('parley run', () => {
   });
 
   it('replays a branch code, choices and forced branches included', () => {
-    const { code, out } = parley('run', MINI, '--branch', 'mini:42:random:0=praise+flat,4=-');
+    const { code, out } = parley('run', MINI, '--branch', 'mini:42:random:1=praise+flat,5=-');
     expect(code).toBe(0);
-    expect(out).toContain('branch code mini:42:random:0=praise+flat,4=-');
+    expect(out).toContain('branch code mini:42:random:1=praise+flat,5=-');
     expect(out).toContain('[1] Alpha pulls Praise (praise) forcing flat (chosen)');
     expect(out).toContain('[5] Beta passes (chosen)');
   });
@@ -74,6 +74,19 @@ describe('parley run', () => {
     const { code, out } = parley('run', MINI, '--seed', '3', '--set', 'push=1');
     expect(code).toBe(0);
     expect(out).toContain('Parameters: push=1');
+    // The branch code does not carry parameters: the Replay line does, and repeats the run.
+    const replay = /^Replay: parley run (.+)$/m.exec(out)![1]!;
+    expect(replay).toBe(`${MINI} --branch mini:3:default --set push=1`);
+    expect(parley('run', ...replay.split(' ')).out).toBe(out);
+    expect(parley('run', MINI, '--seed', '3').out).not.toContain('Replay:');
+  });
+
+  it('numbers steps in branch codes as the transcript does', () => {
+    const { out } = parley('run', MINI, '--seed', '42');
+    const third = /^  \[3\] (\w+) pulls .+ \((\w+)\)/m.exec(out)!;
+    const forced = parley('run', MINI, '--branch', `mini:42:default:3=${third[2]}`);
+    expect(forced.code).toBe(0);
+    expect(forced.out).toMatch(new RegExp(`^  \\[3\\] ${third[1]} pulls .+ \\(${third[2]}\\) \\(chosen\\)`, 'm'));
   });
 });
 
@@ -95,7 +108,8 @@ describe('bad input to the command line', () => {
     [['run', 'test'], /test: is a directory, not a scenario file/],
     [['run', MINI, '--branch', 'mini:x:default'], /bad seed `x` in the branch code/],
     [['run', MINI, '--branch', 'other:1:default'], /the branch code is for scenario `other`, not `mini`/],
-    [['run', MINI, '--branch', 'mini:1:default:0=threaten'], /step 0: Alpha cannot pull `threaten`/],
+    [['run', MINI, '--branch', 'mini:1:default:1=threaten'], /step 1: Alpha cannot pull `threaten`/],
+    [['run', MINI, '--branch', 'mini:1:default:0=praise'], /bad move `0=praise` in the branch code: steps count from 1, as the transcript numbers them/],
     [['validate'], /missing required argument 'files'/],
     [['run', '--branch', 'mini:1:default', MINI, '--policy', 'random'], /--policy: random disagrees with the branch code's policy default\n  hint: leave out --policy/],
     [['run', 'river-dispute', '--exercise', 'security-compact'], /--exercise: exercise `security-compact` is played on its own scenario `petro-trump`, not `river-dispute`/],

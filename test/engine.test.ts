@@ -179,8 +179,8 @@ describe('runs', () => {
   });
 
   it('reject a branch code whose move is against the rules', () => {
-    expect(() => run(mini, { seed: 1, moves: [{ step: 0, action: { type: 'pull', lever: 'threaten' } }] })).toThrow(/step 0: Alpha cannot pull `threaten`/);
-    expect(() => run(mini, { seed: 1, moves: [{ step: 999, action: { type: 'pass' } }] })).toThrow(/the run ended at step 17, before the move at step 999/);
+    expect(() => run(mini, { seed: 1, moves: [{ step: 0, action: { type: 'pull', lever: 'threaten' } }] })).toThrow(/step 1: Alpha cannot pull `threaten`/);
+    expect(() => run(mini, { seed: 1, moves: [{ step: 999, action: { type: 'pass' } }] })).toThrow(/the run ended after step 17, before the move at step 1000/);
   });
 
   it('accept parameters within range and refuse others with the valid names', () => {

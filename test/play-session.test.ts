@@ -215,7 +215,7 @@ describe('Markdown export', () => {
   it('has the branch code, the steps and where it stands', () => {
     const s = ok(pull(createSession(mini, { seed: 42 }), 'praise', 'warm'));
     const md = exportMarkdown(s);
-    expect(md).toContain('Branch code: `mini:42:default:0=praise+warm`');
+    expect(md).toContain('Branch code: `mini:42:default:1=praise+warm`');
     expect(md).toContain('[1] Alpha pulls Praise (praise) forcing warm (chosen)');
     expect(md).toContain('| Hostility (`HOST`) | 42 |');
     expect(md).toMatch(/## Where it stands/);

@@ -67,9 +67,9 @@ describe('panels', () => {
     const frame = render(<Header session={s} width={80} />).lastFrame()!;
     expect(frame).toContain('Mini');
     expect(frame).toContain('playing as Facilitator');
-    expect(frame).toContain('Talks, round 1/3 · 2026-01-01 · step 1');
+    expect(frame).toContain('Talks, round 1/3 · 2026-01-01 · step 2');
     expect(frame).toContain('seed 42');
-    expect(frame).toContain('mini:42:default:0=praise+warm');
+    expect(frame).toContain('mini:42:default:1=praise+warm');
   });
 
   it('StatePanel shows each tension as a bar with its change, the crisis index, relationship and stances', () => {
@@ -160,10 +160,10 @@ describe('the play screen', () => {
     const { press } = app();
     const frame = await press(KEY.enter);
     expect(frame).toContain('Beta decides');
-    expect(frame).toContain('code mini:42:default:0=praise');
+    expect(frame).toContain('code mini:42:default:1=praise');
     expect(frame).toMatch(/draw 0\.546 → warm/);
     const next = await press(KEY.down, KEY.enter);
-    expect(next).toContain('0=praise,1=threaten');
+    expect(next).toContain('1=praise,2=threaten');
   });
 
   it('undoes and redoes', async () => {
@@ -178,15 +178,15 @@ describe('the play screen', () => {
     const { press } = app();
     expect(await press('f')).toContain('Force a branch of Praise');
     const frame = await press(KEY.down, KEY.enter);
-    expect(frame).toContain('0=praise+flat');
+    expect(frame).toContain('1=praise+flat');
     expect(frame).toContain('forced Praise → flat');
   });
 
   it('rerolls the seed from here with r, without using a turn', async () => {
     const { press } = app();
     const frame = await press('r');
-    expect(frame).toMatch(/seed rerolled to \d+ from step 0 on/);
-    expect(frame).toMatch(/code mini:42:default:0@\d+/);
+    expect(frame).toMatch(/seed rerolled to \d+ from step 1 on/);
+    expect(frame).toMatch(/code mini:42:default:1@\d+/);
     expect(frame).toContain('Alpha decides');
   });
 

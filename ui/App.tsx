@@ -222,7 +222,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         else apply(policyMove(session, input === 'A'), (next) => (input === 'A' ? `the policy played on to step ${currentNode(next).state.step + 1}` : 'the policy decided this turn'));
       } else if (input === 'r' && !key.ctrl) {
         if (node.state.ended) setStatus({ text: 'the run has ended: undo (u) first to reroll from an earlier step', kind: 'error' });
-        else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step} on`);
+        else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step + 1} on`);
       } else if (input === 'u') {
         if (!canUndo(session)) setStatus({ text: 'nothing to undo: this is the start', kind: 'error' });
         else change(undo(session), 'undone (the branch stays in the tree: U redoes it)');

@@ -6,7 +6,7 @@ import type { BranchOdds, Happening, SimState, TraceEntry } from '../src/engine/
 import { availableLevers, currentActor, leverOdds, unavailableReason } from '../src/engine/kernel.ts';
 import type { ScenarioDefinition } from '../src/scenario/definition.ts';
 import { actionLine, formatHappening } from '../src/report/transcript.ts';
-import { branchCode, currentNode, entriesTo, FACILITATOR, pathTo, stateBefore, type Comparison, type Session } from '../src/play/session.ts';
+import { branchCode, currentNode, entriesTo, FACILITATOR, pathTo, stateBefore, stepLabel, type Comparison, type Session } from '../src/play/session.ts';
 import type { Distribution } from '../src/play/distribution.ts';
 import { bar, cells, delta, num, pad, pct, s, tail, wrap, type Line, type Seg } from './text.ts';
 
@@ -27,7 +27,7 @@ export function headerLines(session: Session, width: number): Line[] {
   const { def } = session.compiled;
   const state = currentNode(session).state;
   const right = ` playing as ${roleLabel(session)} `;
-  const left = ` ${def.title} · ${where(def, state)} · step ${state.step}`;
+  const left = ` ${def.title} · ${where(def, state)} · ${stepLabel(state)}`;
   const first: Line = [s(' PARLEY ', { bold: true, inverse: true }), s(pad(left, Math.max(0, width - cells(right) - 8)), { bold: true }), s(right, { color: 'cyan', bold: true })];
   const seed = ` seed ${state.seed}${state.seed !== session.seed ? ` (from ${session.seed})` : ''}`;
   const second: Line = [s(seed, { color: 'yellow', bold: true }), s('  code ', { dim: true }), s(tail(branchCode(session), Math.max(10, width - cells(seed) - 8)))];
@@ -246,7 +246,7 @@ export function nodeLabel(session: Session, id: number): string {
     text = `${actorName(def, first.actor)}: ${label}${lever && lever.type === 'lever' ? ` → ${branchLabel(def, lever.lever, lever.branch)}${lever.forced ? ' (forced)' : ''}` : ''}`;
   }
   const st = node.state;
-  return `${text}  [step ${st.step}${st.ended ? ` · ${def.outcomes[st.outcome]!.label}` : ''}]`;
+  return `${text}  [${stepLabel(st)}${st.ended ? ` · ${def.outcomes[st.outcome]!.label}` : ''}]`;
 }
 
 /**

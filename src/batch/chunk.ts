@@ -81,7 +81,7 @@ export function runStart(plan: BatchPlan, scenario: string, index: number): { se
     seed,
     startSeed: b.seed,
     moves: [...b.moves, { step: b.step, action: { type: 'reroll', seed } }],
-    branch: `${b.prefix}${b.moves.length ? ',' : ':'}${b.step}@${seed}`,
+    branch: `${b.prefix}${b.moves.length ? ',' : ':'}${b.step + 1}@${seed}`,
   };
 }
 

@@ -42,7 +42,7 @@ export function simulate(k: BatchKernel, params: readonly number[], seed: number
         continue;
       }
       const resolved = resolveAction(def, s, move.action);
-      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step}: ${resolved.message}`);
+      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
       fastApply(def, tables, s, resolved, null);
       continue;
     }
@@ -50,6 +50,6 @@ export function simulate(k: BatchKernel, params: readonly number[], seed: number
     const resolved: ResolvedAction = { type: 'resolved', actor, lever: choose(def, s, actor, policy, false).lever, force: -1 };
     fastApply(def, tables, s, resolved, null);
   }
-  if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);
+  if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s.step}, before the move at step ${moves[next]!.step + 1}`);
   return s;
 }

@@ -86,7 +86,7 @@ function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBr
     run(compiled, { seed: code.seed, policy: code.policy, params, moves: [...moves, { step, action: { type: 'reroll', seed: 0 } }], executor: 'fast', trace: false });
   } catch (error) {
     if (!(error instanceof BranchCodeError)) throw error;
-    const ended = new RegExp(`before the move at step ${step}$`).test(error.message);
+    const ended = new RegExp(`before the move at step ${step + 1}$`).test(error.message);
     throw new UsageError(
       ended ? `the branch code's last move ends the run: there is nothing left to vary` : `the branch code does not replay: ${error.message}`,
       ended ? 'give the code of a node before the end' : undefined,

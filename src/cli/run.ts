@@ -72,7 +72,11 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
     return;
   }
   if (picked) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);
-  out.write(formatTranscript(def, result));
+  // The branch code holds the seed, the policy and the choices; parameters and an exercise's
+  // injects are not in it, so say what repeats this run when they matter.
+  const sets = def.parameters.filter((p) => result.params[p.index] !== p.default).map((p) => `--set ${p.id}=${result.params[p.index]}`);
+  const replay = exercise ? ['parley run --exercise', exercise.id, '--seed', seed, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === DEFAULT_SCENARIO ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
+  out.write(formatTranscript(def, result, replay));
   if (exercise && judged) {
     out.write(`\nExercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}\n`);
     out.write(`Objective: ${exercise.config.objective.description}\n`);

@@ -2,10 +2,12 @@
  * Branch codes: a short, shareable text that reproduces a run exactly — the scenario, the seed,
  * the policy, and every decision that did not come from the policy, by step:
  *
- *     petro-trump:42:default:3=show_record+lands_well,5=-,7@99
+ *     petro-trump:42:default:4=show_record+lands_well,5=-,7@99
  *
- * `3=show_record` pulls a lever at step 3, `+branch` forces its branch, `5=-` passes,
- * `7@99` rerolls the seed to 99 before step 7. Steps not listed follow the policy.
+ * `4=show_record` pulls a lever at step 4, `+branch` forces its branch, `5=-` passes,
+ * `7@99` rerolls the seed to 99 before step 7. Steps not listed follow the policy. Steps count
+ * decisions from 1, as transcripts, the play screen and debriefs number them (`[4]`); a `Move`
+ * holds the engine's 0-based step.
  */
 import { isSeed, type Action } from './types.ts';
 
@@ -29,9 +31,10 @@ const ID = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 export function formatBranchCode(code: BranchCode): string {
   const moves = code.moves.map(({ step, action }) => {
-    if (action.type === 'reroll') return `${step}@${action.seed}`;
-    if (action.type === 'pass') return `${step}=-`;
-    return `${step}=${action.lever}${action.force ? `+${action.force}` : ''}`;
+    const n = step + 1;
+    if (action.type === 'reroll') return `${n}@${action.seed}`;
+    if (action.type === 'pass') return `${n}=-`;
+    return `${n}=${action.lever}${action.force ? `+${action.force}` : ''}`;
   });
   return [code.scenario, code.seed, code.policy, ...(moves.length ? [moves.join(',')] : [])].join(':');
 }
@@ -39,7 +42,7 @@ export function formatBranchCode(code: BranchCode): string {
 export function parseBranchCode(text: string): BranchCode {
   const trimmed = text.trim();
   const parts = trimmed.split(':');
-  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${trimmed}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:3=show_record`);
+  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${trimmed}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:4=show_record`);
   const [scenario, seedText, policy, movesText] = parts as [string, string, string, string | undefined];
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(scenario)) throw new BranchCodeError(`bad scenario id \`${scenario}\` in the branch code`);
   const seed = Number(seedText);
@@ -51,7 +54,8 @@ export function parseBranchCode(text: string): BranchCode {
   for (const item of movesText ? movesText.split(',') : []) {
     const m = /^(\d+)(?:=(-|[A-Za-z][A-Za-z0-9_]*)(?:\+([A-Za-z][A-Za-z0-9_]*))?|@(\d+))$/.exec(item);
     if (!m) throw new BranchCodeError(`bad move \`${item}\` in the branch code: expected STEP=LEVER, STEP=LEVER+BRANCH, STEP=- or STEP@SEED`);
-    const step = Number(m[1]);
+    if (Number(m[1]) < 1) throw new BranchCodeError(`bad move \`${item}\` in the branch code: steps count from 1, as the transcript numbers them`);
+    const step = Number(m[1]) - 1;
     if (step < lastStep || (step === lastStep && lastWasDecision)) throw new BranchCodeError(`moves in a branch code must be in step order (at \`${item}\`)`);
     if (m[4] !== undefined) {
       const newSeed = Number(m[4]);

@@ -144,7 +144,7 @@ export function runFrom(compiled: CompiledScenario, from: SimState, options: Con
     }
     if (fast) {
       const resolved = resolveAction(def, s, action);
-      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step}: ${resolved.message}`);
+      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
       const entry = record ? traceEntry(def, s, action, by, choice, []) : null;
       if (action.type === 'reroll') reroll(def, s, action.seed);
       else fastApply(def, compiled.tables, s, resolved, entry ? (entry.happenings as Happening[]) : null);
@@ -153,14 +153,14 @@ export function runFrom(compiled: CompiledScenario, from: SimState, options: Con
       const result = runner!.step(action, by, choice);
       if (result.type === 'rejected') {
         runner!.stop();
-        throw new BranchCodeError(`step ${s.step}: ${result.message}`);
+        throw new BranchCodeError(`step ${s.step + 1}: ${result.message}`);
       }
       s = result.state;
       if (record) trace.push(result.entry);
     }
   }
   runner?.stop();
-  if (next < moves.length) throw new BranchCodeError(`the run ended at step ${s.step}, before the move at step ${moves[next]!.step}`);
+  if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s.step}, before the move at step ${moves[next]!.step + 1}`);
   return {
     scenario: def.id, seed: initial.seed, policy: policyName, params: initial.p, opening: options.opening ?? [], trace, initial, state: s,
     outcome: def.outcomes[s.outcome]!,
@@ -173,7 +173,7 @@ export function replay(compiled: CompiledScenario, seed: number, trace: readonly
   let s = start(compiled, seed, params).state;
   for (const entry of trace) {
     const result = step(compiled, s, entry.action, entry.by, entry.choice);
-    if (result.type === 'rejected') throw new BranchCodeError(`step ${entry.step}: ${result.message}`);
+    if (result.type === 'rejected') throw new BranchCodeError(`step ${entry.step + 1}: ${result.message}`);
     s = result.state;
   }
   return s;

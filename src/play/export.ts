@@ -35,7 +35,7 @@ export function exportMarkdown(session: Session, id = session.current): string {
     out.push(`**${o.label}** (\`${o.id}\`)${o.definition ? `: ${o.definition.trim()}` : ''}`, '');
   } else {
     const phase = def.phases.find((p) => p.id === view.phase)!;
-    out.push(`${phase.label}, round ${view.round}, ${view.date}; step ${view.step}; ${def.actors.find((a) => a.id === view.actor)?.name ?? view.actor} to decide.`, '');
+    out.push(`${phase.label}, round ${view.round}, ${view.date}; step ${view.step + 1}; ${def.actors.find((a) => a.id === view.actor)?.name ?? view.actor} to decide.`, '');
   }
   out.push('| | value |', '| --- | ---: |');
   for (const t of def.tensions) out.push(`| ${t.label} (\`${t.id}\`) | ${num(view.tensions[t.id]!)} |`);

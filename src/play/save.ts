@@ -160,11 +160,11 @@ export function sessionFromFile(compiled: CompiledScenario, doc: SessionFile, fi
       let choice;
       if (s.by !== 'player') {
         const c = policyAction(compiled, state, doc.policy);
-        if (JSON.stringify(c.action) !== JSON.stringify(s.action)) throw fail(file, `step ${state.step} does not replay: the policy now does ${describe(c.action)}, the file says ${describe(s.action)}`, undefined, `${where}.steps.${k}`);
+        if (JSON.stringify(c.action) !== JSON.stringify(s.action)) throw fail(file, `step ${state.step + 1} does not replay: the policy now does ${describe(c.action)}, the file says ${describe(s.action)}`, undefined, `${where}.steps.${k}`);
         choice = c.choice;
       }
       const result = step(compiled, state, s.action as Action, s.by, choice);
-      if (result.type === 'rejected') throw fail(file, `step ${state.step} does not replay: ${result.message}`, undefined, `${where}.steps.${k}`);
+      if (result.type === 'rejected') throw fail(file, `step ${state.step + 1} does not replay: ${result.message}`, undefined, `${where}.steps.${k}`);
       state = result.state;
       entries.push(result.entry);
     });

@@ -134,10 +134,10 @@ export function createSession(compiled: CompiledScenario, options: SessionOption
   for (let i = 0; i < moves.length; i++) {
     const move = moves[i]!;
     const from = nodes[nodes.length - 1]!;
-    if (from.state.ended) throw new BranchCodeError(`the run ended at step ${from.state.step}, before the move at step ${move.step}`);
-    if (from.state.step !== move.step) throw new BranchCodeError(`step ${move.step}: the run is at step ${from.state.step}`);
+    if (from.state.ended) throw new BranchCodeError(`the run ended after step ${from.state.step}, before the move at step ${move.step + 1}`);
+    if (from.state.step !== move.step) throw new BranchCodeError(`step ${move.step + 1}: the run is at step ${from.state.step + 1}`);
     const result = step(compiled, from.state, move.action, 'player');
-    if (result.type === 'rejected') throw new BranchCodeError(`step ${move.step}: ${result.message}`);
+    if (result.type === 'rejected') throw new BranchCodeError(`step ${move.step + 1}: ${result.message}`);
     const next = moves[i + 1];
     const rest = next ? advance(compiled, result.state, '', policy, next.step) : advance(compiled, result.state, role, policy);
     const id = nodes.length;
@@ -329,7 +329,7 @@ export function compareNodes(session: Session, a: number, b: number): Comparison
   const row = (label: string, x: string, y: string) => rows.push({ label, a: x, b: y, differs: x !== y });
   const where = (s: SimState) => {
     const r = def.rounds[s.g]!;
-    return `${def.phases[r.phase]!.label} r${r.round} · step ${s.step}`;
+    return `${def.phases[r.phase]!.label} r${r.round} · ${stepLabel(s)}`;
   };
   row('At', where(sa), where(sb));
   row('Seed', String(sa.seed), String(sb.seed));
@@ -352,4 +352,12 @@ export function compareNodes(session: Session, a: number, b: number): Comparison
 /** Builds a session of a scenario straight from its definition (tests, scripts). */
 export function sessionOf(def: ScenarioDefinition, options: SessionOptions): Session {
   return createSession(compile(def), options);
+}
+
+/**
+ * Where a state stands, in the numbering of transcripts and branch codes (decisions from 1):
+ * `step 4` when the fourth decision is next, `after step 149` once the run has ended.
+ */
+export function stepLabel(s: SimState): string {
+  return s.ended ? `after step ${s.step}` : `step ${s.step + 1}`;
 }

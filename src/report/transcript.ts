@@ -102,14 +102,18 @@ function tensionLine(def: ScenarioDefinition, values: Readonly<Record<string, nu
   return parts.join('  ');
 }
 
-/** The whole transcript of a run. */
-export function formatTranscript(def: ScenarioDefinition, result: RunResult): string {
+/**
+ * The whole transcript of a run. `replay` is the command that repeats it when the branch code
+ * alone does not (parameters set on the command line, an exercise's injects).
+ */
+export function formatTranscript(def: ScenarioDefinition, result: RunResult, replay?: string): string {
   const out: string[] = [];
   const start = describeState(def, result.initial);
   out.push(`Parley ${ENGINE_VERSION} — ${def.title} (${def.id}, ${def.hash.slice(0, 12)})`);
   out.push(`Seed ${result.seed} · policy ${result.policy} · branch code ${result.branchCode}`);
   const changed = def.parameters.filter((p) => result.params[p.index] !== p.default);
   if (changed.length) out.push(`Parameters: ${changed.map((p) => `${p.id}=${result.params[p.index]}`).join(', ')}`);
+  if (replay) out.push(`Replay: ${replay}`);
   out.push('');
   out.push(`Start ${def.start} · relationship ${start.relationship}${Object.keys(start.stances).length ? ` · stances ${Object.entries(start.stances).map(([a, s]) => `${a} ${s}`).join(', ')}` : ''}`);
   out.push(`  ${tensionLine(def, start.tensions, start.derived)}`);
