@@ -9,7 +9,7 @@ import {
   type Session,
 } from '../src/play/session.ts';
 import { loadSession, parseSessionText, saveSession, sessionToJson } from '../src/play/save.ts';
-import { exportMarkdown } from '../src/play/export.ts';
+import { exportMarkdown, freePath, sessionFileName } from '../src/play/export.ts';
 import { distribution } from '../src/play/distribution.ts';
 
 const mini = compile(loadScenario('test/fixtures/mini.yaml'));
@@ -208,6 +208,21 @@ describe('saved sessions', () => {
   it('says when the file is missing', () => {
     expect(() => loadSession(mini, join(dir, 'missing.json'))).toThrow(/missing\.json: no such session file/);
     expect(() => parseSessionText('[]', 'x.json')).toThrow(ScenarioError);
+  });
+});
+
+describe('file names for saves and exports', () => {
+  it('names a session after its scenario, seed and role, and never takes a name already used', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-names-'));
+    const s = createSession(mini, { seed: 11 });
+    expect(sessionFileName(s)).toBe('parley-mini-11.session.json');
+    expect(sessionFileName(createSession(mini, { seed: 11, role: 'b' }))).toBe('parley-mini-11-b.session.json');
+    expect(freePath(dir, 'parley-mini-11.session.json')).toBe(join(dir, 'parley-mini-11.session.json'));
+    writeFileSync(join(dir, 'parley-mini-11.session.json'), '{}');
+    writeFileSync(join(dir, 'parley-mini-11-2.session.json'), '{}');
+    expect(freePath(dir, 'parley-mini-11.session.json')).toBe(join(dir, 'parley-mini-11-3.session.json'));
+    writeFileSync(join(dir, 'x-step4.md'), '');
+    expect(freePath(dir, 'x-step4.md')).toBe(join(dir, 'x-step4-2.md'));
   });
 });
 

@@ -199,6 +199,28 @@ describe('the play screen', () => {
     const later = await press('A');
     expect(later).toContain('the policy played on to step 10');
     expect(later).toContain('Aftermath, round 1/4');
+    // The policy's decisions are the policy's: the log says so and the branch code leaves them out.
+    expect(later).toMatch(/code mini:42:default\s*$/m);
+    expect(later).toContain('Alpha: Praise (policy)');
+  });
+
+  it('asks before quitting with branches that are not saved; a save makes it quit at once', async () => {
+    let quit = 0;
+    let saved = 0;
+    const { press } = app({ onQuit: () => quit++, onSave: () => `/tmp/x-${++saved}.session.json` });
+    await press(KEY.enter);
+    expect(await press('q')).toContain('branches not saved: s saves them; q again quits without saving');
+    expect(quit).toBe(0);
+    expect(await press('j')).not.toContain('branches not saved');
+    await press('q');
+    expect(quit).toBe(0);
+    await press('q');
+    expect(quit).toBe(1);
+    const other = app({ onQuit: () => quit++, onSave: () => `/tmp/x-${++saved}.session.json` });
+    await other.press(KEY.enter);
+    expect(await other.press('s')).toContain('session saved to /tmp/x-');
+    await other.press('q');
+    expect(quit).toBe(2);
   });
 
   it('plays an exercise: the briefing first, the objective while playing, the debrief and score at the end', async () => {
@@ -213,8 +235,13 @@ describe('the play screen', () => {
     expect(frame()).toContain('Briefing: Keep it calm');
     expect(frame()).toContain('You are the facilitator of a small test.');
     expect(frame()).toContain('Objective: End without a crisis.');
+    expect(await press('?')).toContain('q  Ctrl-C');
     const playing = await press(KEY.esc);
     expect(playing).toContain('Alpha decides');
+    expect(playing).toContain('o brief');
+    expect(await press('p')).toContain('this exercise is played as Facilitator');
+    expect(await press('o')).toContain('Objective: End without a crisis.');
+    await press(KEY.esc);
     const end = await press('A', 'A');
     expect(end).toContain('Debrief: Keep it calm');
     expect(end).toMatch(/Objective (met|not met) · score (0|70) of 70/);
@@ -288,7 +315,7 @@ describe('the play screen', () => {
     let quit = 0;
     const { press } = app({ onQuit: () => quit++ });
     const help = await press('?');
-    for (const k of ['Enter', 'u', 'U  Ctrl-R', 'f', 'r', 'b', 'm', 's', 'e', 'p', 'Esc', 'q  Ctrl-C']) expect(help).toContain(k);
+    for (const k of ['Enter', 'u  U', 'f', 'r', 'b', 'm  +', 's  e', 'p', 'Tab', 'Esc', 'q  Ctrl-C']) expect(help).toContain(k);
     expect(await press(KEY.esc)).toContain('Alpha decides');
     await press('q');
     expect(quit).toBe(1);

@@ -57,7 +57,9 @@ function drive(keys: string[], ...extra: string[]) {
 
 describe('parley play in a pseudo-terminal', () => {
   it('opens on the first decision, takes keys, and quits with q: status 0, terminal restored', () => {
-    const r = drive(['\r']);
+    // Enter pulls a lever; the first q asks about the unsaved branch, the second quits.
+    const r = drive(['\r', 'q']);
+    expect(r.out).toContain('branches not saved');
     expect(r.first).toBe(true);
     expect(r.out).toContain('seed 42');
     expect(r.out).toContain('Alpha decides');

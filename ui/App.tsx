@@ -80,6 +80,10 @@ interface Model {
   readonly showLog: boolean;
   readonly marked: number | null;
   readonly distRun: DistRun | null;
+  /** Nodes in the tree when it was last saved (or opened): more means unsaved branches. */
+  readonly savedNodes: number;
+  /** The user pressed q with unsaved branches; the next q or Ctrl-C quits. */
+  readonly quitArmed: boolean;
 }
 
 const NONE: Overlay = { kind: 'none' };
@@ -128,7 +132,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const model = useRef<Model>({
     session: initial, selected: 0, overlay: exercise ? exerciseOverlay(exercise, currentNode(initial).state) : NONE,
     status: exercise ? { text: `Objective: ${exercise.objective}`, kind: 'info' } : notice ? { text: notice, kind: 'info' } : null,
-    logScroll: 0, showLog: false, marked: null, distRun: null,
+    logScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false,
   });
   const [, setVersion] = useState(0);
   const update = (patch: Partial<Model> | ((m: Model) => Partial<Model>)) => {
@@ -168,7 +172,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
 
   /** The key handler over the latest model (not the model of the last render). */
   const handleKey = (input: string, key: Key) => {
-    const { session, selected, overlay, marked, distRun } = model.current;
+    const { session, selected, overlay, marked, distRun, savedNodes, quitArmed } = model.current;
     const { def } = session.compiled;
     const node = currentNode(session);
     const items = leverItems(session);
@@ -188,6 +192,10 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     };
 
     const quit = () => {
+      if (onSave && session.nodes.length > savedNodes && !quitArmed) {
+        update({ quitArmed: true, status: { text: 'branches not saved: s saves them; q again quits without saving', kind: 'error' } });
+        return;
+      }
       onQuit?.(session);
       exit();
     };
@@ -233,13 +241,17 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         setOverlay({ kind: 'tree', selected: Math.max(0, treeRows(session).findIndex((r) => r.current)) });
       } else if (input === 'c') markOrCompare(session.current);
       else if (input === 'm') startRuns(runs);
-      else if (input === 'p') setOverlay({ kind: 'role', selected: Math.max(0, roles(def).findIndex((r) => r.id === session.role)) });
+      else if (input === 'p') {
+        // Every student of an exercise plays the same role, so that the class can compare.
+        if (exercise) setStatus({ text: `this exercise is played as ${roles(def).find((r) => r.id === session.role)?.label ?? session.role}`, kind: 'error' });
+        else setOverlay({ kind: 'role', selected: Math.max(0, roles(def).findIndex((r) => r.id === session.role)) });
+      } else if (input === 'o' && exercise) setOverlay(exerciseOverlay(exercise, { ...node.state, ended: false }));
       else if (input === 's' || input === 'e') {
         const write = input === 's' ? onSave : onExport;
         if (!write) return;
         try {
           const path = write(session);
-          setStatus({ text: `${input === 's' ? 'session saved to' : 'branch exported to'} ${path}`, kind: 'info' });
+          update({ status: { text: `${input === 's' ? 'session saved to' : 'branch exported to'} ${path}`, kind: 'info' }, ...(input === 's' ? { savedNodes: session.nodes.length } : {}) });
         } catch (error) {
           setStatus({ text: (error as Error).message.split('\n')[0]!, kind: 'error' });
         }
@@ -250,8 +262,9 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       else if (key.escape) setMarked(null);
     };
 
-      if ((key.ctrl && input === 'c') || (input === 'q' && overlay.kind !== 'force')) return quit();
-      setStatus(null);
+      if ((key.ctrl && input === 'c') || input === 'q') return quit();
+      update({ status: null, quitArmed: false });
+      if (input === '?' && overlay.kind === 'text') return setOverlay({ kind: 'help' });
       if (overlay.kind === 'none') return mainKeys(input, key);
       if (key.escape) {
         setOverlay(NONE);
@@ -289,7 +302,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const height = Math.max(12, rows - 1);
   const body = height - 3;
   const footerHints: [string, string][] = overlay.kind === 'none'
-    ? [['?', 'keys'], ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log'], ['q', 'quit']]
+    ? [['?', 'keys'], ...(exercise ? [['o', 'brief'] as [string, string]] : []), ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log'], ['q', 'quit']]
     : [['Esc', 'close'], ['q', 'quit']];
 
   let main;

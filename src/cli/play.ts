@@ -10,7 +10,7 @@ import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
 import { locateSaved, readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
-import { defaultFileName, exportMarkdown, writeMarkdown } from '../play/export.ts';
+import { defaultFileName, exportMarkdown, freePath, sessionFileName, writeMarkdown } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
@@ -23,6 +23,7 @@ export interface PlayFlags {
   policy?: string;
   set?: string[];
   exercise?: string;
+  save?: string;
 }
 
 export function registerPlay(program: Command): void {
@@ -33,7 +34,8 @@ export function registerPlay(program: Command): void {
     .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and shown)')
     .option('--role <id>', 'play as this actor (default: facilitator, who decides for every actor)')
     .option('--branch <code>', 'open a shared branch code at its last decision')
-    .option('--load <file>', 'open a session saved with `s`')
+    .option('--load <file>', 'open a session saved with `s` (s then saves back to it)')
+    .option('--save <file>', 'where s saves the session (default: parley-SCENARIO-SEED[-ROLE].session.json, never over another file)')
     .option('--policy <name>', 'how the actors you do not play choose', 'default')
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
     .option('--exercise <id|file>', 'play an exercise: its briefing first, its objective while playing, the debrief and score at the end')
@@ -86,7 +88,9 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
     return;
   }
   const { session, picked, file, exercise } = openSession(scenarioRef, flags, explicitPolicy);
-  const savePath = file ?? resolve(`parley-${session.compiled.def.id}-${session.seed}.session.json`);
+  // A loaded session saves back to its file; a new one to --save FILE, or to a free name chosen
+  // at the first save (never another session's file).
+  let savePath: string | null = flags.save !== undefined ? resolve(flags.save) : file;
   // Both ends are terminals, so a person is at the keyboard. Ink reads CI/CONTINUOUS_INTEGRATION
   // when it is first imported and then draws only the last frame; a shell that inherits one of
   // those variables (a dev container, a CI runner's interactive debug session) would see a blank
@@ -97,11 +101,12 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
   await playScreen(session, {
     color: !process.env['NO_COLOR'],
     onSave: (s) => {
+      savePath ??= freePath(process.cwd(), sessionFileName(s));
       saveSession(s, savePath);
       return savePath;
     },
     onExport: (s) => {
-      const path = resolve(defaultFileName(s, 'md'));
+      const path = freePath(process.cwd(), defaultFileName(s, 'md'));
       writeMarkdown(s, path);
       return path;
     },

@@ -1,4 +1,6 @@
 /** The current branch of a play session as a Markdown transcript, with its branch code. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describeState } from '../engine/describe.ts';
 import { formatEntry, formatHappening, num } from '../report/transcript.ts';
 import { writeFileAtomic } from '../batch/files.ts';
@@ -45,9 +47,27 @@ export function exportMarkdown(session: Session, id = session.current): string {
   return out.join('\n') + '\n';
 }
 
-/** A file name for exports and saves: `parley-<scenario>-<seed>-step<k>.<ext>`. */
+/** A file name for exports: `parley-<scenario>-<seed>-step<k>.md`. */
 export function defaultFileName(session: Session, ext: string): string {
   return `parley-${session.compiled.def.id}-${session.seed}-step${currentNode(session).state.step}.${ext}`;
+}
+
+/** A file name for a session's saves: `parley-<scenario>-<seed>[-<role>].session.json`. */
+export function sessionFileName(session: Session): string {
+  return `parley-${session.compiled.def.id}-${session.seed}${session.role === FACILITATOR ? '' : `-${session.role}`}.session.json`;
+}
+
+/**
+ * `name` in `dir`, or `name-2`, `name-3`, … (before the extension) if it is taken: a new save or
+ * export never replaces another session's file.
+ */
+export function freePath(dir: string, name: string, taken: (path: string) => boolean = existsSync): string {
+  const dot = name.endsWith('.session.json') ? name.length - '.session.json'.length : name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  for (let n = 1; ; n++) {
+    const path = join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
+    if (!taken(path)) return path;
+  }
 }
 
 export function writeMarkdown(session: Session, path: string): void {

@@ -13,7 +13,7 @@ import { compile, movesOf, policyAction, runFrom, start, step, type CompiledScen
 import { availableLevers, currentActor } from '../engine/kernel.ts';
 import { BranchCodeError, formatBranchCode, type Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
-import type { Action, Happening, Rejection, SimState, TraceEntry } from '../engine/types.ts';
+import type { Action, Happening, PolicyChoice, Rejection, SimState, TraceEntry } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 
@@ -175,16 +175,21 @@ function moveTo(session: Session, id: number): Session {
  * a `Rejection` value.
  */
 export function act(session: Session, action: Action): Session | Rejection {
+  return decide(session, action, 'player');
+}
+
+/** `act`, recording who decided: the player, or the policy deciding for the player's role (`a`). */
+function decide(session: Session, action: Action, by: 'player' | 'policy', choice?: PolicyChoice): Session | Rejection {
   const node = currentNode(session);
   const existing = node.children.find((c) => {
     const first = session.nodes[c]!.entries[0];
-    return first !== undefined && first.by === 'player' && sameAction(first.action, action);
+    return first !== undefined && first.by !== 'auto' && sameAction(first.action, action);
   });
   if (existing !== undefined) return moveTo(session, existing);
   if (action.type !== 'reroll' && !node.state.ended && !controls(session.compiled.def, session.role, currentActor(session.compiled.def, node.state))) {
     return { type: 'rejected', reason: 'not-actor', message: `it is not ${session.role}'s turn` };
   }
-  const result = step(session.compiled, node.state, action, 'player');
+  const result = step(session.compiled, node.state, action, by, choice);
   if (result.type === 'rejected') return result;
   const rest = advance(session.compiled, result.state, session.role, session.policy);
   return addChild(session, node.id, [result.entry, ...rest.entries], rest.state);
@@ -193,7 +198,8 @@ export function act(session: Session, action: Action): Session | Rejection {
 /**
  * Lets the policy decide for the role: this turn, or (with `toPhaseEnd`) every turn until the
  * phase changes or the run ends — so a facilitator need not decide 150 aftermath turns by hand.
- * Each decision is recorded like the role's own, so the branch code still reproduces the run.
+ * The decisions are recorded as the policy's: the log says so, and the branch code leaves them
+ * out (the policy takes them again when the code is replayed).
  */
 export function policyMove(session: Session, toPhaseEnd = false): Session | Rejection {
   const def = session.compiled.def;
@@ -203,7 +209,8 @@ export function policyMove(session: Session, toPhaseEnd = false): Session | Reje
   for (let guard = 0; guard <= def.maxSteps; guard++) {
     const state = currentNode(current).state;
     if (state.ended || (guard > 0 && (!toPhaseEnd || phaseOf(state) !== startPhase))) break;
-    const next = act(current, policyAction(session.compiled, state, session.policy).action);
+    const chosen = policyAction(session.compiled, state, session.policy);
+    const next = decide(current, chosen.action, 'policy', chosen.choice);
     if ('type' in next) return next;
     current = next;
   }
