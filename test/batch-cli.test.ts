@@ -150,7 +150,10 @@ describe('parley batch: interruption and --resume', () => {
     }
   });
 
-  it('stops cleanly on SIGINT with a valid partial file and the command to resume, which finishes it exactly', async () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('stops cleanly on %s with a valid partial file and the command to resume, which finishes it exactly', async (signal, status) => {
     const args = ['--runs', '40000', '--seed', '4', '--out', 'rows.csv', '--summary', 'summary.json'];
     const dir = tmp();
     const child = spawn(process.execPath, [BIN, 'batch', MINI, ...args, '--workers', '1'], { cwd: dir });
@@ -159,10 +162,10 @@ describe('parley batch: interruption and --resume', () => {
     const rows = join(dir, 'rows.csv');
     const deadline = Date.now() + 20_000;
     while (!(existsSync(rows) && statSync(rows).size > 20_000) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGINT');
+    child.kill(signal);
     const code = await new Promise<number | null>((r) => child.on('close', r));
-    expect(code).toBe(130);
-    expect(err).toMatch(/^parley: interrupted after [\d,]+ of 40,000 runs; rows\.csv holds them, in order\.\nTo finish the batch, run:\n  parley batch .* --resume\n$/);
+    expect(code).toBe(status);
+    expect(err).toMatch(new RegExp(`^parley: interrupted \\(${signal}\\) after [\\d,]+ of 40,000 runs; rows\\.csv holds them, in order\\.\\nTo finish the batch, run:\\n  parley batch .* --resume\\n$`));
     const text = read(rows);
     expect(text.endsWith('\n')).toBe(true);
     const lines = text.trimEnd().split('\n').slice(2);

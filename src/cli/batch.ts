@@ -250,12 +250,17 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
   const tty = process.stderr.isTTY === true;
   const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
   if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
+  // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
+  // let the chunks in flight finish and leave a resumable file; a second signal quits at once.
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
+  let signal = 'SIGINT' as NodeJS.Signals;
+  const onSigint = (received: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(received === 'SIGTERM' ? 143 : 130);
+    signal = received;
     controller.abort();
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
   let outcome;
   try {
     progress?.update(start - from, true);
@@ -269,6 +274,7 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
     });
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
     progress?.clear();
     if (fd !== null) {
       fsyncSync(fd);
@@ -281,10 +287,10 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
     const resume = [...command, '--resume'].map(shellWord).join(' ');
     process.stderr.write(
       out !== undefined
-        ? `parley: interrupted after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
-        : `parley: interrupted after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
+        ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
+        : `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
     );
-    process.exitCode = 130;
+    process.exitCode = signal === 'SIGTERM' ? 143 : 130;
     return;
   }
 
