@@ -48,7 +48,7 @@ describe('exercises', () => {
     expect(issues).toEqual([
       'broken.yaml:4:7: unknown role `petrro`\n  hint: did you mean `petro`?',
       'broken.yaml:7:13: unknown event `boat_strikes`\n  hint: did you mean `boat_strike`?',
-      'broken.yaml:7:50: phase `meeting` has 4 rounds',
+      'broken.yaml:7:50: round 9 is past the end of phase `meeting`, which has 4 rounds\n  hint: a round from 1 to 4',
       'broken.yaml:10:29: `kingpin_list` has no branch `joint_cel`\n  hint: did you mean `joint_cell`?',
       'broken.yaml:10:44: unknown name `HOTS`\n  hint: did you mean `HOST`?',
       'broken.yaml:11:14: unknown outcome `strategic_rest`\n  hint: did you mean `strategic_reset`?',
@@ -73,5 +73,16 @@ describe('exercises', () => {
     expect(code).toBe(2);
     expect(err.split('\n').filter((l) => l.startsWith('test/')).length).toBe(7);
     expect(parley('run', '--exercise', 'nope.yaml').err).toContain('nope.yaml: no such file');
+    expect(parley('run', '--exercise', 'security-compct').err).toBe('security-compct: no bundled exercise `security-compct`, and no such file\n  hint: did you mean `security-compact`?\n');
+  });
+
+  it('parley validate checks exercise files too, by path or bundled id', () => {
+    const ok = parley('validate', 'scenarios/exercises/river-treaty.yaml', 'security-compact');
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe('scenarios/exercises/river-treaty.yaml: ok\nsecurity-compact: ok\n');
+    const bad = parley('validate', 'test/fixtures/exercises/broken.yaml');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('test/fixtures/exercises/broken.yaml:4:7: unknown role `petrro`\n  hint: did you mean `petro`?');
+    expect(bad.err).not.toContain('missing required field');
   });
 });

@@ -29,7 +29,7 @@ export function registerRun(program: Command): void {
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
     .option('--branch <code>', 'replay a branch code (its seed, policy and choices)')
     .option('--executor <name>', 'xstate (reference) or fast', 'xstate')
-    .option('--exercise <file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
+    .option('--exercise <id|file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
     .option('--json', 'print one JSON document instead of the transcript')
     .action((scenario: string, flags: RunFlags, command: Command) => runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli'));
 }

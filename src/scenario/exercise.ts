@@ -3,15 +3,15 @@
  * section plays, scheduled injects, briefings at two levels, debrief questions and a score.
  * Exercise files are YAML (or JSON) data like scenarios, validated with the same messages.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { scenariosDir } from '../paths.ts';
 import { z } from 'zod';
 import type { ScenarioDefinition } from './definition.ts';
-import { ScenarioError, suggest, type Issue } from './errors.ts';
+import { isParleyInputError, ScenarioError, suggest, type Issue } from './errors.ts';
 import { compileExpr, ExprError, type Fn } from './expr.ts';
-import { loadScenario, resolveScenarioPath, scenarioIdOf, zodIssue } from './load.ts';
-import { readDataFile, type PathSegment } from './parse.ts';
+import { loadScenario, resolveScenarioPath, scenarioIdOf, validateScenarioFile, zodIssue } from './load.ts';
+import { readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 
 const Id = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, { error: 'an id must start with a letter and contain only letters, digits and `_`' });
 
@@ -79,9 +79,52 @@ export function resolveExercisePath(ref: string): string {
   return ref;
 }
 
+/** The ids of the bundled exercises (`scenarios/exercises/*.yaml`). */
+export function bundledExerciseIds(): string[] {
+  const dir = join(scenariosDir(), 'exercises');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => f.replace(/\.(ya?ml|json)$/, '')).sort() : [];
+}
+
+/** Does the document say it is an exercise (`exercise: 1`) rather than a scenario? */
+export function isExerciseData(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && Object.prototype.hasOwnProperty.call(data, 'exercise');
+}
+
+/** The file `ref` names, read: an exercise (a path or a bundled exercise id) or a scenario. */
+export function readScenarioOrExercise(ref: string): ParsedFile {
+  const exercise = resolveExercisePath(ref);
+  return readDataFile(existsSync(exercise) ? exercise : resolveScenarioPath(ref));
+}
+
+/**
+ * Every problem in a scenario or an exercise file (recognised by its `exercise:` field), without
+ * throwing: the list is empty when the file is valid.
+ */
+export function validateFile(ref: string): Issue[] {
+  let parsed: ParsedFile;
+  try {
+    parsed = readScenarioOrExercise(ref);
+  } catch (error) {
+    if (isParleyInputError(error)) return [...error.issues];
+    throw error;
+  }
+  if (!isExerciseData(parsed.data)) return validateScenarioFile(parsed.file);
+  try {
+    loadExercise(parsed.file);
+    return [];
+  } catch (error) {
+    if (isParleyInputError(error)) return [...error.issues];
+    throw error;
+  }
+}
+
 /** Loads and checks an exercise file and the scenario it uses. Throws `ScenarioError` with every problem. */
 export function loadExercise(ref: string): Exercise {
   const file = resolveExercisePath(ref);
+  if (!existsSync(file) && !/[\\/]|\.(ya?ml|json)$/.test(ref)) {
+    const ids = bundledExerciseIds();
+    throw new ScenarioError([{ file: ref, message: `no bundled exercise \`${ref}\`, and no such file`, hint: suggest(ref, ids, 'exercise') ?? `bundled exercises: ${ids.join(', ')}` }]);
+  }
   const parsed = readDataFile(file);
   const result = ExerciseSchema.safeParse(parsed.data);
   if (!result.success) throw new ScenarioError(result.error.issues.flatMap((i) => zodIssue(parsed, i, ExerciseSchema)));
@@ -115,7 +158,7 @@ export function loadExercise(ref: string): Exercise {
     const phase = def.phases.find((p) => p.id === inject.phase);
     if (event < 0) report(['injects', i, 'event'], `unknown event \`${inject.event}\``, suggest(inject.event, def.events.map((e) => e.id), 'event'));
     if (!phase) report(['injects', i, 'phase'], `unknown phase \`${inject.phase}\``, suggest(inject.phase, def.phases.map((p) => p.id), 'phase'));
-    else if (inject.round > phase.rounds) report(['injects', i, 'round'], `phase \`${phase.id}\` has ${phase.rounds} round${phase.rounds === 1 ? '' : 's'}`);
+    else if (inject.round > phase.rounds) report(['injects', i, 'round'], `round ${inject.round} is past the end of phase \`${phase.id}\`, which has ${phase.rounds} round${phase.rounds === 1 ? '' : 's'}`, `a round from 1 to ${phase.rounds}`);
     else if (event >= 0 && !schedule[phase.firstRound + inject.round - 1]!.includes(event)) schedule[phase.firstRound + inject.round - 1]!.push(event);
   });
 

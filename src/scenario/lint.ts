@@ -12,7 +12,6 @@
  * Errors are findings that are certainly wrong (something that can never happen, whatever the
  * dice); warnings are findings that may be intended, or that come from sampling.
  */
-import { existsSync } from 'node:fs';
 import { toDirectedGraph } from 'xstate/graph';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { stanceRegion } from '../engine/machine.ts';
@@ -20,9 +19,9 @@ import { deriveSeed } from '../engine/rng.ts';
 import type { ChartDef, LeverDef, ScenarioDefinition } from './definition.ts';
 import type { Issue } from './errors.ts';
 import type { EvalState, Fn } from './expr.ts';
-import { loadScenarioText, resolveScenarioPath } from './load.ts';
-import { judgeExercise, loadExercise, resolveExercisePath } from './exercise.ts';
-import { readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
+import { loadScenarioText } from './load.ts';
+import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from './exercise.ts';
+import type { ParsedFile, PathSegment } from './parse.ts';
 import type { StatechartConfig } from './schema.ts';
 
 export interface LintOptions {
@@ -40,8 +39,7 @@ const SAMPLED_POLICIES = ['random', 'default'] as const;
  * its `exercise:` field. Throws `ScenarioError` when the file does not load.
  */
 export function lintFile(ref: string, options: LintOptions = {}): Issue[] {
-  const exercise = resolveExercisePath(ref);
-  const parsed = readDataFile(existsSync(exercise) ? exercise : resolveScenarioPath(ref));
+  const parsed = readScenarioOrExercise(ref);
   if (isExerciseData(parsed.data)) return lintExercise(parsed, options);
   const def = loadScenarioText(parsed.text, parsed.file);
   return lintScenario(def, parsed, options);
@@ -364,11 +362,6 @@ function leverHint(def: ScenarioDefinition, id: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Exercises
-
-/** Does the document say it is an exercise (`exercise: 1`) rather than a scenario? */
-function isExerciseData(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && !Array.isArray(data) && Object.prototype.hasOwnProperty.call(data, 'exercise');
-}
 
 /**
  * What loading an exercise cannot tell: whether the objective can be met at all under the
