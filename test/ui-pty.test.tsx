@@ -85,6 +85,14 @@ describe('parley play without a terminal', () => {
     expect(r.stdout).toBe(run.stdout + '(to play interactively, run `parley play test/fixtures/mini.yaml` in a terminal)\n');
   });
 
+  it('prints an exercise with its briefing first and its debrief questions at the end', () => {
+    const r = spawnSync(process.execPath, ['bin/parley.js', 'play', '--exercise', 'river-treaty'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Briefing: /);
+    expect(r.stdout).toMatch(/\nResult: objective (met|not met) · score \d+ of \d+\n\nDebrief questions:\n1\. /);
+    expect(r.stdout.endsWith('(to play interactively, run `parley play --exercise river-treaty` in a terminal)\n')).toBe(true);
+  });
+
   it('rejects a bad role or branch code with status 2 and a clear message', () => {
     const r = spawnSync(process.execPath, ['bin/parley.js', 'play', 'test/fixtures/mini.yaml', '--role', 'zed'], { encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -76,13 +76,19 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
 export async function playCommand(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): Promise<void> {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (!interactive) {
-    const how = `(to play interactively, run \`parley play${scenarioRef === DEFAULT_SCENARIO ? '' : ` ${scenarioRef}`}\` in a terminal)\n`;
+    const how = `(to play interactively, run \`parley play${scenarioRef === DEFAULT_SCENARIO ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
     const { session, picked } = openSession(scenarioRef, flags, explicitPolicy);
     if (flags.load !== undefined) process.stdout.write(exportMarkdown(session));
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
+      const ex = flags.exercise !== undefined ? loadExercise(flags.exercise) : null;
+      if (ex) {
+        const { briefing } = ex.config;
+        process.stdout.write(`Briefing: ${ex.config.title}\n\n${briefing.basic.trim()}\n${briefing.advanced ? `\nGoing further: ${briefing.advanced.trim()}\n` : ''}\n`);
+      }
       runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [], ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}) }, process.stdout, true);
+      if (ex && ex.config.debrief.length) process.stdout.write(`\nDebrief questions:\n${ex.config.debrief.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n`);
     }
     process.stdout.write(how);
     return;
