@@ -113,7 +113,7 @@ describe('parley batch: shards and merge', () => {
       [['merge', '--rows', 'r1.csv', 'r1.csv', '--out', 'm.csv'], /overlaps/],
       [['merge', '--rows', 'r2.csv', '--out', 'm.csv'], /runs 0–149 are missing/],
       [['merge', '--rows', 'r1.csv', 'cut.csv', '--out', 'm.csv'], /cut\.csv holds runs 150–\d+ of its shard's 150–299/],
-      [['merge', '--rows', 'r1.csv', 'notes.csv', '--out', 'm.csv'], /notes\.csv is not a Parley row file/],
+      [['merge', '--rows', 'r1.csv', 'notes.csv', '--out', 'm.csv'], /notes\.csv: not a Parley row file/],
       [['merge', '--rows', 'r1.csv', 'other.csv', '--out', 'm.csv'], /other\.csv is not a shard of the same batch as r1\.csv: the design differs/],
       [['merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'm.jsonl'], /r1\.csv holds CSV rows; --out m\.jsonl asks for JSONL/],
       [['merge', 's1.json', 's1.json', '--out', 'm.json'], /overlaps/],
@@ -185,6 +185,21 @@ describe('parley batch: interruption and --resume', () => {
     expect(stats(json(join(dir, 'summary.json')))).toEqual(stats(json(join(whole, 'summary.json'))));
   }, 60_000);
 
+  it('refuses to resume after the scenario file changed, and says what would finish the batch', () => {
+    const dir = tmp();
+    const scenario = join(dir, 'mini.yaml');
+    copyFileSync(MINI, scenario);
+    const args = ['batch', 'mini.yaml', '--runs', '50', '--seed', '1', '--out', 'rows.csv'];
+    expect(parley(dir, ...args).code).toBe(0);
+    writeFileSync(scenario, read(scenario).replace(/initial: 40/, 'initial: 41'));
+    const rows = read(join(dir, 'rows.csv'));
+    const r = parley(dir, ...args, '--resume');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/rows\.csv is not this batch's output:\n  - scenario mini has changed since the batch started/);
+    expect(r.err).toContain('hint: restore the scenario file (and Parley) the batch started with to finish it, or start a new batch with another --out');
+    expect(read(join(dir, 'rows.csv'))).toBe(rows);
+  });
+
   it('records a picked seed so that --resume without --seed continues the same batch', () => {
     const dir = tmp();
     const first = parley(dir, 'batch', MINI, '--runs', '600', '--out', 'rows.jsonl', '--summary', 's.json');
@@ -230,7 +245,7 @@ describe('parley batch: bad input', () => {
     [['--runs', '5', '--resume'], /--resume needs --out FILE/],
     [['--runs', '300', '--seed', '1', '--out', 'existing.csv', '--resume'], /existing\.csv is not this batch's output:\n  - --runs: the file has 200, this command 300/],
     [['--runs', '200', '--seed', '2', '--out', 'existing.csv', '--resume'], /--seed: the file has 1, this command 2/],
-    [['--runs', '200', '--seed', '1', '--out', 'foreign.csv', '--resume'], /foreign\.csv is not a Parley row file/],
+    [['--runs', '200', '--seed', '1', '--out', 'foreign.csv', '--resume'], /foreign\.csv: not a Parley row file/],
   ] as [string[], RegExp][])('%j: a clear message, exit 2, no stack, no file touched', (args, message) => {
     const r = parley(dir, 'batch', MINI, ...args);
     expect(r.err).toMatch(message);

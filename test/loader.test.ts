@@ -174,6 +174,12 @@ describe('problems in the document', () => {
     expect(messages(edit(['start: ' + /^start: (\S+)/m.exec(mini)![1], 'start: 26-2-3']))).toEqual([expect.stringMatching(/^case\.yaml:\d+:8: `start`: expected a date as YYYY-MM-DD$/)]);
   });
 
+  it('points to the CAMEO table for a code with no near neighbour', () => {
+    const text = mini.replace(/cameo: "(\d+)"/, 'cameo: "58"');
+    expect(text).not.toBe(mini);
+    expect(messages(text)).toEqual([expect.stringMatching(/^case\.yaml:\d+:\d+: unknown CAMEO code "58"\n  hint: the codes and their Goldstein weights are in data\/cameo-goldstein\.tsv/)]);
+  });
+
   it('suggests the tension an author meant by a prefix', () => {
     const text = edit(['effects: {HOST: -8}', 'effects: {HOST_level: -8}']);
     expect(messages(text)).toEqual(['case.yaml:33:32: unknown tension `HOST_level`\n  hint: did you mean `HOST`?']);

@@ -66,9 +66,13 @@ export async function readForResume(
   problems.push(...designDifferences(header.design, want.design));
   if (problems.length === 0 && JSON.stringify(header.columns) !== JSON.stringify(want.columns)) problems.push('its columns differ');
   if (problems.length > 0) {
+    // A changed scenario or engine cannot be resumed by any command: the rows would mix two models.
+    const changed = header.scenario?.id === want.scenario.id && (header.scenario.hash !== want.scenario.hash || header.parley !== want.parley);
     throw new UsageError(
       `${file} is not this batch's output:\n  - ${problems.join('\n  - ')}`,
-      `resume with the command recorded in its header: ${header.command.join(' ')} --resume`,
+      changed
+        ? `restore the scenario file (and Parley) the batch started with to finish it, or start a new batch with another --out`
+        : `resume with the command recorded in its header: ${header.command.join(' ')} --resume`,
       '--resume',
     );
   }

@@ -109,7 +109,7 @@ export function formatRow(layout: RowLayout, r: RunRecord, format: RowFormat): s
 }
 
 function notParley(file: string, why: string): UsageError {
-  return new UsageError(`${file} is not a Parley row file (${why})`, 'row files start with the header line that `parley batch` writes', file);
+  return new UsageError(`not a Parley row file (${why})`, 'row files start with the header line that `parley batch` writes', file);
 }
 
 /** The header of a row file from its first line (and, for CSV, the column line). */

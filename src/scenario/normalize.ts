@@ -247,7 +247,9 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     if (code === undefined) return 0;
     const weight = goldstein.get(code);
     if (weight === undefined) {
-      report(path, `unknown CAMEO code "${code}"`, suggest(code, [...goldstein.keys()].filter((c) => c.startsWith(code.slice(0, 2))), 'code') ?? 'see data/cameo-goldstein.tsv');
+      const near = [...goldstein.keys()].filter((c) => c.startsWith(code.slice(0, 2)));
+      const where = 'the codes and their Goldstein weights are in data/cameo-goldstein.tsv (two to four digits, quoted, e.g. "042")';
+      report(path, `unknown CAMEO code "${code}"`, (near.length > 0 ? suggest(code, near, 'code') : undefined) ?? where);
       return 0;
     }
     return weight;
