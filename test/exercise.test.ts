@@ -76,6 +76,14 @@ describe('exercises', () => {
     expect(parley('run', '--exercise', 'security-compct').err).toBe('security-compct: no bundled exercise `security-compct`, and no such file\n  hint: did you mean `security-compact`?\n');
   });
 
+  it('parley run --exercise --branch replays a branch of the exercise', () => {
+    const { code, out } = parley('run', '--exercise', 'security-compact', '--branch', 'petro-trump:11:default:4=show_record+lands_well');
+    expect(code).toBe(0);
+    expect(out).toContain('  [4] Gustavo Petro pulls Show the counter-narcotics record (show_record) forcing lands_well (chosen)');
+    expect(out).toContain('Replay: parley run --exercise security-compact --branch petro-trump:11:default:4=show_record+lands_well');
+    expect(out).toMatch(/^Result: objective (met|not met) · score \d+ of 100$/m);
+  });
+
   it('parley validate checks exercise files too, by path or bundled id', () => {
     const ok = parley('validate', 'scenarios/exercises/river-treaty.yaml', 'security-compact');
     expect(ok.code).toBe(0);

@@ -9,7 +9,7 @@ import {
   type Session,
 } from '../src/play/session.ts';
 import { loadSession, parseSessionText, saveSession, sessionToJson } from '../src/play/save.ts';
-import { exportMarkdown, freePath, sessionFileName } from '../src/play/export.ts';
+import { exportMarkdown, freePath, reopenCommand, sessionFileName } from '../src/play/export.ts';
 import { distribution } from '../src/play/distribution.ts';
 
 const mini = compile(loadScenario('test/fixtures/mini.yaml'));
@@ -223,6 +223,16 @@ describe('file names for saves and exports', () => {
     expect(freePath(dir, 'parley-mini-11.session.json')).toBe(join(dir, 'parley-mini-11-3.session.json'));
     writeFileSync(join(dir, 'x-step4.md'), '');
     expect(freePath(dir, 'x-step4.md')).toBe(join(dir, 'x-step4-2.md'));
+  });
+});
+
+describe('the command that reopens a branch', () => {
+  it('names a bundled scenario by id, and carries the role, parameters or exercise', () => {
+    const pt = compile(loadScenario('petro-trump'));
+    expect(reopenCommand(createSession(pt, { seed: 4 }), 'petro-trump:4:default')).toBe('parley play petro-trump --branch petro-trump:4:default');
+    expect(reopenCommand(createSession(pt, { seed: 4, role: 'petro', params: { strike_appetite: 1 } }), 'C')).toBe('parley play petro-trump --branch C --role petro --set strike_appetite=1');
+    expect(reopenCommand(createSession(pt, { seed: 4, role: 'petro', exercise: { id: 'security-compact', file: '/x/security-compact.yaml' } }), 'C')).toBe('parley play --exercise security-compact --branch C');
+    expect(reopenCommand(createSession(mini, { seed: 4 }), 'C')).toBe('parley play test/fixtures/mini.yaml --branch C');
   });
 });
 

@@ -205,7 +205,7 @@ export function logLines(session: Session, width: number): Line[] {
 function logAction(def: ScenarioDefinition, e: TraceEntry): Line {
   const n = s(`[${e.step + 1}] `, { dim: true });
   const who = actorName(def, e.actor);
-  const by = e.by === 'player' ? s('') : s(e.by === 'auto' ? ' (nothing to pull)' : ' (policy)', { dim: true });
+  const by = e.by === 'player' ? s('') : s(e.by === 'auto' ? ' (no lever available)' : ' (policy)', { dim: true });
   const a = e.action;
   if (a.type === 'reroll') return [n, s(`seed rerolled to ${a.seed}`, { bold: true, color: 'yellow' })];
   if (a.type === 'pass') return [n, s(`${who} passes`, { bold: e.by === 'player' }), by];

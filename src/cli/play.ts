@@ -55,13 +55,16 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }
   if (flags.exercise !== undefined) {
-    if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
     const exercise = loadExercise(flags.exercise);
     checkExerciseScenario(scenarioRef, exercise);
-    const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
+    // --branch reopens a branch of the exercise (a classmate's "what if", an export's code).
+    const code = flags.branch !== undefined ? resolveRunStart(exercise.def.id, { ...flags, policy: flags.policy ?? exercise.config.policy }, explicitPolicy) : null;
+    if (code && code.def.id !== exercise.def.id) throw new UsageError(`the branch code is for scenario \`${code.def.id}\`, not the exercise's \`${exercise.def.id}\``, undefined, '--branch');
+    const seed = code ? code.seed : flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
     const session = createSession(compile(exercise.def), {
       seed,
-      policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy,
+      ...(code ? { moves: code.moves } : {}),
+      policy: code ? code.policy : explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy,
       params: { ...exercise.params, ...parseSets(flags.set ?? []) },
       role: flags.role ?? exercise.config.role,
       exercise: { id: exercise.id, file: resolve(exercise.file) },

@@ -40,12 +40,17 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
   let exercise: Exercise | null = null;
   let start: RunStart;
   if (flags.exercise !== undefined) {
-    if (flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', undefined, '--exercise');
     exercise = loadExercise(flags.exercise);
     checkExerciseScenario(scenarioRef, exercise);
-    // Every section plays the exercise's seeds: the first one unless --seed names another.
-    const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
-    start = { def: exercise.def, seed, policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy, moves: [], picked: false };
+    if (flags.branch !== undefined) {
+      // A branch of the exercise: the code's seed, policy and moves, on the exercise's scenario.
+      const code = resolveRunStart(exercise.def.id, flags, explicitPolicy);
+      start = { ...code, def: exercise.def };
+    } else {
+      // Every section plays the exercise's seeds: the first one unless --seed names another.
+      const seed = flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
+      start = { def: exercise.def, seed, policy: explicitPolicy ? (flags.policy ?? 'default') : exercise.config.policy, moves: [], picked: false };
+    }
   } else {
     start = resolveRunStart(scenarioRef, flags, explicitPolicy);
   }
@@ -75,7 +80,7 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
   // The branch code holds the seed, the policy and the choices; parameters and an exercise's
   // injects are not in it, so say what repeats this run when they matter.
   const sets = def.parameters.filter((p) => result.params[p.index] !== p.default).map((p) => `--set ${p.id}=${result.params[p.index]}`);
-  const replay = exercise ? ['parley run --exercise', exercise.id, '--seed', seed, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === DEFAULT_SCENARIO ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
+  const replay = exercise ? ['parley run --exercise', exercise.id, ...(moves.length ? ['--branch', result.branchCode] : ['--seed', seed]), ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === DEFAULT_SCENARIO ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
   out.write(formatTranscript(def, result, replay));
   if (exercise && judged) {
     out.write(`\nExercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}\n`);

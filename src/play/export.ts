@@ -1,6 +1,7 @@
 /** The current branch of a play session as a Markdown transcript, with its branch code. */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { bundledScenarioIds, resolveScenarioPath } from '../scenario/load.ts';
 import { describeState } from '../engine/describe.ts';
 import { formatEntry, formatHappening, num } from '../report/transcript.ts';
 import { writeFileAtomic } from '../batch/files.ts';
@@ -18,7 +19,7 @@ export function exportMarkdown(session: Session, id = session.current): string {
   out.push(`- Scenario: \`${def.id}\` (hash \`${def.hash.slice(0, 12)}\`), Parley ${ENGINE_VERSION}`);
   out.push(`- Seed: ${session.seed} · policy: ${session.policy} · played as: ${role}`);
   out.push(`- Branch code: \`${code}\``);
-  out.push(`- Reopen it: \`parley play ${def.file ?? def.id} --branch ${code}\``, '');
+  out.push(`- Reopen it: \`${reopenCommand(session, code)}\``, '');
   out.push('## What happened', '', '```text');
   for (const h of session.opening) out.push(...formatHappening(def, h, '  '));
   let g = -1;
@@ -45,6 +46,22 @@ export function exportMarkdown(session: Session, id = session.current): string {
   out.push(`| Relationship | ${def.relationship.labels[node.state.rel]} |`);
   for (const [actor, stance] of Object.entries(view.stances)) out.push(`| Stance of ${def.actors.find((a) => a.id === actor)!.name} | ${stance} |`);
   return out.join('\n') + '\n';
+}
+
+/**
+ * The command that reopens a branch where a reader is: the bundled id rather than this
+ * machine's path, and the role, parameters or exercise the branch was played with.
+ */
+export function reopenCommand(session: Session, code: string): string {
+  const { def } = session.compiled;
+  const bundled = def.file === null || bundledScenarioIds().includes(def.id) && resolve(resolveScenarioPath(def.id)) === resolve(def.file);
+  const parts = ['parley play'];
+  if (session.exercise) parts.push(`--exercise ${session.exercise.id}`);
+  else parts.push(bundled ? def.id : def.file!);
+  parts.push(`--branch ${code}`);
+  if (session.role !== FACILITATOR && !session.exercise) parts.push(`--role ${session.role}`);
+  if (!session.exercise) for (const p of def.parameters) if (session.params[p.id] !== undefined && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
+  return parts.join(' ');
 }
 
 /** A file name for exports: `parley-<scenario>-<seed>-step<k>.md`. */

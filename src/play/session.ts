@@ -340,7 +340,11 @@ export function compareNodes(session: Session, a: number, b: number): Comparison
   };
   row('At', where(sa), where(sb));
   row('Seed', String(sa.seed), String(sb.seed));
-  const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(1));
+  // Rounded as the state panel rounds (half up, one decimal), so both show the same number.
+  const fmt = (x: number) => {
+    const r = Math.round(x * 10) / 10;
+    return Number.isInteger(r) ? String(r) : r.toFixed(1);
+  };
   for (const t of def.tensions) row(t.label, fmt(sa.t[t.index]!), fmt(sb.t[t.index]!));
   for (const d of def.derived) row(d.label, fmt(d.value(sa)), fmt(d.value(sb)));
   row('Relationship', def.relationship.labels[sa.rel]!, def.relationship.labels[sb.rel]!);
