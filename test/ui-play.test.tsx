@@ -204,6 +204,20 @@ describe('the play screen', () => {
     expect(later).toContain('Alpha: Praise (policy)');
   });
 
+  it('keeps the chosen lever, its odds and where the run stands in view at 80×24 on the default scenario', async () => {
+    const pt = compile(loadScenario('petro-trump'));
+    const { press, frame } = app({ initial: createSession(pt, { seed: 42 }) });
+    expect(frame().split('\n')[0]).toMatch(/^ PARLEY  Eve of the meeting, round 1\/1 · step 1 +playing as Facilitator/);
+    const at = await press(KEY.enter);
+    expect(at).toContain('step 2');
+    expect(at).toMatch(/said 100\.0%: base 100\.0%/);
+    // Far down the list the window follows the choice and the detail stays below it.
+    const down = await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down);
+    expect(down).toMatch(/› \S/);
+    expect(down).toMatch(/\d+–\d+\/\d+ ┐/);
+    expect(down).toContain('code petro-trump:42:default:1=meeting_format');
+  });
+
   it('asks before quitting with branches that are not saved; a save makes it quit at once', async () => {
     let quit = 0;
     let saved = 0;

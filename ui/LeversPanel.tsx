@@ -1,7 +1,7 @@
 import { currentActor } from '../src/engine/kernel.ts';
 import { currentNode, FACILITATOR, type Session } from '../src/play/session.ts';
 import { Panel } from './Panel.tsx';
-import { actorName, endLines, leverLines, roleLabel, type LeverItem } from './view.ts';
+import { actorName, endLines, leverDetail, leverRows, roleLabel, type LeverItem } from './view.ts';
 
 export interface LeversPanelProps {
   readonly session: Session;
@@ -18,5 +18,16 @@ export function LeversPanel({ session, items, selected, width, height }: LeversP
   if (state.ended) return <Panel title="Run ended" width={width} height={height} lines={endLines(session, width - 2)} focused />;
   const actor = def.actors[currentActor(def, state)]!;
   const title = `${actorName(def, actor.id)} decides${session.role === actor.id || session.role === FACILITATOR ? '' : ` · you: ${roleLabel(session)}`}`;
-  return <Panel title={title} width={width} height={height} lines={leverLines(session, items, selected, width - 2)} focused scroll={Math.max(0, selected - (height - 3))} />;
+  const rows = leverRows(session, items, selected, width - 2);
+  const detail = leverDetail(session, items, selected, width - 2);
+  const inner = Math.max(0, height - 2);
+  if (rows.length + (detail.length ? 1 + detail.length : 0) <= inner) return <Panel title={title} width={width} height={height} lines={[...rows, ...(detail.length ? [[], ...detail] : [])]} focused />;
+  // Not all of it fits: a window of the list that keeps the chosen lever in view, and as much of
+  // its detail as the room below allows (at least a third of the panel), so the odds are never hidden.
+  const detailRoom = detail.length ? Math.min(detail.length + 1, Math.max(2, inner - rows.length, Math.floor(inner / 3))) : 0;
+  const listRoom = Math.max(1, inner - detailRoom);
+  const start = Math.max(0, Math.min(selected - Math.floor(listRoom / 2), rows.length - listRoom));
+  const lines = [...rows.slice(start, start + listRoom), ...(detailRoom ? [[], ...detail.slice(0, detailRoom - 1)] : [])];
+  const note = rows.length > listRoom ? ` ${start + 1}–${Math.min(rows.length, start + listRoom)}/${rows.length} ` : '';
+  return <Panel title={title} width={width} height={height} lines={lines} focused note={note} />;
 }

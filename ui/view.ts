@@ -27,10 +27,25 @@ export function headerLines(session: Session, width: number): Line[] {
   const { def } = session.compiled;
   const state = currentNode(session).state;
   const right = ` playing as ${roleLabel(session)} `;
-  const left = ` ${def.title} · ${where(def, state)} · ${stepLabel(state)}`;
-  const first: Line = [s(' PARLEY ', { bold: true, inverse: true }), s(pad(left, Math.max(0, width - cells(right) - 8)), { bold: true }), s(right, { color: 'cyan', bold: true })];
+  // Where the run stands matters more than the title, which the player knows: the title goes
+  // first when the line is short of room, then the date.
+  const room = Math.max(0, width - cells(right) - 8);
+  const r = def.rounds[state.g]!;
+  const phase = def.phases[r.phase]!;
+  const candidates = [
+    ` ${def.title} · ${where(def, state)} · ${stepLabel(state)}`,
+    ` ${where(def, state)} · ${stepLabel(state)}`,
+    ` ${phase.label}, round ${r.round}/${phase.rounds} · ${stepLabel(state)}`,
+  ];
+  const left = candidates.find((c) => cells(c) <= room) ?? candidates[candidates.length - 1]!;
+  const first: Line = [s(' PARLEY ', { bold: true, inverse: true }), s(pad(left, room), { bold: true }), s(right, { color: 'cyan', bold: true })];
   const seed = ` seed ${state.seed}${state.seed !== session.seed ? ` (from ${session.seed})` : ''}`;
-  const second: Line = [s(seed, { color: 'yellow', bold: true }), s('  code ', { dim: true }), s(tail(branchCode(session), Math.max(10, width - cells(seed) - 8)))];
+  // A long code keeps its head (scenario, seed, policy) and its latest moves.
+  const code = branchCode(session);
+  const codeRoom = Math.max(10, width - cells(seed) - 8);
+  const head = code.split(':').slice(0, 3).join(':') + ':';
+  const shown = cells(code) <= codeRoom ? code : cells(head) + 12 <= codeRoom ? head + tail(code.slice(head.length), codeRoom - cells(head)) : tail(code, codeRoom);
+  const second: Line = [s(seed, { color: 'yellow', bold: true }), s('  code ', { dim: true }), s(shown)];
   return [first, second];
 }
 
@@ -110,27 +125,39 @@ function branchLabel(def: ScenarioDefinition, lever: string, branch: string): st
 }
 
 /** One line per lever: a marker, the label, and each branch's probability (or why not). */
-export function leverLines(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
+export function leverRows(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
   const { def } = session.compiled;
   const labelW = Math.min(22, Math.floor(width * 0.4), Math.max(6, ...items.map((i) => cells(i.label))));
-  const lines: Line[] = items.map((item, i) => {
+  return items.map((item, i) => {
     const mark = i === selected ? '› ' : '  ';
     const label = s(mark + pad(item.label, labelW) + ' ', i === selected ? { bold: true, inverse: true } : item.available ? {} : { dim: true });
     if (!item.available) return [label, s(item.reason ?? '', { dim: true })];
     if (item.id === 'pass') return [label, s('no draw', { dim: true })];
-    // Short of room, each branch goes by the first word of its label (the detail below has it all).
+    // Short of room, each branch goes by its id (`lands_well`), which the scenario keeps short
+    // and distinct; the detail under the list has the labels and what changed the odds.
     const full = item.odds.map((o) => `${branchLabel(def, item.id, o.branch)} ${pct(o.p)}`).join(' · ');
     const short = cells(full) > width - labelW - 3;
-    const name = (o: BranchOdds) => (short ? branchLabel(def, item.id, o.branch).split(/[\s,]+/)[0]! : branchLabel(def, item.id, o.branch));
+    const name = (o: BranchOdds) => (short ? o.branch : branchLabel(def, item.id, o.branch));
     return [label, ...item.odds.flatMap((o, k) => [s(k ? (short ? ' ' : ' · ') : '', { dim: true }), s(name(o) + ' '), s(pct(o.p), { bold: true, color: 'yellow' })])];
   });
+}
+
+/** The chosen lever's description and, for each branch, its odds and what changed them. */
+export function leverDetail(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
+  const { def } = session.compiled;
   const chosen = items[selected];
-  if (chosen && chosen.available && chosen.id !== 'pass') {
-    lines.push([]);
-    if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
-    for (const o of chosen.odds) for (const l of wrap(oddsDetail(def, chosen.id, o), width, 4)) lines.push([s(l)]);
-  }
+  if (!chosen || !chosen.available || chosen.id === 'pass') return [];
+  const lines: Line[] = [];
+  if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
+  for (const o of chosen.odds) for (const l of wrap(oddsDetail(def, chosen.id, o), width, 4)) lines.push([s(l)]);
+  if (chosen.odds.length > 1) lines.push([s('(after the modifiers, the branches are rescaled to add up to 100%)', { dim: true })]);
   return lines;
+}
+
+/** The lever list, then a blank line and the chosen lever's detail. */
+export function leverLines(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
+  const detail = leverDetail(session, items, selected, width);
+  return [...leverRows(session, items, selected, width), ...(detail.length ? [[], ...detail] : [])];
 }
 
 /** `Lands well 63.6%: base 60.0% +10pt (Channel)`. */
