@@ -218,6 +218,25 @@ describe('the play screen', () => {
     expect(down).toContain('code petro-trump:42:default:1=meeting_format');
   });
 
+  it('says when the terminal is too small, and still quits with q', async () => {
+    let quit = 0;
+    const { frame, press } = app({ width: 40, height: 12, onQuit: () => quit++ });
+    expect(frame().replace(/\s+/g, ' ')).toContain('Parley needs a terminal of at least 60×16; this one is 40×12.');
+    await press('q');
+    expect(quit).toBe(1);
+  });
+
+  it('scrolls the help when it does not fit, and says what Enter does once the run has ended', async () => {
+    const { press } = app({ height: 17 });
+    const help = await press('?');
+    expect(help).toContain('↑↓ scroll');
+    expect(help).not.toContain('q  Ctrl-C');
+    expect(await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down)).toContain('q  Ctrl-C');
+    await press(KEY.esc);
+    await press('A', 'A', 'A');
+    expect(await press(KEY.enter)).toContain('the run has ended: u goes back a step');
+  });
+
   it('asks before quitting with branches that are not saved; a save makes it quit at once', async () => {
     let quit = 0;
     let saved = 0;

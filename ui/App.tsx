@@ -21,7 +21,8 @@ import { StatePanel } from './StatePanel.tsx';
 import { TreeOverlay } from './TreeOverlay.tsx';
 import { s, wrap } from './text.ts';
 import { Panel } from './Panel.tsx';
-import { leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
+import { Row } from './Row.tsx';
+import { endLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
 
 export interface AppProps {
   readonly initial: Session;
@@ -84,9 +85,13 @@ interface Model {
   readonly savedNodes: number;
   /** The user pressed q with unsaved branches; the next q or Ctrl-C quits. */
   readonly quitArmed: boolean;
+  /** First line shown in a text overlay (help, briefing, debrief, comparison). */
+  readonly overlayScroll: number;
 }
 
 const NONE: Overlay = { kind: 'none' };
+const MIN_WIDTH = 60;
+const MIN_HEIGHT = 16;
 
 function useTerminalSize(width?: number, height?: number): [number, number] {
   const { stdout } = useStdout();
@@ -132,16 +137,16 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const model = useRef<Model>({
     session: initial, selected: 0, overlay: exercise ? exerciseOverlay(exercise, currentNode(initial).state) : NONE,
     status: exercise ? { text: `Objective: ${exercise.objective}`, kind: 'info' } : notice ? { text: notice, kind: 'info' } : null,
-    logScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false,
+    logScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false, overlayScroll: 0,
   });
   const [, setVersion] = useState(0);
   const update = (patch: Partial<Model> | ((m: Model) => Partial<Model>)) => {
     model.current = { ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) };
     setVersion((v) => v + 1);
   };
-  const { session, selected, overlay, status, logScroll, showLog, marked, distRun } = model.current;
+  const { session, selected, overlay, status, logScroll, showLog, marked, distRun, overlayScroll } = model.current;
   const setSelected = (f: (i: number) => number) => update((m) => ({ selected: f(m.selected) }));
-  const setOverlay = (o: Overlay) => update({ overlay: o });
+  const setOverlay = (o: Overlay) => update({ overlay: o, overlayScroll: 0 });
   const setStatus = (st: Status) => update({ status: st });
   const setLogScroll = (f: (n: number) => number) => update((m) => ({ logScroll: f(m.logScroll) }));
   const setShowLog = (f: (x: boolean) => boolean) => update((m) => ({ showLog: f(m.showLog) }));
@@ -219,6 +224,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       if (key.upArrow || input === 'k') setSelected((i) => Math.max(0, i - 1));
       else if (key.downArrow || input === 'j') setSelected((i) => Math.min(items.length - 1, i + 1));
       else if (key.return) {
+        if (node.state.ended) return setStatus({ text: 'the run has ended: u goes back a step, b opens the branch tree to try another branch', kind: 'error' });
         if (!item) return;
         if (!item.available) setStatus({ text: `${item.label}: ${item.reason}`, kind: 'error' });
         else apply(item.id === 'pass' ? act(session, { type: 'pass' }) : pull(session, item.id));
@@ -272,6 +278,12 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         return;
       }
       const move = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
+      if (overlay.kind === 'help' || overlay.kind === 'text' || overlay.kind === 'compare') {
+        // Text that does not fit scrolls (the panel clamps to the last screenful).
+        const page = key.pageDown ? 10 : key.pageUp ? -10 : move;
+        if (page) update((m) => ({ overlayScroll: Math.max(0, m.overlayScroll + page) }));
+        return;
+      }
       if (overlay.kind === 'tree') {
         const tree = treeRows(session);
         if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(tree.length - 1, overlay.selected + move)) });
@@ -305,13 +317,27 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     ? [['?', 'keys'], ...(exercise ? [['o', 'brief'] as [string, string]] : []), ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log'], ['q', 'quit']]
     : [['Esc', 'close'], ['q', 'quit']];
 
+  // Below this size the panels cannot show a lever with its odds; say so instead of drawing rubble.
+  if (width < MIN_WIDTH || rows < MIN_HEIGHT) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {wrap(`Parley needs a terminal of at least ${MIN_WIDTH}×${MIN_HEIGHT}; this one is ${width}×${rows}. Enlarge it (the screen follows), or press q to quit.`, Math.max(10, width - 1)).map((l, i) => (
+          <Row key={i} line={[s(l, i === 0 ? { bold: true } : {})]} width={width} />
+        ))}
+      </Box>
+    );
+  }
+
   let main;
   if (overlay.kind !== 'none') {
     const props = { width, height: body };
-    if (overlay.kind === 'help') main = <HelpOverlay {...props} />;
-    else if (overlay.kind === 'text') main = <Panel title={overlay.title} note=" Esc closes " width={width} height={body} lines={overlay.lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)])} focused />;
+    if (overlay.kind === 'help') main = <HelpOverlay {...props} scroll={overlayScroll} />;
+    else if (overlay.kind === 'text') {
+      const lines = overlay.lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)]);
+      main = <Panel title={overlay.title} note={lines.length > body - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={body} lines={lines} focused scroll={overlayScroll} />;
+    }
     else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} marked={marked} {...props} />;
-    else if (overlay.kind === 'compare') main = <CompareOverlay session={session} a={overlay.a} b={overlay.b} {...props} />;
+    else if (overlay.kind === 'compare') main = <CompareOverlay session={session} a={overlay.a} b={overlay.b} {...props} scroll={overlayScroll} />;
     else if (overlay.kind === 'dist') main = <DistributionOverlay dist={distRun?.dist ?? null} total={distRun?.n ?? runs} done={distRun?.done ?? false} {...props} />;
     else if (overlay.kind === 'force') {
       const lever = def.levers.find((l) => l.id === overlay.lever)!;
@@ -345,7 +371,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // Short screens: the log shares the lower right panel with the last step (Tab switches).
     const compact = body - stateWanted < 6;
     const stateH = compact ? body : Math.max(5, Math.min(stateWanted, body - 6));
-    const leverContent = node.state.ended ? 6 : leverLines(session, items, selected, right - 2).length + 2;
+    const leverContent = (node.state.ended ? endLines(session, right - 2) : leverLines(session, items, selected, right - 2)).length + 2;
     const leversH = Math.max(5, Math.min(leverContent, Math.floor(body * 0.55)));
     const lower = { session, width: right, height: body - leversH };
     main = (

@@ -8,9 +8,12 @@ export interface CompareOverlayProps {
   readonly b: number;
   readonly width: number;
   readonly height: number;
+  /** First line shown, when the text does not fit. */
+  readonly scroll?: number;
 }
 
 /** Two nodes side by side: tensions, stances, relationship, outcome; differences stand out (≠). */
-export function CompareOverlay({ session, a, b, width, height }: CompareOverlayProps) {
-  return <Panel title="Compare" note=" Esc closes " width={width} height={height} lines={compareLines(session, compareNodes(session, a, b), width - 2)} focused />;
+export function CompareOverlay({ session, a, b, width, height, scroll = 0 }: CompareOverlayProps) {
+  const lines = compareLines(session, compareNodes(session, a, b), width - 2);
+  return <Panel title="Compare" note={lines.length > height - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={height} lines={lines} focused scroll={scroll} />;
 }

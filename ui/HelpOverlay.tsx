@@ -4,8 +4,11 @@ import { helpLines } from './view.ts';
 export interface HelpOverlayProps {
   readonly width: number;
   readonly height: number;
+  /** First line shown, when the text does not fit. */
+  readonly scroll?: number;
 }
 
-export function HelpOverlay({ width, height }: HelpOverlayProps) {
-  return <Panel title="Keys" note=" Esc closes " width={width} height={height} lines={helpLines(width - 2)} focused />;
+export function HelpOverlay({ width, height, scroll = 0 }: HelpOverlayProps) {
+  const lines = helpLines(width - 2);
+  return <Panel title="Keys" note={lines.length > height - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={height} lines={lines} focused scroll={scroll} />;
 }

@@ -147,10 +147,11 @@ export function leverDetail(session: Session, items: readonly LeverItem[], selec
   const { def } = session.compiled;
   const chosen = items[selected];
   if (!chosen || !chosen.available || chosen.id === 'pass') return [];
+  // The odds first: on a small screen they are what the player needs to decide.
   const lines: Line[] = [];
-  if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
   for (const o of chosen.odds) for (const l of wrap(oddsDetail(def, chosen.id, o), width, 4)) lines.push([s(l)]);
   if (chosen.odds.length > 1) lines.push([s('(after the modifiers, the branches are rescaled to add up to 100%)', { dim: true })]);
+  if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
   return lines;
 }
 
