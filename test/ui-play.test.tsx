@@ -210,7 +210,8 @@ describe('the play screen', () => {
     expect(frame().split('\n')[0]).toMatch(/^ PARLEY  Eve of the meeting, round 1\/1 · step 1 +playing as Facilitator/);
     const at = await press(KEY.enter);
     expect(at).toContain('step 2');
-    expect(at).toMatch(/said 100\.0%: base 100\.0%/);
+    expect(at).toContain('said 100% (the only branch)');
+    expect(await press('f')).toContain('has only one branch: nothing to force');
     // Far down the list the window follows the choice and the detail stays below it.
     const down = await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down);
     expect(down).toMatch(/› \S/);

@@ -230,6 +230,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         else apply(item.id === 'pass' ? act(session, { type: 'pass' }) : pull(session, item.id));
       } else if (input === 'f') {
         if (!item || !item.available || item.id === 'pass') setStatus({ text: 'choose an available lever to force one of its branches', kind: 'error' });
+        else if ((def.leverById.get(item.id)?.branches.length ?? 0) < 2) setStatus({ text: `${item.label} has only one branch: nothing to force`, kind: 'error' });
         else setOverlay({ kind: 'force', lever: item.id, selected: 0 });
       } else if (input === 'a' || input === 'A') {
         if (node.state.ended) setStatus({ text: 'the run has ended', kind: 'error' });

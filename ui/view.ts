@@ -163,6 +163,8 @@ export function leverLines(session: Session, items: readonly LeverItem[], select
 
 /** `Lands well 63.6%: base 60.0% +10pt (Channel)`. */
 export function oddsDetail(def: ScenarioDefinition, lever: string, o: BranchOdds): string {
+  // A lever with one branch always takes it: modifiers cannot change that, so do not list them.
+  if ((def.leverById.get(lever)?.branches.length ?? 0) === 1) return `${branchLabel(def, lever, o.branch)} 100% (the only branch)`;
   const mods = o.modifiers.filter((m) => m.add !== 0 || m.mul !== 1).map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)} ` : ''}${m.add !== 0 ? `${m.add > 0 ? '+' : '−'}${num(Math.round(Math.abs(m.add) * 1000) / 10)}pt ` : ''}(${m.why})`);
   const p = `${(o.p * 100).toFixed(1)}%`;
   return `${branchLabel(def, lever, o.branch)} ${p}${mods.length ? `: base ${(o.base * 100).toFixed(1)}% ${mods.join(' ')}` : ''}`;
