@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { compile, formatIssue, judgeExercise, loadExercise, run, ScenarioError } from '../src/index.ts';
+import { compile, formatIssue, judgeExercise, loadExercise, loadScenario, run, ScenarioError } from '../src/index.ts';
+import { objectiveParts } from '../src/scenario/exercise.ts';
 
 function parley(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/parley.js', ...args], { encoding: 'utf8', timeout: 30_000 });
@@ -82,6 +83,29 @@ describe('exercises', () => {
     expect(out).toContain('  [4] Gustavo Petro pulls Show the counter-narcotics record (show_record) forcing lands_well (chosen)');
     expect(out).toContain('Replay: parley run --exercise security-compact --branch petro-trump:11:default:4=show_record+lands_well');
     expect(out).toMatch(/^Result: objective (met|not met) · score \d+ of 100$/m);
+  });
+
+  it('splits an objective at its top-level ands only', () => {
+    const def = loadScenario('petro-trump');
+    const parts = (src: string) => objectiveParts(src, def).map((p) => p.source);
+    expect(parts("HOST < 50 and (MIL > 3 and CHAN < 9) && relationship != 'tense'")).toEqual(['HOST < 50', '(MIL > 3 and CHAN < 9)', "relationship != 'tense'"]);
+    expect(parts('HOST < 50')).toEqual(['HOST < 50']);
+    // `or` binds looser than `and`: not a conjunction, so it stays whole.
+    expect(parts('HOST < 50 or MIL > 3 and CHAN < 9')).toEqual(['HOST < 50 or MIL > 3 and CHAN < 9']);
+    expect(parts('not pulled(extraditions)&&(HOST<50 or MIL>3)')).toEqual(['not pulled(extraditions)', '(HOST<50 or MIL>3)']);
+  });
+
+  it('says which part of the objective was met and which was not', () => {
+    const { out } = parley('run', '--exercise', 'security-compact', '--seed', '11');
+    const lines = out.split('\n').filter((l) => /^  (met|not met): /.test(l));
+    expect(lines.map((l) => l.replace(/^  (met|not met): /, ''))).toEqual([
+      '(pulled(kingpin_list.joint_cell) or pulled(border_plan.framework))',
+      'not pulled(extraditions)',
+      "relationship != 'hostile'",
+      "relationship != 'rupture'",
+    ]);
+    const result = /^Result: objective (met|not met)/m.exec(out)![1];
+    expect(result === 'met').toBe(lines.every((l) => l.startsWith('  met: ')));
   });
 
   it('parley validate checks exercise files too, by path or bundled id', () => {

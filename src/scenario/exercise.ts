@@ -59,6 +59,8 @@ export interface Exercise {
   readonly def: ScenarioDefinition;
   readonly params: Readonly<Record<string, number>>;
   readonly objectiveWhen: Fn<boolean> | null;
+  /** The objective's `when` split at its top-level `and`s, so a debrief can say which part failed. */
+  readonly objectiveParts: readonly { readonly source: string; readonly fn: Fn<boolean> }[];
   readonly objectiveOutcomes: ReadonlySet<number> | null;
   /** Index among the scenario's checkpoints whose outcome counts; -1 for the final outcome. */
   readonly checkpoint: number;
@@ -191,8 +193,46 @@ export function loadExercise(ref: string): Exercise {
 
   return {
     id: scenarioIdOf(file), file, config, def: { ...def, schedule }, params: config.params,
-    objectiveWhen, objectiveOutcomes, checkpoint,
+    objectiveWhen, objectiveParts: objectiveWhen && typeof objective.when === 'string' ? objectiveParts(objective.when, def) : [], objectiveOutcomes, checkpoint,
   };
+}
+
+/**
+ * `a and (b or c) and not d` → `a`, `(b or c)`, `not d`: the conjuncts at the top level
+ * (outside parentheses and quotes), each compiled on its own. One part is the whole condition.
+ */
+export function objectiveParts(source: string, def: ScenarioDefinition): { source: string; fn: Fn<boolean> }[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let from = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (quote) {
+      if (c === quote) quote = '';
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (depth === 0) {
+      // `or` binds looser than `and`: with one at the top level the condition is not a conjunction.
+      if (/^(\s+or\s+|\s*\|\|)/.test(source.slice(i))) return [{ source: source.trim(), fn: compileExpr<boolean>(source, def.scope, 'boolean') }];
+      const m = /^(\s+and\s+|\s*&&\s*)/.exec(source.slice(i));
+      if (m && (m[0].includes('&&') || /\s/.test(source[i]!))) {
+        parts.push(source.slice(from, i));
+        i += m[0].length - 1;
+        from = i + 1;
+      }
+    }
+  }
+  parts.push(source.slice(from));
+  const trimmed = parts.map((p) => p.trim()).filter((p) => p.length > 0);
+  try {
+    return trimmed.map((p) => ({ source: p, fn: compileExpr<boolean>(p, def.scope, 'boolean') }));
+  } catch {
+    return [{ source: source.trim(), fn: compileExpr<boolean>(source, def.scope, 'boolean') }];
+  }
 }
 
 /** Whether the final state meets the objective, and the score. */
@@ -203,7 +243,8 @@ export function judgeExercise(exercise: Exercise, state: { readonly ended: boole
   if (!state.ended) details.push('the run has not ended');
   if (exercise.objectiveWhen) {
     const ok = exercise.objectiveWhen(state);
-    details.push(`${ok ? 'met' : 'not met'}: ${String(config.objective.when)}`);
+    const parts = exercise.objectiveParts.length > 0 ? exercise.objectiveParts : [{ source: String(config.objective.when), fn: exercise.objectiveWhen }];
+    for (const part of parts) details.push(`${part.fn(state) ? 'met' : 'not met'}: ${part.source}`);
     met &&= ok;
   }
   if (exercise.objectiveOutcomes) {
