@@ -57,7 +57,7 @@ export function unavailableReason(def: ScenarioDefinition, s: SimState, actor: n
   if (!lever.phases[phase]) return `not during ${def.phases[phase]!.label}`;
   const used = s.cnt[lever.historyKey]!;
   if (used >= lever.maxUses) return `already used ${used === 1 ? 'once' : `${used} times`}`;
-  if (lever.when && !lever.when(s)) return `needs ${lever.whenSource}`;
+  if (lever.when && !lever.when(s)) return lever.unavailable || `needs ${lever.whenSource}`;
   return null;
 }
 

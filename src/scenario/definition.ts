@@ -51,6 +51,8 @@ export interface LeverDef extends Cited {
   readonly phases: readonly boolean[];
   readonly when: Fn<boolean> | null;
   readonly whenSource: string;
+  /** The author's words for why `when` does not hold, or '' to show the condition. */
+  readonly unavailable: string;
   readonly maxUses: number;
   readonly tags: readonly string[];
   readonly effects: readonly Effect[];

@@ -285,12 +285,13 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
       mask[resolveActor(a, [...path, 'actors', i])] = actorIndex.has(a);
     });
     l.tags?.forEach((t) => allTags.add(t));
+    if (l.unavailable !== undefined && l.when === undefined) report([...path, 'unavailable'], '`unavailable` explains a `when`, and this lever has none', 'add the `when` it explains, or remove `unavailable`', { key: true });
     const list = branches(l.branches, entry, [...path, 'branches']);
     const branchIds = list.map((b) => b.id);
     return {
       id: lid, index, label: l.label, description: l.description ?? '', actors: mask,
       phases: phaseMask(l.phases, [...path, 'phases']),
-      when: optionalExpr<boolean>(l.when, 'boolean', [...path, 'when']), whenSource: l.when === undefined ? '' : String(l.when),
+      when: optionalExpr<boolean>(l.when, 'boolean', [...path, 'when']), whenSource: l.when === undefined ? '' : String(l.when), unavailable: l.unavailable ?? '',
       maxUses: l.max_uses ?? Infinity, tags: l.tags ?? [], effects: effects(l.effects, [...path, 'effects']),
       branches: list,
       modifiers: (l.modifiers ?? []).map((m, i) => {

@@ -173,6 +173,11 @@ export const LeverSchema = z
     actors: z.array(Id).min(1).describe('Actors who may pull the lever.'),
     phases: z.array(Id).optional().describe('Phases in which it may be pulled (default: all).'),
     when: Expr.optional().describe('Precondition (default: always).'),
+    unavailable: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("What players are told while `when` does not hold, in words (e.g. `only in the meeting, or within two weeks of an ICE incident`); without it they see the condition itself."),
     max_uses: z.number().int().min(1).optional().describe('How many times it may be pulled in one run.'),
     tags: z.array(Id).optional().describe('Tags for mediators and policies, e.g. `de_escalation`, `cooperative`.'),
     effects: Effects.optional().describe('Effects applied whichever branch is drawn.'),
