@@ -12,11 +12,15 @@ export interface TreeOverlayProps {
   readonly height: number;
 }
 
-/** Every explored node; ● is the current node, ◆ nodes on its path, ○ the other branches. */
+/**
+ * Every explored node, each chain in line; an alternative branch starts indented (├) under the
+ * node it branches from. ● is the current node, ◆ nodes on its path, ○ the other branches.
+ */
 export function treeLines(session: Session, selected: number, marked: number | null): Line[] {
   return treeRows(session).map((r, i) => [
     s(r.id === marked ? 'A ' : '  ', { bold: true, color: 'magenta' }),
-    s('  '.repeat(Math.min(r.indent, 12)) + (r.indent ? '└ ' : '')),
+    // An alternative starts with ├ under the node it branches from; its chain follows in line.
+    s('  '.repeat(Math.min(r.indent, 12)) + (r.branchStart ? '├ ' : r.indent ? '  ' : '')),
     s(r.current ? '● ' : r.onPath ? '◆ ' : '○ ', { color: r.onPath ? 'cyan' : undefined, bold: r.current }),
     s(r.text, { inverse: i === selected, bold: r.current, dim: !r.onPath && i !== selected }),
   ]);

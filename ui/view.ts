@@ -258,6 +258,8 @@ export interface TreeRow {
   readonly text: string;
   readonly onPath: boolean;
   readonly current: boolean;
+  /** The first node of an alternative branch (a sibling of the node above its indent). */
+  readonly branchStart: boolean;
 }
 
 /** Short label of a node: the decision that made it. */
@@ -291,7 +293,7 @@ export function treeRows(session: Session): TreeRow[] {
     let n: number | undefined = id;
     while (n !== undefined) {
       const node: Session['nodes'][number] = session.nodes[n]!;
-      rows.push({ id: n, indent, text: nodeLabel(session, n), onPath: path.has(n), current: n === session.current });
+      rows.push({ id: n, indent, text: nodeLabel(session, n), onPath: path.has(n), current: n === session.current, branchStart: n === id && indent > 0 });
       node.children.slice(1).forEach((c) => visit(c, indent + 1));
       n = node.children[0];
     }
