@@ -315,7 +315,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const height = Math.max(12, rows - 1);
   const body = height - 3;
   const footerHints: [string, string][] = overlay.kind === 'none'
-    ? [['?', 'keys'], ...(exercise ? [['o', 'brief'] as [string, string]] : []), ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log'], ['q', 'quit']]
+    ? [['?', 'keys'], ['q', 'quit'], ...(exercise ? [['o', 'brief'] as [string, string]] : []), ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log']]
     : [['Esc', 'close'], ['q', 'quit']];
 
   // Below this size the panels cannot show a lever with its odds; say so instead of drawing rubble.
