@@ -51,6 +51,9 @@ for i in range(keys):
     lat.append(time.perf_counter() - t)
     time.sleep(0.05)
     pump(lambda b: False, 0.05)
+# The first q asks about the unsaved branches; the second quits.
+os.write(fd, b'q')
+time.sleep(0.3)
 os.write(fd, b'q')
 while True:
     try:
