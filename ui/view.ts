@@ -318,8 +318,10 @@ export function compareLines(session: Session, cmp: Comparison, width: number): 
 
 export function distributionLines(dist: Distribution | null, total: number, width: number, done: boolean): Line[] {
   if (!dist) return [[s(`starting ${total} runs…`, { dim: true })]];
-  const labelW = Math.min(24, Math.max(8, ...dist.shares.map((o) => cells(o.label))));
-  const barW = Math.max(10, width - labelW - 30);
+  // Whole outcome names where the screen allows (the bar gives up room first), and a count column.
+  const longest = Math.max(8, ...dist.shares.map((o) => cells(o.label)));
+  const barW = Math.max(16, Math.min(50, width - longest - 36));
+  const labelW = Math.max(8, Math.min(longest, width - barW - 36));
   const out: Line[] = [];
   const progress = dist.n / dist.total;
   out.push([s(done ? `${dist.n} runs from this node, each reseeded from seed ${dist.base}` : `running… ${dist.n}/${dist.total} `, { bold: !done }), s(done ? '' : bar(progress * 100, Math.max(10, width - 40)), { color: 'cyan' })]);
@@ -329,9 +331,9 @@ export function distributionLines(dist: Distribution | null, total: number, widt
     const hi = Math.round(o.hi * barW);
     const p = Math.round(o.p * barW);
     const cellsOf = Array.from({ length: barW }, (_, i) => (i < p ? '█' : i < hi && i >= lo ? '▒' : '·')).join('');
-    out.push([s(pad(o.label, labelW) + ' '), s(cellsOf, { color: 'green' }), s(` ${(o.p * 100).toFixed(1).padStart(5)}%`, { bold: true }), s(`  [${(o.lo * 100).toFixed(1)}–${(o.hi * 100).toFixed(1)}]`, { dim: true })]);
+    out.push([s(pad(o.label, labelW) + ' '), s(cellsOf, { color: 'green' }), s(` ${(o.p * 100).toFixed(1).padStart(5)}%`, { bold: true }), s(`  [${(o.lo * 100).toFixed(1)}–${(o.hi * 100).toFixed(1)}]`, { dim: true }), s(`  ${String(o.count).padStart(String(dist.n).length)} runs`, { dim: true })]);
   }
-  out.push([], [s('█ share  ▒ 95% Wilson interval  · counts ' + dist.shares.map((o) => `${o.outcome} ${o.count}`).join(', '), { dim: true })]);
+  out.push([], [s('█ share  ▒ 95% Wilson interval', { dim: true })]);
   return out;
 }
 
