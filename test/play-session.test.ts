@@ -211,6 +211,29 @@ describe('saved sessions', () => {
   });
 });
 
+describe('turns left to the policy', () => {
+  it('are logged as the policy\'s, and the branch code still reopens the node they lead to', () => {
+    let s = createSession(mini, { seed: 42 });
+    for (let i = 0; i < 3; i++) {
+      const next = policyMove(s);
+      if ('type' in next) throw new Error(next.message);
+      s = next;
+    }
+    const entries = entriesTo(s);
+    expect(entries.filter((e) => e.by === 'player')).toEqual([]);
+    const code = parseBranchCode(branchCode(s));
+    expect(code.moves.length).toBe(3);
+    const reopened = createSession(mini, { seed: code.seed, policy: code.policy, moves: code.moves });
+    expect(currentNode(reopened).state).toEqual(currentNode(s).state);
+    // Saved and loaded, the session keeps them as the policy's, and the same code.
+    const dir = mkdtempSync(join(tmpdir(), 'parley-delegated-'));
+    saveSession(s, join(dir, 's.json'));
+    const back = loadSession(mini, join(dir, 's.json'));
+    expect(branchCode(back)).toBe(branchCode(s));
+    expect(entriesTo(back).map((e) => e.by)).toEqual(entries.map((e) => e.by));
+  });
+});
+
 describe('file names for saves and exports', () => {
   it('names a session after its scenario, seed and role, and never takes a name already used', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-names-'));

@@ -199,9 +199,9 @@ describe('the play screen', () => {
     const later = await press('A');
     expect(later).toContain('the policy played on to step 10');
     expect(later).toContain('Aftermath, round 1/4');
-    // The policy's decisions are the policy's: the log says so and the branch code leaves them out.
-    expect(later).toMatch(/code mini:42:default\s*$/m);
+    // The log says the policy decided; the code lists those turns, so that it reopens right here.
     expect(later).toContain('Alpha: Praise (policy)');
+    expect(later).toMatch(/code mini:42:default:\S*,\d+=praise/);
   });
 
   it('keeps the chosen lever, its odds and where the run stands in view at 80×24 on the default scenario', async () => {

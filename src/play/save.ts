@@ -50,6 +50,7 @@ const SessionFileSchema = z
         z.object({
           parent: z.number().int().min(0).nullable(),
           steps: z.array(z.object({ action: ActionSchema, by: z.enum(['player', 'policy', 'auto']) })),
+          delegated: z.boolean().optional(),
         }),
       )
       .min(1),
@@ -72,7 +73,7 @@ export function sessionToJson(session: Session): SessionFile {
     role: session.role,
     exercise: session.exercise,
     current: session.current,
-    nodes: session.nodes.map((n) => ({ parent: n.parent, steps: n.entries.map((e) => ({ action: e.action as z.infer<typeof ActionSchema>, by: e.by })) })),
+    nodes: session.nodes.map((n) => ({ parent: n.parent, steps: n.entries.map((e) => ({ action: e.action as z.infer<typeof ActionSchema>, by: e.by })), ...(n.delegated ? { delegated: true } : {}) })),
   };
 }
 
@@ -169,7 +170,7 @@ export function sessionFromFile(compiled: CompiledScenario, doc: SessionFile, fi
       entries.push(result.entry);
     });
     if (n.parent !== null) children[n.parent]!.push(id);
-    nodes.push({ id, parent: n.parent, children: [], entries, state });
+    nodes.push({ id, parent: n.parent, children: [], entries, state, ...(n.delegated ? { delegated: true } : {}) });
   });
   return {
     compiled, seed: doc.seed, policy: doc.policy, params: doc.params, role: doc.role,

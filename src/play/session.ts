@@ -29,6 +29,8 @@ export interface PlayNode {
   readonly entries: readonly TraceEntry[];
   /** The state at this node: the role's turn, or the end of the run. */
   readonly state: SimState;
+  /** The role's decision that opens this node was left to the policy (`a`, `A`). */
+  readonly delegated?: boolean;
 }
 
 export interface Session {
@@ -154,12 +156,12 @@ export function currentNode(session: Session): PlayNode {
 
 const sameAction = (a: Action, b: Action): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-function addChild(session: Session, parentId: number, entries: readonly TraceEntry[], state: SimState): Session {
+function addChild(session: Session, parentId: number, entries: readonly TraceEntry[], state: SimState, delegated = false): Session {
   const parent = session.nodes[parentId]!;
   const id = session.nodes.length;
   const nodes = session.nodes.slice();
   nodes[parentId] = { ...parent, children: [...parent.children, id] };
-  nodes.push({ id, parent: parentId, children: [], entries, state });
+  nodes.push({ id, parent: parentId, children: [], entries, state, ...(delegated ? { delegated } : {}) });
   return { ...session, nodes, current: id, redoTo: { ...session.redoTo, [parentId]: id } };
 }
 
@@ -181,10 +183,10 @@ export function act(session: Session, action: Action): Session | Rejection {
 /** `act`, recording who decided: the player, or the policy deciding for the player's role (`a`). */
 function decide(session: Session, action: Action, by: 'player' | 'policy', choice?: PolicyChoice): Session | Rejection {
   const node = currentNode(session);
-  const existing = node.children.find((c) => {
+  const existing = by === 'player' ? node.children.find((c) => {
     const first = session.nodes[c]!.entries[0];
-    return first !== undefined && first.by !== 'auto' && sameAction(first.action, action);
-  });
+    return first !== undefined && first.by === 'player' && sameAction(first.action, action);
+  }) : undefined;
   if (existing !== undefined) return moveTo(session, existing);
   if (action.type !== 'reroll' && !node.state.ended && !controls(session.compiled.def, session.role, currentActor(session.compiled.def, node.state))) {
     return { type: 'rejected', reason: 'not-actor', message: `it is not ${session.role}'s turn` };
@@ -192,14 +194,14 @@ function decide(session: Session, action: Action, by: 'player' | 'policy', choic
   const result = step(session.compiled, node.state, action, by, choice);
   if (result.type === 'rejected') return result;
   const rest = advance(session.compiled, result.state, session.role, session.policy);
-  return addChild(session, node.id, [result.entry, ...rest.entries], rest.state);
+  return addChild(session, node.id, [result.entry, ...rest.entries], rest.state, by === 'policy');
 }
 
 /**
  * Lets the policy decide for the role: this turn, or (with `toPhaseEnd`) every turn until the
  * phase changes or the run ends — so a facilitator need not decide 150 aftermath turns by hand.
- * The decisions are recorded as the policy's: the log says so, and the branch code leaves them
- * out (the policy takes them again when the code is replayed).
+ * The decisions are recorded as the policy's (the log says so), each in a node of its own that
+ * the branch code lists, so that the code reopens this node.
  */
 export function policyMove(session: Session, toPhaseEnd = false): Session | Rejection {
   const def = session.compiled.def;
@@ -279,8 +281,8 @@ export function setRole(session: Session, role: string): Session {
   const rest = advance(session.compiled, node.state, role, session.policy);
   // The policy's continuation from a node is always the same; it only stops at another turn.
   const existing = node.children.find((c) => {
-    const entries = session.nodes[c]!.entries;
-    return entries[0]?.by !== 'player' && entries.length === rest.entries.length;
+    const { entries, delegated } = session.nodes[c]!;
+    return !delegated && entries[0]?.by !== 'player' && entries.length === rest.entries.length;
   });
   if (existing !== undefined) return moveTo(next, existing);
   return addChild(next, node.id, rest.entries, rest.state);
@@ -304,9 +306,16 @@ export function stateBefore(session: Session, id = session.current): SimState {
   return parent === null ? session.initial : session.nodes[parent]!.state;
 }
 
-/** The moves a branch code needs to reach node `id`. */
+/**
+ * The moves a branch code needs to reach node `id`: the player's decisions, and the role's turns
+ * the player let the policy take (`a`, `A`) — those open a node of their own — so that the code
+ * reopens this very node. The log still says they were the policy's.
+ */
 export function movesTo(session: Session, id = session.current): Move[] {
-  return movesOf(entriesTo(session, id));
+  return pathTo(session, id).flatMap((n) => {
+    const node = session.nodes[n]!;
+    return node.entries.flatMap((e, k) => (e.by === 'player' || (k === 0 && node.parent !== null && e.by === 'policy' && node.delegated) ? [{ step: e.step, action: e.action }] : []));
+  });
 }
 
 /** The shareable branch code of node `id`: `parley play --branch CODE` reopens it. */
