@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -113,6 +113,7 @@ describe('bad input to the command line', () => {
     [['validate'], /missing required argument 'files'/],
     [['run', '--branch', 'mini:1:default', MINI, '--policy', 'random'], /--policy: random disagrees with the branch code's policy default\n  hint: leave out --policy/],
     [['run', 'river-dispute', '--exercise', 'security-compact'], /--exercise: exercise `security-compact` is played on its own scenario `petro-trump`, not `river-dispute`/],
+    [['run', '--exercise', 'keep-the-channel', '--branch', 'river-dispute:1:default'], /the branch code is for scenario `river-dispute`, not `petro-trump`/],
     [['play', 'river-dispute', '--exercise', 'security-compact'], /--exercise: exercise `security-compact` is played on its own scenario `petro-trump`, not `river-dispute`/],
   ])('parley %j exits 2 with a clear message and no stack', (args, message) => {
     const { code, err, out } = parley(...args);
@@ -129,6 +130,12 @@ describe('output to a reader that goes away', () => {
     const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" bin/parley.js run --json --seed 1 | head -c 100 >/dev/null`], { encoding: 'utf8', timeout: 30_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('says so, without a stack, when standard output cannot be written (a full disk)', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" bin/parley.js run --seed 1 > /dev/full`], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.stderr).toBe('parley: cannot write to standard output: ENOSPC: no space left on device, write\n');
+    expect(r.status).toBe(2);
   });
 });
 

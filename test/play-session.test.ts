@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, currentActor, loadScenario, parseBranchCode, run, ScenarioError, type Rejection } from '../src/index.ts';
 import {
@@ -254,7 +254,9 @@ describe('the command that reopens a branch', () => {
     const pt = compile(loadScenario('petro-trump'));
     expect(reopenCommand(createSession(pt, { seed: 4 }), 'petro-trump:4:default')).toBe('parley play petro-trump --branch petro-trump:4:default');
     expect(reopenCommand(createSession(pt, { seed: 4, role: 'petro', params: { strike_appetite: 1 } }), 'C')).toBe('parley play petro-trump --branch C --role petro --set strike_appetite=1');
-    expect(reopenCommand(createSession(pt, { seed: 4, role: 'petro', exercise: { id: 'security-compact', file: '/x/security-compact.yaml' } }), 'C')).toBe('parley play --exercise security-compact --branch C');
+    expect(reopenCommand(createSession(pt, { seed: 4, role: 'petro', exercise: { id: 'security-compact', file: resolve('scenarios/exercises/security-compact.yaml') } }), 'C')).toBe('parley play --exercise security-compact --branch C');
+    // An exercise of one's own is named by its file.
+    expect(reopenCommand(createSession(pt, { seed: 4, role: 'petro', exercise: { id: 'security-compact', file: '/course/security-compact.yaml' } }), 'C')).toBe('parley play --exercise /course/security-compact.yaml --branch C');
     expect(reopenCommand(createSession(mini, { seed: 4 }), 'C')).toBe('parley play test/fixtures/mini.yaml --branch C');
   });
 });

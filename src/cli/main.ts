@@ -46,7 +46,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   // `parley run | head`: when the reader goes away, stop quietly instead of crashing on EPIPE.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(EXIT.ok);
-    throw error;
+    // A full disk or a closed descriptor: the user's environment, not a bug.
+    process.stderr.write(`parley: cannot write to standard output: ${error.message}\n`);
+    process.exit(EXIT.input);
   });
   try {
     await buildProgram().parseAsync(argv as string[], { from: 'user' });

@@ -50,15 +50,15 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
     // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
     // --exercise FILE says where the session's exercise is when it cannot be found.
     const exercise = doc.exercise ? loadExercise(flags.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, flags.load)) : undefined;
-    const ref = scenarioRef === DEFAULT_SCENARIO ? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load) : scenarioRef;
-    const session = sessionFromFile(compile(exercise ? exercise.def : loadScenario(ref)), doc, flags.load);
+    const def = exercise ? exercise.def : loadScenario(scenarioRef === DEFAULT_SCENARIO ? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load) : scenarioRef);
+    const session = sessionFromFile(compile(def), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }
   if (flags.exercise !== undefined) {
     const exercise = loadExercise(flags.exercise);
     checkExerciseScenario(scenarioRef, exercise);
     // --branch reopens a branch of the exercise (a classmate's "what if", an export's code).
-    const code = flags.branch !== undefined ? resolveRunStart(exercise.def.id, { ...flags, policy: flags.policy ?? exercise.config.policy }, explicitPolicy) : null;
+    const code = flags.branch !== undefined ? resolveRunStart(exercise.def.file ?? exercise.def.id, { ...flags, policy: flags.policy ?? exercise.config.policy }, explicitPolicy) : null;
     if (code && code.def.id !== exercise.def.id) throw new UsageError(`the branch code is for scenario \`${code.def.id}\`, not the exercise's \`${exercise.def.id}\``, undefined, '--branch');
     const seed = code ? code.seed : flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
     const session = createSession(compile(exercise.def), {

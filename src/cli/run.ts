@@ -7,7 +7,7 @@ import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { collect, parseSeed, parseSets, resolveRunStart, type RunStart } from './io.ts';
-import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { exerciseRef, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 
 interface RunFlags {
   seed?: string;
@@ -44,7 +44,7 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
     checkExerciseScenario(scenarioRef, exercise);
     if (flags.branch !== undefined) {
       // A branch of the exercise: the code's seed, policy and moves, on the exercise's scenario.
-      const code = resolveRunStart(exercise.def.id, flags, explicitPolicy);
+      const code = resolveRunStart(exercise.def.file ?? exercise.def.id, flags, explicitPolicy);
       start = { ...code, def: exercise.def };
     } else {
       // Every section plays the exercise's seeds: the first one unless --seed names another.
@@ -80,7 +80,7 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
   // The branch code holds the seed, the policy and the choices; parameters and an exercise's
   // injects are not in it, so say what repeats this run when they matter.
   const sets = def.parameters.filter((p) => result.params[p.index] !== p.default).map((p) => `--set ${p.id}=${result.params[p.index]}`);
-  const replay = exercise ? ['parley run --exercise', exercise.id, ...(moves.length ? ['--branch', result.branchCode] : ['--seed', seed]), ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === DEFAULT_SCENARIO ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
+  const replay = exercise ? ['parley run --exercise', exerciseRef(exercise.id, exercise.file), '--branch', result.branchCode, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === DEFAULT_SCENARIO ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
   out.write(formatTranscript(def, result, replay));
   if (exercise && judged) {
     out.write(`\nExercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}\n`);

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundledScenarioIds, resolveScenarioPath } from '../scenario/load.ts';
+import { exerciseRef } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
 import { formatEntry, formatHappening, num } from '../report/transcript.ts';
 import { writeFileAtomic } from '../batch/files.ts';
@@ -56,17 +57,18 @@ export function reopenCommand(session: Session, code: string): string {
   const { def } = session.compiled;
   const bundled = def.file === null || bundledScenarioIds().includes(def.id) && resolve(resolveScenarioPath(def.id)) === resolve(def.file);
   const parts = ['parley play'];
-  if (session.exercise) parts.push(`--exercise ${session.exercise.id}`);
+  if (session.exercise) parts.push(`--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}`);
   else parts.push(bundled ? def.id : def.file!);
   parts.push(`--branch ${code}`);
   if (session.role !== FACILITATOR && !session.exercise) parts.push(`--role ${session.role}`);
-  if (!session.exercise) for (const p of def.parameters) if (session.params[p.id] !== undefined && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
+  for (const p of def.parameters) if (session.params[p.id] !== undefined && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
   return parts.join(' ');
 }
 
 /** A file name for exports: `parley-<scenario>-<seed>-step<k>.md`. */
 export function defaultFileName(session: Session, ext: string): string {
-  return `parley-${session.compiled.def.id}-${session.seed}-step${currentNode(session).state.step}.${ext}`;
+  const state = currentNode(session).state;
+  return `parley-${session.compiled.def.id}-${session.seed}-step${state.ended ? state.step : state.step + 1}.${ext}`;
 }
 
 /** A file name for a session's saves: `parley-<scenario>-<seed>[-<role>].session.json`. */

@@ -3,8 +3,8 @@
  * section plays, scheduled injects, briefings at two levels, debrief questions and a score.
  * Exercise files are YAML (or JSON) data like scenarios, validated with the same messages.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { scenariosDir } from '../paths.ts';
 import { z } from 'zod';
 import type { ScenarioDefinition } from './definition.ts';
@@ -75,10 +75,16 @@ export interface ExerciseResult {
 
 /** An exercise file by path, or a bundled one by id (`keep-the-channel`) or by its listed name (`exercises/keep-the-channel.yaml`). */
 export function resolveExercisePath(ref: string): string {
-  if (existsSync(ref)) return ref;
+  const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
+  if (isFile(ref)) return ref;
   const base = join(scenariosDir(), 'exercises');
-  for (const candidate of [join(scenariosDir(), ref), join(base, ref), join(base, `${ref}.yaml`)]) if (existsSync(candidate)) return candidate;
+  for (const candidate of [join(scenariosDir(), ref), join(base, ref), join(base, `${ref}.yaml`)]) if (isFile(candidate)) return candidate;
   return ref;
+}
+
+/** How a command names an exercise: its bundled id, or the path of an exercise file of one's own. */
+export function exerciseRef(id: string, file: string): string {
+  return bundledExerciseIds().includes(id) && resolve(resolveExercisePath(id)) === resolve(file) ? id : file;
 }
 
 /** The ids of the bundled exercises (`scenarios/exercises/*.yaml`). */
