@@ -93,6 +93,9 @@ describe('exercises', () => {
     // `or` binds looser than `and`: not a conjunction, so it stays whole.
     expect(parts('HOST < 50 or MIL > 3 and CHAN < 9')).toEqual(['HOST < 50 or MIL > 3 and CHAN < 9']);
     expect(parts('not pulled(extraditions)&&(HOST<50 or MIL>3)')).toEqual(['not pulled(extraditions)', '(HOST<50 or MIL>3)']);
+    expect(parts('HOST > 999 and MIL > 999 ? false : true')).toEqual(['HOST > 999 and MIL > 999 ? false : true']);
+    expect(parts('HOST > 999 and MIL > 3 or(CHAN > 1)')).toEqual(['HOST > 999 and MIL > 3 or(CHAN > 1)']);
+    expect(parts('HOST > 1 and(MIL > 3)')).toEqual(['HOST > 1', '(MIL > 3)']);
   });
 
   it('says which part of the objective was met and which was not', () => {

@@ -233,6 +233,9 @@ describe('the play screen', () => {
     expect(help).toContain('↑↓ scroll');
     expect(help).not.toContain('q  Ctrl-C');
     expect(await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down)).toContain('q  Ctrl-C');
+    // Scrolling stops at the last screenful, so one step back moves at once.
+    expect(await press(...Array.from({ length: 20 }, () => KEY.down))).toContain('and what followed');
+    expect(await press(KEY.up)).not.toContain('and what followed');
     await press(KEY.esc);
     await press('A', 'A', 'A');
     expect(await press(KEY.enter)).toContain('the run has ended: u goes back a step');

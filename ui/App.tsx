@@ -7,7 +7,7 @@ import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { Rejection, SimState } from '../src/engine/types.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
-import { act, canRedo, canUndo, currentNode, goTo, policyMove, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
+import { act, canRedo, canUndo, compareNodes, currentNode, goTo, policyMove, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
 import { CompareOverlay } from './CompareOverlay.tsx';
 import { DistributionOverlay } from './DistributionOverlay.tsx';
 import { ExplainPanel } from './ExplainPanel.tsx';
@@ -19,10 +19,10 @@ import { ListOverlay } from './ListOverlay.tsx';
 import { LogPanel } from './LogPanel.tsx';
 import { StatePanel } from './StatePanel.tsx';
 import { TreeOverlay } from './TreeOverlay.tsx';
-import { s, wrap } from './text.ts';
+import { s, wrap, type Line } from './text.ts';
 import { Panel } from './Panel.tsx';
 import { Row } from './Row.tsx';
-import { endLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
+import { compareLines, endLines, helpLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
 
 export interface AppProps {
   readonly initial: Session;
@@ -282,7 +282,9 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       if (overlay.kind === 'help' || overlay.kind === 'text' || overlay.kind === 'compare') {
         // Text that does not fit scrolls (the panel clamps to the last screenful).
         const page = key.pageDown ? 10 : key.pageUp ? -10 : move;
-        if (page) update((m) => ({ overlayScroll: Math.max(0, m.overlayScroll + page) }));
+        const total = overlay.kind === 'help' ? helpLines(width - 2).length : overlay.kind === 'text' ? textLines(overlay.lines).length : compareLines(session, compareNodes(session, overlay.a, overlay.b), width - 2).length;
+        const last = Math.max(0, total - (Math.max(12, rows - 1) - 5));
+        if (page) update((m) => ({ overlayScroll: Math.max(0, Math.min(last, m.overlayScroll + page)) }));
         return;
       }
       if (overlay.kind === 'tree') {
@@ -311,6 +313,10 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
 
   useInput(handleKey);
 
+  function textLines(lines: readonly string[]): Line[] {
+    return lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)]);
+  }
+
   // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
   const height = Math.max(12, rows - 1);
   const body = height - 3;
@@ -334,7 +340,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     const props = { width, height: body };
     if (overlay.kind === 'help') main = <HelpOverlay {...props} scroll={overlayScroll} />;
     else if (overlay.kind === 'text') {
-      const lines = overlay.lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)]);
+      const lines = textLines(overlay.lines);
       main = <Panel title={overlay.title} note={lines.length > body - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={body} lines={lines} focused scroll={overlayScroll} />;
     }
     else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} marked={marked} {...props} />;

@@ -208,10 +208,13 @@ export function loadExercise(ref: string): Exercise {
  * (outside parentheses and quotes), each compiled on its own. One part is the whole condition.
  */
 export function objectiveParts(source: string, def: ScenarioDefinition): { source: string; fn: Fn<boolean> }[] {
+  const whole = () => [{ source: source.trim(), fn: compileExpr<boolean>(source, def.scope, 'boolean') }];
   const parts: string[] = [];
   let depth = 0;
   let quote = '';
   let from = 0;
+  // A word operator starts where the previous character cannot belong to a name.
+  const wordAt = (i: number, word: string) => source.startsWith(word, i) && !/[\w.]/.test(source[i - 1] ?? ' ') && !/[\w]/.test(source[i + word.length] ?? ' ');
   for (let i = 0; i < source.length; i++) {
     const c = source[i]!;
     if (quote) {
@@ -222,12 +225,12 @@ export function objectiveParts(source: string, def: ScenarioDefinition): { sourc
     else if (c === '(') depth++;
     else if (c === ')') depth--;
     else if (depth === 0) {
-      // `or` binds looser than `and`: with one at the top level the condition is not a conjunction.
-      if (/^(\s+or\s+|\s*\|\|)/.test(source.slice(i))) return [{ source: source.trim(), fn: compileExpr<boolean>(source, def.scope, 'boolean') }];
-      const m = /^(\s+and\s+|\s*&&\s*)/.exec(source.slice(i));
-      if (m && (m[0].includes('&&') || /\s/.test(source[i]!))) {
+      // `or` and `? :` bind looser than `and`: with one at the top level, this is no conjunction.
+      if (c === '?' || source.startsWith('||', i) || wordAt(i, 'or')) return whole();
+      const width = source.startsWith('&&', i) ? 2 : wordAt(i, 'and') ? 3 : 0;
+      if (width) {
         parts.push(source.slice(from, i));
-        i += m[0].length - 1;
+        i += width - 1;
         from = i + 1;
       }
     }
@@ -237,7 +240,7 @@ export function objectiveParts(source: string, def: ScenarioDefinition): { sourc
   try {
     return trimmed.map((p) => ({ source: p, fn: compileExpr<boolean>(p, def.scope, 'boolean') }));
   } catch {
-    return [{ source: source.trim(), fn: compileExpr<boolean>(source, def.scope, 'boolean') }];
+    return whole();
   }
 }
 
