@@ -174,6 +174,14 @@ describe('problems in the document', () => {
     expect(messages(edit(['start: ' + /^start: (\S+)/m.exec(mini)![1], 'start: 26-2-3']))).toEqual([expect.stringMatching(/^case\.yaml:\d+:8: `start`: expected a date as YYYY-MM-DD$/)]);
   });
 
+  it('reports an impossible date together with the name problems the rest of the file has', () => {
+    const text = edit(['start: ' + /^start: (\S+)/m.exec(mini)![1], 'start: 2026-02-30'], ['when: HOST > 30', 'when: HOTS > 30']);
+    expect(messages(text).map((m) => m.split('\n')[0])).toEqual([
+      expect.stringMatching(/^case\.yaml:\d+:8: `start`: `2026-02-30` is not a calendar date$/),
+      expect.stringMatching(/^case\.yaml:\d+:\d+: unknown name `HOTS`$/),
+    ]);
+  });
+
   it('points to the CAMEO table for a code with no near neighbour', () => {
     const text = mini.replace(/cameo: "(\d+)"/, 'cameo: "58"');
     expect(text).not.toBe(mini);

@@ -92,6 +92,9 @@ function placeIssue(parsed: ParsedFile, i: PathIssue): Issue {
   };
 }
 
+/** Top-level values that a stand-in can replace while the rest of a broken file is checked. */
+const STAND_INS: Record<string, unknown> = { start: '2000-01-01', title: 'untitled', summary: 'untitled', description: '' };
+
 /** Sections whose entries can be set aside one by one when they are malformed. */
 const ENTRY_SECTIONS = new Set(['sources', 'parameters', 'tensions', 'derived', 'actors', 'phases', 'levers', 'mediators', 'events', 'schedule', 'couplings', 'policies', 'outcomes']);
 
@@ -113,6 +116,12 @@ function semanticIssuesDespite(parsed: ParsedFile, zodIssues: readonly ZodIssue[
       continue;
     }
     const [section, key] = path;
+    // A wrong top-level text (an impossible date, a missing title) does not stop the other checks:
+    // a stand-in takes its place for them.
+    if (typeof section === 'string' && key === undefined && Object.prototype.hasOwnProperty.call(STAND_INS, section)) {
+      data[section] = STAND_INS[section];
+      continue;
+    }
     // A problem at the top level (a missing or malformed section) leaves too little to check.
     if (typeof section !== 'string' || !ENTRY_SECTIONS.has(section) || key === undefined) return [];
     removals.push({ section, key });
