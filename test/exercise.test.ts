@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compile, formatIssue, judgeExercise, loadExercise, loadScenario, run, ScenarioError } from '../src/index.ts';
 import { objectiveParts } from '../src/scenario/exercise.ts';
@@ -109,6 +112,15 @@ describe('exercises', () => {
     ]);
     const result = /^Result: objective (met|not met)/m.exec(out)![1];
     expect(result === 'met').toBe(lines.every((l) => l.startsWith('  met: ')));
+  });
+
+  it('a folder that happens to bear a bundled id does not hide the bundled file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-ids-'));
+    mkdirSync(join(dir, 'petro-trump'));
+    mkdirSync(join(dir, 'security-compact'));
+    const r = spawnSync(process.execPath, [resolve('bin/parley.js'), 'validate', 'petro-trump', 'security-compact'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout).toBe('petro-trump: ok\nsecurity-compact: ok\n');
+    expect(r.status).toBe(0);
   });
 
   it('parley validate checks exercise files too, by path or bundled id', () => {

@@ -20,7 +20,7 @@ import { LogPanel } from './LogPanel.tsx';
 import { StatePanel } from './StatePanel.tsx';
 import { TreeOverlay } from './TreeOverlay.tsx';
 import { s, wrap, type Line } from './text.ts';
-import { Panel } from './Panel.tsx';
+import { closeNote, Panel } from './Panel.tsx';
 import { Row } from './Row.tsx';
 import { compareLines, endLines, helpLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
 
@@ -175,6 +175,10 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [distRun?.id]);
 
+  // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
+  const height = Math.max(12, rows - 1);
+  const body = height - 3;
+
   /** The key handler over the latest model (not the model of the last render). */
   const handleKey = (input: string, key: Key) => {
     const { session, selected, overlay, marked, distRun, savedNodes, quitArmed } = model.current;
@@ -283,7 +287,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         // Text that does not fit scrolls (the panel clamps to the last screenful).
         const page = key.pageDown ? 10 : key.pageUp ? -10 : move;
         const total = overlay.kind === 'help' ? helpLines(width - 2).length : overlay.kind === 'text' ? textLines(overlay.lines).length : compareLines(session, compareNodes(session, overlay.a, overlay.b), width - 2).length;
-        const last = Math.max(0, total - (Math.max(12, rows - 1) - 5));
+        const last = Math.max(0, total - (body - 2));
         if (page) update((m) => ({ overlayScroll: Math.max(0, Math.min(last, m.overlayScroll + page)) }));
         return;
       }
@@ -317,9 +321,6 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     return lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)]);
   }
 
-  // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
-  const height = Math.max(12, rows - 1);
-  const body = height - 3;
   const footerHints: [string, string][] = overlay.kind === 'none'
     ? [['?', 'keys'], ['q', 'quit'], ...(exercise ? [['o', 'brief'] as [string, string]] : []), ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log']]
     : [['Esc', 'close'], ['q', 'quit']];
@@ -341,7 +342,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     if (overlay.kind === 'help') main = <HelpOverlay {...props} scroll={overlayScroll} />;
     else if (overlay.kind === 'text') {
       const lines = textLines(overlay.lines);
-      main = <Panel title={overlay.title} note={lines.length > body - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={body} lines={lines} focused scroll={overlayScroll} />;
+      main = <Panel title={overlay.title} note={closeNote(lines.length, body)} width={width} height={body} lines={lines} focused scroll={overlayScroll} />;
     }
     else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} marked={marked} {...props} />;
     else if (overlay.kind === 'compare') main = <CompareOverlay session={session} a={overlay.a} b={overlay.b} {...props} scroll={overlayScroll} />;

@@ -1,5 +1,5 @@
 import { compareNodes, type Session } from '../src/play/session.ts';
-import { Panel } from './Panel.tsx';
+import { closeNote, Panel } from './Panel.tsx';
 import { compareLines } from './view.ts';
 
 export interface CompareOverlayProps {
@@ -15,5 +15,5 @@ export interface CompareOverlayProps {
 /** Two nodes side by side: tensions, stances, relationship, outcome; differences stand out (≠). */
 export function CompareOverlay({ session, a, b, width, height, scroll = 0 }: CompareOverlayProps) {
   const lines = compareLines(session, compareNodes(session, a, b), width - 2);
-  return <Panel title="Compare" note={lines.length > height - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={height} lines={lines} focused scroll={scroll} />;
+  return <Panel title="Compare" note={closeNote(lines.length, height)} width={width} height={height} lines={lines} focused scroll={scroll} />;
 }

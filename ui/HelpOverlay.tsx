@@ -1,4 +1,4 @@
-import { Panel } from './Panel.tsx';
+import { closeNote, Panel } from './Panel.tsx';
 import { helpLines } from './view.ts';
 
 export interface HelpOverlayProps {
@@ -10,5 +10,5 @@ export interface HelpOverlayProps {
 
 export function HelpOverlay({ width, height, scroll = 0 }: HelpOverlayProps) {
   const lines = helpLines(width - 2);
-  return <Panel title="Keys" note={lines.length > height - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes '} width={width} height={height} lines={lines} focused scroll={scroll} />;
+  return <Panel title="Keys" note={closeNote(lines.length, height)} width={width} height={height} lines={lines} focused scroll={scroll} />;
 }

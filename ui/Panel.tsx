@@ -17,6 +17,11 @@ export interface PanelProps {
   readonly note?: string;
 }
 
+/** The note of a closable text window of `height` rows holding `lines` lines. */
+export function closeNote(lines: number, height: number): string {
+  return lines > height - 2 ? ' ↑↓ scroll · Esc closes ' : ' Esc closes ';
+}
+
 /** Which lines of `total` fit in `rows`, from the start or from the end. */
 export function visibleRange(total: number, rows: number, fromEnd: boolean, scroll: number): [number, number] {
   if (total <= rows) return [0, total];

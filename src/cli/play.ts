@@ -12,7 +12,7 @@ import { createSession, type Session } from '../play/session.ts';
 import { locateSaved, readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
 import { defaultFileName, exportMarkdown, freePath, sessionFileName, writeMarkdown } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
-import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
 
 export interface PlayFlags {
@@ -80,16 +80,12 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (!interactive) {
     const how = `(to play interactively, run \`parley play${scenarioRef === DEFAULT_SCENARIO ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
-    const { session, picked } = openSession(scenarioRef, flags, explicitPolicy);
+    const { session, picked, exercise: ex } = openSession(scenarioRef, flags, explicitPolicy);
     if (flags.load !== undefined) process.stdout.write(exportMarkdown(session));
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
-      const ex = flags.exercise !== undefined ? loadExercise(flags.exercise) : null;
-      if (ex) {
-        const { briefing } = ex.config;
-        process.stdout.write(`Briefing: ${ex.config.title}\n\n${briefing.basic.trim()}\n${briefing.advanced ? `\nGoing further: ${briefing.advanced.trim()}\n` : ''}\n`);
-      }
+      if (ex) process.stdout.write(`Briefing: ${ex.config.title}\n\n${briefingLines(ex).join('\n')}\n\n`);
       runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [], ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}) }, process.stdout, true);
       if (ex && ex.config.debrief.length) process.stdout.write(`\nDebrief questions:\n${ex.config.debrief.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n`);
     }
@@ -125,7 +121,7 @@ export async function playCommand(scenarioRef: string, flags: PlayFlags, explici
           exercise: {
             title: exercise.config.title,
             objective: exercise.config.objective.description,
-            briefing: [exercise.config.briefing.basic.trim(), ...(exercise.config.briefing.advanced ? ['', `Going further: ${exercise.config.briefing.advanced.trim()}`] : [])],
+            briefing: briefingLines(exercise),
             debrief: exercise.config.debrief,
             judge: (state) => judgeExercise(exercise, state),
           },

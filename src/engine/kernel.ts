@@ -63,7 +63,12 @@ export function unavailableReason(def: ScenarioDefinition, s: SimState, actor: n
 
 /** Can `actor` pull `lever` now? (`unavailableReason` without building the explanation.) */
 export function isAvailable(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef): boolean {
-  return lever.actors[actor] === true && lever.phases[def.rounds[s.g]!.phase] === true && s.cnt[lever.historyKey]! < lever.maxUses && (lever.when === null || lever.when(s));
+  return lever.actors[actor] === true && lever.phases[def.rounds[s.g]!.phase] === true && usable(s, lever);
+}
+
+/** What availability checks once actor and phase are known: uses left and the precondition. */
+export function usable(s: SimState, lever: LeverDef): boolean {
+  return s.cnt[lever.historyKey]! < lever.maxUses && (lever.when === null || lever.when(s));
 }
 
 export function availableLevers(def: ScenarioDefinition, s: SimState, actor: number): LeverDef[] {

@@ -7,6 +7,7 @@
  * This runs once per decision in batch runs, so it allocates nothing it does not return.
  */
 import { slot, type LeverDef, type PolicyDef, type ScenarioDefinition } from '../scenario/definition.ts';
+import { usable } from './kernel.ts';
 import type { Action, PolicyChoice, SimState } from './types.ts';
 
 export interface Choice {
@@ -41,7 +42,7 @@ export function choose(def: ScenarioDefinition, s: SimState, actor: number, poli
   let n = 0;
   let total = 0;
   for (const lever of candidates) {
-    if (s.cnt[lever.historyKey]! >= lever.maxUses || (lever.when !== null && !lever.when(s))) continue;
+    if (!usable(s, lever)) continue;
     const w = rules ? (rules.weights[lever.index] ?? rules.otherwise)(s) : 1;
     const weight = w > 0 ? w : 0;
     options[n] = lever;

@@ -1,7 +1,7 @@
 /** The current branch of a play session as a Markdown transcript, with its branch code. */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { bundledScenarioIds, resolveScenarioPath } from '../scenario/load.ts';
+import { join } from 'node:path';
+import { scenarioRef } from '../scenario/load.ts';
 import { exerciseRef } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
 import { formatEntry, formatHappening, num } from '../report/transcript.ts';
@@ -55,10 +55,7 @@ export function exportMarkdown(session: Session, id = session.current): string {
  */
 export function reopenCommand(session: Session, code: string): string {
   const { def } = session.compiled;
-  const bundled = def.file === null || bundledScenarioIds().includes(def.id) && resolve(resolveScenarioPath(def.id)) === resolve(def.file);
-  const parts = ['parley play'];
-  if (session.exercise) parts.push(`--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}`);
-  else parts.push(bundled ? def.id : def.file!);
+  const parts = ['parley play', session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file)];
   parts.push(`--branch ${code}`);
   if (session.role !== FACILITATOR && !session.exercise) parts.push(`--role ${session.role}`);
   for (const p of def.parameters) if (session.params[p.id] !== undefined && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { policyAction, start, step, type CompiledScenario } from '../engine/engine.ts';
 import type { Action, SimState, TraceEntry } from '../engine/types.ts';
 import { ScenarioError, type Issue } from '../scenario/errors.ts';
-import { resolveExercisePath } from '../scenario/exercise.ts';
+import { bundledExerciseIds } from '../scenario/exercise.ts';
 import { bundledScenarioIds } from '../scenario/load.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../batch/files.ts';
@@ -196,7 +196,7 @@ export function locateSaved(kind: 'scenario' | 'exercise', saved: string | null,
   const candidates = saved === null ? [] : [saved, ...(isAbsolute(saved) ? [] : [join(near, saved)]), join(near, basename(saved)), basename(saved)];
   const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
   if (found) return found;
-  const bundled = kind === 'scenario' ? bundledScenarioIds().includes(id) : existsSync(resolveExercisePath(id));
+  const bundled = (kind === 'scenario' ? bundledScenarioIds() : bundledExerciseIds()).includes(id);
   if (bundled || saved === null) return id;
   throw new ScenarioError([
     {

@@ -74,8 +74,9 @@ export interface ExerciseResult {
 }
 
 /** An exercise file by path, or a bundled one by id (`keep-the-channel`) or by its listed name (`exercises/keep-the-channel.yaml`). */
+const isFile = (p: string): boolean => existsSync(p) && statSync(p).isFile();
+
 export function resolveExercisePath(ref: string): string {
-  const isFile = (p: string) => existsSync(p) && statSync(p).isFile();
   if (isFile(ref)) return ref;
   const base = join(scenariosDir(), 'exercises');
   for (const candidate of [join(scenariosDir(), ref), join(base, ref), join(base, `${ref}.yaml`)]) if (isFile(candidate)) return candidate;
@@ -101,7 +102,7 @@ export function isExerciseData(data: unknown): boolean {
 /** The file `ref` names, read: an exercise (a path or a bundled exercise id) or a scenario. */
 export function readScenarioOrExercise(ref: string): ParsedFile {
   const exercise = resolveExercisePath(ref);
-  return readDataFile(existsSync(exercise) ? exercise : resolveScenarioPath(ref));
+  return readDataFile(isFile(exercise) ? exercise : resolveScenarioPath(ref));
 }
 
 /**
@@ -242,6 +243,12 @@ export function objectiveParts(source: string, def: ScenarioDefinition): { sourc
   } catch {
     return whole();
   }
+}
+
+/** The briefing as paragraphs: the basic level, then the advanced one. */
+export function briefingLines(exercise: Exercise): string[] {
+  const { basic, advanced } = exercise.config.briefing;
+  return [basic.trim(), ...(advanced ? ['', `Going further: ${advanced.trim()}`] : [])];
 }
 
 /** Whether the final state meets the objective, and the score. */

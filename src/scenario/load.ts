@@ -3,7 +3,7 @@
  * every problem in the file reported at once as `file:line:col: message` and a hint.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { scenariosDir } from '../paths.ts';
 import { goldsteinTable } from './cameo.ts';
@@ -38,6 +38,11 @@ export function resolveScenarioPath(ref: string): string {
   throw new ScenarioError([
     { file: ref, message: `no bundled scenario \`${ref}\`, and no such file`, hint: suggest(ref, bundledScenarioIds(), 'scenario id') ?? 'run `parley scenarios` for the bundled ids' },
   ]);
+}
+
+/** How a command names a scenario: its bundled id, or the path of a scenario file of one's own. */
+export function scenarioRef(id: string, file: string | null): string {
+  return file === null || (bundledScenarioIds().includes(id) && resolve(resolveScenarioPath(id)) === resolve(file)) ? id : file;
 }
 
 /** Loads a bundled scenario by id, or a scenario file by path. Throws `ScenarioError`. */

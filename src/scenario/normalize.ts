@@ -73,7 +73,6 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   Object.keys(config.levers).forEach((l) => declare(l, 'lever', ['levers', l]));
   Object.keys(config.events).forEach((e) => declare(e, 'event', ['events', e]));
 
-
   // --- parameters, tensions ------------------------------------------------------------
   const parameters = Object.entries(config.parameters).map(([pid, p], index) => {
     const [min, max] = p.range;
