@@ -8,6 +8,7 @@ import type { Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { formatRow, rowLayout, type RowFormat, type RowLayout, type RunRecord } from './rows.ts';
+import { inLockStep, MAX_LANES, simulateLanes, type LaneRun } from './lockstep.ts';
 import { batchKernel, simulate, type BatchKernel } from './simulate.ts';
 import { PointAccumulator, type PointTally } from './stats.ts';
 
@@ -93,28 +94,39 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
   const accs = new Map<number, PointAccumulator>();
   let text = '';
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
-  for (let i = task.start; i < task.end; i++) {
-    const point = Math.floor(i / plan.runsPerPoint);
-    const params = task.points[point];
-    if (!params) throw new Error(`chunk ${task.start}–${task.end} lacks the values of design point ${point}`);
-    const start = runStart(plan, def.id, i);
-    const s = simulate(kernel, params, start.startSeed, start.moves);
-    let acc = accs.get(point);
-    if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
-    acc.add(s.outcome, s.judged, s.t, s.step, s.gs);
-    if (plan.format) {
-      record.run = i;
-      record.point = point;
-      record.replicate = i - point * plan.runsPerPoint;
-      record.seed = start.seed;
-      record.params = params;
-      record.outcome = s.outcome;
-      record.judged = s.judged;
-      record.tensions = s.t;
-      record.steps = s.step;
-      record.goldstein = s.gs;
-      record.branch = start.branch;
-      text += formatRow(layout, record, plan.format);
+  const group: (LaneRun & { point: number; start: ReturnType<typeof runStart> })[] = [];
+  for (let from = task.start; from < task.end; from += MAX_LANES) {
+    group.length = 0;
+    for (let i = from; i < Math.min(task.end, from + MAX_LANES); i++) {
+      const point = Math.floor(i / plan.runsPerPoint);
+      const params = task.points[point];
+      if (!params) throw new Error(`chunk ${task.start}–${task.end} lacks the values of design point ${point}`);
+      const start = runStart(plan, def.id, i);
+      group.push({ params, seed: start.startSeed, moves: start.moves, point, start });
+    }
+    // Runs whose moves fall on different steps (never in a batch) go one at a time.
+    const states = inLockStep(group) ? simulateLanes(kernel, group) : group.map((r) => simulate(kernel, r.params, r.seed, r.moves));
+    for (let j = 0; j < group.length; j++) {
+      const i = from + j;
+      const { point, params, start } = group[j]!;
+      const s = states[j]!;
+      let acc = accs.get(point);
+      if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
+      acc.add(s.outcome, s.judged, s.t, s.step, s.gs);
+      if (plan.format) {
+        record.run = i;
+        record.point = point;
+        record.replicate = i - point * plan.runsPerPoint;
+        record.seed = start.seed;
+        record.params = params;
+        record.outcome = s.outcome;
+        record.judged = s.judged;
+        record.tensions = s.t;
+        record.steps = s.step;
+        record.goldstein = s.gs;
+        record.branch = start.branch;
+        text += formatRow(layout, record, plan.format);
+      }
     }
   }
   return { start: task.start, end: task.end, rows: plan.format ? text : null, tallies: [...accs.values()].map((a) => a.tally()) };

@@ -8,7 +8,7 @@
  * their hazards → couplings → decay → the relationship and stance charts take their guarded
  * transitions → at a checkpoint the outcome rules are judged.
  */
-import { slot, type BranchDef, type Effect, type LeverDef, type ScenarioDefinition } from '../scenario/definition.ts';
+import { slot, type BranchDef, type CouplingDef, type Effect, type LeverDef, type ScenarioDefinition } from '../scenario/definition.ts';
 import { drawBlock, seedStream, skipDraws } from './rng.ts';
 import type { BranchOdds, Happening, SimState, TensionChange } from './types.ts';
 
@@ -75,7 +75,7 @@ export function availableLevers(def: ScenarioDefinition, s: SimState, actor: num
   return (def.leversByActor[actor] ?? []).filter((l) => isAvailable(def, s, actor, l));
 }
 
-const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);
+export const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);
 
 /**
  * Branch probabilities of a lever from state `s`: base → lever modifiers → active mediators'
@@ -184,7 +184,7 @@ export function advanceTurn(def: ScenarioDefinition, s: SimState): boolean {
   return s.turn >= def.phases[def.rounds[s.g]!.phase]!.turnOrder.length;
 }
 
-function fireEvent(def: ScenarioDefinition, s: SimState, event: number, scheduled: boolean, hazard: number | null, draw: number | null, log: Log): void {
+export function fireEvent(def: ScenarioDefinition, s: SimState, event: number, scheduled: boolean, hazard: number | null, draw: number | null, log: Log): void {
   const e = def.events[event]!;
   const before = log ? new Map<number, number>() : null;
   applyEffects(s, e.effects, null, before);
@@ -217,27 +217,34 @@ export function roundEffects(def: ScenarioDefinition, s: SimState, log: Log): vo
     const draw = s.u[slot.hazard(def, e.index)]!;
     if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, log);
   }
-  for (const c of def.couplings) {
-    if (!c.when(s)) continue;
-    const before = log ? new Map<number, number>() : null;
-    applyEffects(s, c.effects, null, before);
-    for (const cap of c.cap) {
-      if (s.t[cap.tension]! > cap.delta) {
-        before?.has(cap.tension) || before?.set(cap.tension, s.t[cap.tension]!);
-        s.t[cap.tension] = cap.delta;
-      }
-    }
-    for (const floor of c.floor) {
-      if (s.t[floor.tension]! < floor.delta) {
-        before?.has(floor.tension) || before?.set(floor.tension, s.t[floor.tension]!);
-        s.t[floor.tension] = floor.delta;
-      }
-    }
-    if (log) {
-      const effects = changesOf(def, s, before!);
-      if (effects.length > 0) log.push({ type: 'coupling', coupling: c.id, effects });
+  for (const c of def.couplings) if (c.when(s)) applyCoupling(def, s, c, log);
+  applyDecay(def, s, log);
+}
+
+/** A coupling whose condition holds: its effects, then its caps and floors. */
+export function applyCoupling(def: ScenarioDefinition, s: SimState, c: CouplingDef, log: Log): void {
+  const before = log ? new Map<number, number>() : null;
+  applyEffects(s, c.effects, null, before);
+  for (const cap of c.cap) {
+    if (s.t[cap.tension]! > cap.delta) {
+      before?.has(cap.tension) || before?.set(cap.tension, s.t[cap.tension]!);
+      s.t[cap.tension] = cap.delta;
     }
   }
+  for (const floor of c.floor) {
+    if (s.t[floor.tension]! < floor.delta) {
+      before?.has(floor.tension) || before?.set(floor.tension, s.t[floor.tension]!);
+      s.t[floor.tension] = floor.delta;
+    }
+  }
+  if (log) {
+    const effects = changesOf(def, s, before!);
+    if (effects.length > 0) log.push({ type: 'coupling', coupling: c.id, effects });
+  }
+}
+
+/** Every decaying tension moves its round's fraction of the way back to its resting value. */
+export function applyDecay(def: ScenarioDefinition, s: SimState, log: Log): void {
   const decay = def.decayByRound[s.g]!;
   if (decay.length > 0) {
     const before = log ? new Map<number, number>() : null;

@@ -34,6 +34,24 @@ function pullChoice(lever: LeverDef): Choice {
 let weights = new Float64Array(32);
 let options: LeverDef[] = [];
 
+/**
+ * Which of `n` options (weights `weights[0..n)`, then passing with `passWeight`; `total` is
+ * their sum, added in that order) the draw picks: index `n` means pass.
+ */
+export function pickOption(weights: Float64Array, n: number, passWeight: number, total: number, draw: number): number {
+  if (!(total > 0)) return n;
+  const target = draw * total;
+  let acc = 0;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if (weights[i]! > 0) last = i;
+    acc += weights[i]!;
+    if (target < acc) return i;
+  }
+  // Rounding at the very top of the range: the last option with weight.
+  return passWeight > 0 ? n : last;
+}
+
 export function choose(def: ScenarioDefinition, s: SimState, actor: number, policy: PolicyDef, explain: boolean): Choice {
   // The actor's levers for this phase: only the use count and the precondition remain to check.
   const candidates = def.leversByActorPhase[actor]?.[def.rounds[s.g]!.phase] ?? [];
@@ -54,23 +72,7 @@ export function choose(def: ScenarioDefinition, s: SimState, actor: number, poli
   const passWeight = pass > 0 ? pass : 0;
   total += passWeight;
   const draw = s.u[slot.policy(actor)]!;
-  let index = n; // pass
-  if (total > 0) {
-    const target = draw * total;
-    let acc = 0;
-    let last = -1;
-    index = -1;
-    for (let i = 0; i < n; i++) {
-      if (weights[i]! > 0) last = i;
-      acc += weights[i]!;
-      if (target < acc) {
-        index = i;
-        break;
-      }
-    }
-    // Rounding at the very top of the range: the last option with weight.
-    if (index < 0) index = passWeight > 0 ? n : last;
-  }
+  const index = pickOption(weights, n, passWeight, total, draw);
   const choice = index < n ? pullChoice(options[index]!) : POLICY_PASS;
   if (!explain) return choice;
   const listed: { option: string; weight: number }[] = [];

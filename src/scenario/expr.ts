@@ -7,6 +7,7 @@
  */
 import jsep from 'jsep';
 import { suggest } from './errors.ts';
+import { codeOf, registerVector, vApply1, vApply2, vApplyN, vBinary, vByRound, vConst, vCount, vectorOf, vNegate, vNot, vOccurred, vParam, vRelationship, vSelect, vSince, vStance, vTension, vWeekly, type VecFn } from './lanes.ts';
 
 jsep.addBinaryOp('and', 2);
 jsep.addBinaryOp('or', 1);
@@ -77,6 +78,8 @@ export class ExprError extends Error {
 export interface Compiled<T extends Value = Value> {
   readonly ty: CheckedTy;
   readonly fn: Fn<T>;
+  /** The same expression over many runs at once (see lanes.ts). */
+  readonly vec: VecFn;
   /** For values drawn from a fixed set of names (relationship, phase, stance): the set. */
   readonly states?: readonly string[];
   /** For string literals: the literal. */
@@ -97,7 +100,7 @@ const ARITHMETIC: Record<string, (x: number, y: number) => number | boolean> = {
  * captured as a number; `TENSION <op> constant` and `constant <op> TENSION` read the state
  * directly. Same results, fewer calls in the hot loop.
  */
-function specialise(op: string, left: Compiled, right: Compiled): Compiled | null {
+function specialise(op: string, left: Compiled, right: Compiled): Omit<Compiled, 'vec'> | null {
   const f = ARITHMETIC[op];
   if (!f || !Object.prototype.hasOwnProperty.call(ARITHMETIC, op)) return null;
   const ty: Ty = op === '<' || op === '>' || op === '<=' || op === '>=' ? 'boolean' : 'number';
@@ -188,11 +191,11 @@ type Node = jsep.Expression;
 export function compileExpr<T extends Value>(source: string | number | boolean, scope: Scope, expect: Ty): Fn<T> {
   if (typeof source === 'number') {
     if (expect !== 'number') throw new ExprError([{ message: `expected a condition (true/false), found the number ${source}`, offset: 0 }]);
-    return (() => source) as unknown as Fn<T>;
+    return withVector((() => source) as unknown as Fn<T>, vConst(source));
   }
   if (typeof source === 'boolean') {
     if (expect !== 'boolean') throw new ExprError([{ message: `expected a number, found ${source}`, offset: 0 }]);
-    return (() => source) as unknown as Fn<T>;
+    return withVector((() => source) as unknown as Fn<T>, vConst(source ? 1 : 0));
   }
   let ast: Node;
   try {
@@ -205,8 +208,17 @@ export function compileExpr<T extends Value>(source: string | number | boolean, 
   const compiled = compiler.node(ast);
   if (compiler.problems.length === 0) compiler.expect(compiled, expect, ast);
   if (compiler.problems.length > 0) throw new ExprError(compiler.problems);
-  return compiled.fn as Fn<T>;
+  return withVector(compiled.fn as Fn<T>, compiled.vec);
 }
+
+function withVector<T extends Value>(fn: Fn<T>, vec: VecFn): Fn<T> {
+  registerVector(fn, vec);
+  return fn;
+}
+
+const constantVec = (value: Value): VecFn => vConst(typeof value === 'number' ? value : typeof value === 'boolean' ? (value ? 1 : 0) : codeOf(value));
+/** The vector form of an expression that has a problem (never run: the file does not load). */
+const NOTHING: VecFn = () => {};
 
 /** Offsets of identifier and string tokens, in source order, to place problems. */
 function tokenOffsets(source: string): { ids: number[]; strings: number[] } {
@@ -297,7 +309,7 @@ class Compiler {
 
   private problem(node: Node, message: string, hint?: string): Compiled {
     this.problems.push({ message, offset: this.at(node), ...(hint ? { hint } : {}) });
-    return { ty: 'error', fn: () => 0 };
+    return { ty: 'error', fn: () => 0, vec: NOTHING };
   }
 
   expect(c: Compiled, ty: Ty, node: Node): boolean {
@@ -335,9 +347,9 @@ class Compiler {
 
   private literal(node: jsep.Literal): Compiled {
     const value = node.value;
-    if (typeof value === 'number') return { ty: 'number', fn: () => value, constant: true };
-    if (typeof value === 'boolean') return { ty: 'boolean', fn: () => value, constant: true };
-    if (typeof value === 'string') return { ty: 'string', fn: () => value, literal: value, constant: true };
+    if (typeof value === 'number') return { ty: 'number', fn: () => value, vec: vConst(value), constant: true };
+    if (typeof value === 'boolean') return { ty: 'boolean', fn: () => value, vec: vConst(value ? 1 : 0), constant: true };
+    if (typeof value === 'string') return { ty: 'string', fn: () => value, vec: vConst(codeOf(value)), literal: value, constant: true };
     return this.problem(node, `unsupported literal \`${String(node.raw)}\``);
   }
 
@@ -345,24 +357,24 @@ class Compiler {
     const name = node.name;
     const { scope } = this;
     const tension = scope.tensions.get(name);
-    if (tension !== undefined) return { ty: 'number', fn: (s) => s.t[tension]!, tension };
+    if (tension !== undefined) return { ty: 'number', fn: (s) => s.t[tension]!, vec: vTension(tension), tension };
     const derived = scope.derived.get(name);
-    if (derived) return { ty: 'number', fn: derived };
+    if (derived) return { ty: 'number', fn: derived, vec: vectorOf(derived, 'number') };
     const { phaseOf, roundOf, weeksOf, daysOf } = scope.time;
     switch (name) {
       case 'round':
-        return { ty: 'number', fn: (s) => roundOf[s.g]! };
+        return { ty: 'number', fn: (s) => roundOf[s.g]!, vec: vByRound(roundOf) };
       case 'round_weeks':
-        return { ty: 'number', fn: (s) => weeksOf[s.g]! };
+        return { ty: 'number', fn: (s) => weeksOf[s.g]!, vec: vByRound(weeksOf) };
       case 'elapsed_days':
-        return { ty: 'number', fn: (s) => daysOf[s.g]! };
+        return { ty: 'number', fn: (s) => daysOf[s.g]!, vec: vByRound(daysOf) };
       case 'phase': {
         const phases = scope.phases;
-        return { ty: 'string', fn: (s) => phases[phaseOf[s.g]!]!, states: phases };
+        return { ty: 'string', fn: (s) => phases[phaseOf[s.g]!]!, vec: vByRound(phaseOf.map((i) => codeOf(phases[i]!))), states: phases };
       }
       case 'relationship': {
         const states = scope.relationship;
-        return { ty: 'string', fn: (s) => states[s.rel]!, states };
+        return { ty: 'string', fn: (s) => states[s.rel]!, vec: vRelationship(states.map(codeOf)), states };
       }
       case 'params':
         return this.problem(node, '`params` needs a parameter name', `write \`params.NAME\`; parameters: ${[...scope.params.keys()].join(', ') || 'none declared'}`);
@@ -382,7 +394,7 @@ class Compiler {
     const name = (property as jsep.Identifier).name;
     const index = this.scope.params.get(name);
     if (index === undefined) return this.problem(property, `unknown parameter \`${name}\``, hintFor(name, this.scope.params.keys(), 'parameter'));
-    return { ty: 'number', fn: (s) => s.p[index]! };
+    return { ty: 'number', fn: (s) => s.p[index]!, vec: vParam(index) };
   }
 
   /** An id argument: a bare name or a string literal. */
@@ -405,18 +417,20 @@ class Compiler {
       const f = math.fn;
       if (compiled.every((c) => c.constant)) {
         const value = f(...compiled.map((c) => c.fn(undefined as unknown as EvalState) as number));
-        return { ty: 'number', fn: () => value, constant: true };
+        return { ty: 'number', fn: () => value, vec: vConst(value), constant: true };
       }
       const fns = compiled.map((c) => c.fn as Fn<number>);
       if (fns.length === 1) {
         const [a] = fns as [Fn<number>];
-        if (!math.costly) return { ty: 'number', fn: (s) => f(a(s)) };
+        const vec = vApply1(compiled[0]!.vec, f);
+        if (!math.costly) return { ty: 'number', fn: (s) => f(a(s)), vec };
         // A pure function of one number remembers its last argument: within a round most
         // tensions do not move, so policy weights and hazards ask for the same value again.
         let lastX = NaN;
         let lastY = NaN;
         return {
           ty: 'number',
+          vec,
           fn: (s) => {
             const x = a(s);
             if (x === lastX) return lastY;
@@ -427,16 +441,17 @@ class Compiler {
       }
       if (fns.length === 2) {
         const [a, b] = fns as [Fn<number>, Fn<number>];
-        return { ty: 'number', fn: (s) => f(a(s), b(s)) };
+        return { ty: 'number', fn: (s) => f(a(s), b(s)), vec: vApply2(compiled[0]!.vec, compiled[1]!.vec, f) };
       }
-      return { ty: 'number', fn: (s) => f(...fns.map((g) => g(s))) };
+      return { ty: 'number', fn: (s) => f(...fns.map((g) => g(s))), vec: vApplyN(compiled.map((c) => c.vec), f) };
     }
     switch (name) {
       case 'weekly': {
         if (args.length !== 1) return this.problem(node, '`weekly` takes 1 argument (a rate per week)');
-        const rate = this.numberArg(args[0]!).fn as Fn<number>;
+        const compiled = this.numberArg(args[0]!);
+        const rate = compiled.fn as Fn<number>;
         const weeks = this.scope.time.weeksOf;
-        return { ty: 'number', fn: (s) => 1 - Math.exp(-Math.max(0, rate(s)) * weeks[s.g]!) };
+        return { ty: 'number', fn: (s) => 1 - Math.exp(-Math.max(0, rate(s)) * weeks[s.g]!), vec: vWeekly(compiled.vec, weeks) };
       }
       case 'if': {
         if (args.length !== 3) return this.problem(node, '`if` takes 3 arguments: if(condition, then, else)');
@@ -446,7 +461,7 @@ class Compiler {
         const b = this.node(args[2]!);
         if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(args[2]!, 'both branches of `if` must have the same type');
         const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
-        return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), ...(a.states ? { states: a.states } : {}) };
+        return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec, false), ...(a.states ? { states: a.states } : {}) };
       }
       case 'stance': {
         const actor = this.idArg(args[0]);
@@ -456,7 +471,7 @@ class Compiler {
         if (!entry.stances) return this.problem(args[0]!, `actor \`${actor}\` has no stance statechart`);
         const states = entry.stances;
         const index = entry.index;
-        return { ty: 'string', fn: (s) => states[s.st[index]!]!, states };
+        return { ty: 'string', fn: (s) => states[s.st[index]!]!, vec: vStance(index, states.map(codeOf)), states };
       }
       case 'active': {
         const mediator = this.idArg(args[0]);
@@ -465,7 +480,9 @@ class Compiler {
         if (!entry) return this.problem(args[0]!, `unknown mediator \`${mediator}\``, hintFor(mediator, this.scope.mediators.keys(), 'mediator'));
         const tests = this.scope.mediatorActive;
         const index = entry.index;
-        return { ty: 'boolean', fn: (s) => tests[index]!(s) };
+        // The tests are compiled after this expression when it belongs to a mediator's scope.
+        let vec: VecFn | null = null;
+        return { ty: 'boolean', fn: (s) => tests[index]!(s), vec: (v, idx, n, out) => (vec ??= vectorOf(tests[index]!, 'boolean'))(v, idx, n, out) };
       }
       case 'pulled':
       case 'fired':
@@ -497,9 +514,9 @@ class Compiler {
           if (branchKey === undefined) return this.problem(second!, `\`${id}\` has no branch \`${branch ?? '?'}\``, hintFor(branch ?? '', entry.branches.keys(), 'branch'));
           key = branchKey;
         }
-        if (name === 'count') return { ty: 'number', fn: (s) => s.cnt[key]! };
-        if (name === 'since') return { ty: 'number', fn: (s) => (s.last[key]! < 0 ? Infinity : s.g - s.last[key]!) };
-        return { ty: 'boolean', fn: (s) => s.cnt[key]! > 0 };
+        if (name === 'count') return { ty: 'number', fn: (s) => s.cnt[key]!, vec: vCount(key) };
+        if (name === 'since') return { ty: 'number', fn: (s) => (s.last[key]! < 0 ? Infinity : s.g - s.last[key]!), vec: vSince(key) };
+        return { ty: 'boolean', fn: (s) => s.cnt[key]! > 0, vec: vOccurred(key) };
       }
     }
     return this.problem(node.callee, `unknown function \`${name}\``, hintFor(name, FUNCTION_NAMES, 'function'));
@@ -516,16 +533,16 @@ class Compiler {
     if (node.operator === 'not' || node.operator === '!') {
       this.expect(arg, 'boolean', node.argument);
       const f = arg.fn as Fn<boolean>;
-      return { ty: 'boolean', fn: (s) => !f(s) };
+      return { ty: 'boolean', fn: (s) => !f(s), vec: vNot(arg.vec) };
     }
     if (node.operator === '-' || node.operator === '+') {
       this.expect(arg, 'number', node.argument);
       const f = arg.fn as Fn<number>;
       if (arg.constant) {
         const v = node.operator === '-' ? -f(undefined as never) : f(undefined as never);
-        return { ty: 'number', fn: () => v, constant: true };
+        return { ty: 'number', fn: () => v, vec: vConst(v), constant: true };
       }
-      return { ty: 'number', fn: node.operator === '-' ? (s) => -f(s) : f };
+      return node.operator === '-' ? { ty: 'number', fn: (s) => -f(s), vec: vNegate(arg.vec) } : { ty: 'number', fn: f, vec: arg.vec };
     }
     return this.problem(node, `unsupported operator \`${node.operator}\``);
   }
@@ -538,31 +555,35 @@ class Compiler {
       this.expect(left, 'boolean', node.left);
       this.expect(right, 'boolean', node.right);
       const [a, b] = [left.fn as Fn<boolean>, right.fn as Fn<boolean>];
-      return { ty: 'boolean', fn: op === 'and' || op === '&&' ? (s) => a(s) && b(s) : (s) => a(s) || b(s) };
+      return op === 'and' || op === '&&'
+        ? { ty: 'boolean', fn: (s) => a(s) && b(s), vec: vSelect(left.vec, right.vec, 0, true) }
+        : { ty: 'boolean', fn: (s) => a(s) || b(s), vec: vSelect(left.vec, 1, right.vec, true) };
     }
     if (op === '==' || op === '!=' || op === '===' || op === '!==') return this.equality(node, left, right, op === '==' || op === '===');
     this.expect(left, 'number', node.left);
     this.expect(right, 'number', node.right);
     const [a, b] = [left.fn as Fn<number>, right.fn as Fn<number>];
+    const vec = vBinary(op, left.vec, right.vec);
+    if (!vec) return this.problem(node, `unsupported operator \`${op}\``);
     const special = specialise(op, left, right);
-    if (special) return special;
+    if (special) return { ...special, vec: special.constant ? constantVec(special.fn(undefined as never)) : vec };
     switch (op) {
-      case '+': return { ty: 'number', fn: (s) => a(s) + b(s) };
-      case '-': return { ty: 'number', fn: (s) => a(s) - b(s) };
-      case '*': return { ty: 'number', fn: (s) => a(s) * b(s) };
-      case '/': return { ty: 'number', fn: (s) => a(s) / b(s) };
-      case '%': return { ty: 'number', fn: (s) => a(s) % b(s) };
-      case '<': return { ty: 'boolean', fn: (s) => a(s) < b(s) };
-      case '>': return { ty: 'boolean', fn: (s) => a(s) > b(s) };
-      case '<=': return { ty: 'boolean', fn: (s) => a(s) <= b(s) };
-      case '>=': return { ty: 'boolean', fn: (s) => a(s) >= b(s) };
+      case '+': return { ty: 'number', fn: (s) => a(s) + b(s), vec };
+      case '-': return { ty: 'number', fn: (s) => a(s) - b(s), vec };
+      case '*': return { ty: 'number', fn: (s) => a(s) * b(s), vec };
+      case '/': return { ty: 'number', fn: (s) => a(s) / b(s), vec };
+      case '%': return { ty: 'number', fn: (s) => a(s) % b(s), vec };
+      case '<': return { ty: 'boolean', fn: (s) => a(s) < b(s), vec };
+      case '>': return { ty: 'boolean', fn: (s) => a(s) > b(s), vec };
+      case '<=': return { ty: 'boolean', fn: (s) => a(s) <= b(s), vec };
+      case '>=': return { ty: 'boolean', fn: (s) => a(s) >= b(s), vec };
     }
     return this.problem(node, `unsupported operator \`${op}\``);
   }
 
   /** `relationship == 'hostile'`: the name is checked against the states and compared by value. */
   private equality(node: jsep.BinaryExpression, left: Compiled, right: Compiled, equal: boolean): Compiled {
-    if (left.ty === 'error' || right.ty === 'error') return { ty: 'boolean', fn: () => false };
+    if (left.ty === 'error' || right.ty === 'error') return { ty: 'boolean', fn: () => false, vec: NOTHING };
     if (left.ty !== right.ty) return this.problem(node, `cannot compare ${describe(left)} with ${describe(right)}`);
     if (left.ty === 'string') {
       for (const [named, literal, literalNode] of [[left, right, node.right], [right, left, node.left]] as const) {
@@ -572,7 +593,7 @@ class Compiler {
       }
     }
     const [a, b] = [left.fn, right.fn];
-    return { ty: 'boolean', fn: equal ? (s) => a(s) === b(s) : (s) => a(s) !== b(s) };
+    return { ty: 'boolean', fn: equal ? (s) => a(s) === b(s) : (s) => a(s) !== b(s), vec: vBinary(equal ? '==' : '!=', left.vec, right.vec)! };
   }
 
   private conditional(node: jsep.ConditionalExpression): Compiled {
@@ -582,7 +603,7 @@ class Compiler {
     const b = this.node(node.alternate);
     if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(node.alternate, 'both sides of `? :` must have the same type');
     const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
-    return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)) };
+    return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec, false) };
   }
 }
 

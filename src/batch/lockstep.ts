@@ -1,0 +1,264 @@
+/**
+ * The batch's inner loop, over up to `MAX_LANES` runs at once. Every run of a batch has the
+ * same timeline (round, turn and deciding actor at each step), so the runs advance in lock
+ * step: at each decision and at each round's end, the conditions, policy weights and hazards
+ * are computed for all runs by one call of their vector forms (see scenario/lanes.ts), and
+ * what follows for each run — the draw, the pull, an event, a coupling — is the kernel's own
+ * code on that run's state. Each run sees exactly the values, draws and order of operations
+ * of `simulate`, so its result is the same to the bit (a differential test holds it to that);
+ * only the cost of interpreting expressions is shared.
+ */
+import { slot, type LeverDef, type ScenarioDefinition, type TransitionDef } from '../scenario/definition.ts';
+import { MAX_LANES, vectorOf, type Lanes } from '../scenario/lanes.ts';
+import { resolveAction } from '../engine/actions.ts';
+import { BranchCodeError, type Move } from '../engine/branch-code.ts';
+import { fastApply, type FlatTables } from '../engine/fast.ts';
+import { advanceTurn, applyCoupling, applyDecay, applyPull, checkpoint, clamp01, currentActor, fireEvent, initialState, lastRoundOfPhase, nextRound, reroll } from '../engine/kernel.ts';
+import { pickOption } from '../engine/policy.ts';
+import type { SimState } from '../engine/types.ts';
+import type { BatchKernel } from './simulate.ts';
+
+export { MAX_LANES };
+
+/** Where one run starts: its parameter values, its seed and the moves that override its policy. */
+export interface LaneRun {
+  readonly params: readonly number[];
+  readonly seed: number;
+  readonly moves: readonly Move[];
+}
+
+/** Can these runs advance in lock step? (Their moves, if any, fall on the same steps.) */
+export function inLockStep(runs: readonly LaneRun[]): boolean {
+  const first = runs[0]?.moves ?? [];
+  return runs.every((r) => r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step));
+}
+
+/** Working memory of the lock-step loop, sized for `MAX_LANES` runs of one scenario. */
+class Workspace {
+  readonly lanes: Lanes & { states: SimState[] };
+  readonly all = Int32Array.from({ length: MAX_LANES }, (_, i) => i);
+  readonly sub = new Int32Array(MAX_LANES);
+  readonly values = new Float64Array(MAX_LANES);
+  /** By candidate lever × lane: may the run pull it, and the policy's weight for it. */
+  usable: Uint8Array;
+  weight: Float64Array;
+  readonly pass = new Float64Array(MAX_LANES);
+  readonly options = new Int32Array(64);
+  optionWeights = new Float64Array(64);
+  /** The transition each run's relationship and each stance chart take this round (or null). */
+  readonly relMove: (TransitionDef | null)[] = new Array(MAX_LANES).fill(null);
+  readonly stanceMove: (TransitionDef | null)[];
+
+  constructor(def: ScenarioDefinition) {
+    const nt = def.tensions.length;
+    const np = def.parameters.length;
+    const na = def.actors.length;
+    const nh = def.historySize;
+    this.lanes = {
+      g: 0, nt, np, na, nh,
+      t: new Float64Array(MAX_LANES * nt), p: new Float64Array(MAX_LANES * np), st: new Int32Array(MAX_LANES * na),
+      cnt: new Int32Array(MAX_LANES * nh), last: new Int32Array(MAX_LANES * nh), rel: new Int32Array(MAX_LANES),
+      states: [],
+    };
+    const most = Math.max(1, ...def.leversByActorPhase.flatMap((byPhase) => byPhase.map((l) => l.length)));
+    this.usable = new Uint8Array(most * MAX_LANES);
+    this.weight = new Float64Array(most * MAX_LANES);
+    this.stanceMove = new Array(na * MAX_LANES).fill(null);
+    if (most >= this.options.length) this.optionWeights = new Float64Array(most + 1);
+  }
+}
+
+const workspaces = new WeakMap<BatchKernel, Workspace>();
+
+/**
+ * Runs every run of `runs` (at most `MAX_LANES`, in lock step) to its end. The states returned
+ * read their tensions, counts and stances from memory the next call reuses: read them first.
+ */
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[] {
+  const { def, tables } = k;
+  const n = runs.length;
+  if (n === 0) return [];
+  if (n > MAX_LANES || !inLockStep(runs)) throw new Error('simulateLanes: runs that cannot advance in lock step');
+  let w = workspaces.get(k);
+  if (!w) workspaces.set(k, (w = new Workspace(def)));
+  const { lanes } = w;
+  const { nt, np, na, nh } = lanes;
+  const states = (lanes.states.length = 0, lanes.states);
+  for (let i = 0; i < n; i++) {
+    const s = initialState(def, runs[i]!.seed, runs[i]!.params, null);
+    // The run's arrays move into the shared lanes; the state keeps views of its part.
+    lanes.t.set(s.t, i * nt);
+    lanes.p.set(s.p, i * np);
+    lanes.st.set(s.st, i * na);
+    lanes.cnt.set(s.cnt, i * nh);
+    lanes.last.set(s.last, i * nh);
+    lanes.rel[i] = s.rel;
+    s.t = lanes.t.subarray(i * nt, (i + 1) * nt) as unknown as number[];
+    s.p = lanes.p.subarray(i * np, (i + 1) * np) as unknown as number[];
+    s.st = lanes.st.subarray(i * na, (i + 1) * na) as unknown as number[];
+    s.cnt = lanes.cnt.subarray(i * nh, (i + 1) * nh) as unknown as number[];
+    s.last = lanes.last.subarray(i * nh, (i + 1) * nh) as unknown as number[];
+    states.push(s);
+  }
+  const s0 = states[0]!;
+  const moves = runs[0]!.moves;
+  const limit = def.maxSteps + moves.length + 1;
+  let next = 0;
+  for (let guard = 0; !s0.ended; guard++) {
+    if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
+    if (next < moves.length && moves[next]!.step === s0.step) {
+      // A move of a branch: each run takes it on its own (rare: once per move per run).
+      for (let i = 0; i < n; i++) {
+        const s = states[i]!;
+        const move = runs[i]!.moves[next]!;
+        if (move.action.type === 'reroll') reroll(def, s, move.action.seed);
+        else {
+          const resolved = resolveAction(def, s, move.action);
+          if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
+          fastApply(def, tables, s, resolved, null);
+        }
+        lanes.rel[i] = s.rel;
+      }
+      next++;
+      continue;
+    }
+    lanes.g = s0.g;
+    decide(k, w, n);
+    let roundOver = false;
+    for (let i = 0; i < n; i++) roundOver = advanceTurn(def, states[i]!);
+    if (roundOver) endRound(def, tables, w, n);
+  }
+  if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s0.step}, before the move at step ${moves[next]!.step + 1}`);
+  return states;
+}
+
+/** The deciding actor's choice in every run (as `choose` makes it), and its pull. */
+function decide(k: BatchKernel, w: Workspace, n: number): void {
+  const { def, policy } = k;
+  const { lanes, sub, values, usable, weight } = w;
+  const states = lanes.states;
+  const s0 = states[0]!;
+  const actor = currentActor(def, s0);
+  const candidates: readonly LeverDef[] = def.leversByActorPhase[actor]?.[def.rounds[s0.g]!.phase] ?? [];
+  const rules = policy.actors[actor];
+  const nc = candidates.length;
+  const { cnt, nh } = lanes;
+  for (let c = 0; c < nc; c++) {
+    const lever = candidates[c]!;
+    const row = c * MAX_LANES;
+    usable.fill(0, row, row + n);
+    // Uses left, then the precondition on the runs that have some.
+    let m = 0;
+    for (let i = 0; i < n; i++) if (cnt[i * nh + lever.historyKey]! < lever.maxUses) sub[m++] = i;
+    if (m > 0 && lever.when) {
+      vectorOf(lever.when, 'boolean')(lanes, sub, m, values);
+      let kept = 0;
+      for (let j = 0; j < m; j++) if (values[j] !== 0) sub[kept++] = sub[j]!;
+      m = kept;
+    }
+    if (m === 0) continue;
+    for (let j = 0; j < m; j++) usable[row + sub[j]!] = 1;
+    if (rules) {
+      vectorOf(rules.weights[lever.index] ?? rules.otherwise, 'number')(lanes, sub, m, values);
+      for (let j = 0; j < m; j++) weight[row + sub[j]!] = values[j]!;
+    } else for (let j = 0; j < m; j++) weight[row + sub[j]!] = 1;
+  }
+  if (rules?.pass) vectorOf(rules.pass, 'number')(lanes, w.all, n, w.pass);
+  const { options, optionWeights } = w;
+  const policySlot = slot.policy(actor);
+  for (let i = 0; i < n; i++) {
+    let count = 0;
+    let total = 0;
+    for (let c = 0; c < nc; c++) {
+      if (usable[c * MAX_LANES + i] === 0) continue;
+      const x = weight[c * MAX_LANES + i]!;
+      const positive = x > 0 ? x : 0;
+      options[count] = c;
+      optionWeights[count++] = positive;
+      total += positive;
+    }
+    if (count === 0) continue; // nothing to pull: the actor passes
+    const pass = rules?.pass ? w.pass[i]! : 0;
+    const passWeight = pass > 0 ? pass : 0;
+    total += passWeight;
+    const s = states[i]!;
+    const index = pickOption(optionWeights, count, passWeight, total, s.u[policySlot]!);
+    if (index < count) applyPull(def, s, actor, candidates[options[index]!]!, -1, null);
+  }
+}
+
+/** The end of a round in every run: events, couplings, decay, the charts, a checkpoint, the next round. */
+function endRound(def: ScenarioDefinition, tables: FlatTables, w: Workspace, n: number): void {
+  const { lanes, sub, values } = w;
+  const states = lanes.states;
+  const s0 = states[0]!;
+  const g = s0.g;
+  const round = def.rounds[g]!;
+  const { last, nh } = lanes;
+  // Each event's hazard is read after the events before it have happened in that run.
+  for (const e of def.events) {
+    if (!e.hazard || !e.phases[round.phase]) continue;
+    let m = 0;
+    for (let i = 0; i < n; i++) if (last[i * nh + e.historyKey] !== g) sub[m++] = i;
+    if (m === 0) continue;
+    vectorOf(e.hazard, 'number')(lanes, sub, m, values);
+    const hazardSlot = slot.hazard(def, e.index);
+    for (let j = 0; j < m; j++) {
+      const s = states[sub[j]!]!;
+      const hazard = clamp01(values[j]!);
+      const draw = s.u[hazardSlot]!;
+      if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, null);
+    }
+  }
+  for (const c of def.couplings) {
+    vectorOf(c.when, 'boolean')(lanes, w.all, n, values);
+    for (let i = 0; i < n; i++) if (values[i] !== 0) applyCoupling(def, states[i]!, c, null);
+  }
+  for (let i = 0; i < n; i++) applyDecay(def, states[i]!, null);
+
+  // Every guard sees the same end-of-round state; then the transitions are taken.
+  firstEnabled(w, n, tables.relationship, (i) => lanes.rel[i]!, w.relMove, 0);
+  for (let a = 0; a < tables.stances.length; a++) {
+    const table = tables.stances[a];
+    if (table) firstEnabled(w, n, table, (i) => lanes.st[i * lanes.na + a]!, w.stanceMove, a * MAX_LANES);
+  }
+  for (let i = 0; i < n; i++) {
+    const t = w.relMove[i];
+    if (t) states[i]!.rel = lanes.rel[i] = t.to;
+  }
+  for (let a = 0; a < tables.stances.length; a++) {
+    if (!tables.stances[a]) continue;
+    for (let i = 0; i < n; i++) {
+      const t = w.stanceMove[a * MAX_LANES + i];
+      if (t) states[i]!.st[a] = t.to;
+    }
+  }
+  if (lastRoundOfPhase(def, s0) && tables.checkpoint[round.phase]) for (let i = 0; i < n; i++) checkpoint(def, states[i]!, null);
+  if (!s0.ended) for (let i = 0; i < n; i++) nextRound(def, states[i]!, null);
+}
+
+/**
+ * For each run, the first transition of its chart's current state whose guard holds (or null),
+ * written to `moves[offset + i]`. Runs are grouped by state; each guard is asked only of the
+ * runs that no earlier guard has claimed.
+ */
+function firstEnabled(w: Workspace, n: number, table: readonly (readonly TransitionDef[])[], stateOf: (i: number) => number, moves: (TransitionDef | null)[], offset: number): void {
+  const { lanes, sub, values } = w;
+  for (let i = 0; i < n; i++) moves[offset + i] = null;
+  for (let state = 0; state < table.length; state++) {
+    const transitions = table[state]!;
+    if (transitions.length === 0) continue;
+    let m = 0;
+    for (let i = 0; i < n; i++) if (stateOf(i) === state) sub[m++] = i;
+    for (let k = 0; k < transitions.length && m > 0; k++) {
+      const t = transitions[k]!;
+      vectorOf(t.when, 'boolean')(lanes, sub, m, values);
+      let left = 0;
+      for (let j = 0; j < m; j++) {
+        if (values[j] !== 0) moves[offset + sub[j]!] = t;
+        else sub[left++] = sub[j]!;
+      }
+      m = left;
+    }
+  }
+}
