@@ -120,7 +120,7 @@ describe('vector forms of expressions', () => {
 });
 
 /** A state with plain arrays, to compare runs of both loops (lock-step states share memory). */
-const plain = (s: SimState) => ({ ...s, t: Array.from(s.t), p: Array.from(s.p), st: Array.from(s.st), cnt: Array.from(s.cnt), last: Array.from(s.last) });
+const plain = (s: SimState) => ({ ...s, t: Array.from(s.t), p: Array.from(s.p), st: Array.from(s.st), cnt: Array.from(s.cnt), last: Array.from(s.last), u: Array.from(s.u) });
 
 function sameRuns(def: ScenarioDefinition, policy: string, runs: LaneRun[]): void {
   const kernel = batchKernel(compile(def), policy);

@@ -9,13 +9,15 @@
  * only the cost of interpreting expressions is shared.
  */
 import { slot, type LeverDef, type ScenarioDefinition, type TransitionDef } from '../scenario/definition.ts';
+import type { Fn } from '../scenario/expr.ts';
 import { MAX_LANES, vectorOf, type Lanes } from '../scenario/lanes.ts';
 import { resolveAction } from '../engine/actions.ts';
 import { BranchCodeError, type Move } from '../engine/branch-code.ts';
 import { fastApply, type FlatTables } from '../engine/fast.ts';
-import { advanceTurn, applyCoupling, applyDecay, applyPull, checkpoint, clamp01, currentActor, fireEvent, initialState, lastRoundOfPhase, nextRound, reroll } from '../engine/kernel.ts';
+import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, normalise, pick, reroll } from '../engine/kernel.ts';
+import { drawLanes, type LaneStreams } from '../engine/rng.ts';
 import { pickOption } from '../engine/policy.ts';
-import type { SimState } from '../engine/types.ts';
+import type { BranchOdds, SimState } from '../engine/types.ts';
 import type { BatchKernel } from './simulate.ts';
 
 export { MAX_LANES };
@@ -43,6 +45,21 @@ class Workspace {
   usable: Uint8Array;
   weight: Float64Array;
   readonly pass = new Float64Array(MAX_LANES);
+  /** By lane: the candidate lever the run pulls this step, or -1. */
+  readonly chosen = new Int32Array(MAX_LANES);
+  /** The runs pulling one lever, and a selection of them (lane, and position in the group). */
+  readonly group = new Int32Array(MAX_LANES);
+  readonly selLane = new Int32Array(MAX_LANES);
+  readonly selPos = new Int32Array(MAX_LANES);
+  readonly mul = new Float64Array(MAX_LANES);
+  readonly add = new Float64Array(MAX_LANES);
+  /** By branch × position in the group: the branch's probability as it is built up. */
+  readonly odds: Float64Array;
+  /** One run's probabilities, by number of branches (the kernel normalises and picks from it). */
+  readonly column: number[][];
+  /** This round's draws, by lane (the states read theirs through views), and each run's generator. */
+  readonly u: Float64Array;
+  readonly rng: LaneStreams = { c: new Float64Array(MAX_LANES), s0: new Float64Array(MAX_LANES), s1: new Float64Array(MAX_LANES), s2: new Float64Array(MAX_LANES) };
   readonly options = new Int32Array(64);
   optionWeights = new Float64Array(64);
   /** The transition each run's relationship and each stance chart take this round (or null). */
@@ -64,6 +81,10 @@ class Workspace {
     this.usable = new Uint8Array(most * MAX_LANES);
     this.weight = new Float64Array(most * MAX_LANES);
     this.stanceMove = new Array(na * MAX_LANES).fill(null);
+    const branches = Math.max(1, ...def.levers.map((l) => l.branches.length));
+    this.odds = new Float64Array(branches * MAX_LANES);
+    this.column = Array.from({ length: branches + 1 }, (_, k) => new Array<number>(k).fill(0));
+    this.u = new Float64Array(MAX_LANES * def.slotCount);
     if (most >= this.options.length) this.optionWeights = new Float64Array(most + 1);
   }
 }
@@ -99,6 +120,7 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
     s.cnt = lanes.cnt.subarray(i * nh, (i + 1) * nh) as unknown as number[];
     s.last = lanes.last.subarray(i * nh, (i + 1) * nh) as unknown as number[];
     states.push(s);
+    adoptStream(w, def, i);
   }
   const s0 = states[0]!;
   const moves = runs[0]!.moves;
@@ -110,6 +132,7 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
       // A move of a branch: each run takes it on its own (rare: once per move per run).
       for (let i = 0; i < n; i++) {
         const s = states[i]!;
+        releaseStream(w, i);
         const move = runs[i]!.moves[next]!;
         if (move.action.type === 'reroll') reroll(def, s, move.action.seed);
         else {
@@ -118,6 +141,7 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
           fastApply(def, tables, s, resolved, null);
         }
         lanes.rel[i] = s.rel;
+        adoptStream(w, def, i);
       }
       next++;
       continue;
@@ -129,7 +153,27 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
     if (roundOver) endRound(def, tables, w, n);
   }
   if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s0.step}, before the move at step ${moves[next]!.step + 1}`);
+  for (let i = 0; i < n; i++) releaseStream(w, i);
   return states;
+}
+
+/** Run i's draws and generator move into the lanes (its state reads its draws through a view). */
+function adoptStream(w: Workspace, def: ScenarioDefinition, i: number): void {
+  const s = w.lanes.states[i]!;
+  const u = w.u.subarray(i * def.slotCount, (i + 1) * def.slotCount);
+  if (s.u !== (u as unknown)) u.set(s.u);
+  s.u = u as unknown as number[];
+  const { c, s0, s1, s2 } = s.r;
+  w.rng.c[i] = c;
+  w.rng.s0[i] = s0;
+  w.rng.s1[i] = s1;
+  w.rng.s2[i] = s2;
+}
+
+/** Run i's generator state back into its state, for the kernel's own code or for the caller. */
+function releaseStream(w: Workspace, i: number): void {
+  const { c, s0, s1, s2 } = w.rng;
+  w.lanes.states[i]!.r = { c: c[i]!, s0: s0[i]!, s1: s1[i]!, s2: s2[i]! };
 }
 
 /** The deciding actor's choice in every run (as `choose` makes it), and its pull. */
@@ -164,9 +208,10 @@ function decide(k: BatchKernel, w: Workspace, n: number): void {
     } else for (let j = 0; j < m; j++) weight[row + sub[j]!] = 1;
   }
   if (rules?.pass) vectorOf(rules.pass, 'number')(lanes, w.all, n, w.pass);
-  const { options, optionWeights } = w;
+  const { options, optionWeights, chosen } = w;
   const policySlot = slot.policy(actor);
   for (let i = 0; i < n; i++) {
+    chosen[i] = -1;
     let count = 0;
     let total = 0;
     for (let c = 0; c < nc; c++) {
@@ -183,9 +228,70 @@ function decide(k: BatchKernel, w: Workspace, n: number): void {
     total += passWeight;
     const s = states[i]!;
     const index = pickOption(optionWeights, count, passWeight, total, s.u[policySlot]!);
-    if (index < count) applyPull(def, s, actor, candidates[options[index]!]!, -1, null);
+    if (index < count) chosen[i] = options[index]!;
+  }
+  // The pulls, lever by lever: each lever's odds are computed for all the runs that pull it.
+  for (let c = 0; c < nc; c++) {
+    let m = 0;
+    for (let i = 0; i < n; i++) if (chosen[i] === c) w.group[m++] = i;
+    if (m > 0) pull(def, w, actor, candidates[c]!, m);
   }
 }
+
+/**
+ * `actor` pulls `lever` in the runs `w.group[0..m)`: the branch odds as `leverOdds` builds
+ * them (base, the lever's modifiers, active mediators' rules), normalised and drawn from as
+ * `applyPull` does, then the branch's effects.
+ */
+function pull(def: ScenarioDefinition, w: Workspace, actor: number, lever: LeverDef, m: number): void {
+  const { lanes, values, group, odds, selLane, selPos, mul, add } = w;
+  const nb = lever.branches.length;
+  for (let b = 0; b < nb; b++) {
+    vectorOf(lever.branches[b]!.p, 'number')(lanes, group, m, values);
+    odds.set(values.subarray(0, m), b * MAX_LANES);
+  }
+  /** Selects the runs of the group where `when` holds (all of them when it is null); returns how many. */
+  const select = (when: Fn<boolean> | null): number => {
+    let k = 0;
+    if (when) vectorOf(when, 'boolean')(lanes, group, m, values);
+    for (let j = 0; j < m; j++) {
+      if (when && values[j] === 0) continue;
+      selLane[k] = group[j]!;
+      selPos[k++] = j;
+    }
+    return k;
+  };
+  /** p ← p · mul + add for branch `b` in the selected runs, with the rule's `mul` and `add` read there. */
+  const modifyAll = (k: number, rule: { readonly mul: Fn<number> | null; readonly add: Fn<number> | null }, branches: readonly number[]): void => {
+    if (rule.mul) vectorOf(rule.mul, 'number')(lanes, selLane, k, mul);
+    else mul.fill(1, 0, k);
+    if (rule.add) vectorOf(rule.add, 'number')(lanes, selLane, k, add);
+    else add.fill(0, 0, k);
+    for (const b of branches) {
+      const row = b * MAX_LANES;
+      for (let q = 0; q < k; q++) odds[row + selPos[q]!] = odds[row + selPos[q]!]! * mul[q]! + add[q]!;
+    }
+  };
+  for (const modifier of lever.modifiers) {
+    const k = select(modifier.when);
+    if (k > 0) modifyAll(k, modifier, [modifier.branch]);
+  }
+  for (const { mediator, rules } of def.mediation[lever.index]!.modifiers) {
+    const k = select(mediator.active);
+    if (k > 0) for (const { rule, branches } of rules) modifyAll(k, rule, branches);
+  }
+  const p = w.column[nb]!;
+  const branchSlot = slot.branch(actor);
+  const states = lanes.states;
+  for (let j = 0; j < m; j++) {
+    for (let b = 0; b < nb; b++) p[b] = odds[b * MAX_LANES + j]!;
+    normalise(p);
+    const s = states[group[j]!]!;
+    applyBranch(def, s, actor, lever, pick(p, s.u[branchSlot]!), false, NO_ODDS, null);
+  }
+}
+
+const NO_ODDS: BranchOdds[] = [];
 
 /** The end of a round in every run: events, couplings, decay, the charts, a checkpoint, the next round. */
 function endRound(def: ScenarioDefinition, tables: FlatTables, w: Workspace, n: number): void {
@@ -234,7 +340,16 @@ function endRound(def: ScenarioDefinition, tables: FlatTables, w: Workspace, n: 
     }
   }
   if (lastRoundOfPhase(def, s0) && tables.checkpoint[round.phase]) for (let i = 0; i < n; i++) checkpoint(def, states[i]!, null);
-  if (!s0.ended) for (let i = 0; i < n; i++) nextRound(def, states[i]!, null);
+  if (!s0.ended) {
+    // `nextRound`, with every run's draws at once, written over the last round's.
+    for (let i = 0; i < n; i++) {
+      const s = states[i]!;
+      s.g++;
+      s.turn = 0;
+    }
+    drawLanes(w.rng, n, def.slotCount, w.u);
+    for (let i = 0; i < n; i++) fireScheduled(def, states[i]!, null);
+  }
 }
 
 /**

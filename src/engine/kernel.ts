@@ -108,7 +108,7 @@ export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef,
   return { p, odds };
 }
 
-function normalise(p: number[]): void {
+export function normalise(p: number[]): void {
   let sum = 0;
   for (let i = 0; i < p.length; i++) sum += p[i] = clamp01(p[i]!);
   if (sum > 0) for (let i = 0; i < p.length; i++) p[i] = p[i]! / sum;
@@ -150,7 +150,12 @@ function record(s: SimState, key: number): void {
 export function applyPull(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef, force: number, log: Log): void {
   const { p, odds } = leverOdds(def, s, lever, log !== null);
   const draw = s.u[slot.branch(actor)]!;
-  const branch = lever.branches[force >= 0 ? force : pick(p, draw)]!;
+  applyBranch(def, s, actor, lever, force >= 0 ? force : pick(p, draw), force >= 0, odds, log);
+}
+
+/** The rest of a pull once its branch is known: damping, effects, history, Goldstein score. */
+export function applyBranch(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef, index: number, forced: boolean, odds: BranchOdds[], log: Log): void {
+  const branch = lever.branches[index]!;
   // Damping by active mediators is decided on the state before the pull.
   let damped: { mediator: string; tension: string; factor: number }[] | null = null;
   let factors: Map<number, number> | null = null;
@@ -172,7 +177,7 @@ export function applyPull(def: ScenarioDefinition, s: SimState, actor: number, l
   record(s, branch.historyKey);
   s.gs += branch.goldstein;
   log?.push({
-    type: 'lever', actor: def.actors[actor]!.id, lever: lever.id, odds, draw, branch: branch.id, forced: force >= 0,
+    type: 'lever', actor: def.actors[actor]!.id, lever: lever.id, odds, draw: s.u[slot.branch(actor)]!, branch: branch.id, forced,
     effects: changesOf(def, s, before!), damped: damped ?? [], goldstein: branch.goldstein,
   });
 }
@@ -292,6 +297,11 @@ function beginRound(def: ScenarioDefinition, s: SimState, log: Log): void {
   const block = drawBlock(s.r, def.slotCount);
   s.u = block.u;
   s.r = block.state;
+  fireScheduled(def, s, log);
+}
+
+/** The round's scheduled injects, in order. */
+export function fireScheduled(def: ScenarioDefinition, s: SimState, log: Log): void {
   for (const event of def.schedule[s.g]!) fireEvent(def, s, event, true, null, null, log);
 }
 

@@ -7,7 +7,7 @@
  */
 import jsep from 'jsep';
 import { suggest } from './errors.ts';
-import { codeOf, registerVector, vApply1, vApply2, vApplyN, vBinary, vByRound, vConst, vCount, vectorOf, vNegate, vNot, vOccurred, vParam, vRelationship, vSelect, vSince, vStance, vTension, vWeekly, type VecFn } from './lanes.ts';
+import { codeOf, registerVector, vApply1, vApply2, vApplyN, vBinary, vByRound, vOperate, vConst, vCount, vectorOf, vNegate, vNot, vOccurred, vParam, vRelationship, vSelect, vSince, vStance, vTension, vWeekly, type VecFn } from './lanes.ts';
 
 jsep.addBinaryOp('and', 2);
 jsep.addBinaryOp('or', 1);
@@ -563,7 +563,8 @@ class Compiler {
     this.expect(left, 'number', node.left);
     this.expect(right, 'number', node.right);
     const [a, b] = [left.fn as Fn<number>, right.fn as Fn<number>];
-    const vec = vBinary(op, left.vec, right.vec);
+    const operand = (c: Compiled) => ({ vec: c.vec, ...(c.constant ? { constant: c.fn(undefined as never) as number } : {}), ...(c.tension !== undefined ? { tension: c.tension } : {}) });
+    const vec = vOperate(op, operand(left), operand(right));
     if (!vec) return this.problem(node, `unsupported operator \`${op}\``);
     const special = specialise(op, left, right);
     if (special) return { ...special, vec: special.constant ? constantVec(special.fn(undefined as never)) : vec };

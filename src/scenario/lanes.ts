@@ -131,6 +131,13 @@ export const vWeekly = (rate: VecFn, weeks: readonly number[]): VecFn => {
 
 export const vApply1 = (a: VecFn, f: (x: number) => number): VecFn => {
   let A: Float64Array | null = null;
+  // The common case calls the built-in directly, which the compiler can inline.
+  if (f === Math.exp) {
+    return (v, idx, n, out) => {
+      a(v, idx, n, (A ??= buf()));
+      for (let i = 0; i < n; i++) out[i] = Math.exp(A[i]!);
+    };
+  }
   return (v, idx, n, out) => {
     a(v, idx, n, (A ??= buf()));
     for (let i = 0; i < n; i++) out[i] = f(A[i]!);
@@ -176,6 +183,72 @@ export const vNegate = (a: VecFn): VecFn => {
   };
 };
 
+/** An operand of `vBinary`: its vector form, and what is known of it when the file loads. */
+export interface Operand {
+  readonly vec: VecFn;
+  /** Its value, when it is a constant. */
+  readonly constant?: number;
+  /** Its tension index, when it is a bare tension name. */
+  readonly tension?: number;
+}
+
+/**
+ * Arithmetic, comparison and equality of two operands, lane by lane. The common shapes —
+ * `x op constant`, `constant op x` and `TENSION op constant` — run as one loop without a
+ * buffer for the constant, as the scalar compiler's `specialise` does for closures.
+ */
+export function vOperate(op: string, left: Operand, right: Operand): VecFn | null {
+  const k = right.constant;
+  if (k !== undefined && left.constant === undefined) {
+    const u = left.tension;
+    if (u !== undefined) {
+      const read = (v: Lanes, idx: Int32Array, n: number, out: Float64Array): void => {
+        const { t, nt } = v;
+        for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]!;
+      };
+      switch (op) {
+        case '<': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! < k ? 1 : 0; };
+        case '>': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! > k ? 1 : 0; };
+        case '<=': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! <= k ? 1 : 0; };
+        case '>=': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! >= k ? 1 : 0; };
+        case '+': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! + k; };
+        case '-': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! - k; };
+        case '*': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! * k; };
+        case '/': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! / k; };
+      }
+      return vBinaryConstant(op, read, k);
+    }
+    return vBinaryConstant(op, left.vec, k);
+  }
+  const j = left.constant;
+  if (j !== undefined && k === undefined) {
+    const b = right.vec;
+    let B: Float64Array | null = null;
+    switch (op) {
+      case '+': return (v, idx, n, out) => { b(v, idx, n, (B ??= buf())); for (let i = 0; i < n; i++) out[i] = j + B[i]!; };
+      case '-': return (v, idx, n, out) => { b(v, idx, n, (B ??= buf())); for (let i = 0; i < n; i++) out[i] = j - B[i]!; };
+      case '*': return (v, idx, n, out) => { b(v, idx, n, (B ??= buf())); for (let i = 0; i < n; i++) out[i] = j * B[i]!; };
+      case '/': return (v, idx, n, out) => { b(v, idx, n, (B ??= buf())); for (let i = 0; i < n; i++) out[i] = j / B[i]!; };
+    }
+  }
+  return vBinary(op, left.vec, right.vec);
+}
+
+function vBinaryConstant(op: string, a: VecFn, k: number): VecFn | null {
+  let A: Float64Array | null = null;
+  switch (op) {
+    case '+': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! + k; };
+    case '-': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! - k; };
+    case '*': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! * k; };
+    case '/': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! / k; };
+    case '<': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! < k ? 1 : 0; };
+    case '>': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! > k ? 1 : 0; };
+    case '<=': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! <= k ? 1 : 0; };
+    case '>=': return (v, idx, n, out) => { a(v, idx, n, (A ??= buf())); for (let i = 0; i < n; i++) out[i] = A[i]! >= k ? 1 : 0; };
+  }
+  return vBinary(op, a, vConst(k));
+}
+
 /** Arithmetic, comparison and equality of two operands, lane by lane. */
 export function vBinary(op: string, a: VecFn, b: VecFn): VecFn | null {
   let A: Float64Array | null = null;
@@ -205,6 +278,8 @@ export function vBinary(op: string, a: VecFn, b: VecFn): VecFn | null {
  * evaluated only on the lanes that take it.
  */
 export function vSelect(test: VecFn, x: VecFn | number, y: VecFn | number, asCondition: boolean): VecFn {
+  if (asCondition && y === 0 && typeof x !== 'number') return vShortCircuit(test, x, true);
+  if (asCondition && x === 1 && typeof y !== 'number') return vShortCircuit(test, y, false);
   let T: Float64Array | null = null;
   let X: Float64Array | null = null;
   let Y: Float64Array | null = null;
@@ -228,5 +303,31 @@ export function vSelect(test: VecFn, x: VecFn | number, y: VecFn | number, asCon
       const value = T[i] !== 0 ? (typeof x === 'number' ? x : X![jx++]!) : typeof y === 'number' ? y : Y![jy++]!;
       out[i] = asCondition ? (value !== 0 ? 1 : 0) : value;
     }
+  };
+}
+
+/**
+ * `a and b` (`and` true) or `a or b` (`and` false): b is asked only of the lanes where a does
+ * not settle the answer, as the scalar `&&` and `||` do.
+ */
+function vShortCircuit(a: VecFn, b: VecFn, and: boolean): VecFn {
+  let A: Float64Array | null = null;
+  let B: Float64Array | null = null;
+  let sub: Int32Array | null = null;
+  const settled = and ? 0 : 1;
+  return (v, idx, n, out) => {
+    a(v, idx, n, (A ??= buf()));
+    sub ??= ibuf();
+    let m = 0;
+    for (let i = 0; i < n; i++) if ((A[i] !== 0) === and) sub[m++] = idx[i]!;
+    if (m === n) {
+      // b decides everywhere: straight into `out`.
+      b(v, idx, n, out);
+      for (let i = 0; i < n; i++) out[i] = out[i] !== 0 ? 1 : 0;
+      return;
+    }
+    if (m > 0) b(v, sub, m, (B ??= buf()));
+    let j = 0;
+    for (let i = 0; i < n; i++) out[i] = (A[i] !== 0) === and ? (B![j++] !== 0 ? 1 : 0) : settled;
   };
 }
