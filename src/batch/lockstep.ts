@@ -42,8 +42,8 @@ class Workspace {
   readonly sub = new Int32Array(MAX_LANES);
   readonly values = new Float64Array(MAX_LANES);
   /** By candidate lever × lane: may the run pull it, and the policy's weight for it. */
-  usable: Uint8Array;
-  weight: Float64Array;
+  readonly usable: Uint8Array;
+  readonly weight: Float64Array;
   readonly pass = new Float64Array(MAX_LANES);
   /** By lane: the candidate lever the run pulls this step, or -1. */
   readonly chosen = new Int32Array(MAX_LANES);
@@ -60,8 +60,9 @@ class Workspace {
   /** This round's draws, by lane (the states read theirs through views), and each run's generator. */
   readonly u: Float64Array;
   readonly rng: LaneStreams = { c: new Float64Array(MAX_LANES), s0: new Float64Array(MAX_LANES), s1: new Float64Array(MAX_LANES), s2: new Float64Array(MAX_LANES) };
-  readonly options = new Int32Array(64);
-  optionWeights = new Float64Array(64);
+  /** One run's usable candidates (by candidate index) and their weights, as `choose` lists them. */
+  readonly options: Int32Array;
+  readonly optionWeights: Float64Array;
   /** The transition each run's relationship and each stance chart take this round (or null). */
   readonly relMove: (TransitionDef | null)[] = new Array(MAX_LANES).fill(null);
   readonly stanceMove: (TransitionDef | null)[];
@@ -85,7 +86,8 @@ class Workspace {
     this.odds = new Float64Array(branches * MAX_LANES);
     this.column = Array.from({ length: branches + 1 }, (_, k) => new Array<number>(k).fill(0));
     this.u = new Float64Array(MAX_LANES * def.slotCount);
-    if (most >= this.options.length) this.optionWeights = new Float64Array(most + 1);
+    this.options = new Int32Array(most + 1);
+    this.optionWeights = new Float64Array(most + 1);
   }
 }
 
