@@ -153,6 +153,17 @@ describe('problems in the document', () => {
     ]);
   });
 
+  it('refuses a mediator whose activity depends on a mediator’s, directly or through derived values', () => {
+    const text = edit(
+      ['crisis: {value: 0.5*HOST + 0.5*MIL, label: Crisis index}', 'crisis: {value: 0.5*HOST + 0.5*MIL, label: Crisis index}\n  pull: {value: "if(active(channel), 10, 0)", label: Pull}\n  drag: {value: pull + 1, label: Drag}'],
+      ['active_when: HOST <= 60', 'active_when: HOST <= 60 and drag < 5 and crisis < 90 and not active(channel)'],
+    );
+    expect(messages(text)).toEqual([
+      'case.yaml:57:33: `drag` cannot be used here: it depends on `active(…)`, and whether a mediator is active cannot depend on whether one is',
+      'case.yaml:57:66: `active` cannot be used here: whether a mediator is active cannot depend on whether one is',
+    ]);
+  });
+
   it('reports structural and name problems together, without problems that only follow from them', () => {
     const text = edit(['rounds: 3, turn', 'rounds: three, turn'], ['effects: {HOST: -8}', 'effects: {HOTS: -8}'], ['when: HOST > 30', 'when: HOTS > 30\n    colour: red']);
     expect(messages(text).map((m) => m.split('\n')[0])).toEqual([

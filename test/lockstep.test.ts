@@ -6,7 +6,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../src/engine/engine.ts';
-import { MAX_LANES, simulateLanes, type LaneRun } from '../src/batch/lockstep.ts';
+import { inLockStep, MAX_LANES, simulateLanes, type LaneRun } from '../src/batch/lockstep.ts';
+import { resolveAction } from '../src/engine/actions.ts';
+import { fastApply } from '../src/engine/fast.ts';
+import { availableLevers, currentActor, initialState, reroll } from '../src/engine/kernel.ts';
 import { batchKernel, simulate } from '../src/batch/simulate.ts';
 import type { Move } from '../src/engine/branch-code.ts';
 import { deriveSeed } from '../src/engine/rng.ts';
@@ -16,6 +19,7 @@ import { vectorOf, type Lanes } from '../src/scenario/lanes.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import type { ScenarioDefinition } from '../src/scenario/definition.ts';
 import { generatedScenario } from './support/arbitrary.ts';
+import { mulberry, richScenario } from './support/rich-scenario.ts';
 
 describe('vector forms of expressions', () => {
   const scope: Scope = {
@@ -143,6 +147,27 @@ describe('the lock-step batch loop', () => {
     );
   });
 
+  it('ends every run of expression-rich generated scenarios as a run on its own does, in groups of any size', () => {
+    let loaded = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const def = richScenario(seed);
+        if (!def) return;
+        loaded++;
+        const draw = mulberry(seed);
+        for (const policy of def.policies.keys()) {
+          for (const size of [1, 2, 1 + (seed % 40), MAX_LANES]) {
+            const runs = Array.from({ length: size }, (_, i) => ({ params: def.parameters.map((p) => p.min + draw() * (p.max - p.min)), seed: deriveSeed(seed, i), moves: [] }));
+            sameRuns(def, policy, runs);
+          }
+        }
+      }),
+      { numRuns: 120 },
+    );
+    // Most draws are valid scenarios; the property is not vacuous.
+    expect(loaded).toBeGreaterThan(40);
+  });
+
   for (const id of ['petro-trump', 'river-dispute']) {
     const def = loadScenario(id);
     it(`ends every run of ${id} as a run on its own does, for every policy and a spread of parameters`, () => {
@@ -159,6 +184,55 @@ describe('the lock-step batch loop', () => {
       }
     });
   }
+
+  it('takes any branch’s moves — pulls, forced branches, passes, rerolls — then each run’s own reroll, as one run does', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const def = richScenario(seed);
+        if (!def) return;
+        const compiled = compile(def);
+        const draw = mulberry(seed);
+        const params = def.parameters.map((p) => p.default);
+        // A branch played from seed 1: random available pulls (some forced), passes and rerolls.
+        const s = initialState(def, 1, params, null);
+        const prefix: Move[] = [];
+        for (let j = Math.floor(draw() * Math.min(def.maxSteps, 8)); j > 0 && !s.ended; j--) {
+          if (draw() < 0.2) {
+            const to = Math.floor(draw() * 1e6);
+            prefix.push({ step: s.step, action: { type: 'reroll', seed: to } });
+            reroll(def, s, to);
+          }
+          const levers = availableLevers(def, s, currentActor(def, s));
+          const lever = levers[Math.floor(draw() * levers.length)];
+          const action: Move['action'] = lever && draw() < 0.7 ? { type: 'pull', lever: lever.id, ...(draw() < 0.5 ? { force: lever.branches[Math.floor(draw() * lever.branches.length)]!.id } : {}) } : { type: 'pass' };
+          const resolved = resolveAction(def, s, action);
+          if (resolved.type !== 'resolved') throw new Error(resolved.message);
+          prefix.push({ step: s.step, action });
+          fastApply(def, compiled.tables, s, resolved, null);
+        }
+        if (s.ended) return;
+        for (const policy of def.policies.keys()) {
+          for (const size of [1, 3, MAX_LANES]) {
+            sameRuns(def, policy, Array.from({ length: size }, (_, i) => ({ params, seed: 1, moves: [...prefix, { step: s.step, action: { type: 'reroll' as const, seed: deriveSeed(seed, i) } }] })));
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses runs whose moves differ in kind at a step (they would not stay in lock step)', () => {
+    const def = loadScenario('petro-trump');
+    const kernel = batchKernel(compile(def), 'default');
+    const params = def.parameters.map((p) => p.default);
+    const runs: LaneRun[] = [
+      { params, seed: 1, moves: [{ step: 0, action: { type: 'reroll', seed: 7 } }] },
+      { params, seed: 1, moves: [{ step: 0, action: { type: 'pass' } }] },
+    ];
+    expect(inLockStep(runs)).toBe(false);
+    expect(inLockStep([runs[0]!, { ...runs[0]!, moves: [{ step: 1, action: { type: 'reroll', seed: 7 } }] }])).toBe(false);
+    expect(() => simulateLanes(kernel, runs)).toThrow(/differ in step or kind/);
+  });
 
   it('takes a branch’s moves in every run, then each run’s own reroll, as one run does', () => {
     const def = loadScenario('petro-trump');

@@ -104,7 +104,8 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
       const start = runStart(plan, def.id, i);
       group.push({ params, seed: start.startSeed, moves: start.moves, point, start });
     }
-    // Runs whose moves fall on different steps (never in a batch) go one at a time.
+    // A batch's runs share their moves but for the last reroll, so they always advance in lock
+    // step; runs that could not would go one at a time.
     const states = inLockStep(group) ? simulateLanes(kernel, group) : group.map((r) => simulate(kernel, r.params, r.seed, r.moves));
     for (let j = 0; j < group.length; j++) {
       const i = from + j;

@@ -1,12 +1,16 @@
 /**
  * The batch's inner loop, over up to `MAX_LANES` runs at once. Every run of a batch has the
  * same timeline (round, turn and deciding actor at each step), so the runs advance in lock
- * step: at each decision and at each round's end, the conditions, policy weights and hazards
- * are computed for all runs by one call of their vector forms (see scenario/lanes.ts), and
- * what follows for each run — the draw, the pull, an event, a coupling — is the kernel's own
- * code on that run's state. Each run sees exactly the values, draws and order of operations
- * of `simulate`, so its result is the same to the bit (a differential test holds it to that);
- * only the cost of interpreting expressions is shared.
+ * step: at each decision and at each round's end, the conditions, policy weights, branch
+ * odds, hazards and guards are computed for all runs by one call of their vector forms (see
+ * scenario/lanes.ts). Each run sees exactly the values, draws and order of operations of
+ * `simulate`, so its result is the same to the bit.
+ *
+ * The steps that touch one run's state — applying a branch, an event, a coupling, decay, a
+ * checkpoint — are the kernel's own functions. The sequencing around them mirrors, in vector
+ * form, `choose` (policy.ts), `leverOdds` (kernel.ts), `roundEffects` and the end of
+ * `fastApply` (fast.ts) and `nextRound`: a change to those must be made here too.
+ * test/lockstep.test.ts holds this loop to `simulate` on generated and bundled scenarios.
  */
 import { slot, type LeverDef, type ScenarioDefinition, type TransitionDef } from '../scenario/definition.ts';
 import type { Fn } from '../scenario/expr.ts';
@@ -29,10 +33,14 @@ export interface LaneRun {
   readonly moves: readonly Move[];
 }
 
-/** Can these runs advance in lock step? (Their moves, if any, fall on the same steps.) */
+/**
+ * Can these runs advance in lock step? Their moves, if any, must fall on the same steps and be
+ * of the same kind there (a reroll takes no turn, a pull or a pass does).
+ */
 export function inLockStep(runs: readonly LaneRun[]): boolean {
   const first = runs[0]?.moves ?? [];
-  return runs.every((r) => r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step));
+  const rerolls = (m: Move): boolean => m.action.type === 'reroll';
+  return runs.every((r) => r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step && rerolls(m) === rerolls(first[i]!)));
 }
 
 /** Working memory of the lock-step loop, sized for `MAX_LANES` runs of one scenario. */
@@ -95,18 +103,21 @@ const workspaces = new WeakMap<BatchKernel, Workspace>();
 
 /**
  * Runs every run of `runs` (at most `MAX_LANES`, in lock step) to its end. The states returned
- * read their tensions, counts and stances from memory the next call reuses: read them first.
+ * read their tensions, counts, stances and draws from memory that the next call with the same
+ * kernel reuses: read them first.
  */
 export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[] {
   const { def, tables } = k;
   const n = runs.length;
   if (n === 0) return [];
-  if (n > MAX_LANES || !inLockStep(runs)) throw new Error('simulateLanes: runs that cannot advance in lock step');
+  if (n > MAX_LANES) throw new Error(`simulateLanes: ${n} runs, more than ${MAX_LANES}`);
+  if (!inLockStep(runs)) throw new Error('simulateLanes: runs whose moves differ in step or kind cannot advance in lock step');
   let w = workspaces.get(k);
   if (!w) workspaces.set(k, (w = new Workspace(def)));
   const { lanes } = w;
   const { nt, np, na, nh } = lanes;
-  const states = (lanes.states.length = 0, lanes.states);
+  const states: SimState[] = lanes.states;
+  states.length = 0;
   for (let i = 0; i < n; i++) {
     const s = initialState(def, runs[i]!.seed, runs[i]!.params, null);
     // The run's arrays move into the shared lanes; the state keeps views of its part.
@@ -148,7 +159,6 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
       next++;
       continue;
     }
-    lanes.g = s0.g;
     decide(k, w, n);
     let roundOver = false;
     for (let i = 0; i < n; i++) roundOver = advanceTurn(def, states[i]!);
@@ -156,14 +166,14 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
   }
   if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s0.step}, before the move at step ${moves[next]!.step + 1}`);
   for (let i = 0; i < n; i++) releaseStream(w, i);
-  return states;
+  return states.slice();
 }
 
 /** Run i's draws and generator move into the lanes (its state reads its draws through a view). */
 function adoptStream(w: Workspace, def: ScenarioDefinition, i: number): void {
   const s = w.lanes.states[i]!;
   const u = w.u.subarray(i * def.slotCount, (i + 1) * def.slotCount);
-  if (s.u !== (u as unknown)) u.set(s.u);
+  u.set(s.u);
   s.u = u as unknown as number[];
   const { c, s0, s1, s2 } = s.r;
   w.rng.c[i] = c;
@@ -184,6 +194,7 @@ function decide(k: BatchKernel, w: Workspace, n: number): void {
   const { lanes, sub, values, usable, weight } = w;
   const states = lanes.states;
   const s0 = states[0]!;
+  lanes.g = s0.g;
   const actor = currentActor(def, s0);
   const candidates: readonly LeverDef[] = def.leversByActorPhase[actor]?.[def.rounds[s0.g]!.phase] ?? [];
   const rules = policy.actors[actor];
@@ -300,7 +311,7 @@ function endRound(def: ScenarioDefinition, tables: FlatTables, w: Workspace, n: 
   const { lanes, sub, values } = w;
   const states = lanes.states;
   const s0 = states[0]!;
-  const g = s0.g;
+  const g = (lanes.g = s0.g);
   const round = def.rounds[g]!;
   const { last, nh } = lanes;
   // Each event's hazard is read after the events before it have happened in that run.

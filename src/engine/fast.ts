@@ -31,7 +31,10 @@ function firstEnabled(table: readonly TransitionDef[], s: SimState): TransitionD
   return null;
 }
 
-/** Applies a resolved decision to `s` in place, with everything that follows in the round. */
+/**
+ * Applies a resolved decision to `s` in place, with everything that follows in the round.
+ * The end of the round is mirrored for many runs at once by batch/lockstep.ts: change both.
+ */
 export function fastApply(def: ScenarioDefinition, tables: FlatTables, s: SimState, resolved: ResolvedAction, log: Log): void {
   if (resolved.lever) applyPull(def, s, resolved.actor, resolved.lever, resolved.force, log);
   if (!advanceTurn(def, s)) return;

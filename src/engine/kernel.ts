@@ -80,6 +80,7 @@ export const clamp01 = (x: number): number => (x > 0 ? (x < 1 ? x : 1) : 0);
 /**
  * Branch probabilities of a lever from state `s`: base → lever modifiers → active mediators'
  * modifiers → clamp to 0..1 → renormalise (uniform if all are zero). With `explain`, also how.
+ * Mirrored for many runs at once by batch/lockstep.ts: change both.
  */
 export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef, explain: boolean): { p: number[]; odds: BranchOdds[] } {
   const p = lever.branches.map((b) => b.p(s));
@@ -213,7 +214,10 @@ export function fireEvent(def: ScenarioDefinition, s: SimState, event: number, s
   });
 }
 
-/** End of a round, before the charts move: exogenous events, couplings, decay. */
+/**
+ * End of a round, before the charts move: exogenous events, couplings, decay.
+ * Mirrored for many runs at once by batch/lockstep.ts: change both.
+ */
 export function roundEffects(def: ScenarioDefinition, s: SimState, log: Log): void {
   const round = def.rounds[s.g]!;
   for (const e of def.events) {
@@ -284,7 +288,10 @@ export function checkpoint(def: ScenarioDefinition, s: SimState, log: Log): void
   log?.push({ type: 'checkpoint', phase: def.phases[phase]!.id, outcome: def.outcomes[outcome]!.id, final });
 }
 
-/** Starts round `s.g + 1` (the caller has judged any checkpoint): its draws and scheduled injects. */
+/**
+ * Starts round `s.g + 1` (the caller has judged any checkpoint): its draws and scheduled injects.
+ * Mirrored for many runs at once by batch/lockstep.ts: change both.
+ */
 export function nextRound(def: ScenarioDefinition, s: SimState, log: Log): void {
   s.g++;
   s.turn = 0;

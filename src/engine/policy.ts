@@ -52,6 +52,10 @@ export function pickOption(weights: Float64Array, n: number, passWeight: number,
   return passWeight > 0 ? n : last;
 }
 
+/**
+ * An actor's choice under a policy (with `explain`, how it was made).
+ * Mirrored for many runs at once by batch/lockstep.ts: change both.
+ */
 export function choose(def: ScenarioDefinition, s: SimState, actor: number, policy: PolicyDef, explain: boolean): Choice {
   // The actor's levers for this phase: only the use count and the precondition remain to check.
   const candidates = def.leversByActorPhase[actor]?.[def.rounds[s.g]!.phase] ?? [];

@@ -7,7 +7,7 @@
  */
 import jsep from 'jsep';
 import { suggest } from './errors.ts';
-import { codeOf, registerVector, vApply1, vApply2, vApplyN, vBinary, vByRound, vOperate, vConst, vCount, vectorOf, vNegate, vNot, vOccurred, vParam, vRelationship, vSelect, vSince, vStance, vTension, vWeekly, type VecFn } from './lanes.ts';
+import { codeOf, registerVector, vApply1, vApply2, vApplyN, vBinary, vByRound, vOperate, vConst, vCount, vectorOf, vNegate, vNot, vOccurred, vParam, vRelationship, vSelect, vShortCircuit, vSince, vStance, vTension, vWeekly, type VecFn } from './lanes.ts';
 
 jsep.addBinaryOp('and', 2);
 jsep.addBinaryOp('or', 1);
@@ -57,6 +57,8 @@ export interface Scope {
   readonly history: ReadonlyMap<string, HistoryEntry>;
   /** Mediator activity tests, filled after the mediators are compiled (they may not refer to each other). */
   readonly mediators: ReadonlyMap<string, { index: number }>;
+  /** Names that exist but may not be used in this scope, with the reason. */
+  readonly withheld?: ReadonlyMap<string, string>;
   readonly mediatorActive: Fn<boolean>[];
   /** Per global round: phase index, 1-based round in phase, round length in weeks, days elapsed. */
   readonly time: { readonly phaseOf: readonly number[]; readonly roundOf: readonly number[]; readonly weeksOf: readonly number[]; readonly daysOf: readonly number[] };
@@ -208,7 +210,15 @@ export function compileExpr<T extends Value>(source: string | number | boolean, 
   const compiled = compiler.node(ast);
   if (compiler.problems.length === 0) compiler.expect(compiled, expect, ast);
   if (compiler.problems.length > 0) throw new ExprError(compiler.problems);
+  if (compiler.readsActive) READS_ACTIVE.add(compiled.fn);
   return withVector(compiled.fn as Fn<T>, compiled.vec);
+}
+
+const READS_ACTIVE = new WeakSet<Fn>();
+
+/** Does this compiled expression ask whether a mediator is active, directly or through a derived value? */
+export function readsMediatorActivity(fn: Fn): boolean {
+  return READS_ACTIVE.has(fn);
 }
 
 function withVector<T extends Value>(fn: Fn<T>, vec: VecFn): Fn<T> {
@@ -246,6 +256,8 @@ function tokenOffsets(source: string): { ids: number[]; strings: number[] } {
 
 class Compiler {
   readonly problems: ExprProblem[] = [];
+  /** Does the expression ask whether a mediator is active (directly or through a derived value)? */
+  readsActive = false;
   private readonly offsets = new Map<Node, number>();
 
   constructor(
@@ -358,8 +370,13 @@ class Compiler {
     const { scope } = this;
     const tension = scope.tensions.get(name);
     if (tension !== undefined) return { ty: 'number', fn: (s) => s.t[tension]!, vec: vTension(tension), tension };
+    const withheld = scope.withheld?.get(name);
+    if (withheld !== undefined) return this.problem(node, `\`${name}\` cannot be used here: ${withheld}`);
     const derived = scope.derived.get(name);
-    if (derived) return { ty: 'number', fn: derived, vec: vectorOf(derived, 'number') };
+    if (derived) {
+      if (READS_ACTIVE.has(derived)) this.readsActive = true;
+      return { ty: 'number', fn: derived, vec: vectorOf(derived, 'number') };
+    }
     const { phaseOf, roundOf, weeksOf, daysOf } = scope.time;
     switch (name) {
       case 'round':
@@ -461,7 +478,7 @@ class Compiler {
         const b = this.node(args[2]!);
         if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(args[2]!, 'both branches of `if` must have the same type');
         const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
-        return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec, false), ...(a.states ? { states: a.states } : {}) };
+        return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec), ...(a.states ? { states: a.states } : {}) };
       }
       case 'stance': {
         const actor = this.idArg(args[0]);
@@ -476,11 +493,15 @@ class Compiler {
       case 'active': {
         const mediator = this.idArg(args[0]);
         if (args.length !== 1 || mediator === undefined) return this.problem(node, '`active` takes one mediator id');
+        const withheld = this.scope.withheld?.get('active');
+        if (withheld !== undefined) return this.problem(node, `\`active\` cannot be used here: ${withheld}`);
         const entry = this.scope.mediators.get(mediator);
         if (!entry) return this.problem(args[0]!, `unknown mediator \`${mediator}\``, hintFor(mediator, this.scope.mediators.keys(), 'mediator'));
         const tests = this.scope.mediatorActive;
         const index = entry.index;
-        // The tests are compiled after this expression when it belongs to a mediator's scope.
+        // Mediators are compiled after derived values, levers and modifiers, which may ask
+        // whether one is active: look its test up when it is first needed.
+        this.readsActive = true;
         let vec: VecFn | null = null;
         return { ty: 'boolean', fn: (s) => tests[index]!(s), vec: (v, idx, n, out) => (vec ??= vectorOf(tests[index]!, 'boolean'))(v, idx, n, out) };
       }
@@ -556,18 +577,19 @@ class Compiler {
       this.expect(right, 'boolean', node.right);
       const [a, b] = [left.fn as Fn<boolean>, right.fn as Fn<boolean>];
       return op === 'and' || op === '&&'
-        ? { ty: 'boolean', fn: (s) => a(s) && b(s), vec: vSelect(left.vec, right.vec, 0, true) }
-        : { ty: 'boolean', fn: (s) => a(s) || b(s), vec: vSelect(left.vec, 1, right.vec, true) };
+        ? { ty: 'boolean', fn: (s) => a(s) && b(s), vec: vShortCircuit(left.vec, right.vec, true) }
+        : { ty: 'boolean', fn: (s) => a(s) || b(s), vec: vShortCircuit(left.vec, right.vec, false) };
     }
     if (op === '==' || op === '!=' || op === '===' || op === '!==') return this.equality(node, left, right, op === '==' || op === '===');
     this.expect(left, 'number', node.left);
     this.expect(right, 'number', node.right);
     const [a, b] = [left.fn as Fn<number>, right.fn as Fn<number>];
+    const special = specialise(op, left, right);
+    if (special?.constant) return { ...special, vec: constantVec(special.fn(undefined as never)) };
     const operand = (c: Compiled) => ({ vec: c.vec, ...(c.constant ? { constant: c.fn(undefined as never) as number } : {}), ...(c.tension !== undefined ? { tension: c.tension } : {}) });
     const vec = vOperate(op, operand(left), operand(right));
     if (!vec) return this.problem(node, `unsupported operator \`${op}\``);
-    const special = specialise(op, left, right);
-    if (special) return { ...special, vec: special.constant ? constantVec(special.fn(undefined as never)) : vec };
+    if (special) return { ...special, vec };
     switch (op) {
       case '+': return { ty: 'number', fn: (s) => a(s) + b(s), vec };
       case '-': return { ty: 'number', fn: (s) => a(s) - b(s), vec };
@@ -604,7 +626,7 @@ class Compiler {
     const b = this.node(node.alternate);
     if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(node.alternate, 'both sides of `? :` must have the same type');
     const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
-    return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec, false) };
+    return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec) };
   }
 }
 

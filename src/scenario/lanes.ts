@@ -41,8 +41,12 @@ export type VecFn = (v: Lanes, idx: Int32Array, n: number, out: Float64Array) =>
 const buf = (): Float64Array => new Float64Array(MAX_LANES);
 const ibuf = (): Int32Array => new Int32Array(MAX_LANES);
 
+/**
+ * The code of a name: equal names, equal codes. One table for the process (a name has the same
+ * code in every scenario); it holds one entry per distinct state, phase and literal name seen.
+ */
 const codes = new Map<string, number>();
-/** The code of a name: equal names, equal codes. */
+
 export function codeOf(name: string): number {
   let c = codes.get(name);
   if (c === undefined) codes.set(name, (c = codes.size + 1));
@@ -274,12 +278,10 @@ export function vBinary(op: string, a: VecFn, b: VecFn): VecFn | null {
 }
 
 /**
- * `test ? x : y` (and `and`/`or`, which are `a ? b : false` and `a ? true : b`): each side is
- * evaluated only on the lanes that take it.
+ * `test ? x : y` and `if(test, x, y)`: each side is evaluated only on the lanes that take it,
+ * as the scalar closure evaluates only the side it takes.
  */
-export function vSelect(test: VecFn, x: VecFn | number, y: VecFn | number, asCondition: boolean): VecFn {
-  if (asCondition && y === 0 && typeof x !== 'number') return vShortCircuit(test, x, true);
-  if (asCondition && x === 1 && typeof y !== 'number') return vShortCircuit(test, y, false);
+export function vSelect(test: VecFn, x: VecFn, y: VecFn): VecFn {
   let T: Float64Array | null = null;
   let X: Float64Array | null = null;
   let Y: Float64Array | null = null;
@@ -295,14 +297,13 @@ export function vSelect(test: VecFn, x: VecFn | number, y: VecFn | number, asCon
       if (T[i] !== 0) xi[nx++] = idx[i]!;
       else yi[ny++] = idx[i]!;
     }
-    if (typeof x !== 'number' && nx > 0) x(v, xi, nx, (X ??= buf()));
-    if (typeof y !== 'number' && ny > 0) y(v, yi, ny, (Y ??= buf()));
+    if (nx === n) return x(v, idx, n, out);
+    if (ny === n) return y(v, idx, n, out);
+    if (nx > 0) x(v, xi, nx, (X ??= buf()));
+    if (ny > 0) y(v, yi, ny, (Y ??= buf()));
     let jx = 0;
     let jy = 0;
-    for (let i = 0; i < n; i++) {
-      const value = T[i] !== 0 ? (typeof x === 'number' ? x : X![jx++]!) : typeof y === 'number' ? y : Y![jy++]!;
-      out[i] = asCondition ? (value !== 0 ? 1 : 0) : value;
-    }
+    for (let i = 0; i < n; i++) out[i] = T[i] !== 0 ? X![jx++]! : Y![jy++]!;
   };
 }
 
@@ -310,7 +311,7 @@ export function vSelect(test: VecFn, x: VecFn | number, y: VecFn | number, asCon
  * `a and b` (`and` true) or `a or b` (`and` false): b is asked only of the lanes where a does
  * not settle the answer, as the scalar `&&` and `||` do.
  */
-function vShortCircuit(a: VecFn, b: VecFn, and: boolean): VecFn {
+export function vShortCircuit(a: VecFn, b: VecFn, and: boolean): VecFn {
   let A: Float64Array | null = null;
   let B: Float64Array | null = null;
   let sub: Int32Array | null = null;

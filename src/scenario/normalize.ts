@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { suggest } from './errors.ts';
-import { compileExpr, ExprError, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
+import { compileExpr, ExprError, readsMediatorActivity, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
 import { addDays } from './dates.ts';
 import type {
   ActorDef, ActorPolicyDef, BranchDef, ChartDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
@@ -321,7 +321,16 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   };
 
   // --- mediators ------------------------------------------------------------------------------
-  const mediatorScope: Scope = { ...scope, mediators: new Map() };
+  // A mediator's activity may not depend on any mediator's, not even through a derived value
+  // (it would ask itself whether it is active, without end).
+  const mediatorScope: Scope = {
+    ...scope,
+    mediators: new Map(),
+    withheld: new Map([
+      ['active', 'whether a mediator is active cannot depend on whether one is'],
+      ...derived.filter((d) => readsMediatorActivity(d.value)).map((d): [string, string] => [d.id, 'it depends on `active(…)`, and whether a mediator is active cannot depend on whether one is']),
+    ]),
+  };
   const mediators: MediatorDef[] = mediatorIds.map((mid, index) => {
     const m = config.mediators[mid]!;
     const path = ['mediators', mid];
