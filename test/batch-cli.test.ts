@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Interrupts } from '../src/cli/batch.ts';
 
 const MINI = resolve('test/fixtures/mini.yaml');
 const BIN = resolve('bin/parley.js');
@@ -96,7 +97,7 @@ describe('parley batch: shards and merge', () => {
     expect(body(join(dir, 'merged.csv'))).toBe(body(join(whole, 'rows.csv')));
     const merged = json(join(dir, 'merged.json'));
     expect(stats(merged)).toEqual(stats(json(join(whole, 'summary.json'))));
-    expect((merged.shards as unknown[]).length).toBe(3);
+    expect((merged.shards as { file: string; shard: string }[]).map((s) => [s.file, s.shard])).toEqual([['s1.json', '1/3'], ['s2.json', '2/3'], ['s3.json', '3/3']]);
     const header = JSON.parse(read(join(dir, 'merged.csv')).split('\n')[0]!.slice(2));
     expect(header.design).toEqual(JSON.parse(read(join(whole, 'rows.csv')).split('\n')[0]!.slice(2)).design);
   });
@@ -113,6 +114,9 @@ describe('parley batch: shards and merge', () => {
       [['merge', '--rows', 'r1.csv', 'r1.csv', '--out', 'm.csv'], /overlaps/],
       [['merge', '--rows', 'r2.csv', '--out', 'm.csv'], /runs 0–149 are missing/],
       [['merge', '--rows', 'r1.csv', 'cut.csv', '--out', 'm.csv'], /cut\.csv holds runs 150–\d+ of its shard's 150–299/],
+      // The shard is finished where it is now, not where its header says it was written.
+      [['merge', '--rows', 'r1.csv', 'cut.csv', '--out', 'm.csv'], /finish it first: parley batch \S+ --runs 300 .*--out cut\.csv .*--resume\n/],
+      [['merge', 's1.json', 's2.json', '--out', 'm.csv'], /m\.csv: a merged summary is JSON, so its name must end in \.json/],
       [['merge', '--rows', 'r1.csv', 'notes.csv', '--out', 'm.csv'], /notes\.csv: not a Parley row file/],
       [['merge', '--rows', 'r1.csv', 'other.csv', '--out', 'm.csv'], /other\.csv is not a shard of the same batch as r1\.csv: the design differs/],
       [['merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'm.jsonl'], /r1\.csv holds CSV rows; --out m\.jsonl asks for JSONL/],
@@ -127,6 +131,19 @@ describe('parley batch: shards and merge', () => {
       expect(r.err).not.toMatch(/\n\s+at /);
       expect(r.code).toBe(2);
       expect(existsSync(join(dir, 'm.csv')) || existsSync(join(dir, 'm.json')) || existsSync(join(dir, 'm.jsonl'))).toBe(false);
+    }
+  });
+});
+
+describe('parley batch: from a branch', () => {
+  it('takes a code that ends in a reroll as its branch point: the runs share what comes before it', () => {
+    const dir = batchIn(['--runs', '40', '--seed', '3', '--branch', 'mini:5:default:1=praise+warm,3@77', '--out', 'rows.jsonl']);
+    const rows = read(join(dir, 'rows.jsonl')).trimEnd().split('\n').slice(1).map((l) => JSON.parse(l) as { seed: number; branch: string; outcome: string; steps: number });
+    rows.forEach((row) => expect(row.branch).toBe(`mini:5:default:1=praise+warm,3@${row.seed}`));
+    for (const row of rows.slice(0, 5)) {
+      const replay = parley(dir, 'run', MINI, '--branch', row.branch, '--json');
+      expect(replay.code).toBe(0);
+      expect((JSON.parse(replay.out) as { outcome: { id: string } }).outcome.id).toBe(row.outcome);
     }
   });
 });
@@ -157,13 +174,14 @@ describe('parley batch: interruption and --resume', () => {
     const args = ['--runs', '40000', '--seed', '4', '--out', 'rows.csv', '--summary', 'summary.json'];
     const dir = tmp();
     const child = spawn(process.execPath, [BIN, 'batch', MINI, ...args, '--workers', '1'], { cwd: dir });
+    const closed = new Promise<number | null>((r) => child.on('close', r));
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const rows = join(dir, 'rows.csv');
     const deadline = Date.now() + 20_000;
     while (!(existsSync(rows) && statSync(rows).size > 20_000) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     child.kill(signal);
-    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const code = await closed;
     expect(code).toBe(status);
     expect(err).toMatch(new RegExp(`^parley: interrupted \\(${signal}\\) after [\\d,]+ of 40,000 runs; rows\\.csv holds them, in order\\.\\nTo finish the batch, run:\\n  parley batch .* --resume\\n$`));
     const text = read(rows);
@@ -184,6 +202,16 @@ describe('parley batch: interruption and --resume', () => {
     expect(read(rows)).toBe(read(join(whole, 'rows.csv')));
     expect(stats(json(join(dir, 'summary.json')))).toEqual(stats(json(join(whole, 'summary.json'))));
   }, 60_000);
+
+  it('takes a stop that arrives twice at once (as `timeout` sends it to the process and its group) as one stop', () => {
+    const interrupts = new Interrupts();
+    expect(interrupts.receive('SIGTERM', 10_000)).toBe('stop');
+    expect(interrupts.receive('SIGTERM', 10_001)).toBe('same');
+    expect(interrupts.receive('SIGINT', 10_900)).toBe('same');
+    expect(interrupts.signal).toBe('SIGTERM');
+    // A second Ctrl-C, later, quits at once.
+    expect(interrupts.receive('SIGINT', 11_000)).toBe('quit');
+  });
 
   it('refuses to resume after the scenario file changed, and says what would finish the batch', () => {
     const dir = tmp();

@@ -67,7 +67,7 @@ export interface SummaryDoc extends Stats {
   readonly runsPerSecond: number | null;
   readonly workers?: number;
   /** For a merge: the summaries merged, with their own timing. */
-  readonly shards?: readonly { readonly shard: string | null; readonly runs: number; readonly wallSeconds: number | null }[];
+  readonly shards?: readonly { readonly file: string; readonly shard: string | null; readonly runs: number; readonly wallSeconds: number | null }[];
 }
 
 function proportions(ids: readonly string[], counts: readonly number[], n: number): Record<string, Proportion> {
@@ -157,7 +157,7 @@ export function buildSummary(input: SummaryInput): SummaryDoc {
 }
 
 function notSummary(file: string, why: string): UsageError {
-  return new UsageError(`${file} is not a Parley batch summary (${why})`, 'summaries are the files `parley batch --summary FILE` writes', file);
+  return new UsageError(`not a Parley batch summary (${why})`, 'summaries are the files `parley batch --summary FILE` writes', file);
 }
 
 /** Checks the shape of a parsed summary file enough to merge it. */

@@ -23,7 +23,7 @@ import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
 import { buildSummary, newAccumulator, type SummaryDoc } from '../batch/summary.ts';
-import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
+import { collect, parseSeed, parseSets, pickSeed, shellWord } from './io.ts';
 
 export interface BatchFlags {
   runs?: string;
@@ -44,7 +44,7 @@ export function registerBatch(program: Command): void {
   program
     .command('batch')
     .description('run a scenario many times (replicates, sweeps, samples) and write tidy rows and a summary')
-    .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
     .option('--runs <n>', 'replicates per design point')
     .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: picked and recorded)')
     .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
@@ -57,7 +57,7 @@ export function registerBatch(program: Command): void {
     .option('--summary <file>', 'write the summary JSON there (default: standard output)')
     .option('--resume', 'finish an interrupted batch: same command, same --out')
     .option('--branch <code>', 'start every run from the node after the branch code\'s last move')
-    .action((scenario: string, flags: BatchFlags) => batchCommand(scenario, flags));
+    .action((scenario: string | undefined, flags: BatchFlags) => batchCommand(scenario, flags));
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -76,12 +76,17 @@ function parseBranch(text: string): { scenario: string; seed: number; policy: st
   }
 }
 
-/** Where runs start from a branch code: its moves (a trailing reroll dropped), then a reroll per run. */
+/**
+ * Where runs start from a branch code: the node right after its last move, where each run
+ * rerolls to its own seed. A code that ends in a reroll (`…,7@99`) names its branch point
+ * itself: each run's own reroll replaces it there (`…,7@SEED`).
+ */
 function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBranch>, params: Readonly<Record<string, number>>): BranchStart {
   const moves = code.moves.slice();
-  while (moves.length && moves[moves.length - 1]!.action.type === 'reroll') moves.pop();
   const last = moves[moves.length - 1];
-  const step = last ? last.step + 1 : 0;
+  const rerollsLast = last?.action.type === 'reroll';
+  const step = !last ? 0 : rerollsLast ? last.step : last.step + 1;
+  while (rerollsLast && moves.length && moves[moves.length - 1]!.action.type === 'reroll' && moves[moves.length - 1]!.step === step) moves.pop();
   try {
     run(compiled, { seed: code.seed, policy: code.policy, params, moves: [...moves, { step, action: { type: 'reroll', seed: 0 } }], executor: 'fast', trace: false });
   } catch (error) {
@@ -94,6 +99,28 @@ function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBr
     );
   }
   return { seed: code.seed, moves, step, prefix: formatBranchCode({ scenario: code.scenario, seed: code.seed, policy: code.policy, moves }) };
+}
+
+/**
+ * What SIGINT and SIGTERM do to a batch: the first stops it cleanly (the chunks in flight finish,
+ * the file stays resumable); another one a second or more later quits at once. A copy that
+ * arrives with the first is the same stop: `timeout` and some schedulers signal the process and
+ * then its process group, so one stop can arrive twice.
+ */
+export class Interrupts {
+  private first: number | null = null;
+  /** The signal that stopped the batch. */
+  signal: NodeJS.Signals = 'SIGINT';
+
+  /** `at`: when it arrived, in milliseconds on any clock that does not go back. */
+  receive(signal: NodeJS.Signals, at: number): 'stop' | 'same' | 'quit' {
+    if (this.first === null) {
+      this.first = at;
+      this.signal = signal;
+      return 'stop';
+    }
+    return at - this.first >= 1000 ? 'quit' : 'same';
+  }
 }
 
 /** The command as recorded in headers: canonical, with the seed, without --workers and --resume. */
@@ -113,7 +140,6 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
   ];
 }
 
-const shellWord = (w: string) => (/^[A-Za-z0-9_./:=@+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
 /** A progress line on stderr: bar, count, rate and time left. Only on a terminal. */
 class Progress {
@@ -163,7 +189,7 @@ export function outcomeChart(summary: SummaryDoc, width = 30): string {
   return `${summary.scenario.id} · ${int(summary.runs)} runs${timing}\n${lines.join('\n')}\n`;
 }
 
-export async function batchCommand(scenarioArg: string, flags: BatchFlags): Promise<void> {
+export async function batchCommand(scenarioArg: string | undefined, flags: BatchFlags): Promise<void> {
   const policyFlag = flags.policy;
   const t0 = performance.now(); // clock-ok: wall time for the summary
   if (flags.runs === undefined) throw new UsageError('--runs is required: the number of replicates per design point', 'e.g. parley batch --runs 1000', '--runs');
@@ -175,9 +201,8 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
   const sets = parseSets(flags.set ?? []);
 
   // The scenario, and where runs start.
-  let ref = scenarioArg;
   const code = flags.branch === undefined ? null : parseBranch(flags.branch);
-  if (code && ref === DEFAULT_SCENARIO) ref = code.scenario;
+  const ref = scenarioArg ?? code?.scenario ?? DEFAULT_SCENARIO;
   const def: ScenarioDefinition = loadScenario(ref);
   if (code && code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
   let policy = policyFlag ?? 'default';
@@ -205,7 +230,7 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
   const points = designPoints(def, design);
   const [from, to] = runRange(design);
   const layout = rowLayout(def, policy);
-  const command = canonicalCommand(scenarioArg, design, out, flags.summary);
+  const command = canonicalCommand(ref, design, out, flags.summary);
   const header: RowsHeader = {
     format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
     scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout),
@@ -253,11 +278,11 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
   // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
   // let the chunks in flight finish and leave a resumable file; a second signal quits at once.
   const controller = new AbortController();
-  let signal = 'SIGINT' as NodeJS.Signals;
+  const interrupts = new Interrupts();
   const onSigint = (received: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(received === 'SIGTERM' ? 143 : 130);
-    signal = received;
-    controller.abort();
+    const what = interrupts.receive(received, performance.now()); // clock-ok: tells a repeated signal from a second interrupt
+    if (what === 'stop') controller.abort();
+    else if (what === 'quit') process.exit(received === 'SIGTERM' ? 143 : 130);
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
@@ -282,6 +307,7 @@ export async function batchCommand(scenarioArg: string, flags: BatchFlags): Prom
     }
   }
 
+  const signal = interrupts.signal;
   if (outcome.interrupted) {
     const done = outcome.done - from;
     const resume = [...command, '--resume'].map(shellWord).join(' ');

@@ -83,7 +83,7 @@ export interface RunStart {
  * its scenario (used when none is given), its seed and its policy, and a flag that disagrees
  * with it is an error. `explicitPolicy` says whether `--policy` was typed rather than defaulted.
  */
-export function resolveRunStart(scenarioRef: string, flags: { seed?: string; policy?: string; branch?: string }, explicitPolicy = false): RunStart {
+export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?: string; policy?: string; branch?: string }, explicitPolicy = false): RunStart {
   if (flags.branch === undefined) {
     const picked = flags.seed === undefined;
     const def = loadScenario(scenarioRef);
@@ -97,7 +97,10 @@ export function resolveRunStart(scenarioRef: string, flags: { seed?: string; pol
   }
   if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
   if (explicitPolicy && flags.policy !== code.policy) throw new UsageError(`${flags.policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
-  const def = loadScenario(scenarioRef === DEFAULT_SCENARIO ? code.scenario : scenarioRef);
+  const def = loadScenario(scenarioRef ?? code.scenario);
   if (code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
   return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
 }
+
+/** A word of a command line as a POSIX shell reads it: quoted unless it is plainly safe. */
+export const shellWord = (w: string): string => (/^[A-Za-z0-9_./:=@+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);

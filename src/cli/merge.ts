@@ -15,6 +15,7 @@ import { checkWritable, completeLength, headLines, isSpecialFile, readLines, unw
 import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
+import { shellWord } from './io.ts';
 
 interface MergeFlags {
   out?: string;
@@ -78,6 +79,7 @@ export async function mergeCommand(files: readonly string[], flags: MergeFlags, 
 }
 
 function mergeSummaries(files: readonly string[], out: string, command: string[]): void {
+  if (!/\.json$/i.test(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
   checkWritable(out, '--out');
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
@@ -100,7 +102,7 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   const summary: SummaryDoc = buildSummary({
     parley: first.doc.parley, scenario: first.doc.scenario, command, design, layout, expected: design.runs,
     points: accumulators.values(), paramsOf: (p) => params.get(p)!, wallSeconds: null,
-    shards: ordered.map(({ doc }) => ({ shard: doc.design.shard ? `${doc.design.shard.k}/${doc.design.shard.n}` : null, runs: doc.runs, wallSeconds: doc.wallSeconds })),
+    shards: ordered.map(({ file, doc }) => ({ file, shard: doc.design.shard ? `${doc.design.shard.k}/${doc.design.shard.n}` : null, runs: doc.runs, wallSeconds: doc.wallSeconds })),
   });
   if (!summary.complete) process.stderr.write(`parley: warning: the merged summary counts ${summary.runs} of the batch's ${design.runs} runs\n`);
   writeFileAtomic(out, JSON.stringify(summary, null, 2) + '\n', '--out');
@@ -181,10 +183,14 @@ async function copyRows(fd: number, file: string, format: RowFormat, skip: numbe
     next++;
   }
   writeAll(fd, buffer);
-  if (next < end) throw new UsageError(`${file} holds runs ${start}–${next - 1} of its shard's ${start}–${end - 1}`, `finish it first: ${headerCommand(file)} --resume`, 'parley merge');
+  if (next < end) throw new UsageError(`${file} holds runs ${start}–${next - 1} of its shard's ${start}–${end - 1}`, `finish it first: ${resumeCommand(file)}`, 'parley merge');
 }
 
-function headerCommand(file: string): string {
+/** The command that finishes the shard in `file` (its header's, writing to `file` where it is now). */
+function resumeCommand(file: string): string {
   const [first, second] = headLines(file);
-  return parseHeader(file, first, second).header.command.join(' ');
+  const command = [...parseHeader(file, first, second).header.command];
+  const out = command.indexOf('--out');
+  if (out >= 0) command[out + 1] = file;
+  return [...command, '--resume'].map(shellWord).join(' ');
 }

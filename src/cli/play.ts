@@ -30,7 +30,7 @@ export function registerPlay(program: Command): void {
   program
     .command('play')
     .description('step through the seeded outcome branches of a scenario in the terminal')
-    .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the session's, the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
     .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and shown)')
     .option('--role <id>', 'play as this actor (default: facilitator, who decides for every actor)')
     .option('--branch <code>', 'open a shared branch code at its last decision')
@@ -39,18 +39,18 @@ export function registerPlay(program: Command): void {
     .option('--policy <name>', 'how the actors you do not play choose', 'default')
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
     .option('--exercise <id|file>', 'play an exercise: its briefing first, its objective while playing, the debrief and score at the end')
-    .action((scenario: string, flags: PlayFlags, command: Command) => playCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli'));
+    .action((scenario: string | undefined, flags: PlayFlags, command: Command) => playCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli'));
 }
 
 /** The session the flags describe (also what the non-interactive path prints). */
-export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): { session: Session; picked: boolean; file: string | null; exercise?: Exercise } {
+export function openSession(scenarioRef: string | undefined, flags: PlayFlags, explicitPolicy = false): { session: Session; picked: boolean; file: string | null; exercise?: Exercise } {
   if ([flags.branch, flags.load].filter((x) => x !== undefined).length > 1) throw new UsageError('give --branch or --load, not both', undefined, '--load');
   if (flags.load !== undefined) {
     const doc = readSessionFile(flags.load);
     // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
     // --exercise FILE says where the session's exercise is when it cannot be found.
     const exercise = doc.exercise ? loadExercise(flags.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, flags.load)) : undefined;
-    const def = exercise ? exercise.def : loadScenario(scenarioRef === DEFAULT_SCENARIO ? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load) : scenarioRef);
+    const def = exercise ? exercise.def : loadScenario(scenarioRef ?? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load));
     const session = sessionFromFile(compile(def), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }
@@ -76,10 +76,10 @@ export function openSession(scenarioRef: string, flags: PlayFlags, explicitPolic
   return { session, picked, file: null };
 }
 
-export async function playCommand(scenarioRef: string, flags: PlayFlags, explicitPolicy = false): Promise<void> {
+export async function playCommand(scenarioRef: string | undefined, flags: PlayFlags, explicitPolicy = false): Promise<void> {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (!interactive) {
-    const how = `(to play interactively, run \`parley play${scenarioRef === DEFAULT_SCENARIO ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
+    const how = `(to play interactively, run \`parley play${scenarioRef === undefined ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
     const { session, picked, exercise: ex } = openSession(scenarioRef, flags, explicitPolicy);
     if (flags.load !== undefined) process.stdout.write(exportMarkdown(session));
     else {

@@ -23,7 +23,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('run a scenario once from a seed and print what happened')
-    .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
     .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and printed)')
     .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario', 'default')
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
@@ -31,10 +31,10 @@ export function registerRun(program: Command): void {
     .option('--executor <name>', 'xstate (reference) or fast', 'xstate')
     .option('--exercise <id|file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
     .option('--json', 'print one JSON document instead of the transcript')
-    .action((scenario: string, flags: RunFlags, command: Command) => runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli'));
+    .action((scenario: string | undefined, flags: RunFlags, command: Command) => runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli'));
 }
 
-export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.WritableStream = process.stdout, explicitPolicy = false): void {
+export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out: NodeJS.WritableStream = process.stdout, explicitPolicy = false): void {
   const executor = flags.executor ?? 'xstate';
   if (executor !== 'xstate' && executor !== 'fast') throw new UsageError(`must be xstate or fast, not \`${executor}\``, undefined, '--executor');
   let exercise: Exercise | null = null;
@@ -80,7 +80,7 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
   // The branch code holds the seed, the policy and the choices; parameters and an exercise's
   // injects are not in it, so say what repeats this run when they matter.
   const sets = def.parameters.filter((p) => result.params[p.index] !== p.default).map((p) => `--set ${p.id}=${result.params[p.index]}`);
-  const replay = exercise ? ['parley run --exercise', exerciseRef(exercise.id, exercise.file), '--branch', result.branchCode, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === DEFAULT_SCENARIO ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
+  const replay = exercise ? ['parley run --exercise', exerciseRef(exercise.id, exercise.file), '--branch', result.branchCode, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === undefined ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
   out.write(formatTranscript(def, result, replay));
   if (exercise && judged) {
     out.write(`\nExercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}\n`);
@@ -94,8 +94,8 @@ export function runCommand(scenarioRef: string, flags: RunFlags, out: NodeJS.Wri
  * An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake
  * (the default `petro-trump` counts as not given).
  */
-export function checkExerciseScenario(scenarioRef: string, exercise: Exercise): void {
-  if (scenarioRef === DEFAULT_SCENARIO) return;
+export function checkExerciseScenario(scenarioRef: string | undefined, exercise: Exercise): void {
+  if (scenarioRef === undefined) return;
   if (loadScenario(scenarioRef).id !== exercise.def.id) {
     throw new UsageError(`exercise \`${exercise.id}\` is played on its own scenario \`${exercise.def.id}\`, not \`${scenarioRef}\``, 'leave out the scenario argument', '--exercise');
   }
