@@ -108,6 +108,9 @@ describe('bad input to the command line', () => {
     [['run', 'test'], /test: is a directory, not a scenario file/],
     [['run', MINI, '--branch', 'mini:x:default'], /bad seed `x` in the branch code/],
     [['run', MINI, '--branch', 'other:1:default'], /the branch code is for scenario `other`, not `mini`/],
+    // A scenario named on the command line is not overridden by the code's, even the default one.
+    [['run', 'petro-trump', '--branch', 'river-dispute:1:default'], /the branch code is for scenario `river-dispute`, not `petro-trump`/],
+    [['play', 'petro-trump', '--branch', 'river-dispute:1:default'], /the branch code is for scenario `river-dispute`, not `petro-trump`/],
     [['run', MINI, '--branch', 'mini:1:default:1=threaten'], /step 1: Alpha cannot pull `threaten`/],
     [['run', MINI, '--branch', 'mini:1:default:0=praise'], /bad move `0=praise` in the branch code: steps count from 1, as the transcript numbers them/],
     [['validate'], /missing required argument 'files'/],
