@@ -244,10 +244,10 @@ describe('parley batch: interruption and --resume', () => {
 
 describe('parley batch: bad input', () => {
   const dir = tmp();
-  parley(dir, 'batch', MINI, '--runs', '200', '--seed', '1', '--out', 'existing.csv');
+  parley(dir, 'batch', MINI, '--runs', '200', '--seed', '1', '--out', 'existing.csv', '--summary', 'existing.json');
   writeFileSync(join(dir, 'foreign.csv'), 'id,value\n1,2\n');
   mkdirSync(join(dir, 'folder.csv'));
-  const before = () => [read(join(dir, 'existing.csv')), read(join(dir, 'foreign.csv'))];
+  const before = () => [read(join(dir, 'existing.csv')), read(join(dir, 'existing.json')), read(join(dir, 'foreign.csv'))];
   const original = before();
 
   it.each([
@@ -270,6 +270,7 @@ describe('parley batch: bad input', () => {
     [['--runs', '5', '--out', 'folder.csv'], /cannot write folder\.csv: it is a folder/],
     [['--runs', '5', '--summary', 'missing/s.json'], /cannot write missing\/s\.json: its folder does not exist/],
     [['--runs', '5', '--out', 'existing.csv'], /existing\.csv already exists\n  hint: add --resume/],
+    [['--runs', '5', '--summary', 'existing.json'], /--summary: existing\.json already exists\n  hint: remove it or choose another name/],
     [['--runs', '5', '--resume'], /--resume needs --out FILE/],
     [['--runs', '300', '--seed', '1', '--out', 'existing.csv', '--resume'], /existing\.csv is not this batch's output:\n  - --runs: the file has 200, this command 300/],
     [['--runs', '200', '--seed', '2', '--out', 'existing.csv', '--resume'], /--seed: the file has 1, this command 2/],

@@ -239,7 +239,11 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
 
   // Files: everything is checked before anything is created or changed.
-  if (flags.summary !== undefined) checkWritable(flags.summary, '--summary');
+  if (flags.summary !== undefined) {
+    checkWritable(flags.summary, '--summary');
+    // A summary is rewritten only by the batch that resumes it; another batch's is kept.
+    if (!flags.resume && existsSync(flags.summary)) throw new UsageError(`${flags.summary} already exists`, 'remove it or choose another name (with --resume, the batch rewrites its own summary)', '--summary');
+  }
   const accumulators = new Map<number, PointAccumulator>();
   const accumulator = (point: number) => {
     let a = accumulators.get(point);
