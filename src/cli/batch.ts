@@ -18,7 +18,7 @@ import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
-import { checkWritable, headLines, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { checkWritable, headLines, isSpecialFile, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
@@ -242,7 +242,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   if (flags.summary !== undefined) {
     checkWritable(flags.summary, '--summary');
     // A summary is rewritten only by the batch that resumes it; another batch's is kept.
-    if (!flags.resume && existsSync(flags.summary)) throw new UsageError(`${flags.summary} already exists`, 'remove it or choose another name (with --resume, the batch rewrites its own summary)', '--summary');
+    if (!flags.resume && existsSync(flags.summary) && !isSpecialFile(flags.summary)) throw new UsageError(`${flags.summary} already exists`, 'remove it or choose another name (with --resume, the batch rewrites its own summary)', '--summary');
   }
   const accumulators = new Map<number, PointAccumulator>();
   const accumulator = (point: number) => {
