@@ -5,7 +5,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { OutcomeDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
-import { resolveAction, traceEntry } from './actions.ts';
+import { resolveAction, traceEntry, type ResolvedAction } from './actions.ts';
 import { BranchCodeError, formatBranchCode, type Move } from './branch-code.ts';
 import { fastApply, flatten, type FlatTables } from './fast.ts';
 import { cloneState, currentActor, defaultParams, initialState, reroll } from './kernel.ts';
@@ -132,18 +132,22 @@ export function runFrom(compiled: CompiledScenario, from: SimState, options: Con
     let action: Action;
     let by: DecidedBy;
     let choice: PolicyChoice | undefined;
+    /** The policy's choice, already resolved: it only offers levers that are available. */
+    let chosen: ResolvedAction | null = null;
     if (move) {
       next++;
       action = move.action;
       by = 'player';
     } else {
-      const c = choose(def, s, currentActor(def, s), policy, record);
+      const actor = currentActor(def, s);
+      const c = choose(def, s, actor, policy, record);
       action = c.action;
       by = c.auto ? 'auto' : 'policy';
       choice = c.choice;
+      chosen = { type: 'resolved', actor, lever: c.lever, force: -1 };
     }
     if (fast) {
-      const resolved = resolveAction(def, s, action);
+      const resolved = chosen ?? resolveAction(def, s, action);
       if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
       const entry = record ? traceEntry(def, s, action, by, choice, []) : null;
       if (action.type === 'reroll') reroll(def, s, action.seed);
