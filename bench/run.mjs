@@ -84,7 +84,7 @@ const ratio = loopBare / xs.runsPerSec;
 out('fast (batch loop) / xstate', `${fmt(ratio, 1)}×`, `target ≥ 20× ${ratio >= 20 ? '✓' : '✗'}`);
 const loopCsv = timeBatchLoop(sizes.fast, 'csv');
 out('fast executor, batch loop with CSV rows: runs/s', fmt(loopCsv));
-// One run at a time (run(): play's outcome distribution, lint's sampled runs).
+// One run at a time (run(): `parley run --executor fast`, lint's sampled runs).
 const fs_ = timeExecutor('fast', sizes.fast);
 out('fast executor, one run at a time: runs/s', fmt(fs_.runsPerSec), `${fmt(fs_.usPerStep, 3)} µs/step, ${fmt(sizes.fast)} runs`);
 out('fast (one run at a time) / xstate', `${fmt(fs_.runsPerSec / xs.runsPerSec, 1)}×`);

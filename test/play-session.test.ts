@@ -11,6 +11,8 @@ import {
 import { loadSession, parseSessionText, saveSession, sessionToJson } from '../src/play/save.ts';
 import { exportMarkdown, freePath, reopenCommand, sessionFileName } from '../src/play/export.ts';
 import { distribution } from '../src/play/distribution.ts';
+import { runFrom } from '../src/engine/engine.ts';
+import { deriveSeed } from '../src/engine/rng.ts';
 
 const mini = compile(loadScenario('test/fixtures/mini.yaml'));
 const seedArb = fc.integer({ min: 0, max: 2 ** 32 - 1 });
@@ -286,6 +288,26 @@ describe('outcome distribution from a node', () => {
       expect(o.hi).toBeGreaterThanOrEqual(o.p);
     }
     expect(a.shares.map((o) => o.outcome)).toEqual(['crisis', 'deal', 'muddle']);
+  });
+
+  it('counts exactly the outcomes of reseeded runs from the node, on every policy, mid-run and at the end', async () => {
+    const petro = compile(loadScenario('petro-trump'));
+    // Six decisions in, after a reroll: the node's seed is no longer the session's.
+    let s = createSession(petro, { seed: 8 });
+    for (let i = 0; i < 6; i++) s = policyMove(s) as Session;
+    s = reroll(s, 77) as Session;
+    const node = currentNode(s).state;
+    expect(node.step).toBeGreaterThanOrEqual(6);
+    expect(node.seed).toBe(77);
+    for (const policy of ['default', 'random']) {
+      const expected = petro.def.outcomes.map(() => 0);
+      for (let i = 0; i < 300; i++) expected[runFrom(petro, node, { policy, reseed: deriveSeed(node.seed, i), executor: 'fast', trace: false }).state.outcome]!++;
+      const d = await distribution(petro, node, { n: 300, policy });
+      expect(d.shares.map((o) => o.count)).toEqual(expected);
+    }
+    const end = run(petro, { seed: 3, executor: 'fast', trace: false }).state;
+    const done = await distribution(petro, end, { n: 50 });
+    expect(done.shares.find((o) => o.count > 0)).toMatchObject({ outcome: petro.def.outcomes[end.outcome]!.id, count: 50 });
   });
 
   it('yields to the event loop between chunks and can be cancelled', async () => {

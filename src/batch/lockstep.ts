@@ -18,7 +18,7 @@ import { MAX_LANES, vectorOf, type Lanes } from '../scenario/lanes.ts';
 import { resolveAction } from '../engine/actions.ts';
 import { BranchCodeError, type Move } from '../engine/branch-code.ts';
 import { fastApply, type FlatTables } from '../engine/fast.ts';
-import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, normalise, pick, reroll } from '../engine/kernel.ts';
+import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, cloneState, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, normalise, pick, reroll } from '../engine/kernel.ts';
 import { drawLanes, type LaneStreams } from '../engine/rng.ts';
 import { pickOption } from '../engine/policy.ts';
 import type { BranchOdds, SimState } from '../engine/types.ts';
@@ -31,16 +31,23 @@ export interface LaneRun {
   readonly params: readonly number[];
   readonly seed: number;
   readonly moves: readonly Move[];
+  /** A state to continue from instead of the start (`params` and `seed` are then its own). */
+  readonly from?: SimState;
 }
 
 /**
- * Can these runs advance in lock step? Their moves, if any, must fall on the same steps and be
- * of the same kind there (a reroll takes no turn, a pull or a pass does).
+ * Can these runs advance in lock step? They must start at the same step, and their moves, if
+ * any, must fall on the same steps and be of the same kind there (a reroll takes no turn, a
+ * pull or a pass does).
  */
 export function inLockStep(runs: readonly LaneRun[]): boolean {
   const first = runs[0]?.moves ?? [];
+  const step = runs[0]?.from?.step ?? 0;
+  const ended = runs[0]?.from?.ended ?? false;
   const rerolls = (m: Move): boolean => m.action.type === 'reroll';
-  return runs.every((r) => r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step && rerolls(m) === rerolls(first[i]!)));
+  return runs.every(
+    (r) => (r.from?.step ?? 0) === step && (r.from?.ended ?? false) === ended && r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step && rerolls(m) === rerolls(first[i]!)),
+  );
 }
 
 /** Working memory of the lock-step loop, sized for `MAX_LANES` runs of one scenario. */
@@ -119,7 +126,8 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
   const states: SimState[] = lanes.states;
   states.length = 0;
   for (let i = 0; i < n; i++) {
-    const s = initialState(def, runs[i]!.seed, runs[i]!.params, null);
+    const run = runs[i]!;
+    const s = run.from ? cloneState(run.from) : initialState(def, run.seed, run.params, null);
     // The run's arrays move into the shared lanes; the state keeps views of its part.
     lanes.t.set(s.t, i * nt);
     lanes.p.set(s.p, i * np);

@@ -3,7 +3,9 @@
  * outcome distribution with 95% Wilson intervals. Computed in chunks that yield to the event
  * loop, so a terminal UI stays responsive and can show progress (and cancel).
  */
-import { runFrom, type CompiledScenario } from '../engine/engine.ts';
+import type { CompiledScenario } from '../engine/engine.ts';
+import { MAX_LANES, simulateLanes, type LaneRun } from '../batch/lockstep.ts';
+import { batchKernel, type BatchKernel } from '../batch/simulate.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { SimState } from '../engine/types.ts';
 import { wilson } from '../batch/stats.ts';
@@ -48,11 +50,33 @@ function summarise(compiled: CompiledScenario, counts: readonly number[], n: num
   };
 }
 
-/** Runs `from, from+1, … to-1` (replicate indices) and adds their outcomes to `counts`. */
+const kernels = new WeakMap<CompiledScenario, Map<string, BatchKernel>>();
+
+function kernelFor(compiled: CompiledScenario, policy: string): BatchKernel {
+  let byPolicy = kernels.get(compiled);
+  if (!byPolicy) kernels.set(compiled, (byPolicy = new Map()));
+  let kernel = byPolicy.get(policy);
+  if (!kernel) byPolicy.set(policy, (kernel = batchKernel(compiled, policy)));
+  return kernel;
+}
+
+/**
+ * Runs `from, from+1, … to-1` (replicate indices) and adds their outcomes to `counts`. Run i is
+ * `runFrom(compiled, state, { policy, reseed: deriveSeed(state.seed, i) })`, computed by the
+ * batch's lock-step loop.
+ */
 export function runChunk(compiled: CompiledScenario, state: SimState, policy: string, from: number, to: number, counts: number[]): void {
-  for (let i = from; i < to; i++) {
-    const result = runFrom(compiled, state, { policy, reseed: deriveSeed(state.seed, i), executor: 'fast', trace: false });
-    counts[result.state.outcome]!++;
+  if (state.ended) {
+    counts[state.outcome]! += to - from;
+    return;
+  }
+  const kernel = kernelFor(compiled, policy);
+  for (let start = from; start < to; start += MAX_LANES) {
+    const runs: LaneRun[] = [];
+    for (let i = start; i < Math.min(to, start + MAX_LANES); i++) {
+      runs.push({ from: state, params: state.p, seed: state.seed, moves: [{ step: state.step, action: { type: 'reroll', seed: deriveSeed(state.seed, i) } }] });
+    }
+    for (const s of simulateLanes(kernel, runs)) counts[s.outcome]!++;
   }
 }
 
