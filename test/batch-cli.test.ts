@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,13 @@ describe('parley batch: shards and merge', () => {
     const m1 = parley(dir, 'merge', 's3.json', 's1.json', 's2.json', '--out', 'merged.json');
     expect(m1.err).toBe('');
     expect(m1.code).toBe(0);
+    // A special file needs no .json name (standard output redirected to a file, as `> m.txt` does).
+    const fd = openSync(join(dir, 'stdout.txt'), 'w');
+    const toStdout = spawnSync(process.execPath, [BIN, 'merge', 's1.json', 's2.json', 's3.json', '--out', '/dev/stdout'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8' });
+    closeSync(fd);
+    expect(toStdout.stderr).toBe('');
+    expect(toStdout.status).toBe(0);
+    expect((json(join(dir, 'stdout.txt')) as { runs: number }).runs).toBe(2100);
     const m2 = parley(dir, 'merge', '--rows', 'r2.csv', 'r3.csv', 'r1.csv', '--out', 'merged.csv');
     expect(m2.err).toBe('');
     expect(m2.code).toBe(0);
@@ -271,6 +278,9 @@ describe('parley batch: bad input', () => {
     [['--runs', '5', '--summary', 'missing/s.json'], /cannot write missing\/s\.json: its folder does not exist/],
     [['--runs', '5', '--out', 'existing.csv'], /existing\.csv already exists\n  hint: add --resume/],
     [['--runs', '5', '--summary', 'existing.json'], /--summary: existing\.json already exists\n  hint: remove it or choose another name/],
+    // --resume with no rows to resume starts a new batch, which must not replace another's summary.
+    [['--runs', '5', '--out', 'fresh.csv', '--summary', 'existing.json', '--resume'], /--summary: existing\.json already exists/],
+    [['--runs', '5', '--branch', 'mini:1:default:99@5'], /--branch: the branch code does not replay: the run ended after step \d+, before the move at step 99/],
     [['--runs', '5', '--resume'], /--resume needs --out FILE/],
     [['--runs', '300', '--seed', '1', '--out', 'existing.csv', '--resume'], /existing\.csv is not this batch's output:\n  - --runs: the file has 200, this command 300/],
     [['--runs', '200', '--seed', '2', '--out', 'existing.csv', '--resume'], /--seed: the file has 1, this command 2/],

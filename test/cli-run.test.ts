@@ -111,6 +111,7 @@ describe('bad input to the command line', () => {
     // A scenario named on the command line is not overridden by the code's, even the default one.
     [['run', 'petro-trump', '--branch', 'river-dispute:1:default'], /the branch code is for scenario `river-dispute`, not `petro-trump`/],
     [['play', 'petro-trump', '--branch', 'river-dispute:1:default'], /the branch code is for scenario `river-dispute`, not `petro-trump`/],
+    [['play', 'river-dispute', '--load', 'test/fixtures/sessions/ana.session.json'], /exercise `mini-deal` is played on its own scenario `mini`, not `river-dispute`/],
     [['run', MINI, '--branch', 'mini:1:default:1=threaten'], /step 1: Alpha cannot pull `threaten`/],
     [['run', MINI, '--branch', 'mini:1:default:0=praise'], /bad move `0=praise` in the branch code: steps count from 1, as the transcript numbers them/],
     [['validate'], /missing required argument 'files'/],

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,5 +17,15 @@ describe('writing output files', () => {
     expect(isSpecialFile('/dev/null')).toBe(true);
     writeFileAtomic('/dev/null', 'discarded\n', '--summary');
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('writes through a link (as /dev/stdout is, redirected to a file) and keeps the link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-out-'));
+    writeFileSync(join(dir, 'target.json'), 'old\n');
+    symlinkSync(join(dir, 'target.json'), join(dir, 'link.json'));
+    expect(isSpecialFile(join(dir, 'link.json'))).toBe(true);
+    writeFileAtomic(join(dir, 'link.json'), 'new\n', '--summary');
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(dir, 'target.json'), 'utf8')).toBe('new\n');
   });
 });

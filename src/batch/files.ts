@@ -3,10 +3,16 @@
  * replacement, reading a row file line by line with a bounded buffer, and turning file-system
  * errors about a path the user gave into clear input errors.
  */
-import { closeSync, createReadStream, existsSync, fstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, lstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../scenario/errors.ts';
+
+/** A word of a command line as a POSIX shell reads it: quoted unless it is plainly safe. */
+const shellWord = (w: string): string => (/^[A-Za-z0-9_./:=@+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** A command line to print for a person to copy. */
+export const shellCommand = (words: readonly string[]): string => words.map(shellWord).join(' ');
 
 /** Writes all of `data`; a string is encoded on the way out, without a buffer on the heap. */
 export function writeAll(fd: number, data: string | Uint8Array): void {
@@ -61,10 +67,14 @@ function writeWhole(target: string, path: string, text: string, flag: string): v
   }
 }
 
-/** True when `path` exists and is not a regular file (a device such as /dev/null, a pipe). */
+/**
+ * True when `path` exists and is not itself a regular file: a device such as /dev/null, a pipe,
+ * or a link such as /dev/stdout (which may lead to a regular file when output is redirected).
+ * Such a path is written in place: renaming a new file over it would replace the link or fail.
+ */
 export function isSpecialFile(path: string): boolean {
   try {
-    return !statSync(path).isFile();
+    return !lstatSync(path).isFile();
   } catch {
     return false;
   }

@@ -31,7 +31,7 @@ export interface LaneRun {
   readonly params: readonly number[];
   readonly seed: number;
   readonly moves: readonly Move[];
-  /** A state to continue from instead of the start (`params` and `seed` are then its own). */
+  /** A state before the end to continue from instead of the start (`params` and `seed` are then its own). */
   readonly from?: SimState;
 }
 
@@ -43,11 +43,8 @@ export interface LaneRun {
 export function inLockStep(runs: readonly LaneRun[]): boolean {
   const first = runs[0]?.moves ?? [];
   const step = runs[0]?.from?.step ?? 0;
-  const ended = runs[0]?.from?.ended ?? false;
   const rerolls = (m: Move): boolean => m.action.type === 'reroll';
-  return runs.every(
-    (r) => (r.from?.step ?? 0) === step && (r.from?.ended ?? false) === ended && r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step && rerolls(m) === rerolls(first[i]!)),
-  );
+  return runs.every((r) => (r.from?.step ?? 0) === step && r.moves.length === first.length && r.moves.every((m, i) => m.step === first[i]!.step && rerolls(m) === rerolls(first[i]!)));
 }
 
 /** Working memory of the lock-step loop, sized for `MAX_LANES` runs of one scenario. */

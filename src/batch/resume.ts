@@ -6,7 +6,7 @@
 import { deriveSeed } from '../engine/rng.ts';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
-import { completeLength, headLines, readLines } from './files.ts';
+import { completeLength, headLines, readLines, shellCommand } from './files.ts';
 import { parseHeader, parseRow, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
 import type { PointAccumulator } from './stats.ts';
 
@@ -72,7 +72,7 @@ export async function readForResume(
       `${file} is not this batch's output:\n  - ${problems.join('\n  - ')}`,
       changed
         ? `restore the scenario file (and Parley) the batch started with to finish it, or start a new batch with another --out`
-        : `resume with the command recorded in its header: ${header.command.join(' ')} --resume`,
+        : `resume with the command recorded in its header: ${shellCommand([...header.command, '--resume'])}`,
       '--resume',
     );
   }

@@ -18,12 +18,12 @@ import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
-import { checkWritable, headLines, isSpecialFile, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { checkWritable, headLines, isSpecialFile, shellCommand, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
 import { buildSummary, newAccumulator, type SummaryDoc } from '../batch/summary.ts';
-import { collect, parseSeed, parseSets, pickSeed, shellWord } from './io.ts';
+import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
 
 export interface BatchFlags {
   runs?: string;
@@ -46,7 +46,7 @@ export function registerBatch(program: Command): void {
     .description('run a scenario many times (replicates, sweeps, samples) and write tidy rows and a summary')
     .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
     .option('--runs <n>', 'replicates per design point')
-    .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: picked and recorded)')
+    .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: the branch code\'s seed, or picked and recorded)')
     .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
     .option('--set <name=value>', 'fix a parameter (repeatable)', collect, [])
     .option('--sweep <name=from:to:steps>', 'grid over a parameter, both ends included (repeatable)', collect, [])
@@ -56,7 +56,7 @@ export function registerBatch(program: Command): void {
     .option('--out <file>', 'write one row per run, .csv or .jsonl, in run order')
     .option('--summary <file>', 'write the summary JSON there (default: standard output)')
     .option('--resume', 'finish an interrupted batch: same command, same --out')
-    .option('--branch <code>', 'start every run from the node after the branch code\'s last move')
+    .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
     .action((scenario: string | undefined, flags: BatchFlags) => batchCommand(scenario, flags));
 }
 
@@ -91,7 +91,8 @@ function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBr
     run(compiled, { seed: code.seed, policy: code.policy, params, moves: [...moves, { step, action: { type: 'reroll', seed: 0 } }], executor: 'fast', trace: false });
   } catch (error) {
     if (!(error instanceof BranchCodeError)) throw error;
-    const ended = new RegExp(`before the move at step ${step + 1}$`).test(error.message);
+    // Only the reroll that starts each run can fall past the end because of the code's last move.
+    const ended = !rerollsLast && new RegExp(`before the move at step ${step + 1}$`).test(error.message);
     throw new UsageError(
       ended ? `the branch code's last move ends the run: there is nothing left to vary` : `the branch code does not replay: ${error.message}`,
       ended ? 'give the code of a node before the end' : undefined,
@@ -241,8 +242,9 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   // Files: everything is checked before anything is created or changed.
   if (flags.summary !== undefined) {
     checkWritable(flags.summary, '--summary');
-    // A summary is rewritten only by the batch that resumes it; another batch's is kept.
-    if (!flags.resume && existsSync(flags.summary) && !isSpecialFile(flags.summary)) throw new UsageError(`${flags.summary} already exists`, 'remove it or choose another name (with --resume, the batch rewrites its own summary)', '--summary');
+    // A summary is rewritten only by the batch that resumes it (its rows exist); another's is kept.
+    const resuming = flags.resume === true && out !== undefined && existsSync(out);
+    if (!resuming && existsSync(flags.summary) && !isSpecialFile(flags.summary)) throw new UsageError(`${flags.summary} already exists`, 'remove it or choose another name (with --resume, the batch rewrites its own summary)', '--summary');
   }
   const accumulators = new Map<number, PointAccumulator>();
   const accumulator = (point: number) => {
@@ -314,7 +316,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   const signal = interrupts.signal;
   if (outcome.interrupted) {
     const done = outcome.done - from;
-    const resume = [...command, '--resume'].map(shellWord).join(' ');
+    const resume = shellCommand([...command, '--resume']);
     process.stderr.write(
       out !== undefined
         ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`

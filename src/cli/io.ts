@@ -101,6 +101,3 @@ export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?:
   if (code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
   return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
 }
-
-/** A word of a command line as a POSIX shell reads it: quoted unless it is plainly safe. */
-export const shellWord = (w: string): string => (/^[A-Za-z0-9_./:=@+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);

@@ -11,11 +11,10 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync }
 import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
-import { checkWritable, completeLength, headLines, isSpecialFile, readLines, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { checkWritable, completeLength, headLines, isSpecialFile, readLines, shellCommand, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
 import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
-import { shellWord } from './io.ts';
 
 interface MergeFlags {
   out?: string;
@@ -79,7 +78,7 @@ export async function mergeCommand(files: readonly string[], flags: MergeFlags, 
 }
 
 function mergeSummaries(files: readonly string[], out: string, command: string[]): void {
-  if (!/\.json$/i.test(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
+  if (!/\.json$/i.test(out) && !isSpecialFile(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
   checkWritable(out, '--out');
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
@@ -192,5 +191,5 @@ function resumeCommand(file: string): string {
   const command = [...parseHeader(file, first, second).header.command];
   const out = command.indexOf('--out');
   if (out >= 0) command[out + 1] = file;
-  return [...command, '--resume'].map(shellWord).join(' ');
+  return shellCommand([...command, '--resume']);
 }

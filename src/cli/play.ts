@@ -50,6 +50,7 @@ export function openSession(scenarioRef: string | undefined, flags: PlayFlags, e
     // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
     // --exercise FILE says where the session's exercise is when it cannot be found.
     const exercise = doc.exercise ? loadExercise(flags.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, flags.load)) : undefined;
+    if (exercise) checkExerciseScenario(scenarioRef, exercise);
     const def = exercise ? exercise.def : loadScenario(scenarioRef ?? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load));
     const session = sessionFromFile(compile(def), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };

@@ -90,10 +90,7 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
   }
 }
 
-/**
- * An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake
- * (the default `petro-trump` counts as not given).
- */
+/** An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake. */
 export function checkExerciseScenario(scenarioRef: string | undefined, exercise: Exercise): void {
   if (scenarioRef === undefined) return;
   if (loadScenario(scenarioRef).id !== exercise.def.id) {

@@ -144,7 +144,7 @@ export function runFrom(compiled: CompiledScenario, from: SimState, options: Con
       action = c.action;
       by = c.auto ? 'auto' : 'policy';
       choice = c.choice;
-      chosen = { type: 'resolved', actor, lever: c.lever, force: -1 };
+      if (fast) chosen = { type: 'resolved', actor, lever: c.lever, force: -1 };
     }
     if (fast) {
       const resolved = chosen ?? resolveAction(def, s, action);

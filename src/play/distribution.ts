@@ -88,7 +88,7 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
  */
 export async function distribution(compiled: CompiledScenario, state: SimState, options: DistributionOptions): Promise<Distribution> {
   const policy = options.policy ?? 'default';
-  const chunk = Math.max(1, options.chunk ?? 200);
+  const chunk = Math.max(1, options.chunk ?? MAX_LANES);
   const counts = new Array<number>(compiled.def.outcomes.length).fill(0);
   for (let done = 0; done < options.n; ) {
     options.signal?.throwIfAborted();

@@ -5,7 +5,7 @@
  * that is open.
  *
  * ```json
- * { "parley": "play-session", "version": 1, "engine": "0.2.0",
+ * { "parley": "play-session", "version": 1, "engine": "0.3.0",
  *   "scenario": { "id": "petro-trump", "hash": "…", "file": "scenarios/petro-trump.yaml" },
  *   "seed": 42, "policy": "default", "params": {}, "role": "facilitator", "current": 2,
  *   "nodes": [ { "parent": null, "steps": [] },
