@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpr, ExprError, type EvalState, type Scope, type Ty } from '../src/scenario/expr.ts';
+import { compileExpr, ExprError, type EvalState, type Ty } from '../src/scenario/expr.ts';
+import { exprScope } from './support/expr-scope.ts';
 
-const scope: Scope = {
-  tensions: new Map([['HOST', 0], ['MIL', 1]]),
-  derived: new Map([['crisis', (s: EvalState) => (s.t[0]! + s.t[1]!) / 2]]),
-  params: new Map([['appetite', 0]]),
-  phases: ['talks', 'after'],
-  relationship: ['cordial', 'tense'],
-  actors: new Map([['petro', { index: 0, stances: ['wary', 'engaged'] }], ['eln', { index: 1, stances: null }]]),
-  history: new Map([
-    ['show_record', { key: 0, kind: 'lever' as const, branches: new Map([['lands_well', 1]]) }],
-    ['boat_strike', { key: 2, kind: 'event' as const, branches: new Map() }],
-  ]),
-  mediators: new Map([['paul', { index: 0 }]]),
-  mediatorActive: [(s: EvalState) => s.t[0]! < 60],
-  time: { phaseOf: [0, 1], roundOf: [1, 1], weeksOf: [0, 1], daysOf: [0, 0] },
-};
+const scope = exprScope([(s: EvalState) => s.t[0]! < 60]);
 
 const state: EvalState = { g: 1, t: [40, 70], p: [0.5], rel: 1, st: [1, -1], cnt: [2, 1, 0], last: [0, 0, -1] };
 

@@ -14,30 +14,17 @@ import { batchKernel, simulate } from '../src/batch/simulate.ts';
 import type { Move } from '../src/engine/branch-code.ts';
 import { deriveSeed } from '../src/engine/rng.ts';
 import type { SimState } from '../src/engine/types.ts';
-import { compileExpr, type EvalState, type Scope } from '../src/scenario/expr.ts';
+import { compileExpr, type EvalState } from '../src/scenario/expr.ts';
 import { vectorOf, type Lanes } from '../src/scenario/lanes.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import type { ScenarioDefinition } from '../src/scenario/definition.ts';
 import { generatedScenario } from './support/arbitrary.ts';
 import { mulberry, richScenario } from './support/rich-scenario.ts';
+import { exprScope } from './support/expr-scope.ts';
 
 describe('vector forms of expressions', () => {
-  const scope: Scope = {
-    tensions: new Map([['HOST', 0], ['MIL', 1]]),
-    // A derived value that is not a compiled expression: its vector form calls it run by run.
-    derived: new Map([['crisis', (s: EvalState) => (s.t[0]! + s.t[1]!) / 2]]),
-    params: new Map([['appetite', 0]]),
-    phases: ['talks', 'after'],
-    relationship: ['cordial', 'tense'],
-    actors: new Map([['petro', { index: 0, stances: ['wary', 'engaged'] }], ['eln', { index: 1, stances: null }]]),
-    history: new Map([
-      ['show_record', { key: 0, kind: 'lever' as const, branches: new Map([['lands_well', 1]]) }],
-      ['boat_strike', { key: 2, kind: 'event' as const, branches: new Map() }],
-    ]),
-    mediators: new Map([['paul', { index: 0 }]]),
-    mediatorActive: [],
-    time: { phaseOf: [0, 1], roundOf: [1, 1], weeksOf: [0, 2], daysOf: [0, 14] },
-  };
+  // The derived value `crisis` is a plain function: its vector form calls it run by run.
+  const scope = exprScope();
   scope.mediatorActive.push(compileExpr<boolean>('HOST < 60 and not fired(boat_strike)', scope, 'boolean'));
 
   const { number: numberExpr, condition } = fc.letrec<{ number: string; condition: string }>((tie) => ({

@@ -15,14 +15,13 @@
 import { slot, type LeverDef, type ScenarioDefinition, type TransitionDef } from '../scenario/definition.ts';
 import type { Fn } from '../scenario/expr.ts';
 import { MAX_LANES, vectorOf, type Lanes } from '../scenario/lanes.ts';
-import { resolveAction } from '../engine/actions.ts';
 import { BranchCodeError, type Move } from '../engine/branch-code.ts';
-import { fastApply, type FlatTables } from '../engine/fast.ts';
-import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, cloneState, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, normalise, pick, reroll } from '../engine/kernel.ts';
+import type { FlatTables } from '../engine/fast.ts';
+import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, cloneState, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, normalise, pick } from '../engine/kernel.ts';
 import { drawLanes, type LaneStreams } from '../engine/rng.ts';
 import { pickOption } from '../engine/policy.ts';
 import type { BranchOdds, SimState } from '../engine/types.ts';
-import type { BatchKernel } from './simulate.ts';
+import { takeMove, type BatchKernel } from './simulate.ts';
 
 export { MAX_LANES };
 
@@ -103,12 +102,13 @@ class Workspace {
   }
 }
 
-const workspaces = new WeakMap<BatchKernel, Workspace>();
+/** One workspace per scenario (calls never overlap: the loop runs to the end before it returns). */
+const workspaces = new WeakMap<ScenarioDefinition, Workspace>();
 
 /**
  * Runs every run of `runs` (at most `MAX_LANES`, in lock step) to its end. The states returned
- * read their tensions, counts, stances and draws from memory that the next call with the same
- * kernel reuses: read them first.
+ * read their tensions, counts, stances and draws from memory that the next call on the same
+ * scenario reuses: read them first.
  */
 export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[] {
   const { def, tables } = k;
@@ -116,8 +116,8 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
   if (n === 0) return [];
   if (n > MAX_LANES) throw new Error(`simulateLanes: ${n} runs, more than ${MAX_LANES}`);
   if (!inLockStep(runs)) throw new Error('simulateLanes: runs whose moves differ in step or kind cannot advance in lock step');
-  let w = workspaces.get(k);
-  if (!w) workspaces.set(k, (w = new Workspace(def)));
+  let w = workspaces.get(def);
+  if (!w) workspaces.set(def, (w = new Workspace(def)));
   const { lanes } = w;
   const { nt, np, na, nh } = lanes;
   const states: SimState[] = lanes.states;
@@ -151,13 +151,7 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
       for (let i = 0; i < n; i++) {
         const s = states[i]!;
         releaseStream(w, i);
-        const move = runs[i]!.moves[next]!;
-        if (move.action.type === 'reroll') reroll(def, s, move.action.seed);
-        else {
-          const resolved = resolveAction(def, s, move.action);
-          if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
-          fastApply(def, tables, s, resolved, null);
-        }
+        takeMove(k, s, runs[i]!.moves[next]!);
         lanes.rel[i] = s.rel;
         adoptStream(w, def, i);
       }

@@ -26,6 +26,14 @@ export function batchKernel(compiled: CompiledScenario, policyName: string): Bat
   return { def: compiled.def, tables: compiled.tables, policy };
 }
 
+/** A move of a branch code, taken in place: a reroll, or a pull or pass that must be available. */
+export function takeMove(k: BatchKernel, s: SimState, move: Move): void {
+  if (move.action.type === 'reroll') return reroll(k.def, s, move.action.seed);
+  const resolved = resolveAction(k.def, s, move.action);
+  if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
+  fastApply(k.def, k.tables, s, resolved, null);
+}
+
 /** Runs to the end from `seed` with parameter values `params`; `moves` override the policy by step. */
 export function simulate(k: BatchKernel, params: readonly number[], seed: number, moves: readonly Move[]): SimState {
   const { def, tables, policy } = k;
@@ -37,13 +45,7 @@ export function simulate(k: BatchKernel, params: readonly number[], seed: number
     const move = next < moves.length && moves[next]!.step === s.step ? moves[next]! : null;
     if (move) {
       next++;
-      if (move.action.type === 'reroll') {
-        reroll(def, s, move.action.seed);
-        continue;
-      }
-      const resolved = resolveAction(def, s, move.action);
-      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
-      fastApply(def, tables, s, resolved, null);
+      takeMove(k, s, move);
       continue;
     }
     const actor = currentActor(def, s);

@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import { formatIssue, UsageError, type Issue } from '../scenario/errors.ts';
 import { MAX_SEED } from '../engine/types.ts';
 import { parseBranchCode, type Move } from '../engine/branch-code.ts';
-import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
+import { loadScenario } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Exit statuses: 0 success, 1 an internal error (with a stack), 2 bad input. */

@@ -5,7 +5,7 @@
  */
 import type { CompiledScenario } from '../engine/engine.ts';
 import { MAX_LANES, simulateLanes, type LaneRun } from '../batch/lockstep.ts';
-import { batchKernel, type BatchKernel } from '../batch/simulate.ts';
+import { batchKernel } from '../batch/simulate.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { SimState } from '../engine/types.ts';
 import { wilson } from '../batch/stats.ts';
@@ -50,16 +50,6 @@ function summarise(compiled: CompiledScenario, counts: readonly number[], n: num
   };
 }
 
-const kernels = new WeakMap<CompiledScenario, Map<string, BatchKernel>>();
-
-function kernelFor(compiled: CompiledScenario, policy: string): BatchKernel {
-  let byPolicy = kernels.get(compiled);
-  if (!byPolicy) kernels.set(compiled, (byPolicy = new Map()));
-  let kernel = byPolicy.get(policy);
-  if (!kernel) byPolicy.set(policy, (kernel = batchKernel(compiled, policy)));
-  return kernel;
-}
-
 /**
  * Runs `from, from+1, … to-1` (replicate indices) and adds their outcomes to `counts`. Run i is
  * `runFrom(compiled, state, { policy, reseed: deriveSeed(state.seed, i) })`, computed by the
@@ -70,7 +60,7 @@ export function runChunk(compiled: CompiledScenario, state: SimState, policy: st
     counts[state.outcome]! += to - from;
     return;
   }
-  const kernel = kernelFor(compiled, policy);
+  const kernel = batchKernel(compiled, policy);
   for (let start = from; start < to; start += MAX_LANES) {
     const runs: LaneRun[] = [];
     for (let i = start; i < Math.min(to, start + MAX_LANES); i++) {

@@ -9,7 +9,7 @@
  *
  * Only `step` draws from a state's random stream; nothing here reads `Math.random` or the clock.
  */
-import { compile, movesOf, policyAction, runFrom, start, step, type CompiledScenario } from '../engine/engine.ts';
+import { compile, policyAction, runFrom, start, step, type CompiledScenario } from '../engine/engine.ts';
 import { availableLevers, currentActor } from '../engine/kernel.ts';
 import { BranchCodeError, formatBranchCode, type Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';

@@ -193,11 +193,11 @@ type Node = jsep.Expression;
 export function compileExpr<T extends Value>(source: string | number | boolean, scope: Scope, expect: Ty): Fn<T> {
   if (typeof source === 'number') {
     if (expect !== 'number') throw new ExprError([{ message: `expected a condition (true/false), found the number ${source}`, offset: 0 }]);
-    return withVector((() => source) as unknown as Fn<T>, vConst(source));
+    return withVector((() => source) as unknown as Fn<T>, constantVec(source));
   }
   if (typeof source === 'boolean') {
     if (expect !== 'boolean') throw new ExprError([{ message: `expected a number, found ${source}`, offset: 0 }]);
-    return withVector((() => source) as unknown as Fn<T>, vConst(source ? 1 : 0));
+    return withVector((() => source) as unknown as Fn<T>, constantVec(source));
   }
   let ast: Node;
   try {
@@ -359,9 +359,9 @@ class Compiler {
 
   private literal(node: jsep.Literal): Compiled {
     const value = node.value;
-    if (typeof value === 'number') return { ty: 'number', fn: () => value, vec: vConst(value), constant: true };
-    if (typeof value === 'boolean') return { ty: 'boolean', fn: () => value, vec: vConst(value ? 1 : 0), constant: true };
-    if (typeof value === 'string') return { ty: 'string', fn: () => value, vec: vConst(codeOf(value)), literal: value, constant: true };
+    if (typeof value === 'number') return { ty: 'number', fn: () => value, vec: constantVec(value), constant: true };
+    if (typeof value === 'boolean') return { ty: 'boolean', fn: () => value, vec: constantVec(value), constant: true };
+    if (typeof value === 'string') return { ty: 'string', fn: () => value, vec: constantVec(value), literal: value, constant: true };
     return this.problem(node, `unsupported literal \`${String(node.raw)}\``);
   }
 

@@ -206,10 +206,6 @@ export function vOperate(op: string, left: Operand, right: Operand): VecFn | nul
   if (k !== undefined && left.constant === undefined) {
     const u = left.tension;
     if (u !== undefined) {
-      const read = (v: Lanes, idx: Int32Array, n: number, out: Float64Array): void => {
-        const { t, nt } = v;
-        for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]!;
-      };
       switch (op) {
         case '<': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! < k ? 1 : 0; };
         case '>': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! > k ? 1 : 0; };
@@ -220,7 +216,6 @@ export function vOperate(op: string, left: Operand, right: Operand): VecFn | nul
         case '*': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! * k; };
         case '/': return (v, idx, n, out) => { const { t, nt } = v; for (let i = 0; i < n; i++) out[i] = t[idx[i]! * nt + u]! / k; };
       }
-      return vBinaryConstant(op, read, k);
     }
     return vBinaryConstant(op, left.vec, k);
   }

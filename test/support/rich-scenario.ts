@@ -70,7 +70,7 @@ export function richScenarioInput(seed: number): unknown {
       () => (c.derived.length ? `(${pickOf(c.derived)} + ${pickOf(c.derived)} * (${pickOf(c.derived)} > 40 ? ${pickOf(c.derived)} : 1))` : leaf()),
     ])();
   };
-  const str = (c: Ctx): string => {
+  const str = (): string => {
     const opts: (() => string)[] = [() => 'relationship', () => 'phase'];
     const withStance = A.filter((_, i) => stance[i]);
     if (withStance.length) opts.push(() => `stance(${pickOf(withStance)})`);
@@ -94,7 +94,7 @@ export function richScenarioInput(seed: number): unknown {
       () => `(${num(cc)} ${pickOf(['<', '>', '<=', '>=', '==', '!='])} ${num(cc)})`,
       () => `(${cond(cc)} ${pickOf(['and', 'or', '==', '!='])} ${cond(cc)})`,
       () => `not (${cond(cc)})`,
-      () => `((${cond(cc)} ? ${str(cc)} : ${str(cc)}) == ${str(cc)})`,
+      () => `((${cond(cc)} ? ${str()} : ${str()}) == ${str()})`,
       () => `if(${cond(cc)}, ${cond(cc)}, ${cond(cc)})`,
       () => (c.mediators.length ? `(active(${pickOf(c.mediators)}) and (active(${pickOf(c.mediators)}) or ${cond(cc)}))` : leaf()),
     ])();
@@ -130,7 +130,7 @@ export function richScenarioInput(seed: number): unknown {
   const input = {
     title: 'Fuzz', summary: 'fuzz', start: '2026-02-02',
     parameters: Object.fromEntries(P.map((p) => [p, { default: 0.5, range: [0, 1] }])),
-    tensions: Object.fromEntries(T.map((t, i) => [t, { initial: P.length && n(2) ? `40 + 20 * params.${P[0]}` : n(101), label: t, ...(n(2) ? { decay: { toward: n(101), per_week: n(50) / 100 } } : {}) }])),
+    tensions: Object.fromEntries(T.map((t) => [t, { initial: P.length && n(2) ? `40 + 20 * params.${P[0]}` : n(101), label: t, ...(n(2) ? { decay: { toward: n(101), per_week: n(50) / 100 } } : {}) }])),
     derived,
     actors: Object.fromEntries(A.map((a, i) => [a, { name: a, role: 'principal', ...(stance[i] ? { stance: chart(['s0', 's1']) } : {}) }])),
     relationship: chart(Rel),
@@ -166,7 +166,7 @@ export function richScenarioInput(seed: number): unknown {
     couplings: Array.from({ length: n(3) }, (_, i) => ({ id: `c${i}`, when: cond(full), effects: eff(), ...(n(2) ? { cap: { [pickOf(T)]: 70 } } : {}), ...(n(2) ? { floor: { [pickOf(T)]: 10 } } : {}) })),
     policies: {
       default: Object.fromEntries(A.filter(() => n(3) > 0).map((a) => [a, {
-        weights: Object.fromEntries([...L.filter((l, i) => n(2) && (i % nA === A.indexOf(a))).map((l) => [l, num(full)]), ...(n(2) ? [['pass', num(full)]] : [])]),
+        weights: Object.fromEntries([...L.filter((_l, i) => n(2) && (i % nA === A.indexOf(a))).map((l) => [l, num(full)]), ...(n(2) ? [['pass', num(full)]] : [])]),
         otherwise: n(2) ? num(full) : 1,
       }])),
     },
