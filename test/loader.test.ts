@@ -96,7 +96,7 @@ describe('files that cannot be read', () => {
 
   it('refuses a file larger than the limit before parsing it', () => {
     const [message] = messages('title: x\n' + `#${'x'.repeat(1000)}\n`.repeat(2500));
-    expect(message).toBe('case.yaml: the file is 2.4 MiB; scenario files are limited to 2 MiB');
+    expect(message).toBe('case.yaml: the file is 2.4 MiB; scenario and exercise files are limited to 2 MiB');
   });
 });
 

@@ -2,7 +2,7 @@ import { lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSpecialFile, writeFileAtomic } from '../src/batch/files.ts';
+import { isSpecialFile, writeFileAtomic } from '../src/io/files.ts';
 
 describe('writing output files', () => {
   it('replaces a regular file atomically', () => {

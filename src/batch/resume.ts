@@ -6,7 +6,7 @@
 import { deriveSeed } from '../engine/rng.ts';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
-import { completeLength, headLines, readLines, shellCommand } from './files.ts';
+import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
 import { parseHeader, parseRow, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
 import type { PointAccumulator } from './stats.ts';
 

@@ -18,7 +18,7 @@ import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
-import { checkWritable, headLines, isSpecialFile, shellCommand, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { checkWritable, headLines, isSpecialFile, shellCommand, unwritable, writeAll, writeFileAtomic } from '../io/files.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';

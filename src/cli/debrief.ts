@@ -1,7 +1,7 @@
 /** `parley debrief SESSION_FILES…`: one Markdown report comparing a class's saved sessions. */
 import type { Command } from 'commander';
 import { debriefMarkdown } from '../report/debrief.ts';
-import { writeFileAtomic } from '../batch/files.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { UsageError } from '../scenario/errors.ts';
 
 export function registerDebrief(program: Command): void {

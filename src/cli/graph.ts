@@ -1,6 +1,6 @@
 /** `parley graph`: the scenario's statechart as Mermaid or Graphviz DOT, for a slide or a handout. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../batch/files.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { GRAPH_FORMATS, renderGraph, type GraphFormat } from '../report/graph.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';

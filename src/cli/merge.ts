@@ -11,7 +11,7 @@ import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync }
 import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
-import { checkWritable, completeLength, headLines, isSpecialFile, readLines, shellCommand, unwritable, writeAll, writeFileAtomic } from '../batch/files.ts';
+import { checkWritable, completeLength, headLines, isSpecialFile, readLines, shellCommand, unwritable, writeAll, writeFileAtomic } from '../io/files.ts';
 import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import type { PointAccumulator } from '../batch/stats.ts';

@@ -1,6 +1,6 @@
 /** `parley schema`: the JSON Schema of the scenario (or exercise) format, for editors and validators. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../batch/files.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { exerciseJsonSchema } from '../scenario/exercise.ts';
 import { scenarioJsonSchema } from '../scenario/schema.ts';

@@ -5,7 +5,7 @@ import { scenarioRef } from '../scenario/load.ts';
 import { exerciseRef } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
 import { formatEntry, formatHappening, num } from '../report/transcript.ts';
-import { writeFileAtomic } from '../batch/files.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, type Session } from './session.ts';
 

@@ -21,7 +21,7 @@ import { ScenarioError, type Issue } from '../scenario/errors.ts';
 import { bundledExerciseIds } from '../scenario/exercise.ts';
 import { bundledScenarioIds } from '../scenario/load.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { writeFileAtomic } from '../batch/files.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { roles, type PlayNode, type Session } from './session.ts';
 
 export const SESSION_FORMAT = 'play-session';

@@ -3,7 +3,7 @@
  * is checked (a missing file, a directory, an empty file, bad syntax, duplicate keys, an alias
  * bomb, a file too large, keys that could pollute prototypes) becomes an `Issue` with a place.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readTextBounded, ReadFailure } from '../io/read.ts';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { ScenarioError, type Issue } from './errors.ts';
 
@@ -26,25 +26,15 @@ export interface ParsedFile {
 
 /** Reads and parses a file; throws `ScenarioError` with every problem found. */
 export function readDataFile(file: string): ParsedFile {
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) fail(file, 'is a directory, not a scenario file', 'give the path of a .yaml or .json file');
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof ScenarioError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') fail(file, 'no such file', 'check the path, or run `parley scenarios` for the bundled ids');
-    fail(file, `cannot read the file (${code ?? String(error)})`);
-  }
-  if (size > MAX_FILE_BYTES) {
-    fail(file, `the file is ${(size / 1024 / 1024).toFixed(1)} MiB; scenario files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
-  }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextBounded(file, MAX_FILE_BYTES, 'scenario and exercise files');
   } catch (error) {
-    fail(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    if (!(error instanceof ReadFailure)) throw error;
+    const p = error.problem;
+    if (p.code === 'ENOENT') fail(file, 'no such file', 'check the path, or run `parley scenarios` for the bundled ids');
+    if (p.code === 'EISDIR') fail(file, 'is a directory, not a scenario file', 'give the path of a .yaml or .json file');
+    fail(file, p.message, p.hint, p.line !== undefined ? { line: p.line, column: p.column ?? 1 } : undefined);
   }
   return parseDataText(file, text);
 }
