@@ -277,7 +277,7 @@ describe('parley batch: bad input', () => {
     [['--runs', '5', '--out', 'folder.csv'], /cannot write folder\.csv: it is a folder/],
     [['--runs', '5', '--summary', 'missing/s.json'], /cannot write missing\/s\.json: its folder does not exist/],
     [['--runs', '5', '--out', 'existing.csv'], /existing\.csv already exists\n  hint: add --resume/],
-    [['--runs', '5', '--summary', 'existing.json'], /--summary: existing\.json already exists\n  hint: remove it or choose another name/],
+    [['--runs', '5', '--summary', 'existing.json'], /--summary: existing\.json already exists\n  hint: add --force to replace it, or choose another name/],
     // --resume with no rows to resume starts a new batch, which must not replace another's summary.
     [['--runs', '5', '--out', 'fresh.csv', '--summary', 'existing.json', '--resume'], /--summary: existing\.json already exists/],
     [['--runs', '5', '--branch', 'mini:1:default:99@5'], /--branch: the branch code does not replay: the run ended after step \d+, before the move at step 99/],

@@ -192,7 +192,7 @@ describe('saved sessions', () => {
     it(`refuses ${name} with a clear message`, () => {
       const s = explored();
       const file = join(dir, 'a.json');
-      saveSession(s, file);
+      saveSession(s, file, true);
       const before = json(sessionToJson(s));
       writeFileSync(file, corrupt(readFileSync(file, 'utf8')));
       let error: unknown;

@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
@@ -18,11 +18,14 @@ import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
-import { checkWritable, headLines, isSpecialFile, shellCommand, unwritable, writeAll, writeFileAtomic } from '../io/files.ts';
+import { headLines, shellCommand, writeAll } from '../io/files.ts';
+import { checkOutput, identityOf, isSpecialFile, writeError, writeOutput, type FileIdentity } from '../io/output.ts';
+import { acquireLock, type Lock } from '../io/lock.ts';
+import { readTextBounded } from '../io/read.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
-import { buildSummary, newAccumulator, type SummaryDoc } from '../batch/summary.ts';
+import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
 
 export interface BatchFlags {
@@ -37,6 +40,7 @@ export interface BatchFlags {
   out?: string;
   summary?: string;
   resume?: boolean;
+  force?: boolean;
   branch?: string;
 }
 
@@ -56,6 +60,7 @@ export function registerBatch(program: Command): void {
     .option('--out <file>', 'write one row per run, .csv or .jsonl, in run order')
     .option('--summary <file>', 'write the summary JSON there (default: standard output)')
     .option('--resume', 'finish an interrupted batch: same command, same --out')
+    .option('--force', 'start again over an existing --out, and replace an existing --summary')
     .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
     .action((scenario: string | undefined, flags: BatchFlags) => batchCommand(scenario, flags));
 }
@@ -198,7 +203,8 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   const out = flags.out;
   const format: RowFormat | null = out === undefined ? null : formatFromPath(out);
   if (flags.resume && out === undefined) throw new UsageError('--resume needs --out FILE: a batch resumes from its rows', undefined, '--resume');
-  if (flags.summary !== undefined && out !== undefined && flags.summary === out) throw new UsageError('--summary and --out name the same file', undefined, '--summary');
+  if (flags.resume && flags.force) throw new UsageError('give --resume (finish the batch in --out) or --force (start it again), not both', undefined, '--force');
+  if (flags.summary !== undefined && out !== undefined && (flags.summary === out || sameExisting(flags.summary, out))) throw new UsageError('--summary and --out name the same file', undefined, '--summary');
   const sets = parseSets(flags.set ?? []);
 
   // The scenario, and where runs start.
@@ -239,12 +245,16 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   const workerFile = join(packageRoot(), 'dist', 'batch-worker.js');
   if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
 
-  // Files: everything is checked before anything is created or changed.
+  // Files: everything is checked before anything is created or changed. The scenario is never
+  // written over; an existing --out is finished (--resume) or started again (--force) only while
+  // this process holds its lock; an existing --summary is replaced only with --force or when it
+  // is the summary of the very batch being resumed.
+  const inputs = [def.file];
+  const resuming = flags.resume === true && out !== undefined && existsSync(out) && !isSpecialFile(out);
+  let summaryReplace: boolean | FileIdentity | null = flags.force === true;
   if (flags.summary !== undefined) {
-    checkWritable(flags.summary, '--summary');
-    // A summary is rewritten only by the batch that resumes it (its rows exist); another's is kept.
-    const resuming = flags.resume === true && out !== undefined && existsSync(out);
-    if (!resuming && existsSync(flags.summary) && !isSpecialFile(flags.summary)) throw new UsageError(`${flags.summary} already exists`, 'remove it or choose another name (with --resume, the batch rewrites its own summary)', '--summary');
+    if (resuming && !flags.force) summaryReplace = ownSummary(flags.summary, header);
+    checkOutput(flags.summary, { flag: '--summary', inputs: [...inputs, out], replace: summaryReplace, existsHint: flags.resume ? 'it is not the summary of this batch; choose another name, or add --force to replace it' : 'add --force to replace it, or choose another name (with --resume, the batch rewrites its own summary)' });
   }
   const accumulators = new Map<number, PointAccumulator>();
   const accumulator = (point: number) => {
@@ -254,87 +264,102 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   };
   let fd: number | null = null;
   let start = from;
+  let lock: Lock | null = null;
   if (out !== undefined) {
     const exists = existsSync(out);
-    if (exists && statSync(out).isDirectory()) checkWritable(out, '--out');
-    if (exists && !flags.resume) {
-      throw new UsageError(`${out} already exists`, 'add --resume to finish the batch that wrote it, or remove it to start again', '--out');
+    if (exists && statSync(out).isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder`, undefined, '--out');
+    checkOutput(out, { flag: '--out', inputs, replace: true });
+    if (exists && !flags.resume && !flags.force && !isSpecialFile(out)) {
+      throw new UsageError(`${out} already exists`, 'add --resume to finish the batch that wrote it, --force to start it again, or remove it', '--out');
     }
-    if (exists && isEmptyFile(out)) {
-      fd = openOrFail(out, 'w');
-      writeAll(fd, formatHeader(header, format!));
-    } else if (exists) {
-      const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator);
-      start = state.next;
-      fd = openOrFail(out, 'r+');
-      ftruncateSync(fd, state.keep);
-      closeSync(fd);
-      fd = openOrFail(out, 'a');
-    } else {
-      checkWritable(out, '--out');
-      fd = openOrFail(out, 'wx');
-      writeAll(fd, formatHeader(header, format!));
-    }
+    if (!isSpecialFile(out)) lock = acquireLock(out, '--out', shellCommand(command), new Date().toISOString()); // clock-ok: a time stamp for people reading the lock file
   }
-
-  const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format };
-  const tty = process.stderr.isTTY === true;
-  const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
-  if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
-  // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
-  // let the chunks in flight finish and leave a resumable file; a second signal quits at once.
-  const controller = new AbortController();
-  const interrupts = new Interrupts();
-  const onSigint = (received: NodeJS.Signals) => {
-    const what = interrupts.receive(received, performance.now()); // clock-ok: tells a repeated signal from a second interrupt
-    if (what === 'stop') controller.abort();
-    else if (what === 'quit') process.exit(received === 'SIGTERM' ? 143 : 130);
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  let outcome;
   try {
-    progress?.update(start - from, true);
-    outcome = await executeBatch({
-      plan, points, from: start, to, workers, workerFile, signal: controller.signal,
-      onChunk: (r) => {
-        if (fd !== null && r.rows) writeAll(fd, r.rows);
-        for (const t of r.tallies) accumulator(t.point).merge(t);
-        progress?.update(r.end - from);
-      },
-    });
-  } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    progress?.clear();
-    if (fd !== null) {
-      fsyncSync(fd);
-      closeSync(fd);
+    if (out !== undefined) {
+      const exists = existsSync(out);
+      if (exists && (flags.force || isSpecialFile(out) || isEmptyFile(out))) {
+        fd = openOrFail(out, 'w');
+        writeRows(fd, out, formatHeader(header, format!));
+      } else if (exists) {
+        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator);
+        start = state.next;
+        fd = openOrFail(out, 'r+');
+        ftruncateSync(fd, state.keep);
+        closeSync(fd);
+        fd = openOrFail(out, 'a');
+      } else {
+        fd = openOrFail(out, 'wx');
+        writeRows(fd, out, formatHeader(header, format!));
+      }
     }
+    await runAndReport();
+  } finally {
+    lock?.release();
   }
 
-  const signal = interrupts.signal;
-  if (outcome.interrupted) {
-    const done = outcome.done - from;
-    const resume = shellCommand([...command, '--resume']);
-    process.stderr.write(
-      out !== undefined
-        ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
-        : `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
-    );
-    process.exitCode = signal === 'SIGTERM' ? 143 : 130;
-    return;
-  }
+  async function runAndReport(): Promise<void> {
+    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format };
+    const tty = process.stderr.isTTY === true;
+    const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
+    if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
+    // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
+    // let the chunks in flight finish and leave a resumable file; a second signal quits at once.
+    const controller = new AbortController();
+    const interrupts = new Interrupts();
+    const onSigint = (received: NodeJS.Signals) => {
+      const what = interrupts.receive(received, performance.now()); // clock-ok: tells a repeated signal from a second interrupt
+      if (what === 'stop') controller.abort();
+      else if (what === 'quit') process.exit(received === 'SIGTERM' ? 143 : 130);
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    let outcome;
+    try {
+      progress?.update(start - from, true);
+      outcome = await executeBatch({
+        plan, points, from: start, to, workers, workerFile, signal: controller.signal,
+        onChunk: (r) => {
+          if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
+          for (const t of r.tallies) accumulator(t.point).merge(t);
+          progress?.update(r.end - from);
+        },
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      progress?.clear();
+      if (fd !== null) {
+        try {
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    }
 
-  const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
-  const summary = buildSummary({
-    parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
-    expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers,
-  });
-  const text = JSON.stringify(summary, null, 2) + '\n';
-  if (flags.summary !== undefined) writeFileAtomic(flags.summary, text, '--summary');
-  else process.stdout.write(text);
-  if (tty) process.stderr.write(outcomeChart(summary));
+    const signal = interrupts.signal;
+    if (outcome.interrupted) {
+      const done = outcome.done - from;
+      const resume = shellCommand([...command, '--resume']);
+      process.stderr.write(
+        out !== undefined
+          ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
+          : `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
+      );
+      process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+      return;
+    }
+
+    const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
+    const summary = buildSummary({
+      parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
+      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers,
+    });
+    const text = JSON.stringify(summary, null, 2) + '\n';
+    if (flags.summary !== undefined) writeOutput(flags.summary, text, { flag: '--summary', inputs: [...inputs, out], replace: summaryReplace });
+    else process.stdout.write(text);
+    if (tty) process.stderr.write(outcomeChart(summary));
+  }
 }
 
 function recordedSeed(file: string): number | null {
@@ -354,7 +379,45 @@ function openOrFail(path: string, mode: string): number {
   try {
     return openSync(path, mode);
   } catch (error) {
-    throw unwritable(path, '--out', error);
+    throw writeError(path, '--out', error);
+  }
+}
+
+/**
+ * Appends rows; a full disk or another write error stops the batch with a message. Whole chunks
+ * are appended in order, and a resume drops a partial last line, so the file stays resumable.
+ */
+function writeRows(fd: number, out: string, text: string, command?: readonly string[]): void {
+  try {
+    writeAll(fd, text);
+  } catch (error) {
+    const e = writeError(out, '--out', error);
+    if (!command) throw e;
+    throw new UsageError(`${e.issues[0]!.message}; ${out} keeps the rows written so far`, `make room, then finish the batch with: ${shellCommand([...command, '--resume'])}`, '--out');
+  }
+}
+
+/** Do two paths name one file (`r.csv` and `./r.csv`, or, when it exists, a link to it)? */
+function sameExisting(a: string, b: string): boolean {
+  if (resolvePath(a) === resolvePath(b)) return true;
+  const x = identityOf(a);
+  const y = identityOf(b);
+  return x !== null && y !== null && x.dev === y.dev && x.ino === y.ino;
+}
+
+/**
+ * The identity of `path` when it is the summary of this very batch (same scenario content, engine
+ * and design) — the file a resumed batch may rewrite — or null (absent, or anything else).
+ */
+function ownSummary(path: string, header: RowsHeader): FileIdentity | null {
+  if (!existsSync(path) || isSpecialFile(path)) return null;
+  try {
+    const doc = JSON.parse(readTextBounded(path, 64 * 1024 * 1024, 'summaries')) as Partial<SummaryDoc>;
+    if (doc?.format !== SUMMARY_FORMAT || doc.parley !== header.parley || doc.scenario?.hash !== header.scenario.hash || typeof doc.design !== 'object' || doc.design === null) return null;
+    if (JSON.stringify(unsharded(doc.design)) !== JSON.stringify(unsharded(header.design)) || JSON.stringify(doc.design.shard ?? null) !== JSON.stringify(header.design.shard ?? null)) return null;
+    return identityOf(path);
+  } catch {
+    return null;
   }
 }
 

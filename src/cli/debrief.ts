@@ -1,7 +1,7 @@
 /** `parley debrief SESSION_FILES…`: one Markdown report comparing a class's saved sessions. */
 import type { Command } from 'commander';
 import { debriefMarkdown } from '../report/debrief.ts';
-import { writeFileAtomic } from '../io/files.ts';
+import { checkOutput, writeOutput } from '../io/output.ts';
 import { UsageError } from '../scenario/errors.ts';
 
 export function registerDebrief(program: Command): void {
@@ -10,14 +10,18 @@ export function registerDebrief(program: Command): void {
     .description("compare a class's saved sessions: paths, outcomes, objectives, scores, and default play")
     .argument('<sessions...>', 'session files saved with `s` in parley play')
     .option('--runs <n>', 'seeded runs of default play to compare with', '2000')
-    .option('--out <file>', 'write the Markdown report to a file instead of standard output')
+    .option('--out <file>', 'write the Markdown report to a file instead of standard output (never over an existing file without --force)')
+    .option('--force', 'replace an existing --out file')
     .option('--exercise <id|file>', "the class's exercise, when the sessions' saved path does not lead to it")
     .option('--scenario <id|file>', "the class's scenario (sessions without an exercise), when the saved path does not lead to it")
-    .action((files: string[], flags: { runs: string; out?: string; exercise?: string; scenario?: string }) => {
+    .action((files: string[], flags: { runs: string; out?: string; force?: boolean; exercise?: string; scenario?: string }) => {
       const runs = Number(flags.runs);
       if (!/^\d+$/.test(flags.runs) || runs < 1) throw new UsageError(`must be a whole number of at least 1, not \`${flags.runs}\``, undefined, '--runs');
+      // The sessions, exercise and scenario it reads are never written over, even with --force.
+      const output = { flag: '--out', inputs: [...files, flags.exercise, flags.scenario], replace: flags.force === true };
+      if (flags.out) checkOutput(flags.out, output);
       const markdown = debriefMarkdown(files, runs, { ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}), ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}) });
-      if (flags.out) writeFileAtomic(flags.out, markdown, '--out');
+      if (flags.out) writeOutput(flags.out, markdown, output);
       else process.stdout.write(markdown);
     });
 }

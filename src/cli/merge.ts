@@ -7,11 +7,12 @@
  * Inputs must be shards of the same batch (same scenario content, engine and design) and must
  * not overlap; a row merge also needs every shard complete. The output is written atomically.
  */
-import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
-import { checkWritable, completeLength, headLines, isSpecialFile, readLines, shellCommand, unwritable, writeAll, writeFileAtomic } from '../io/files.ts';
+import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
+import { checkOutput, isSpecialFile, OutputFile, writeOutput, type OutputOptions } from '../io/output.ts';
 import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
@@ -19,6 +20,7 @@ import type { PointAccumulator } from '../batch/stats.ts';
 interface MergeFlags {
   out?: string;
   rows?: boolean;
+  force?: boolean;
 }
 
 export function registerMerge(program: Command): void {
@@ -27,7 +29,8 @@ export function registerMerge(program: Command): void {
     .description('combine the summaries (or, with --rows, the row files) of the shards of a batch')
     .argument('<files...>', 'summary files of `parley batch --summary`, or row files with --rows')
     .option('--rows', 'merge row files (.csv or .jsonl) in run order instead of summaries')
-    .option('--out <file>', 'where to write the merged file')
+    .option('--out <file>', 'where to write the merged file (never over an input, nor over an existing file without --force)')
+    .option('--force', 'replace an existing --out file (never an input)')
     .action((files: string[], flags: MergeFlags) => mergeCommand(files, flags));
 }
 
@@ -71,15 +74,16 @@ function readJson(file: string): unknown {
 
 export async function mergeCommand(files: readonly string[], flags: MergeFlags, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (flags.out === undefined) throw new UsageError('--out FILE is required', undefined, '--out');
-  if (files.includes(flags.out)) throw new UsageError(`--out ${flags.out} is also an input`, undefined, '--out');
+  // Compared by device and inode: `./s1.json`, a link to it and `s1.json` are one file.
+  const output: OutputOptions = { flag: '--out', inputs: files, replace: flags.force === true };
   const command = ['parley', ...argv];
-  if (flags.rows) await mergeRows(files, flags.out, command);
-  else mergeSummaries(files, flags.out, command);
+  if (flags.rows) await mergeRows(files, flags.out, command, output);
+  else mergeSummaries(files, flags.out, command, output);
 }
 
-function mergeSummaries(files: readonly string[], out: string, command: string[]): void {
+function mergeSummaries(files: readonly string[], out: string, command: string[], output: OutputOptions): void {
   if (!/\.json$/i.test(out) && !isSpecialFile(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
-  checkWritable(out, '--out');
+  checkOutput(out, output);
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
   const base = { file: first.file, parley: first.doc.parley, hash: first.doc.scenario.hash, design: first.doc.design };
@@ -104,12 +108,12 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
     shards: ordered.map(({ file, doc }) => ({ file, shard: doc.design.shard ? `${doc.design.shard.k}/${doc.design.shard.n}` : null, runs: doc.runs, wallSeconds: doc.wallSeconds })),
   });
   if (!summary.complete) process.stderr.write(`parley: warning: the merged summary counts ${summary.runs} of the batch's ${design.runs} runs\n`);
-  writeFileAtomic(out, JSON.stringify(summary, null, 2) + '\n', '--out');
+  writeOutput(out, JSON.stringify(summary, null, 2) + '\n', output);
 }
 
-async function mergeRows(files: readonly string[], out: string, command: string[]): Promise<void> {
+async function mergeRows(files: readonly string[], out: string, command: string[], output: OutputOptions): Promise<void> {
   const outFormat = formatFromPath(out);
-  checkWritable(out, '--out');
+  checkOutput(out, output);
   const inputs = files.map((file) => {
     if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`, undefined, 'parley merge');
     const [first, second] = headLines(file);
@@ -133,37 +137,21 @@ async function mergeRows(files: readonly string[], out: string, command: string[
   if (expect !== design.runs) throw new UsageError(`runs ${expect}–${design.runs - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
 
   const header: RowsHeader = { ...first.header, command, design };
-  // A device or pipe (/dev/null, /dev/stdout) is written in place; a file by temporary file and rename.
-  const special = isSpecialFile(out);
-  const temp = special ? out : `${out}.${process.pid}.tmp`;
-  let fd: number;
+  // A temporary file beside --out, put in place only once every shard is copied and checked.
+  const file = OutputFile.open(out, output);
   try {
-    fd = openSync(temp, 'w');
-  } catch (error) {
-    throw unwritable(out, '--out', error);
-  }
-  let ok = false;
-  try {
-    writeAll(fd, formatHeader(header, outFormat));
-    for (const i of ordered) await copyRows(fd, i.file, i.format, i.lines, range(i.header.design));
-    ok = true;
+    file.write(formatHeader(header, outFormat));
+    for (const i of ordered) await copyRows(file, i.file, i.format, i.lines, range(i.header.design));
+    file.commit();
   } finally {
-    closeSync(fd);
-    if (!ok && !special) unlinkSync(temp);
-  }
-  if (special) return;
-  try {
-    renameSync(temp, out);
-  } catch (error) {
-    unlinkSync(temp);
-    throw unwritable(out, '--out', error);
+    file.abort();
   }
 }
 
 const RUN = { csv: /^(\d+),/, jsonl: /^\{"run":(\d+),/ } as const;
 
 /** Copies a shard's rows, checking that they are exactly its runs in order. */
-async function copyRows(fd: number, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
+async function copyRows(out: OutputFile, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
   let next = start;
   let lineNo = 0;
   let buffer = '';
@@ -176,12 +164,12 @@ async function copyRows(fd: number, file: string, format: RowFormat, skip: numbe
     }
     buffer += line + '\n';
     if (buffer.length > 1 << 20) {
-      writeAll(fd, buffer);
+      out.write(buffer);
       buffer = '';
     }
     next++;
   }
-  writeAll(fd, buffer);
+  out.write(buffer);
   if (next < end) throw new UsageError(`${file} holds runs ${start}–${next - 1} of its shard's ${start}–${end - 1}`, `finish it first: ${resumeCommand(file)}`, 'parley merge');
 }
 

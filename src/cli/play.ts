@@ -9,8 +9,9 @@ import { compile } from '../engine/engine.ts';
 import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
-import { locateSaved, readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
-import { defaultFileName, exportMarkdown, freePath, sessionFileName, writeMarkdown } from '../play/export.ts';
+import { locateSaved, readSessionFile, saveSession, saveSessionFresh, sessionFromFile } from '../play/save.ts';
+import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
+import { exportMarkdown, exportToNewFile, nameCandidates, sessionFileName } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
@@ -94,9 +95,12 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
     return;
   }
   const { session, picked, file, exercise } = openSession(scenarioRef, flags, explicitPolicy);
-  // A loaded session saves back to its file; a new one to --save FILE, or to a free name chosen
-  // at the first save (never another session's file).
+  // A loaded session saves back to its file; a new one to --save FILE, or to a free name taken
+  // at the first save. A save never replaces another session's file: only this session's own,
+  // as it was last saved or opened (its identity, `owned`).
   let savePath: string | null = flags.save !== undefined ? resolve(flags.save) : file;
+  let owned: FileIdentity | null = savePath !== null && savePath === file ? identityOf(savePath) : null;
+  if (savePath !== null) checkOutput(savePath, { flag: '--save', inputs: [], replace: owned, existsHint: 'another session may be saved there: it is never replaced; choose another name, or open it with --load' });
   // Both ends are terminals, so a person is at the keyboard. Ink reads CI/CONTINUOUS_INTEGRATION
   // when it is first imported and then draws only the last frame; a shell that inherits one of
   // those variables (a dev container, a CI runner's interactive debug session) would see a blank
@@ -107,15 +111,16 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
   await playScreen(session, {
     color: !process.env['NO_COLOR'],
     onSave: (s) => {
-      savePath ??= freePath(process.cwd(), sessionFileName(s));
-      saveSession(s, savePath);
+      if (savePath === null) {
+        const saved = saveSessionFresh(s, nameCandidates(process.cwd(), sessionFileName(s)));
+        savePath = saved.path;
+        owned = saved.identity;
+      } else {
+        owned = saveSession(s, savePath, owned);
+      }
       return savePath;
     },
-    onExport: (s) => {
-      const path = freePath(process.cwd(), defaultFileName(s, 'md'));
-      writeMarkdown(s, path);
-      return path;
-    },
+    onExport: (s) => exportToNewFile(s, process.cwd()),
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {

@@ -1,12 +1,10 @@
 /**
- * File handling shared by `parley batch` and `parley merge`: appending whole lines, atomic
- * replacement, reading a row file line by line with a bounded buffer, and turning file-system
- * errors about a path the user gave into clear input errors.
+ * Reading row files line by line with a bounded buffer, writing whole buffers to a descriptor,
+ * and shell words for the commands Parley prints. Output files themselves are written by
+ * `./output.ts`.
  */
-import { closeSync, createReadStream, existsSync, fstatSync, lstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, accessSync, constants } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { UsageError } from '../scenario/errors.ts';
 
 /** A word of a command line as a POSIX shell reads it: quoted unless it is plainly safe. */
 const shellWord = (w: string): string => (/^[A-Za-z0-9_./:=@+,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
@@ -24,84 +22,6 @@ export function writeAll(fd: number, data: string | Uint8Array): void {
   const buffer = data;
   let offset = 0;
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
-}
-
-function reason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'its folder does not exist';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'EROFS') return 'the file system is read-only';
-  if (code === 'EEXIST') return 'it already exists';
-  return (error as Error).message;
-}
-
-export function unwritable(path: string, flag: string, error: unknown): UsageError {
-  return new UsageError(`cannot write ${path}: ${reason(error)}`, undefined, flag);
-}
-
-/** Fails early, without creating anything, when `path` could not be written later. */
-export function checkWritable(path: string, flag: string): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw unwritable(path, flag, Object.assign(new Error(), { code: 'EISDIR' }));
-  const dir = dirname(resolve(path));
-  try {
-    if (!statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: 'ENOENT' });
-    accessSync(dir, constants.W_OK);
-  } catch (error) {
-    throw unwritable(path, flag, error);
-  }
-}
-
-/** Writes `text` to `target` (errors name `path`, the file the user asked for). */
-function writeWhole(target: string, path: string, text: string, flag: string): void {
-  let fd: number;
-  try {
-    fd = openSync(target, 'w');
-  } catch (error) {
-    throw unwritable(path, flag, error);
-  }
-  try {
-    writeAll(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * True when `path` exists and is not itself a regular file: a device such as /dev/null, a pipe,
- * or a link such as /dev/stdout (which may lead to a regular file when output is redirected).
- * Such a path is written in place: renaming a new file over it would replace the link or fail.
- */
-export function isSpecialFile(path: string): boolean {
-  try {
-    return !lstatSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Writes a whole file atomically: a temporary file beside it, then a rename. A target that is
- * not a regular file (/dev/null, /dev/stdout, a pipe) is written in place: renaming over it
- * would replace the device with a file.
- */
-export function writeFileAtomic(path: string, text: string, flag: string): void {
-  if (isSpecialFile(path)) {
-    writeWhole(path, path, text, flag);
-    return;
-  }
-  const temp = `${path}.${process.pid}.tmp`;
-  writeWhole(temp, path, text, flag);
-  try {
-    renameSync(temp, path);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
-    throw unwritable(path, flag, error);
-  }
 }
 
 /** Length of the file up to and including its last newline (a partial last line is left out). */

@@ -5,7 +5,7 @@ import { scenarioRef } from '../scenario/load.ts';
 import { exerciseRef } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
 import { formatEntry, formatHappening, num } from '../report/transcript.ts';
-import { writeFileAtomic } from '../io/files.ts';
+import { writeFresh } from '../io/output.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, type Session } from './session.ts';
 
@@ -73,19 +73,23 @@ export function sessionFileName(session: Session): string {
   return `parley-${session.compiled.def.id}-${session.seed}${session.role === FACILITATOR ? '' : `-${session.role}`}.session.json`;
 }
 
-/**
- * `name` in `dir`, or `name-2`, `name-3`, … (before the extension) if it is taken: a new save or
- * export never replaces another session's file.
- */
-export function freePath(dir: string, name: string, taken: (path: string) => boolean = existsSync): string {
+/** `name` in `dir` for n = 1, then `name-2`, `name-3`, … (before the extension). */
+export function nameCandidates(dir: string, name: string): (n: number) => string {
   const dot = name.endsWith('.session.json') ? name.length - '.session.json'.length : name.lastIndexOf('.');
   const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-  for (let n = 1; ; n++) {
-    const path = join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
-    if (!taken(path)) return path;
-  }
+  return (n) => join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
 }
 
-export function writeMarkdown(session: Session, path: string): void {
-  writeFileAtomic(path, exportMarkdown(session), path);
+/** The first of `nameCandidates` that is not taken (for showing; writing takes a name by `writeFresh`). */
+export function freePath(dir: string, name: string, taken: (path: string) => boolean = existsSync): string {
+  const candidate = nameCandidates(dir, name);
+  for (let n = 1; ; n++) if (!taken(candidate(n))) return candidate(n);
+}
+
+/**
+ * Exports the current branch to a new file in `dir` (`parley-…-step4.md`, else `-2`, `-3`, …):
+ * never over another file, even one another program creates at the same moment.
+ */
+export function exportToNewFile(session: Session, dir: string): string {
+  return writeFresh(nameCandidates(dir, defaultFileName(session, 'md')), exportMarkdown(session), 'export').path;
 }

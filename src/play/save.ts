@@ -21,7 +21,7 @@ import { ScenarioError, type Issue } from '../scenario/errors.ts';
 import { bundledExerciseIds } from '../scenario/exercise.ts';
 import { bundledScenarioIds } from '../scenario/load.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { writeFileAtomic } from '../io/files.ts';
+import { writeFresh, writeOutput, type FileIdentity } from '../io/output.ts';
 import { roles, type PlayNode, type Session } from './session.ts';
 
 export const SESSION_FORMAT = 'play-session';
@@ -77,9 +77,27 @@ export function sessionToJson(session: Session): SessionFile {
   };
 }
 
-/** Writes the session to `path` atomically. */
-export function saveSession(session: Session, path: string): void {
-  writeFileAtomic(path, JSON.stringify(sessionToJson(session), null, 1) + '\n', path);
+const sessionText = (session: Session): string => JSON.stringify(sessionToJson(session), null, 1) + '\n';
+
+/**
+ * Writes the session to `path`, whole or not at all, and returns the file's identity. An existing
+ * file is replaced only when `replace` allows it: the identity of this session's own file, as it
+ * was last saved or opened (another session's file, or one put there since, is never replaced).
+ */
+export function saveSession(session: Session, path: string, replace: FileIdentity | boolean | null = null): FileIdentity | null {
+  return writeOutput(path, sessionText(session), {
+    flag: path,
+    replace,
+    existsHint: 'another session may be saved there: it is never replaced; choose another name with --save, or open that file with --load',
+  });
+}
+
+/**
+ * Saves the session under a new name from `candidates` (n = 1, 2, …): the first that is free
+ * when the file is written, so two sessions saving at the same moment get two files.
+ */
+export function saveSessionFresh(session: Session, candidates: (n: number) => string): { path: string; identity: FileIdentity | null } {
+  return writeFresh(candidates, sessionText(session), 'save');
 }
 
 const fail = (file: string, message: string, hint?: string, path?: string): ScenarioError =>
