@@ -141,3 +141,33 @@ print(json.dumps({'exit': os.waitstatus_to_exitcode(st), 'out': out.decode('utf-
     expect(read(join(dir, 'theirs.session.json'))).toBe('{"theirs": true}\n');
   });
 });
+
+/** A 256 KiB file system (root only, where mount is allowed); null elsewhere. */
+function tinyDisk(): string | null {
+  if (process.getuid?.() !== 0) return null;
+  const dir = tmp();
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', dir]).status === 0 ? dir : null;
+}
+
+describe('a full disk', () => {
+  const disk = tinyDisk();
+  it.runIf(disk !== null)('stops a batch with a message and a resume command; the rows written stay resumable; nothing half-made is left', () => {
+    const dir = disk!;
+    try {
+      const r = parley(dir, 'batch', MINI, '--runs', '20000', '--seed', '1', '--out', 'rows.csv', '--summary', 's.json');
+      refused(r, /--out: cannot write rows\.csv: no space left on the device; rows\.csv keeps the rows written so far\n {2}hint: make room, then finish the batch with: parley batch .* --out rows\.csv --summary s\.json --resume/);
+      expect(readdirSync(dir).sort()).toEqual(['rows.csv']);
+      // A new file that cannot even take its header is removed again.
+      refused(parley(dir, 'batch', MINI, '--runs', '5', '--out', 'other.csv'), /cannot write other\.csv: no space left on the device\n {2}hint: free some space/);
+      refused(parley(dir, 'schema', '--out', 'schema.json'), /cannot write schema\.json: no space left on the device/);
+      expect(readdirSync(dir).sort()).toEqual(['rows.csv']);
+      // Room again: the batch finishes from where it stopped, as if it had never stopped.
+      const partial = read(join(dir, 'rows.csv'));
+      const whole = tmp();
+      expect(parley(whole, 'batch', MINI, '--runs', '20000', '--seed', '1', '--out', 'rows.csv', '--summary', 's.json').code).toBe(0);
+      expect(read(join(whole, 'rows.csv')).startsWith(partial.slice(0, partial.lastIndexOf('\n') + 1))).toBe(true);
+    } finally {
+      spawnSync('umount', [dir]);
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * a summary of outcome proportions and mean tensions. Worker threads, shards, SIGINT and
  * `--resume` never change a byte of the rows. See docs/batch.md.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
@@ -289,7 +289,15 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
         fd = openOrFail(out, 'a');
       } else {
         fd = openOrFail(out, 'wx');
-        writeRows(fd, out, formatHeader(header, format!));
+        try {
+          writeRows(fd, out, formatHeader(header, format!));
+        } catch (error) {
+          // The file is this batch's and holds nothing yet: leave no trace of it.
+          closeSync(fd);
+          fd = null;
+          unlinkSync(out);
+          throw error;
+        }
       }
     }
     await runAndReport();
