@@ -63,6 +63,20 @@ describe('commands never write over their own inputs', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp') || f.endsWith('.lock') || f.startsWith('.'))).toEqual([]);
   });
 
+  it('a merge may be run again over its own earlier output, never over another file', () => {
+    const work = tmp();
+    for (const f of ['mini.yaml', 'r1.csv', 'r2.csv', 's1.json', 's2.json']) copyFileSync(join(dir, f), join(work, f));
+    for (let i = 0; i < 2; i++) {
+      expect(parley(work, 'merge', 's1.json', 's2.json', '--out', 'all.json').code).toBe(0);
+      expect(parley(work, 'merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'all.csv').code).toBe(0);
+    }
+    writeFileSync(join(work, 'notes.json'), '{"mine": true}\n');
+    refused(parley(work, 'merge', 's1.json', 's2.json', '--out', 'notes.json'), /--out: notes\.json already exists\n {2}hint: add --force to replace it/);
+    expect(read(join(work, 'notes.json'))).toBe('{"mine": true}\n');
+    // A summary of one shard is not the merged summary: kept too.
+    refused(parley(work, 'merge', 's1.json', 's2.json', '--out', 'all.json', '--force', '--rows'), /.+/);
+  });
+
   it('a resumed batch rewrites its own summary, and --force replaces another file', () => {
     const work = tmp();
     copyFileSync(MINI, join(work, 'mini.yaml'));

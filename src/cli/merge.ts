@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
 import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
-import { checkOutput, isSpecialFile, OutputFile, writeOutput, type OutputOptions } from '../io/output.ts';
+import { checkOutput, identityOf, isSpecialFile, OutputFile, writeOutput, type FileIdentity, type OutputOptions } from '../io/output.ts';
 import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
@@ -58,6 +58,22 @@ function sameBatch(file: string, first: { file: string; parley: string; hash: st
   if (problems.length) throw new UsageError(`${file} is not a shard of the same batch as ${first.file}: ${problems.join('; ')}`, undefined, 'parley merge');
 }
 
+/**
+ * The identity of `out` when it is an earlier merge of this same batch (whole, same scenario
+ * content, engine and design): a merge may replace it, so that it can be run again as shards
+ * arrive. Anything else at `out` is kept (null).
+ */
+function previousMerge(out: string, base: { parley: string; hash: string; design: Design }, read: () => { parley: string; hash: string; design: Design }): FileIdentity | null {
+  if (!existsSync(out) || isSpecialFile(out)) return null;
+  try {
+    const found = read();
+    const same = found.parley === base.parley && found.hash === base.hash && found.design.shard === null && JSON.stringify(found.design) === JSON.stringify(unsharded(base.design));
+    return same ? identityOf(out) : null;
+  } catch {
+    return null;
+  }
+}
+
 function readJson(file: string): unknown {
   let text: string;
   try {
@@ -83,10 +99,11 @@ export async function mergeCommand(files: readonly string[], flags: MergeFlags, 
 
 function mergeSummaries(files: readonly string[], out: string, command: string[], output: OutputOptions): void {
   if (!/\.json$/i.test(out) && !isSpecialFile(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
-  checkOutput(out, output);
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
   const base = { file: first.file, parley: first.doc.parley, hash: first.doc.scenario.hash, design: first.doc.design };
+  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const d = checkSummary(out, readJson(out)); return { parley: d.parley, hash: d.scenario.hash, design: d.design }; }) };
+  checkOutput(out, output);
   for (const { file, doc } of docs.slice(1)) sameBatch(file, base, { parley: doc.parley, hash: doc.scenario.hash, design: doc.design });
   const ordered = orderShards(docs, (d) => d.doc.design, (d) => d.file);
   const layout = first.doc.layout;
@@ -113,7 +130,6 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
 
 async function mergeRows(files: readonly string[], out: string, command: string[], output: OutputOptions): Promise<void> {
   const outFormat = formatFromPath(out);
-  checkOutput(out, output);
   const inputs = files.map((file) => {
     if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`, undefined, 'parley merge');
     const [first, second] = headLines(file);
@@ -122,6 +138,8 @@ async function mergeRows(files: readonly string[], out: string, command: string[
   });
   const first = inputs[0]!;
   const base = { file: first.file, parley: first.header.parley, hash: first.header.scenario.hash, design: first.header.design };
+  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const h = parseHeader(out, ...headLines(out)).header; return { parley: h.parley, hash: h.scenario.hash, design: h.design }; }) };
+  checkOutput(out, output);
   for (const i of inputs) {
     sameBatch(i.file, base, { parley: i.header.parley, hash: i.header.scenario.hash, design: i.header.design });
     if (i.format !== outFormat) throw new UsageError(`${i.file} holds ${i.format.toUpperCase()} rows; --out ${out} asks for ${outFormat.toUpperCase()}`, `name the output .${i.format}`, '--out');
