@@ -274,6 +274,9 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
     }
     if (!isSpecialFile(out)) lock = acquireLock(out, '--out', shellCommand(command), new Date().toISOString()); // clock-ok: a time stamp for people reading the lock file
   }
+  // A second interrupt quits at once (process.exit): the lock goes with the process all the same.
+  const releaseLock = () => lock?.release();
+  process.on('exit', releaseLock);
   try {
     if (out !== undefined) {
       const exists = existsSync(out);
@@ -302,7 +305,8 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
     }
     await runAndReport();
   } finally {
-    lock?.release();
+    releaseLock();
+    process.off('exit', releaseLock);
   }
 
   async function runAndReport(): Promise<void> {
