@@ -2,7 +2,7 @@
 // own inputs (compared by inode) and over files it did not make for this job, and two batches on
 // one row file cannot both run. Each case here lost a file before.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdtempSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -184,4 +184,73 @@ describe('a full disk', () => {
       spawnSync('umount', [dir]);
     }
   });
+});
+
+describe('what the review of the writer found', () => {
+  it('--out /dev/stdout appends to a file the shell opened with >>', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'log.txt'), 'IMPORTANT\n');
+    const fd = openSync(join(dir, 'log.txt'), 'a');
+    const r = spawnSync(process.execPath, [BIN, 'schema', 'exercise', '--out', '/dev/stdout'], { stdio: ['ignore', fd, 'pipe'] });
+    closeSync(fd);
+    expect(r.status).toBe(0);
+    expect(read(join(dir, 'log.txt'))).toMatch(/^IMPORTANT\n\{/);
+  });
+
+  it('batch --force starts a new file: a hard link to the old one keeps the old rows', () => {
+    const dir = tmp();
+    expect(parley(dir, 'batch', MINI, '--runs', '50', '--seed', '1', '--out', 'rows.csv').code).toBe(0);
+    linkSync(join(dir, 'rows.csv'), join(dir, 'backup.csv'));
+    const old = read(join(dir, 'backup.csv'));
+    expect(parley(dir, 'batch', MINI, '--runs', '5', '--seed', '1', '--out', 'rows.csv', '--force').code).toBe(0);
+    expect(read(join(dir, 'backup.csv'))).toBe(old);
+    expect(read(join(dir, 'rows.csv')).trimEnd().split('\n')).toHaveLength(2 + 5);
+  });
+
+  it('merge does not take a whole batch\'s own output for an earlier merge', () => {
+    const dir = tmp();
+    for (const k of ['1', '2']) expect(parley(dir, 'batch', MINI, '--runs', '40', '--seed', '9', '--shard', `${k}/2`, '--out', `r${k}.csv`, '--summary', `s${k}.json`).code).toBe(0);
+    expect(parley(dir, 'batch', MINI, '--runs', '40', '--seed', '9', '--out', 'full.csv', '--summary', 'full.json').code).toBe(0);
+    const before = [read(join(dir, 'full.json')), read(join(dir, 'full.csv'))];
+    refused(parley(dir, 'merge', 's1.json', 's2.json', '--out', 'full.json'), /full\.json already exists/);
+    refused(parley(dir, 'merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'full.csv'), /full\.csv already exists/);
+    expect([read(join(dir, 'full.json')), read(join(dir, 'full.csv'))]).toEqual(before);
+  });
+
+  it('a FIFO as --out gets the rows and no error at the end', () => {
+    const dir = tmp();
+    spawnSync('mkfifo', [join(dir, 'fifo.csv')]);
+    const r = spawnSync('sh', ['-c', `cat fifo.csv > got.csv & ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} batch ${JSON.stringify(MINI)} --runs 20 --seed 1 --out fifo.csv --summary s.json; echo "rc=$?"; wait`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stdout).toContain('rc=0');
+    expect(r.stderr).toBe('');
+    expect(read(join(dir, 'got.csv')).trimEnd().split('\n')).toHaveLength(22);
+  });
+
+  it('a replaced file keeps its permissions; a link that leads nowhere is kept without --force', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'g.mmd'), 'old\n', { mode: 0o600 });
+    expect(parley(dir, 'graph', MINI, '--out', 'g.mmd', '--force').code).toBe(0);
+    expect(statSync(join(dir, 'g.mmd')).mode & 0o777).toBe(0o600);
+    symlinkSync(join(dir, 'nowhere.mmd'), join(dir, 'dangling.mmd'));
+    refused(parley(dir, 'graph', MINI, '--out', 'dangling.mmd'), /dangling\.mmd is a link to a file that does not exist\n {2}hint: add --force to replace the link/);
+  });
+
+  it('an interrupted row merge leaves no temporary file', async () => {
+    const dir = tmp();
+    // Two big shards (a merge of them takes a while), then Ctrl-C in the middle of the merge.
+    for (const k of ['1', '2']) expect(parley(dir, 'batch', MINI, '--runs', '400000', '--seed', '2', '--shard', `${k}/2`, '--out', `r${k}.csv`, '--workers', '2').code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'all.csv'], { cwd: dir, stdio: 'ignore' });
+    await new Promise<void>((done) => {
+      const poll = setInterval(() => {
+        if (readdirSync(dir).some((f) => f.endsWith('.tmp'))) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          done();
+        }
+      }, 20);
+    });
+    const code = await new Promise((r) => child.on('exit', (c, s) => r(c ?? s)));
+    expect([130, 0]).toContain(code);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  }, 120_000);
 });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, linkSync, openSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, openSync, realpathSync, rmSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeFresh, writeOutput } from '../src/io/output.ts';
-import { acquireLock } from '../src/io/lock.ts';
+import { acquireLock, lockPath } from '../src/io/lock.ts';
 import { isParleyInputError } from '../src/scenario/errors.ts';
 
 const BIN = new URL('../bin/parley.js', import.meta.url).pathname;
@@ -144,19 +144,49 @@ describe('writing output files', () => {
 });
 
 describe('the batch lock', () => {
-  it('refuses a second holder with who holds it, and takes over a lock whose process is gone', () => {
+  const record = (pid: number) => JSON.stringify({ parley: 'lock', host: hostname(), boot: null, pid, start: null, token: 'x', since: '2026-01-01T00:00:00Z', command: 'parley batch mini --out rows.csv' });
+
+  it('refuses while its holder runs, naming it; is removed on release, and only its own', () => {
     const dir = fresh();
     const out = join(dir, 'rows.csv');
-    const lock = acquireLock(out, '--out', 'parley batch …', '2026-01-01T00:00:00Z');
-    expect(inputError(() => acquireLock(out, '--out', 'parley batch …', 'now'))).toMatch(new RegExp(`rows\\.csv is being written by process ${process.pid} on .* since 2026-01-01T00:00:00Z[^\\n]*\\n {2}hint: wait for it to finish; if it is no longer running, remove .*rows\\.csv\\.lock`));
+    // The holder: a process that runs (this one's parent).
+    writeFileSync(`${out}.lock`, record(process.ppid));
+    expect(inputError(() => acquireLock(out, '--out', 'c', 'now'))).toMatch(new RegExp(`rows\\.csv is being written by process ${process.ppid} on .* since 2026-01-01T00:00:00Z \\(parley batch mini --out rows\\.csv\\): two batches on one file would mix their rows\\n {2}hint: wait for it to finish; if it is no longer running, remove .*rows\\.csv\\.lock`));
+    writeFileSync(`${out}.lock`, '');
+    expect(inputError(() => acquireLock(out, '--out', 'c', 'now'))).toMatch(/is being written by another process \(.*rows\.csv\.lock is not a readable lock\)/);
+    rmSync(`${out}.lock`);
+    const lock = acquireLock(out, '--out', 'parley batch …', 'now');
+    expect(JSON.parse(readFileSync(`${out}.lock`, 'utf8'))).toMatchObject({ pid: process.pid, command: 'parley batch …' });
     lock.release();
     expect(existsSync(`${out}.lock`)).toBe(false);
-    // A lock left by a process that was killed (-9): its pid no longer runs.
+    // A file put at the lock's name after release is not removed by a second release.
+    writeFileSync(`${out}.lock`, 'not mine\n');
+    lock.release();
+    expect(readFileSync(`${out}.lock`, 'utf8')).toBe('not mine\n');
+  });
+
+  it('takes over a lock whose process is gone, or whose pid is now this process (a restarted container)', () => {
+    const dir = fresh();
+    const out = join(dir, 'rows.csv');
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
-    writeFileSync(`${out}.lock`, JSON.stringify({ parley: 'lock', host: hostname(), pid: dead, token: 'x', since: 'then', command: 'c' }));
-    const again = acquireLock(out, '--out', 'c', 'now');
-    expect(JSON.parse(readFileSync(`${out}.lock`, 'utf8')).pid).toBe(process.pid);
-    again.release();
-    again.release();
+    for (const pid of [dead, process.pid]) {
+      writeFileSync(`${out}.lock`, record(pid));
+      const lock = acquireLock(out, '--out', 'c', 'now');
+      expect(JSON.parse(readFileSync(`${out}.lock`, 'utf8')).token).not.toBe('x');
+      lock.release();
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('never waits on a FIFO at the lock\'s name, and shares one lock among links to one file', () => {
+    const dir = fresh();
+    const out = join(dir, 'rows.csv');
+    spawnSync('mkfifo', [`${out}.lock`]);
+    expect(inputError(() => acquireLock(out, '--out', 'c', 'now'))).toMatch(/not a readable lock \(it is not a regular file\)/);
+    rmSync(`${out}.lock`);
+    writeFileSync(out, '');
+    symlinkSync(out, join(dir, 'link.csv'));
+    expect(lockPath(join(dir, 'link.csv'))).toBe(lockPath(out));
+    expect(lockPath(join(dir, 'new.csv'))).toBe(join(realpathSync(dir), 'new.csv.lock'));
   });
 });

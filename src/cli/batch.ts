@@ -4,7 +4,7 @@
  * a summary of outcome proportions and mean tensions. Worker threads, shards, SIGINT and
  * `--resume` never change a byte of the rows. See docs/batch.md.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
@@ -19,7 +19,7 @@ import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
 import { headLines, shellCommand, writeAll } from '../io/files.ts';
-import { checkOutput, identityOf, isSpecialFile, writeError, writeOutput, type FileIdentity } from '../io/output.ts';
+import { checkOutput, identityOf, isSpecialFile, OutputFile, writeError, writeOutput, type FileIdentity } from '../io/output.ts';
 import { acquireLock, type Lock } from '../io/lock.ts';
 import { readTextBounded } from '../io/read.ts';
 import { readForResume } from '../batch/resume.ts';
@@ -265,13 +265,15 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   let fd: number | null = null;
   let start = from;
   let lock: Lock | null = null;
-  if (out !== undefined) {
-    const exists = existsSync(out);
-    if (exists && statSync(out).isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder`, undefined, '--out');
-    checkOutput(out, { flag: '--out', inputs, replace: true });
-    if (exists && !flags.resume && !flags.force && !isSpecialFile(out)) {
+  const refuseExisting = () => {
+    if (out !== undefined && existsSync(out) && !flags.resume && !flags.force && !isSpecialFile(out)) {
       throw new UsageError(`${out} already exists`, 'add --resume to finish the batch that wrote it, --force to start it again, or remove it', '--out');
     }
+  };
+  if (out !== undefined) {
+    if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`cannot write ${out}: it is a folder`, undefined, '--out');
+    checkOutput(out, { flag: '--out', inputs, replace: true });
+    refuseExisting();
     if (!isSpecialFile(out)) lock = acquireLock(out, '--out', shellCommand(command), new Date().toISOString()); // clock-ok: a time stamp for people reading the lock file
   }
   // A second interrupt quits at once (process.exit): the lock goes with the process all the same.
@@ -279,10 +281,19 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   process.on('exit', releaseLock);
   try {
     if (out !== undefined) {
+      // Looked at again now that the lock is held: another process may have made the file since.
+      refuseExisting();
       const exists = existsSync(out);
-      if (exists && (flags.force || isSpecialFile(out) || isEmptyFile(out))) {
+      if (exists && isSpecialFile(out)) {
         fd = openOrFail(out, 'w');
         writeRows(fd, out, formatHeader(header, format!));
+      } else if (exists && (flags.force || isEmptyFile(out))) {
+        // Started again: a new file with its header takes the old one's name in one step, so a
+        // link to the old file, or another name for it, keeps the old rows.
+        const file = OutputFile.open(out, { flag: '--out', inputs, replace: true });
+        file.write(formatHeader(header, format!));
+        file.commit();
+        fd = openOrFail(out, 'a');
       } else if (exists) {
         const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator);
         start = state.next;
@@ -342,7 +353,10 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
       progress?.clear();
       if (fd !== null) {
         try {
-          fsyncSync(fd);
+          // A pipe or a terminal cannot be synced (EINVAL); a file can.
+          if (fstatSync(fd).isFile()) fsyncSync(fd);
+        } catch (error) {
+          throw writeError(out!, '--out', error);
         } finally {
           closeSync(fd);
         }
@@ -425,7 +439,8 @@ function ownSummary(path: string, header: RowsHeader): FileIdentity | null {
   if (!existsSync(path) || isSpecialFile(path)) return null;
   try {
     const doc = JSON.parse(readTextBounded(path, 64 * 1024 * 1024, 'summaries')) as Partial<SummaryDoc>;
-    if (doc?.format !== SUMMARY_FORMAT || doc.parley !== header.parley || doc.scenario?.hash !== header.scenario.hash || typeof doc.design !== 'object' || doc.design === null) return null;
+    // A merged summary (it lists its shards) is a merge's output, not this batch's.
+    if (doc?.format !== SUMMARY_FORMAT || doc.shards !== undefined || doc.parley !== header.parley || doc.scenario?.hash !== header.scenario.hash || typeof doc.design !== 'object' || doc.design === null) return null;
     if (JSON.stringify(unsharded(doc.design)) !== JSON.stringify(unsharded(header.design)) || JSON.stringify(doc.design.shard ?? null) !== JSON.stringify(header.design.shard ?? null)) return null;
     return identityOf(path);
   } catch {

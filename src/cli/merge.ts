@@ -63,11 +63,11 @@ function sameBatch(file: string, first: { file: string; parley: string; hash: st
  * content, engine and design): a merge may replace it, so that it can be run again as shards
  * arrive. Anything else at `out` is kept (null).
  */
-function previousMerge(out: string, base: { parley: string; hash: string; design: Design }, read: () => { parley: string; hash: string; design: Design }): FileIdentity | null {
+function previousMerge(out: string, base: { parley: string; hash: string; design: Design }, read: () => { merged: boolean; parley: string; hash: string; design: Design }): FileIdentity | null {
   if (!existsSync(out) || isSpecialFile(out)) return null;
   try {
     const found = read();
-    const same = found.parley === base.parley && found.hash === base.hash && found.design.shard === null && JSON.stringify(found.design) === JSON.stringify(unsharded(base.design));
+    const same = found.merged && found.parley === base.parley && found.hash === base.hash && found.design.shard === null && JSON.stringify(found.design) === JSON.stringify(unsharded(base.design));
     return same ? identityOf(out) : null;
   } catch {
     return null;
@@ -102,7 +102,7 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
   const base = { file: first.file, parley: first.doc.parley, hash: first.doc.scenario.hash, design: first.doc.design };
-  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const d = checkSummary(out, readJson(out)); return { parley: d.parley, hash: d.scenario.hash, design: d.design }; }) };
+  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const d = checkSummary(out, readJson(out)); return { merged: d.shards !== undefined, parley: d.parley, hash: d.scenario.hash, design: d.design }; }) };
   checkOutput(out, output);
   for (const { file, doc } of docs.slice(1)) sameBatch(file, base, { parley: doc.parley, hash: doc.scenario.hash, design: doc.design });
   const ordered = orderShards(docs, (d) => d.doc.design, (d) => d.file);
@@ -138,7 +138,7 @@ async function mergeRows(files: readonly string[], out: string, command: string[
   });
   const first = inputs[0]!;
   const base = { file: first.file, parley: first.header.parley, hash: first.header.scenario.hash, design: first.header.design };
-  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const h = parseHeader(out, ...headLines(out)).header; return { parley: h.parley, hash: h.scenario.hash, design: h.design }; }) };
+  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const h = parseHeader(out, ...headLines(out)).header; return { merged: h.command[1] === 'merge', parley: h.parley, hash: h.scenario.hash, design: h.design }; }) };
   checkOutput(out, output);
   for (const i of inputs) {
     sameBatch(i.file, base, { parley: i.header.parley, hash: i.header.scenario.hash, design: i.header.design });

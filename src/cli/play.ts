@@ -3,11 +3,12 @@
  * are imported only here, lazily, so other commands never load them. Without a terminal (a pipe,
  * CI) it prints a seeded run transcript, as `parley run` does, and says how to play.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compile } from '../engine/engine.ts';
 import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
-import { UsageError } from '../scenario/errors.ts';
+import { isParleyInputError, UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
 import { locateSaved, readSessionFile, saveSession, saveSessionFresh, sessionFromFile } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
@@ -116,7 +117,16 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
         savePath = saved.path;
         owned = saved.identity;
       } else {
-        owned = saveSession(s, savePath, owned);
+        try {
+          owned = saveSession(s, savePath, owned);
+        } catch (error) {
+          // Another program put a file there since this session last saved it (another play
+          // of the same session, say). Neither is lost: this one saves beside it, under a new name.
+          if (!isParleyInputError(error) || !existsSync(savePath)) throw error;
+          const saved = saveSessionFresh(s, nameCandidates(dirname(savePath), basename(savePath)));
+          savePath = saved.path;
+          owned = saved.identity;
+        }
       }
       return savePath;
     },

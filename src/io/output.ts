@@ -17,16 +17,22 @@
  * renaming over them would replace the device with a file.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fsyncSync, linkSync, lstatSync, openSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../scenario/errors.ts';
 import { writeAll } from './files.ts';
 import { errnoReason } from './read.ts';
 
-/** A file's identity: the same device and inode is the same file, whatever the path. */
+/**
+ * A file's identity: the same device and inode is the same file, whatever the path. Size and
+ * times tell a file from a later one that was given the same inode number after it was removed.
+ */
 export interface FileIdentity {
   readonly dev: number;
   readonly ino: number;
+  readonly size?: number;
+  readonly mtimeMs?: number;
+  readonly ctimeMs?: number;
 }
 
 export interface OutputOptions {
@@ -43,7 +49,10 @@ export interface OutputOptions {
   readonly existsHint?: string;
 }
 
-const sameFile = (a: FileIdentity, b: FileIdentity): boolean => a.dev === b.dev && a.ino === b.ino;
+const sameFile = (a: FileIdentity, b: Stats): boolean =>
+  a.dev === b.dev && a.ino === b.ino && (a.size === undefined || a.size === b.size) && (a.mtimeMs === undefined || a.mtimeMs === b.mtimeMs) && (a.ctimeMs === undefined || a.ctimeMs === b.ctimeMs);
+
+const fullIdentity = (s: Stats): FileIdentity => ({ dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs });
 
 function statOrNull(path: string, follow = true): Stats | null {
   try {
@@ -56,21 +65,29 @@ function statOrNull(path: string, follow = true): Stats | null {
 /** The identity of the file at `path` (following links), or null when there is none. */
 export function identityOf(path: string): FileIdentity | null {
   const s = statOrNull(path);
-  return s ? { dev: s.dev, ino: s.ino } : null;
+  return s ? fullIdentity(s) : null;
+}
+
+/** The descriptor that /dev/stdout, /dev/fd/N or /proc/self/fd/N stand for, or null. */
+function standardDescriptor(path: string): number | null {
+  const p = resolve(path);
+  if (p === '/dev/stdout') return 1;
+  if (p === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/self\/fd)\/(\d+)$/.exec(p);
+  return m ? Number(m[1]) : null;
 }
 
 /**
  * True when `path` is written in place: it exists and is not a regular file (a device, a pipe, a
- * socket), or it is a link under /dev or /proc (/dev/stdout, /dev/fd/3), which leads to the
+ * socket), or it names a descriptor of this process (/dev/stdout, /dev/fd/3), which leads to the
  * terminal, a pipe or a file the shell opened for redirection.
  */
 export function isSpecialFile(path: string): boolean {
+  if (standardDescriptor(path) !== null) return true;
   const link = statOrNull(path, false);
-  if (!link || link.isFile()) return false;
-  if (link.isDirectory()) return false;
+  if (!link || link.isFile() || link.isDirectory()) return false;
   const target = statOrNull(path);
-  if (target && !target.isFile()) return !target.isDirectory();
-  return /^\/(dev|proc)\//.test(resolve(path));
+  return target !== null && !target.isFile() && !target.isDirectory();
 }
 
 export function writeError(path: string, flag: string, error: unknown): UsageError {
@@ -96,13 +113,15 @@ function refuseInput(path: string, target: Stats, options: OutputOptions): void 
  * long work (a batch, a merge) so that a refusal comes first.
  */
 export function checkOutput(path: string, options: OutputOptions): void {
-  const target = statOrNull(path);
+  // A link that leads nowhere is an existing entry all the same (replaced only with leave).
+  const target = statOrNull(path) ?? statOrNull(path, false);
   if (target?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a folder`, undefined, options.flag);
   if (target) refuseInput(path, target, options);
   if (target && !isSpecialFile(path)) {
     const { replace } = options;
     if (replace === true) return;
     if (replace && typeof replace === 'object' && sameFile(replace, target)) return;
+    if (target.isSymbolicLink()) throw new UsageError(`${path} is a link to a file that does not exist`, 'add --force to replace the link, or choose another name', options.flag);
     if (replace && typeof replace === 'object') throw new UsageError(`${path} was replaced by another program since Parley last wrote it`, 'choose another name, so that neither file is lost', options.flag);
     throw new UsageError(`${path} already exists`, options.existsHint ?? `add --force to replace it, or choose another name`, options.flag);
   }
@@ -116,6 +135,35 @@ export function checkOutput(path: string, options: OutputOptions): void {
 const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /**
+ * Temporary files being written, removed if the process is interrupted: while there are any,
+ * and nothing else handles SIGINT, SIGTERM or SIGHUP, those signals remove them and end the
+ * process as the signal would have.
+ */
+const live = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const CODES: Record<(typeof SIGNALS)[number], number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+const onSignal = (signal: (typeof SIGNALS)[number]) => {
+  for (const temp of live) unlinkQuietly(temp);
+  process.exit(CODES[signal]);
+};
+const installed = new Set<string>();
+function track(temp: string): void {
+  live.add(temp);
+  for (const signal of SIGNALS) {
+    if (!installed.has(signal) && process.listenerCount(signal) === 0) {
+      process.on(signal, onSignal);
+      installed.add(signal);
+    }
+  }
+}
+function untrack(temp: string): void {
+  live.delete(temp);
+  if (live.size > 0) return;
+  for (const signal of installed) process.off(signal, onSignal);
+  installed.clear();
+}
+
+/**
  * An output file being written: data goes to a temporary file (or, for a device, straight to
  * it) until `commit` puts it in place. `abort` (or any failure) leaves nothing behind.
  */
@@ -123,6 +171,8 @@ export class OutputFile {
   readonly fd: number;
   private readonly temp: string | null;
   private readonly existed: boolean;
+  /** The descriptor is the process's own (/dev/stdout): written to, never opened or closed. */
+  private readonly borrowed: boolean;
   private done = false;
 
   private constructor(
@@ -130,15 +180,25 @@ export class OutputFile {
     private readonly options: OutputOptions,
   ) {
     checkOutput(path, options);
-    this.existed = statOrNull(path, false) !== null;
-    if (isSpecialFile(path)) {
+    const before = statOrNull(path, false);
+    this.existed = before !== null;
+    const own = standardDescriptor(path);
+    this.borrowed = own !== null;
+    if (own !== null || isSpecialFile(path)) {
+      // Written where it is: the descriptor itself (a `>>` redirection keeps appending), or the
+      // device or pipe opened without truncating or creating anything.
       this.temp = null;
-      this.fd = this.attempt(() => openSync(path, 'w'));
+      this.fd = own ?? this.attempt(() => openSync(path, constants.O_WRONLY));
       return;
     }
-    const temp = join(dirname(resolve(path)), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    // A short name beside the target (so that the rename stays on one file system).
+    const temp = join(dirname(resolve(path)), `.${basename(path).slice(0, 100)}.${randomBytes(6).toString('hex')}.tmp`);
     this.fd = this.attempt(() => openSync(temp, TEMP_FLAGS, 0o666));
     this.temp = temp;
+    track(temp);
+    // A replaced file keeps its permissions (a private session file stays private).
+    const old = statOrNull(path);
+    if (old?.isFile()) this.attempt(() => fchmodSync(this.fd, old.mode & 0o7777));
   }
 
   /** Opens `path` for writing under `options` (checked first: see `checkOutput`). */
@@ -157,18 +217,16 @@ export class OutputFile {
   commit(): FileIdentity | null {
     if (this.done) throw new Error('output already committed or aborted');
     if (this.temp === null) {
+      if (!this.borrowed) this.attempt(() => closeSync(this.fd));
       this.done = true;
-      this.attempt(() => closeSync(this.fd));
       return null;
     }
     const temp = this.temp;
-    const identity = this.attempt(() => {
+    this.attempt(() => {
       fsyncSync(this.fd);
-      const s = fstatSync(this.fd);
-      return { dev: s.dev, ino: s.ino };
+      closeSync(this.fd);
     });
     this.done = true;
-    closeSync(this.fd);
     try {
       const existing = statOrNull(this.path);
       if (existing) {
@@ -180,9 +238,12 @@ export class OutputFile {
         linkInPlace(temp, this.path, this.options);
         unlinkQuietly(temp);
       }
-      return identity;
+      untrack(temp);
+      const now = statOrNull(this.path);
+      return now ? fullIdentity(now) : null;
     } catch (error) {
       unlinkQuietly(temp);
+      untrack(temp);
       if (error instanceof UsageError) throw error;
       throw writeError(this.path, this.options.flag, error);
     }
@@ -192,12 +253,17 @@ export class OutputFile {
   abort(): void {
     if (this.done) return;
     this.done = true;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // already closed
+    if (!this.borrowed) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
     }
-    if (this.temp !== null) unlinkQuietly(this.temp);
+    if (this.temp !== null) {
+      unlinkQuietly(this.temp);
+      untrack(this.temp);
+    }
   }
 
   private attempt<T>(f: () => T): T {
