@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { edit, mini } from './support/mini.ts';
+import { formatIssue, isParleyInputError, loadScenarioText } from '../src/index.ts';
+import { levenshtein, suggest } from '../src/scenario/errors.ts';
+
+// Small or valid-looking inputs that used to hang, blow memory or crash: each is refused fast,
+// with one clear message placed in the file.
+
+/** Every message for `text` as the CLI prints it, or [] when it loads. */
+function messages(text: string): string[] {
+  try {
+    loadScenarioText(text, 'case.yaml');
+    return [];
+  } catch (error) {
+    if (!isParleyInputError(error)) throw error;
+    return error.issues.map(formatIssue);
+  }
+}
+
+/** Messages, and the time taken in milliseconds. */
+function timed(text: string): { messages: string[]; ms: number } {
+  const started = performance.now();
+  const result = messages(text);
+  return { messages: result, ms: performance.now() - started };
+}
+
+describe('inputs small on disk', () => {
+  it('150,000 keys in one mapping: refused at once, with the limit', () => {
+    const { messages: m, ms } = timed(mini + 'extra:\n' + Array.from({ length: 150_000 }, (_, i) => `  k${i}: 1\n`).join(''));
+    expect(m).toEqual(['case.yaml:85:3: this mapping has 150000 keys; at most 2000 are allowed in one mapping\n  hint: a scenario needs far fewer: split it, or check that the file is the one you meant']);
+    expect(ms).toBeLessThan(15_000);
+  });
+
+  it('finds duplicate keys among many in linear time', () => {
+    const keys = Array.from({ length: 1999 }, (_, i) => `  k${i}: 1\n`).join('');
+    const { messages: m, ms } = timed(mini + 'extra:\n' + keys + '  k5: 2\n');
+    expect(m[0]).toBe('case.yaml:2084:3: duplicate key: each key may appear only once in a mapping');
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('a 30,000-character id and a typo of it: the id is refused, no did-you-mean is computed, the name is clipped', () => {
+    const long = 'X'.repeat(30_000);
+    const data = JSON.parse(JSON.stringify(loadScenarioText(mini, 'mini.yaml').config)) as Record<string, Record<string, unknown>>;
+    data.tensions![long] = { initial: 1, label: 'L' };
+    (data.levers!.call as { when?: string }).when = `pulled(${long.slice(0, -1)}Y)`;
+    const { messages: m, ms } = timed(JSON.stringify(data));
+    expect(m.length).toBeGreaterThan(0);
+    for (const message of m) expect(message.length).toBeLessThan(400);
+    expect(m.join('\n')).toContain(`invalid name \`${'X'.repeat(60)}…\`: an id is at most 64 characters long`);
+    expect(ms).toBeLessThan(5_000);
+  });
+
+  it('an id referred to by a long name gets no did-you-mean, and the message is clipped', () => {
+    const m = messages(edit(['actors: [m]', `actors: [${'m'.repeat(100_000)}]`]));
+    expect(m).toEqual(['case.yaml:46:14: item 1 of `actors`: an id is at most 64 characters long']);
+  });
+
+  it('names a megabyte long are clipped in messages', () => {
+    const m = messages(edit(['effects: {HOST: -3}', `effects: {${'N'.repeat(1 << 20)}: -3}`]));
+    expect(m).toEqual([`case.yaml:50:28: invalid name \`${'N'.repeat(60)}…\`: an id is at most 64 characters long`]);
+  });
+
+  it('names the tag of a `!!binary` value', () => {
+    expect(messages(edit(['value: 0.5*HOST + 0.5*MIL', 'value: !!binary aGVsbG8=']))).toEqual([
+      'case.yaml:12:28: the tag `!!binary` is not supported\n  hint: scenario values are plain text, numbers, true/false, lists and mappings: remove the tag',
+    ]);
+  });
+
+  it('refuses a document nested deeper than the limit, naming it', () => {
+    const m = messages(mini + `extra: ${'['.repeat(70)}${']'.repeat(70)}\n`);
+    expect(m[0]).toMatch(/^case\.yaml:84:\d+: the document is nested too deeply: more than 64 levels of lists and mappings/);
+  });
+});
+
+describe('missing required fields', () => {
+  it.each([
+    ['p', ['flat: {p: 0.4, effects: {HOST: -1}}', 'flat: {effects: {HOST: -1}}'], 'case.yaml:34:13: missing required field `p`'],
+    ['initial', ['MIL: {initial: 40, label: Military threat}', 'MIL: {label: Military threat}'], 'case.yaml:10:8: missing required field `initial`'],
+    ['when', ['{from: calm, to: angry, when: HOST > 70}', '{from: calm, to: angry}'], 'case.yaml:14:110: missing required field `when`'],
+  ] as [string, [string, string], string][])('a missing `%s` gives one message and no follow-on error', (_, pair, expected) => {
+    expect(messages(edit(pair))).toEqual([expected]);
+  });
+});
+
+/** The textbook optimal-string-alignment distance, to check the banded one against. */
+function fullDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const d = Array.from({ length: x.length + 1 }, (_, i) => Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= x.length; i++) {
+    for (let j = 1; j <= y.length; j++) {
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[x.length]![y.length]!;
+}
+
+describe('did you mean', () => {
+  it('the bounded edit distance is the full one up to its bound, and bound + 1 beyond', () => {
+    const word = fc.string({ maxLength: 12, unit: fc.constantFrom('a', 'b', 'c', 'A', '_') });
+    fc.assert(
+      fc.property(word, word, fc.nat({ max: 14 }), (a, b, max) => {
+        const full = fullDistance(a, b);
+        expect(levenshtein(a, b)).toBe(full);
+        expect(levenshtein(a, b, max)).toBe(full <= max ? full : max + 1);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('still suggests the closest short name', () => {
+    expect(suggest('HOTS', ['HOST', 'MIL'])).toBe('did you mean `HOST`?');
+    expect(suggest('eln', ['eln_risk', 'other'])).toBe('did you mean `eln_risk`?');
+  });
+
+  it('compares no long names, so a long typo costs nothing', () => {
+    const long = 'x'.repeat(100_000);
+    const started = performance.now();
+    expect(suggest(`${long}y`, [long, `${long}z`], 'tension')).toBe(`valid tensions: \`${'x'.repeat(60)}…\`, \`${'x'.repeat(60)}…\``);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
