@@ -123,3 +123,65 @@ describe('did you mean', () => {
     expect(performance.now() - started).toBeLessThan(500);
   });
 });
+
+describe('expressions', () => {
+  const derived = (value: string) => edit(['value: 0.5*HOST + 0.5*MIL', `value: "${value}"`]);
+  const TOO_DEEP = 'the expression is nested too deeply: more than 100 levels';
+
+  it.each([
+    ['a 3,000-term flat sum', Array(3000).fill('1').join('+'), 'case.yaml:12:20: the expression is 5999 characters long; at most 2000 are allowed'],
+    ['5,000 unary minus signs', `${'-'.repeat(5000)}1`, 'case.yaml:12:20: the expression is 5001 characters long; at most 2000 are allowed'],
+    ['a 999-term flat sum', Array(999).fill('1').join('+'), `case.yaml:12:20: ${TOO_DEEP}`],
+    ['1,999 unary minus signs', `${'-'.repeat(1999)}1`, `case.yaml:12:20: ${TOO_DEEP}`],
+    ['999 nested brackets', `${'('.repeat(999)}1${')'.repeat(999)}`, `case.yaml:12:120: ${TOO_DEEP}`],
+    ['399 nested calls', `${'abs('.repeat(399)}1${')'.repeat(399)}`, `case.yaml:12:423: ${TOO_DEEP}`],
+    ['a 150-term chain of `and`', `if(${Array(150).fill('HOST > 1').join(' and ')}, 1, 0)`, `case.yaml:12:20: ${TOO_DEEP}`],
+  ])('%s is refused with its place, not a stack overflow', (_, value, expected) => {
+    const m = messages(derived(value));
+    expect(m).toHaveLength(1);
+    expect(m[0]).toContain(expected);
+  });
+
+  it('counts the levels of the derived values an expression reads', () => {
+    const chain = ['  d0: {value: HOST, label: d}'];
+    for (let i = 1; i <= 3; i++) chain.push(`  d${i}: {value: "${[`d${i - 1}`, ...Array(40).fill('1')].join('+')}", label: d}`);
+    const m = messages(edit(['derived:\n', `derived:\n${chain.join('\n')}\n`]));
+    expect(m).toHaveLength(1);
+    expect(m[0]).toMatch(new RegExp(`^case\\.yaml:15:\\d+: ${TOO_DEEP}`));
+  });
+
+  it('any flat chain or nesting up to 10,000 deep compiles or is refused with a message', () => {
+    const op = fc.constantFrom('+', '-', '*', '/', ' and ', ' or ', '<', '==');
+    const shape = fc.oneof(
+      fc.tuple(fc.integer({ min: 1, max: 10_000 }), op).map(([n, o]) => Array(n).fill(o.trim() === 'and' || o.trim() === 'or' ? 'true' : 'HOST').join(o)),
+      fc.tuple(fc.integer({ min: 1, max: 10_000 }), fc.constantFrom('-', '+', '!', 'not ')).map(([n, u]) => `${u.repeat(n)}${u === '!' || u === 'not ' ? 'true' : 'MIL'}`),
+      fc.tuple(fc.integer({ min: 1, max: 5_000 }), fc.constantFrom(['(', ')'], ['abs(', ')'], ['min(1,', ')'], ['if(true,', ',0)'])).map(([n, [l, r]]) => `${l!.repeat(n)}HOST${r!.repeat(n)}`),
+    );
+    fc.assert(
+      fc.property(shape, (value) => {
+        for (const m of messages(derived(value))) expect(m).toMatch(/^case\.yaml:\d+:\d+: /);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('NaN and infinite values', () => {
+  it.each([
+    ['a tension starting at 0/0', ['MIL: {initial: 40,', 'MIL: {initial: "0/0",'], 'case.yaml:10:19: this part of the expression is not a number (NaN)'],
+    ['a probability of 0/0', ['flat: {p: 0.4,', 'flat: {p: "0/0",'], 'case.yaml:34:18: this part of the expression is not a number (NaN)'],
+    ['a hazard of 1/0', ['hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: "0.1 + 1/0"'], 'case.yaml:61:20: this part of the expression is infinite'],
+    ['a hazard divided by zero', ['hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: weekly(MIL / (1 - 1))'], 'case.yaml:61:27: this part divides by zero'],
+    ['a weight of log(-1)', ['pass: 0.2}', 'pass: "log(-1)"}'], 'case.yaml:79:83: this part of the expression is not a number (NaN)'],
+    ['a modifier of sqrt(-1)', ['add: 0.1 * params.push', 'add: 0.1 * sqrt(-1) * params.push'], 'case.yaml:43:36: this part of the expression is not a number (NaN)'],
+    ['a derived value of pow(10, 400)', ['value: 0.5*HOST + 0.5*MIL', 'value: "HOST + pow(10, 400)"'], 'case.yaml:12:27: this part of the expression is infinite'],
+  ] as [string, [string, string], string][])('%s is refused with the place of the part', (_, pair, expected) => {
+    const m = messages(edit(pair));
+    expect(m).toHaveLength(1);
+    expect(m[0]).toContain(expected);
+  });
+
+  it('leaves finite arithmetic, comparisons with infinity and weekly(1/0) alone', () => {
+    expect(messages(edit(['when: HOST > 30', 'when: HOST > 30 and since(praise) < 1/0'], ['hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: weekly(1/0)']))).toEqual([]);
+  });
+});
