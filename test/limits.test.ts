@@ -1,8 +1,13 @@
 import fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { edit, mini } from './support/mini.ts';
 import { formatIssue, isParleyInputError, loadScenarioText } from '../src/index.ts';
+import { formatFinding } from '../src/cli/lint.ts';
 import { levenshtein, suggest } from '../src/scenario/errors.ts';
+import { DEFAULT_LINT_RUNS, lintFile, lintRuns, type LintProgress } from '../src/scenario/lint.ts';
 
 // Small or valid-looking inputs that used to hang, blow memory or crash: each is refused fast,
 // with one clear message placed in the file.
@@ -183,5 +188,65 @@ describe('NaN and infinite values', () => {
 
   it('leaves finite arithmetic, comparisons with infinity and weekly(1/0) alone', () => {
     expect(messages(edit(['when: HOST > 30', 'when: HOST > 30 and since(praise) < 1/0'], ['hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: weekly(1/0)']))).toEqual([]);
+  });
+});
+
+describe('limits of valid-looking scenarios', () => {
+  it('refuses more than 200 branches on one lever, fast', () => {
+    const many = `{${Array.from({ length: 1999 }, (_, i) => `b${i}: {p: 0}`).join(', ')}, ok: {p: 1}}`;
+    const { messages: m, ms } = timed(edit(['    branches:\n      ok: {p: 1, effects: {HOST: -3}}\n', `    branches: ${many}\n`]));
+    expect(m).toEqual(['case.yaml:49:5: there are 2000 branches; at most 200 are allowed\n  hint: a lever or event needs a few: merge branches with the same effects']);
+    expect(ms).toBeLessThan(10_000);
+  });
+
+  it('refuses runs of more than 50,000 turns and more than 500 actors', () => {
+    const ids = Array.from({ length: 600 }, (_, i) => `x${i}`);
+    const m = messages(
+      edit(
+        ['  m: {name: Mediator, role: mediator}\n', `  m: {name: Mediator, role: mediator}\n${ids.map((a) => `  ${a}: {name: X, role: observer}\n`).join('')}`],
+        ['rounds: 4, round_days: 7, turn_order: [a, b]}', `rounds: 100, round_days: 7, turn_order: [a, b, ${ids.join(', ')}]}`],
+      ),
+    );
+    expect(m).toEqual([
+      'case.yaml:13:1: there are 603 actors; at most 500 are allowed\n  hint: a scenario needs a handful: merge minor actors into one',
+      `case.yaml:624:1: a run has 60209 turns (rounds × actors in the turn order, over all phases); at most 50000 are allowed\n  hint: shorten the phases, lengthen their rounds (\`round_days\`), or take actors out of the turn orders`,
+    ]);
+  });
+});
+
+describe('lint', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-limits-'));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const phases = Array.from({ length: 5 }, (_, i) => `  - {id: after${i}, label: Aftermath, rounds: ${i === 4 ? 990 : 1000}, round_days: 7, turn_order: [a, b]}\n`).join('');
+  const long = edit(['  - {id: after, label: Aftermath, rounds: 4, round_days: 7, turn_order: [a, b]}\n', phases], ['{event: summit, phase: after, round: 2}', '{event: summit, phase: after0, round: 2}']);
+
+  it('samples fewer runs of a 5,000-round scenario, and says so before it starts', () => {
+    expect(lintRuns(17, undefined, 2)).toBe(DEFAULT_LINT_RUNS);
+    expect(lintRuns(149, undefined, 2)).toBe(DEFAULT_LINT_RUNS);
+    expect(lintRuns(9_989, undefined, 2)).toBe(15);
+    expect(lintRuns(50_000, undefined, 2)).toBe(3);
+    expect(lintRuns(9_989, 40, 2)).toBe(40);
+    const progress: LintProgress[] = [];
+    const started = performance.now();
+    lintFile(file('long.yaml', long), { onProgress: (p) => progress.push(p) });
+    expect(progress[0]).toEqual({ done: 0, total: 30, runs: 15, requested: 200, turns: 9_989 });
+    expect(progress.at(-1)!.done).toBe(30);
+    expect(performance.now() - started).toBeLessThan(60_000);
+  });
+
+  it.each([
+    ['a hazard', ['hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: "(MIL - MIL) / (HOST - HOST)"'], /^case\.yaml:61:13: error: the hazard of `incident` was NaN \(not a number\) in \d+ evaluations in 40 sampled runs/],
+    ['a probability', ['flat: {p: 0.4,', 'flat: {p: "0.4 * (HOST - HOST) / (MIL - MIL)",'], /^case\.yaml:34:17: error: the probability of `praise\.flat` was NaN/],
+    ['a weight', ['pass: 0.2}', 'pass: "since(threaten)"}'], /^case\.yaml:79:82: error: the weight of passing for `b` in policy `default` was Infinity/],
+    ['a starting tension', ['MIL: {initial: 40,', 'MIL: {initial: "(params.push - 0.5) / (params.push - 0.5)",'], /^case\.yaml:10:18: error: the starting value of `MIL` was NaN/],
+  ] as [string, [string, string], RegExp][])('reports NaN or Infinity in %s, with the expression’s place', (_, pair, expected) => {
+    const path = file('case.yaml', edit(pair));
+    const findings = lintFile(path, { runs: 20 }).map((f) => formatFinding(f).replace(path, 'case.yaml'));
+    expect(findings.filter((f) => expected.test(f))).toHaveLength(1);
+    expect(findings.filter((f) => /probability 0/.test(f))).toEqual([]);
   });
 });
