@@ -186,6 +186,10 @@ describe('NaN and infinite values', () => {
     expect(m[0]).toContain(expected);
   });
 
+  it('names `.nan` and `.inf` written as numbers', () => {
+    expect(messages(edit(['flat: {p: 0.4,', 'flat: {p: .nan,']))).toEqual(['case.yaml:34:17: `p` should be a finite number, found NaN\n  hint: `.nan` and `.inf` are not numbers a scenario can use']);
+  });
+
   it('leaves finite arithmetic, comparisons with infinity and weekly(1/0) alone', () => {
     expect(messages(edit(['when: HOST > 30', 'when: HOST > 30 and since(praise) < 1/0'], ['hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: weekly(1/0)']))).toEqual([]);
   });
@@ -236,6 +240,13 @@ describe('lint', () => {
     expect(progress[0]).toEqual({ done: 0, total: 30, runs: 15, requested: 200, turns: 9_989 });
     expect(progress.at(-1)!.done).toBe(30);
     expect(performance.now() - started).toBeLessThan(60_000);
+  });
+
+  it('clips the expressions its findings quote', () => {
+    const guard = `false and ${Array(30).fill('HOST > 1').join(' and ')}`;
+    const path = file('guard.yaml', edit(['{from: calm, to: angry, when: HOST > 70}', `{from: calm, to: angry, when: "${guard}"}`]));
+    const [finding] = lintFile(path, { runs: 0 }).filter((f) => f.message.includes('never taken'));
+    expect(finding!.message).toBe(`the transition to \`angry\` is never taken: its guard \`${guard.slice(0, 60)}…\` is always false`);
   });
 
   it.each([

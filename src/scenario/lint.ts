@@ -17,7 +17,7 @@ import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { ChartDef, LeverDef, ScenarioDefinition } from './definition.ts';
-import type { Issue } from './errors.ts';
+import { clipQuoted, type Issue } from './errors.ts';
 import type { EvalState, Fn } from './expr.ts';
 import { loadScenarioText } from './load.ts';
 import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from './exercise.ts';
@@ -79,7 +79,7 @@ type Severity = 'error' | 'warning';
 export function lintScenario(def: ScenarioDefinition, parsed: ParsedFile, options: LintOptions = {}): Issue[] {
   const issues: Issue[] = [];
   const add = (severity: Severity, path: PathSegment[], message: string, hint: string, key = true) => {
-    issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message, hint });
+    issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message: clipQuoted(message), hint: clipQuoted(hint) });
   };
   const compiled = compile(def);
   staticChecks(def, compiled, add);

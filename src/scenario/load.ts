@@ -231,6 +231,9 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
   const where = (p: readonly PathSegment[], key = false) => ({ file: parsed.file, ...parsed.locate(p, { key }), path: p.join('.') });
   const { found, value } = valueAt(parsed.data, path);
   const field = path.length ? `\`${String(path[path.length - 1])}\`` : 'the document';
+  if (found && typeof value === 'number' && !Number.isFinite(value)) {
+    return [{ ...where(path), message: `${field} should be a finite number, found ${String(value)}`, hint: '`.nan` and `.inf` are not numbers a scenario can use' }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
