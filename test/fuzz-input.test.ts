@@ -79,3 +79,73 @@ describe('mangled input never crashes Parley', () => {
     );
   });
 });
+
+/** The fixture with `value` as the expression of one number-valued field, or of a condition. */
+const sites: readonly ((value: string) => string)[] = [
+  (v) => mini.replace('value: 0.5*HOST + 0.5*MIL', `value: "${v}"`),
+  (v) => mini.replace('flat: {p: 0.4,', `flat: {p: "${v}",`),
+  (v) => mini.replace('hazard: weekly(0.5 * exp((MIL - 50) / 25))', `hazard: "${v}"`),
+  (v) => mini.replace('pass: 0.2}', `pass: "${v}"}`),
+  (v) => mini.replace('MIL: {initial: 40,', `MIL: {initial: "${v}",`),
+  (v) => mini.replace('when: HOST > 30', `when: "${v}"`),
+];
+
+describe('hostile expressions never crash Parley', () => {
+  it('long and deeply nested expressions load, or are refused with a place — never a stack overflow', () => {
+    const token = fc.constantFrom('(', ')', '-', '+', '*', '/', 'not ', ' and ', '<', '1', '0.5', 'HOST', 'crisis', 'abs(', ',', 'params.push');
+    const leaf = fc.constantFrom('1', 'HOST', 'crisis', 'params.push', 'true', 'pulled(praise)');
+    const n = fc.integer({ min: 1, max: 3000 });
+    const deep = fc.oneof(
+      fc.tuple(n, fc.constantFrom('-', '+', 'not ', '!', '- '), leaf).map(([k, u, x]) => `${u.repeat(k)}${x}`),
+      fc.tuple(n, fc.constantFrom(['(', ')'], ['abs(', ')'], ['min(1,', ')'], ['if(true,1,', ')'], ['-(', ')']), leaf).map(([k, [l, r], x]) => `${l!.repeat(k)}${x}${r!.repeat(k)}`),
+      fc.tuple(n, fc.constantFrom(' + ', '*', '-', '/', ' and ', ' or ', ' < '), leaf).map(([k, op, x]) => Array(k + 1).fill(x).join(op)),
+    );
+    // A deep or long shape, sometimes with stray tokens around it.
+    const expression = fc.tuple(fc.array(token, { maxLength: 4 }), deep, fc.array(token, { maxLength: 4 })).map(([a, b, c]) => `${a.join('')}${b}${c.join('')}`);
+    fc.assert(
+      fc.property(expression, fc.nat({ max: sites.length - 1 }), (value, site) => {
+        try {
+          loadScenarioText(sites[site]!(value), 'case.yaml');
+        } catch (error) {
+          expectInputError(error);
+          for (const issue of (error as { issues: readonly Issue[] }).issues) expect(issue.message.length).toBeLessThan(400);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a constant that is NaN or infinite where a number is needed is refused, with its place', () => {
+    type Term = { text: string; value: number };
+    const { term } = fc.letrec<{ term: Term }>((tie) => ({
+      term: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom<Term>({ text: '0', value: 0 }, { text: '1', value: 1 }, { text: '10', value: 10 }, { text: '400', value: 400 }),
+        fc.tuple(tie('term'), fc.constantFrom('+', '-', '*', '/'), tie('term')).map(([a, op, b]): Term => ({
+          text: `(${a.text} ${op} ${b.text})`,
+          value: op === '+' ? a.value + b.value : op === '-' ? a.value - b.value : op === '*' ? a.value * b.value : a.value / b.value,
+        })),
+        fc.tuple(fc.constantFrom('log', 'sqrt', 'exp', '-'), tie('term')).map(([f, a]): Term => ({
+          text: f === '-' ? `-${a.text}` : `${f}(${a.text})`,
+          value: f === 'log' ? Math.log(a.value) : f === 'sqrt' ? Math.sqrt(a.value) : f === 'exp' ? Math.exp(a.value) : -a.value,
+        })),
+        fc.tuple(tie('term'), tie('term')).map(([a, b]): Term => ({ text: `pow(${a.text}, ${b.text})`, value: Math.pow(a.value, b.value) })),
+      ),
+    }));
+    fc.assert(
+      fc.property(term, fc.nat({ max: sites.length - 2 }), (t, site) => {
+        let refused: readonly Issue[] = [];
+        try {
+          loadScenarioText(sites[site]!(t.text), 'case.yaml');
+        } catch (error) {
+          expectInputError(error);
+          refused = (error as { issues: readonly Issue[] }).issues;
+        }
+        if (!Number.isFinite(t.value)) {
+          expect(refused.some((i) => /not a number \(NaN\)|is infinite|divides by zero/.test(i.message) && i.line !== undefined && i.column !== undefined)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

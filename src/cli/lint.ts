@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
-import { DEFAULT_LINT_RUNS, lintFile } from '../scenario/lint.ts';
+import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET, lintFile, type LintProgress } from '../scenario/lint.ts';
 import { EXIT, jsonReport, printIssues, type FileReport } from './io.ts';
 
 export function registerLint(program: Command): void {
@@ -13,18 +13,18 @@ export function registerLint(program: Command): void {
     .command('lint')
     .description('check that scenarios behave as intended: unreachable states and outcomes, unused names, levers never available …')
     .argument('<files...>', 'scenario or exercise files (.yaml or .json), or bundled ids')
-    .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only`, String(DEFAULT_LINT_RUNS))
+    .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only (default: ${DEFAULT_LINT_RUNS}, fewer for long scenarios: at most ${LINT_TURN_BUDGET.toLocaleString('en')} turns in all)`)
     .option('--json', 'one JSON report on standard output (for editors and CI)')
-    .action((files: string[], flags: { runs: string; json?: boolean }) => {
-      if (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');
-      const runs = Number(flags.runs);
+    .action((files: string[], flags: { runs?: string; json?: boolean }) => {
+      if (flags.runs !== undefined && (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000)) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');
+      const runs = flags.runs === undefined ? undefined : Number(flags.runs);
       let errors = 0;
       let bad = 0;
       const reports: FileReport[] = [];
       for (const file of files) {
         let findings: Issue[];
         try {
-          findings = lintFile(file, { runs });
+          findings = lintFile(file, { ...(runs !== undefined ? { runs } : {}), onProgress: progressReporter(file) });
         } catch (error) {
           if (!isParleyInputError(error)) throw error;
           reports.push({ file, loaded: false, problems: error.issues });
@@ -51,4 +51,27 @@ export function formatFinding(issue: Issue): string {
   if (issue.severity === 'warning') return formatIssue(issue);
   const plain = formatIssue({ ...issue, severity: 'warning' });
   return plain.replace(': warning: ', ': error: ');
+}
+
+/** Seconds of sampling before progress is shown, and between two progress lines. */
+const PROGRESS_EVERY_MS = 2000;
+
+/**
+ * What the sampled checks do, on stderr: a line when the default sample is reduced for a long
+ * scenario, and while sampling takes long, how far it is.
+ */
+function progressReporter(file: string): (progress: LintProgress) => void {
+  let next = Date.now() + PROGRESS_EVERY_MS;
+  return (p) => {
+    if (p.done === 0) {
+      if (p.runs < p.requested) {
+        process.stderr.write(`${file}: a run has ${p.turns.toLocaleString('en')} turns: sampling ${p.runs} runs per policy instead of ${p.requested} (at most ${LINT_TURN_BUDGET.toLocaleString('en')} turns in all; --runs sets the number)\n`);
+      }
+      return;
+    }
+    const now = Date.now();
+    if (now < next || p.done === p.total) return;
+    next = now + PROGRESS_EVERY_MS;
+    process.stderr.write(`${file}: sampled ${p.done} of ${p.total} runs…\n`);
+  };
 }

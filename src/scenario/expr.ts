@@ -199,19 +199,104 @@ export function compileExpr<T extends Value>(source: string | number | boolean, 
     if (expect !== 'boolean') throw new ExprError([{ message: `expected a number, found ${source}`, offset: 0 }]);
     return withVector((() => source) as unknown as Fn<T>, constantVec(source));
   }
+  if (source.length > MAX_EXPR_LENGTH) {
+    throw new ExprError([{ message: `the expression is ${source.length} characters long; at most ${MAX_EXPR_LENGTH} are allowed`, offset: 0, hint: SPLIT_HINT }]);
+  }
+  const bracket = bracketTooDeep(source);
+  if (bracket !== null) throw new ExprError([{ message: TOO_DEEP, offset: bracket, hint: SPLIT_HINT }]);
   let ast: Node;
   try {
     ast = jsep(source);
   } catch (error) {
+    if (error instanceof RangeError) throw new ExprError([{ message: TOO_DEEP, offset: 0, hint: SPLIT_HINT }]);
     const e = error as { index?: number; description?: string; message: string };
     throw new ExprError([{ message: `syntax error: ${e.description ?? e.message}`, offset: e.index ?? 0 }]);
   }
+  const depth = depthOf(ast, scope);
+  if (depth > MAX_EXPR_DEPTH) throw new ExprError([{ message: TOO_DEEP, offset: 0, hint: SPLIT_HINT }]);
   const compiler = new Compiler(source, scope);
   const compiled = compiler.node(ast);
   if (compiler.problems.length === 0) compiler.expect(compiled, expect, ast);
+  const nonFinite = compiler.nonFinite.get(ast);
+  if (compiler.problems.length === 0 && expect === 'number' && nonFinite) compiler.problems.push(nonFiniteProblem(nonFinite));
   if (compiler.problems.length > 0) throw new ExprError(compiler.problems);
   if (compiler.readsActive) READS_ACTIVE.add(compiled.fn);
+  DEPTH.set(compiled.fn, depth);
   return withVector(compiled.fn as Fn<T>, compiled.vec);
+}
+
+/** Longest expression text: the longest in the bundled scenarios is about 340 characters. */
+export const MAX_EXPR_LENGTH = 2000;
+/**
+ * Deepest expression: levels of operators, calls and brackets, counting the levels of the
+ * derived values it reads (they run nested inside it). Every stage (parse, check, fold,
+ * compile, the vector form, evaluation) recurses once per level, so this keeps them all far
+ * from the stack's end; the bundled scenarios need fewer than 20.
+ */
+export const MAX_EXPR_DEPTH = 100;
+const TOO_DEEP = `the expression is nested too deeply: more than ${MAX_EXPR_DEPTH} levels (each bracket, call and operator in a chain such as \`a + b + c\` is a level, and so are the levels of the derived values it reads)`;
+const SPLIT_HINT = 'split it: give parts of it their own `derived` values';
+
+/** The offset of the first bracket deeper than `MAX_EXPR_DEPTH`, outside quotes; null if none. */
+function bracketTooDeep(source: string): number | null {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '"' || c === "'") {
+      i++;
+      while (i < source.length && source[i] !== c) i += source[i] === '\\' ? 2 : 1;
+    } else if (c === '(' || c === '[') {
+      if (++depth > MAX_EXPR_DEPTH) return i;
+    } else if (c === ')' || c === ']') depth--;
+  }
+  return null;
+}
+
+/** The children of a parsed node (every field holding a node or a list of nodes). */
+function childrenOf(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) for (const v of value) (v && typeof v === 'object' && typeof (v as Node).type === 'string') && out.push(v as Node);
+    else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') out.push(value as Node);
+  }
+  return out;
+}
+
+/** Depth of the parsed expression, with an explicit stack; a derived value counts its own depth. */
+function depthOf(root: Node, scope: Scope): number {
+  let deepest = 0;
+  const stack: [Node, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    let d = depth;
+    if (node.type === 'Identifier') {
+      const derived = scope.derived.get((node as jsep.Identifier).name);
+      if (derived) d += DEPTH.get(derived) ?? 1;
+    }
+    if (d > deepest) deepest = d;
+    if (deepest > MAX_EXPR_DEPTH) return deepest;
+    for (const child of childrenOf(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Depth of each compiled expression, for the expressions that read it as a derived value. */
+const DEPTH = new WeakMap<Fn, number>();
+
+/** A part of an expression whose value is not a finite number, or may not be. */
+interface NonFinite {
+  readonly offset: number;
+  readonly kind: 'nan' | 'infinite' | 'zero';
+}
+
+function nonFiniteProblem(n: NonFinite): ExprProblem {
+  const message =
+    n.kind === 'zero'
+      ? 'this part divides by zero: the value is infinite, or not a number (NaN) when both sides are 0'
+      : n.kind === 'nan'
+        ? 'this part of the expression is not a number (NaN)'
+        : 'this part of the expression is infinite';
+  return { message: `${message}; a probability, hazard, weight or tension needs a finite number`, offset: n.offset, hint: 'check the arithmetic: 0/0, x/0, log(0), log or sqrt of a negative number, and huge powers give no finite number' };
 }
 
 const READS_ACTIVE = new WeakSet<Fn>();
@@ -231,9 +316,10 @@ const constantVec = (value: Value): VecFn => vConst(typeof value === 'number' ? 
 const NOTHING: VecFn = () => {};
 
 /** Offsets of identifier and string tokens, in source order, to place problems. */
-function tokenOffsets(source: string): { ids: number[]; strings: number[] } {
+function tokenOffsets(source: string): { ids: number[]; strings: number[]; numbers: number[] } {
   const ids: number[] = [];
   const strings: number[] = [];
+  const numbers: number[] = [];
   const words = new Set(['and', 'or', 'not', 'true', 'false', 'null', 'this']);
   let i = 0;
   while (i < source.length) {
@@ -247,11 +333,16 @@ function tokenOffsets(source: string): { ids: number[]; strings: number[] } {
       const start = i;
       while (i < source.length && /[\w$]/.test(source[i]!)) i++;
       if (!words.has(source.slice(start, i))) ids.push(start);
-    } else if (/[0-9.]/.test(c)) {
-      while (i < source.length && /[0-9.eE]/.test(source[i]!)) i++;
+    } else if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(source[i + 1] ?? ''))) {
+      numbers.push(i);
+      while (i < source.length && /[0-9.]/.test(source[i]!)) i++;
+      if (/[eE]/.test(source[i] ?? '') && /^[+-]?[0-9]/.test(source.slice(i + 1, i + 3))) {
+        i += /[+-]/.test(source[i + 1]!) ? 2 : 1;
+        while (i < source.length && /[0-9]/.test(source[i]!)) i++;
+      }
     } else i++;
   }
-  return { ids, strings };
+  return { ids, strings, numbers };
 }
 
 class Compiler {
@@ -266,9 +357,10 @@ class Compiler {
   ) {}
 
   private placeTokens(root: Node): void {
-    const { ids, strings } = tokenOffsets(this.source);
+    const { ids, strings, numbers } = tokenOffsets(this.source);
     let nextId = 0;
     let nextString = 0;
+    let nextNumber = 0;
     const visit = (node: Node | null | undefined): void => {
       if (!node) return;
       switch (node.type) {
@@ -277,6 +369,7 @@ class Compiler {
           return;
         case 'Literal':
           if (typeof (node as jsep.Literal).value === 'string') this.offsets.set(node, strings[nextString++] ?? 0);
+          else if (typeof (node as jsep.Literal).value === 'number') this.offsets.set(node, numbers[nextNumber++] ?? 0);
           return;
         case 'MemberExpression':
           visit((node as jsep.MemberExpression).object);
@@ -333,7 +426,43 @@ class Compiler {
     return false;
   }
 
+  /**
+   * Each number-valued node whose value is not finite, or may not be (a constant that folds to
+   * NaN or ±Infinity, a division by a constant 0, or a part that holds one), with the offset of
+   * the innermost such part.
+   */
+  readonly nonFinite = new Map<Node, NonFinite>();
+  /** Number-valued nodes that are the constant 0. */
+  private readonly zeros = new Set<Node>();
+
   node(node: Node): Compiled {
+    const compiled = this.compileNode(node);
+    if (compiled.ty === 'number') {
+      const inner = this.innerNonFinite(node);
+      if (inner) this.nonFinite.set(node, inner);
+      else if (compiled.constant) {
+        const value = compiled.fn(undefined as never) as number;
+        if (!Number.isFinite(value)) this.nonFinite.set(node, { offset: this.at(node), kind: Number.isNaN(value) ? 'nan' : 'infinite' });
+      } else if (node.type === 'BinaryExpression' && ((node as jsep.BinaryExpression).operator === '/' || (node as jsep.BinaryExpression).operator === '%')) {
+        const right = (node as jsep.BinaryExpression).right;
+        if (this.zeros.has(right)) this.nonFinite.set(node, { offset: this.at(right), kind: 'zero' });
+      }
+      if (compiled.constant && compiled.fn(undefined as never) === 0) this.zeros.add(node);
+    }
+    return compiled;
+  }
+
+  /** The first non-finite part among a node's number-valued parts (`weekly` turns an infinite rate into 1, but 0/0 into NaN). */
+  private innerNonFinite(node: Node): NonFinite | undefined {
+    const weekly = node.type === 'CallExpression' && (node as jsep.CallExpression).callee.type === 'Identifier' && ((node as jsep.CallExpression).callee as jsep.Identifier).name === 'weekly';
+    for (const child of childrenOf(node)) {
+      const found = this.nonFinite.get(child);
+      if (found && (!weekly || found.kind !== 'infinite')) return found;
+    }
+    return undefined;
+  }
+
+  private compileNode(node: Node): Compiled {
     if (this.offsets.size === 0) this.placeTokens(node);
     switch (node.type) {
       case 'Literal':

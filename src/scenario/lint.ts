@@ -17,7 +17,7 @@ import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { ChartDef, LeverDef, ScenarioDefinition } from './definition.ts';
-import type { Issue } from './errors.ts';
+import { clipQuoted, type Issue } from './errors.ts';
 import type { EvalState, Fn } from './expr.ts';
 import { loadScenarioText } from './load.ts';
 import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from './exercise.ts';
@@ -25,11 +25,39 @@ import type { ParsedFile, PathSegment } from './parse.ts';
 import type { StatechartConfig } from './schema.ts';
 
 export interface LintOptions {
-  /** Sampled runs per policy (default 200); 0 skips the sampled checks. */
+  /**
+   * Sampled runs per policy; 0 skips the sampled checks. By default 200, fewer for a long
+   * scenario (see `LINT_TURN_BUDGET`); a number given here is honoured as it is.
+   */
   readonly runs?: number;
+  /** Told what the sampled checks do, and after each run how far they are (for progress on stderr). */
+  readonly onProgress?: (progress: LintProgress) => void;
+}
+
+/** The sampled checks' plan (`done` 0), then each run done. */
+export interface LintProgress {
+  readonly done: number;
+  readonly total: number;
+  /** Runs per policy, and the default it was reduced from (equal when not reduced). */
+  readonly runs: number;
+  readonly requested: number;
+  /** Turns in one run. */
+  readonly turns: number;
 }
 
 export const DEFAULT_LINT_RUNS = 200;
+/**
+ * Turns the default sample may take in all (over both policies): 200 runs per policy of any
+ * bundled scenario take about a fifth of it; a scenario of 5,000 rounds gets 15 runs per
+ * policy instead of 200 (a few seconds instead of more than a minute).
+ */
+export const LINT_TURN_BUDGET = 300_000;
+
+/** Runs per policy: the number asked for, or the default within the turn budget (at least 1). */
+export function lintRuns(turnsPerRun: number, asked: number | undefined, policies: number): number {
+  if (asked !== undefined) return asked;
+  return Math.max(1, Math.min(DEFAULT_LINT_RUNS, Math.floor(LINT_TURN_BUDGET / (policies * Math.max(1, turnsPerRun)))));
+}
 /** Base of the sampled runs' seeds: fixed, so that findings are deterministic. */
 const LINT_SEED = 20_260_101;
 const SAMPLED_POLICIES = ['random', 'default'] as const;
@@ -51,12 +79,15 @@ type Severity = 'error' | 'warning';
 export function lintScenario(def: ScenarioDefinition, parsed: ParsedFile, options: LintOptions = {}): Issue[] {
   const issues: Issue[] = [];
   const add = (severity: Severity, path: PathSegment[], message: string, hint: string, key = true) => {
-    issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message, hint });
+    issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message: clipQuoted(message), hint: clipQuoted(hint) });
   };
   const compiled = compile(def);
   staticChecks(def, compiled, add);
-  const runs = options.runs ?? DEFAULT_LINT_RUNS;
-  if (runs > 0) sampledChecks(def, compiled, runs, add);
+  const runs = lintRuns(def.maxSteps, options.runs, SAMPLED_POLICIES.length);
+  if (runs > 0) {
+    options.onProgress?.({ done: 0, total: runs * SAMPLED_POLICIES.length, runs, requested: options.runs ?? DEFAULT_LINT_RUNS, turns: def.maxSteps });
+    sampledChecks(def, compiled, runs, add, options.onProgress);
+  }
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || a.message.localeCompare(b.message));
 }
 
@@ -274,7 +305,7 @@ interface BranchTally {
   maxP: number;
 }
 
-function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runsPerPolicy: number, add: Add): void {
+function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runsPerPolicy: number, add: Add, onProgress?: (progress: LintProgress) => void): void {
   const available = new Set<string>();
   const pulled = new Map<string, number>();
   const fired = new Map<string, number>();
@@ -291,27 +322,46 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
     }
   };
   const total = runsPerPolicy * SAMPLED_POLICIES.length;
+  const watch = watchValues(def);
   let n = 0;
-  for (const policy of SAMPLED_POLICIES) {
-    for (let i = 0; i < runsPerPolicy; i++) {
-      const result = run(compiled, { seed: deriveSeed(LINT_SEED, n++), policy, executor: 'fast', trace: true });
-      for (const j of result.state.judged) reached.add(j);
-      reached.add(result.state.outcome);
-      const happenings = [...result.opening, ...result.trace.flatMap((e) => e.happenings)];
-      for (const entry of result.trace) for (const o of entry.choice?.options ?? []) if (o.option !== 'pass') available.add(o.option);
-      for (const h of happenings) {
-        if (h.type === 'lever') {
-          available.add(h.lever);
-          pulled.set(h.lever, (pulled.get(h.lever) ?? 0) + 1);
-          if (!h.forced) tally(h.lever, h.odds, h.branch);
-        } else if (h.type === 'event') {
-          fired.set(h.event, (fired.get(h.event) ?? 0) + 1);
-          if (h.branch !== null) tally(h.event, h.odds, h.branch);
+  try {
+    sampling: for (const policy of SAMPLED_POLICIES) {
+      for (let i = 0; i < runsPerPolicy; i++) {
+        let result: ReturnType<typeof run>;
+        try {
+          result = run(compiled, { seed: deriveSeed(LINT_SEED, n++), policy, executor: 'fast', trace: true });
+        } catch (error) {
+          // A run may refuse a value that is not a number: the finding below says where it came from.
+          if (watch.found.size > 0) break sampling;
+          throw error;
+        } finally {
+          onProgress?.({ done: n, total, runs: runsPerPolicy, requested: runsPerPolicy, turns: def.maxSteps });
+        }
+        for (const j of result.state.judged) reached.add(j);
+        reached.add(result.state.outcome);
+        const happenings = [...result.opening, ...result.trace.flatMap((e) => e.happenings)];
+        for (const entry of result.trace) for (const o of entry.choice?.options ?? []) if (o.option !== 'pass') available.add(o.option);
+        for (const h of happenings) {
+          if (h.type === 'lever') {
+            available.add(h.lever);
+            pulled.set(h.lever, (pulled.get(h.lever) ?? 0) + 1);
+            if (!h.forced) tally(h.lever, h.odds, h.branch);
+          } else if (h.type === 'event') {
+            fired.set(h.event, (fired.get(h.event) ?? 0) + 1);
+            if (h.branch !== null) tally(h.event, h.odds, h.branch);
+          }
         }
       }
     }
+  } finally {
+    watch.restore();
   }
-  const sample = `${total} sampled runs (${SAMPLED_POLICIES.join(' and ')} policies)`;
+  const sample = `${n} sampled runs (${SAMPLED_POLICIES.join(' and ')} policies)`;
+  for (const f of watch.found.values()) {
+    const value = Number.isNaN(f.value) ? 'NaN (not a number)' : f.value > 0 ? 'Infinity' : '-Infinity';
+    add('error', f.path, `${f.what} was ${value} in ${f.times} evaluation${f.times === 1 ? '' : 's'} in ${sample}, first in round ${f.round}`, 'check the arithmetic for the values the runs reach: x/0, 0/0, log(0), log or sqrt of a negative number, `since(…)` before anything happened (it is Infinity), and huge powers give no finite number', false);
+  }
+  const nonFinite = (path: PathSegment[]) => watch.found.has(path.join('\u0000'));
 
   for (const lever of def.levers) {
     if (!onTurn(def, lever)) continue; // reported by the static checks
@@ -323,7 +373,7 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
     if (pulls === 0) continue;
     for (const b of lever.branches) {
       const t = branches.get(`${lever.id}.${b.id}`);
-      if (t && t.maxP === 0) {
+      if (t && t.maxP === 0 && !nonFinite(['levers', lever.id, 'branches', b.id, 'p'])) {
         add('warning', ['levers', lever.id, 'branches', b.id], `branch \`${lever.id}.${b.id}\` had probability 0 every time the lever was pulled: ${pulls} pulls in ${sample}`, `check its \`p\` (${b.pSource}) and the modifiers that lower it; a branch that cannot happen can be removed`);
       }
     }
@@ -334,12 +384,13 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
     if (!e.hazard && !scheduled.has(e.id)) continue; // reported by the static checks
     const times = fired.get(e.id) ?? 0;
     if (times === 0) {
+      if (nonFinite(['events', e.id, 'hazard'])) continue;
       add('warning', ['events', e.id], `event \`${e.id}\` never fired in ${sample}`, e.hazard ? `its hazard \`${e.hazardSource}\` may be too small, or zero in the phases where it applies` : 'check the schedule');
       continue;
     }
     for (const b of e.branches) {
       const t = branches.get(`${e.id}.${b.id}`);
-      if (t && t.maxP === 0) {
+      if (t && t.maxP === 0 && !nonFinite(['events', e.id, 'branches', b.id, 'p'])) {
         add('warning', ['events', e.id, 'branches', b.id], `branch \`${e.id}.${b.id}\` had probability 0 every time the event fired: ${times} times in ${sample}`, `check its \`p\` (${b.pSource})`);
       }
     }
@@ -351,6 +402,77 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
     if (shadowed >= 0 && i > shadowed) return;
     if (!reached.has(i)) add('warning', ['outcomes', i, 'id'], `outcome \`${o.id}\` was never reached in ${sample}`, o.when ? 'its condition may be too strict, or a rule above it catches the same runs' : 'every run matched a rule above this one', false);
   });
+}
+
+interface NonFiniteValue {
+  readonly path: PathSegment[];
+  readonly what: string;
+  readonly value: number;
+  /** Global round (1-based) of the first evaluation. */
+  readonly round: number;
+  times: number;
+}
+
+/**
+ * Watches every number that decides a run (starting tensions, probabilities, modifiers,
+ * hazards, policy weights) for NaN and ±Infinity while the sampled runs play, by wrapping the
+ * compiled functions in place; `restore` puts them back. The values themselves are unchanged.
+ */
+function watchValues(def: ScenarioDefinition): { found: Map<string, NonFiniteValue>; restore: () => void } {
+  const found = new Map<string, NonFiniteValue>();
+  const restores: (() => void)[] = [];
+  const wrap = (owner: object, field: string, path: PathSegment[], what: string): void => {
+    const record = owner as Record<string, unknown>;
+    const fn = record[field] as Fn<number> | null | undefined;
+    if (typeof fn !== 'function') return;
+    const key = path.join('\u0000');
+    record[field] = ((s: EvalState) => {
+      const value = fn(s);
+      if (!Number.isFinite(value)) {
+        const seen = found.get(key);
+        if (seen) seen.times++;
+        else found.set(key, { path, what, value, round: s.g + 1, times: 1 });
+      }
+      return value;
+    }) as Fn<number>;
+    restores.push(() => {
+      record[field] = fn;
+    });
+  };
+  for (const t of def.tensions) wrap(t, 'initial', ['tensions', t.id, 'initial'], `the starting value of \`${t.id}\``);
+  for (const l of def.levers) {
+    for (const b of l.branches) wrap(b, 'p', ['levers', l.id, 'branches', b.id, 'p'], `the probability of \`${l.id}.${b.id}\``);
+    l.modifiers.forEach((m, i) => {
+      wrap(m, 'add', ['levers', l.id, 'modifiers', i, 'add'], `the \`add\` of a modifier of \`${l.id}\``);
+      wrap(m, 'mul', ['levers', l.id, 'modifiers', i, 'mul'], `the \`mul\` of a modifier of \`${l.id}\``);
+    });
+  }
+  for (const m of def.mediators) {
+    m.modifiers.forEach((r, i) => {
+      wrap(r, 'add', ['mediators', m.id, 'modifiers', i, 'add'], `the \`add\` of a modifier of mediator \`${m.id}\``);
+      wrap(r, 'mul', ['mediators', m.id, 'modifiers', i, 'mul'], `the \`mul\` of a modifier of mediator \`${m.id}\``);
+    });
+  }
+  for (const e of def.events) {
+    wrap(e, 'hazard', ['events', e.id, 'hazard'], `the hazard of \`${e.id}\``);
+    for (const b of e.branches) wrap(b, 'p', ['events', e.id, 'branches', b.id, 'p'], `the probability of \`${e.id}.${b.id}\``);
+  }
+  for (const policy of def.policies.values()) {
+    policy.actors.forEach((rules, a) => {
+      if (!rules) return;
+      const actor = def.actors[a]!.id;
+      const at = ['policies', policy.name, actor];
+      rules.weights.forEach((_, l) => wrap(rules.weights, String(l), [...at, 'weights', def.levers[l]!.id], `the weight of \`${def.levers[l]!.id}\` for \`${actor}\` in policy \`${policy.name}\``));
+      wrap(rules, 'pass', [...at, 'weights', 'pass'], `the weight of passing for \`${actor}\` in policy \`${policy.name}\``);
+      wrap(rules, 'otherwise', [...at, 'otherwise'], `the \`otherwise\` weight for \`${actor}\` in policy \`${policy.name}\``);
+    });
+  }
+  return {
+    found,
+    restore: () => {
+      for (const r of restores.reverse()) r();
+    },
+  };
 }
 
 function leverHint(def: ScenarioDefinition, id: string): string {
@@ -378,8 +500,9 @@ export function lintExercise(parsed: ParsedFile, options: LintOptions = {}): Iss
   seeds.forEach((seed, i) => {
     if (seeds.indexOf(seed) < i) add('warning', ['seeds', i], `seed ${seed} is listed twice`, 'two sections would play the same run: use distinct seeds');
   });
-  const runs = options.runs ?? DEFAULT_LINT_RUNS;
+  const runs = lintRuns(exercise.def.maxSteps, options.runs, 2);
   if (runs > 0) {
+    options.onProgress?.({ done: 0, total: 2 * Math.max(runs, seeds.length), runs, requested: options.runs ?? DEFAULT_LINT_RUNS, turns: exercise.def.maxSteps });
     const compiled = compile(exercise.def);
     const sample = [...new Set(seeds)];
     for (let i = 0; sample.length < Math.max(runs, seeds.length); i++) {

@@ -136,9 +136,11 @@ function semanticIssuesDespite(parsed: ParsedFile, zodIssues: readonly ZodIssue[
     if (Array.isArray(container)) {
       const entry = container[key as number] as { id?: unknown } | undefined;
       if (entry && typeof entry === 'object' && typeof entry.id === 'string') removedNames.add(entry.id);
+      collectTags(entry, removedNames);
       container[key as number] = undefined;
     } else if (container && typeof container === 'object') {
       removedNames.add(String(key));
+      collectTags((container as Record<string, unknown>)[key as string], removedNames);
       delete (container as Record<string, unknown>)[key as string];
     }
     removedSections.add(section);
@@ -155,6 +157,21 @@ function semanticIssuesDespite(parsed: ParsedFile, zodIssues: readonly ZodIssue[
       .filter((i) => !removedSections.has(String(i.path[0])) || !Array.isArray(data[String(i.path[0])]))
       .filter((i) => ![...removedNames].some((name) => i.message.includes(`\`${name}\``)))
       .map((i) => placeIssue(parsed, i));
+  }
+}
+
+/** The tags an entry set aside declares (its own and its branches'): a rule naming one is not wrong. */
+function collectTags(value: unknown, into: Set<string>): void {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (Array.isArray(v)) stack.push(...v);
+    else if (v && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (k === 'tags' && Array.isArray(child)) child.forEach((t) => typeof t === 'string' && into.add(t));
+        else stack.push(child);
+      }
+    }
   }
 }
 
@@ -214,6 +231,9 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
   const where = (p: readonly PathSegment[], key = false) => ({ file: parsed.file, ...parsed.locate(p, { key }), path: p.join('.') });
   const { found, value } = valueAt(parsed.data, path);
   const field = path.length ? `\`${String(path[path.length - 1])}\`` : 'the document';
+  if (found && typeof value === 'number' && !Number.isFinite(value)) {
+    return [{ ...where(path), message: `${field} should be a finite number, found ${String(value)}`, hint: '`.nan` and `.inf` are not numbers a scenario can use' }];
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
@@ -228,6 +248,7 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
       return [{ ...where(path), message: `${field} should be ${expected}, found ${describeValue(value)}` }];
     }
     case 'invalid_union': {
+      if (!found) return [{ ...where(path.slice(0, -1)), message: `missing required field ${field}` }];
       const isExpr = typeof value === 'object' || value === null;
       return [{ ...where(path), message: `${field} should be ${isExpr ? 'a number or an expression' : 'one of the allowed forms'}, found ${describeValue(value)}` }];
     }
@@ -235,6 +256,11 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
     case 'too_big': {
       const bound = String(issue.code === 'too_small' ? (issue as { minimum: unknown }).minimum : (issue as { maximum: unknown }).maximum);
       const origin = (issue as { origin?: string }).origin;
+      if (origin === 'string' && issue.code === 'too_big') {
+        const last = path[path.length - 1];
+        const what = typeof last === 'number' && path.length > 1 ? `item ${last + 1} of \`${String(path[path.length - 2])}\`` : field;
+        return [{ ...where(path), message: `${what}: ${issue.message}` }];
+      }
       if (origin === 'array' || origin === 'string' || origin === 'set') {
         return [{ ...where(path), message: `${field} ${issue.code === 'too_small' ? (bound === '1' ? 'must not be empty' : `needs at least ${bound} items`) : `has more than ${bound} items`}` }];
       }

@@ -42,6 +42,15 @@ export function canonicalJson(value: unknown): string {
 }
 
 const MAX_ROUNDS = 5000;
+/** Branches of one lever or event: every pull computes each one's probability. */
+export const MAX_BRANCHES = 200;
+/** Actors: a scenario names a handful (the bundled ones 4 and 8). */
+export const MAX_ACTORS = 500;
+/**
+ * Turns in one run (rounds × the actors in their turn order, summed over phases): the bundled
+ * scenarios have 57 and 149; at this limit one run takes a few seconds.
+ */
+export const MAX_TURNS = 50_000;
 
 export function normalizeScenario(id: string, config: ScenarioConfig, goldstein: ReadonlyMap<string, number>, file: string | null = null): ScenarioDefinition {
   const issues: PathIssue[] = [];
@@ -101,6 +110,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
 
   // --- actors and charts -----------------------------------------------------------------
   const actorIds = Object.keys(config.actors);
+  if (actorIds.length > MAX_ACTORS) report(['actors'], `there are ${actorIds.length} actors; at most ${MAX_ACTORS} are allowed`, 'a scenario needs a handful: merge minor actors into one', { key: true });
   const actorIndex = new Map(actorIds.map((a, i) => [a, i]));
   const resolveActor = (name: string, path: PathSegment[]): number => {
     const index = actorIndex.get(name);
@@ -134,6 +144,10 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     }
   });
   if (rounds.length > MAX_ROUNDS) report(['phases'], `the phases add up to more than ${MAX_ROUNDS} rounds`, 'shorten the timeline or lengthen its rounds');
+  else {
+    const turns = config.phases.reduce((n, p) => n + p.rounds * p.turn_order.length, 0);
+    if (turns > MAX_TURNS) report(['phases'], `a run has ${turns} turns (rounds × actors in the turn order, over all phases); at most ${MAX_TURNS} are allowed`, 'shorten the phases, lengthen their rounds (`round_days`), or take actors out of the turn orders', { key: true });
+  }
   const phaseMask = (names: readonly string[] | undefined, path: PathSegment[]): boolean[] => {
     if (!names) return phaseIds.map(() => true);
     const mask = phaseIds.map(() => false);
@@ -254,6 +268,8 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     return weight;
   };
   const branches = (raw: Record<string, BranchConfig>, owner: HistoryEntry, path: PathSegment[]): BranchDef[] => {
+    const count = Object.keys(raw).length;
+    if (count > MAX_BRANCHES) report(path, `there are ${count} branches; at most ${MAX_BRANCHES} are allowed`, 'a lever or event needs a few: merge branches with the same effects', { key: true });
     const list = Object.entries(raw).map(([bid, b], index) => ({
       id: bid, index, label: b.label ?? bid, description: b.description ?? '',
       p: expr<number>(b.p, 'number', [...path, bid, 'p']), pSource: String(b.p),

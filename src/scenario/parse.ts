@@ -5,13 +5,19 @@
  */
 import { readTextBounded, ReadFailure } from '../io/read.ts';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { ScenarioError, type Issue } from './errors.ts';
+import { clip, ScenarioError, type Issue } from './errors.ts';
 
 /** Larger files are refused before parsing: a scenario is a few hundred kilobytes at most. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 /** Aliases expanded when converting to plain data; more is refused as an alias bomb. */
 const MAX_ALIAS_COUNT = 200;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys in one mapping: far more than any scenario needs, few enough that every check stays fast. */
+export const MAX_KEYS_PER_MAPPING = 2000;
+/** Levels of nested mappings and lists (a scenario needs about 8). */
+export const MAX_DOCUMENT_DEPTH = 64;
+/** Tags whose values are plain text, numbers, true/false, null, lists and mappings. */
+const PLAIN_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
 
 export type PathSegment = string | number;
 
@@ -44,7 +50,7 @@ export function parseDataText(file: string, text: string): ParsedFile {
   if (text.length > MAX_FILE_BYTES) fail(file, `the text is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
   if (text.trim() === '') fail(file, 'the file is empty', 'a scenario starts with `title:`; see scenarios/README.md');
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, keepSourceTokens: false });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, keepSourceTokens: false });
   const pos = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -61,9 +67,9 @@ export function parseDataText(file: string, text: string): ParsedFile {
     const at = doc.contents?.range ? pos(doc.contents.range[0]) : { line: 1, column: 1 };
     fail(file, `expected a mapping of fields at the top level, found ${found}`, 'a scenario starts with `title:`; see scenarios/README.md', at);
   }
-  findForbiddenKeys(doc.contents, [], (keyNode, path) => {
-    const at = keyNode.range ? pos(keyNode.range[0]) : { line: 1, column: 1 };
-    issues.push({ file, ...at, path: path.join('.'), message: `the key \`${String(keyNode.value)}\` is not allowed`, hint: 'rename it' });
+  checkStructure(doc.contents, (node, path, message, hint) => {
+    const at = node?.range ? pos(node.range[0]) : { line: 1, column: 1 };
+    issues.push({ file, ...at, ...(path.length > 0 ? { path: path.join('.') } : {}), message, ...(hint ? { hint } : {}) });
   });
   if (issues.length > 0) throw new ScenarioError(issues);
 
@@ -97,7 +103,7 @@ export function parseDataText(file: string, text: string): ParsedFile {
 function yamlMessage(code: string, message: string): string {
   const first = message.split('\n')[0] ?? message;
   if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear only once in a mapping';
-  if (/call stack/i.test(message)) return 'the document is nested too deeply to read';
+  if (/call stack/i.test(message)) return `the document is nested too deeply to read (at most ${MAX_DOCUMENT_DEPTH} levels of lists and mappings)`;
   return `invalid YAML: ${first.replace(/ at line \d+, column \d+.*$/, '')}`;
 }
 
@@ -105,17 +111,62 @@ function fail(file: string, message: string, hint?: string, at?: { line: number;
   throw new ScenarioError([{ file, ...(at ?? {}), message, ...(hint ? { hint } : {}) }]);
 }
 
-function findForbiddenKeys(node: unknown, path: PathSegment[], report: (key: { value: unknown; range?: [number, number, number] | null }, path: PathSegment[]) => void): void {
-  if (isMap(node)) {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? pair.key : null;
-      const name = key ? String(key.value) : '';
-      if (key && FORBIDDEN_KEYS.has(name)) report(key, [...path, name]);
-      findForbiddenKeys(pair.value, [...path, name], report);
+type Report = (node: { range?: [number, number, number] | null } | null, path: PathSegment[], message: string, hint?: string) => void;
+
+/**
+ * One pass over the document, with an explicit stack (no recursion, however deep the file):
+ * duplicate keys (a `Set` per mapping: linear, where the YAML library's own check is
+ * quadratic), too many keys in one mapping, nesting too deep, keys that could pollute
+ * prototypes, and tags such as `!!binary` whose values are not plain data.
+ */
+function checkStructure(root: unknown, report: Report): void {
+  const stack: { node: unknown; path: PathSegment[]; depth: number }[] = [{ node: root, path: [], depth: 1 }];
+  let tooDeep = false;
+  while (stack.length > 0) {
+    const { node, path, depth } = stack.pop()!;
+    if (!isMap(node) && !isSeq(node) && !isScalar(node)) continue;
+    const tag = (node as { tag?: string }).tag;
+    if (tag !== undefined && !PLAIN_TAGS.has(tag)) {
+      report(node, path, `the tag \`${clip(tagName(tag))}\` is not supported`, 'scenario values are plain text, numbers, true/false, lists and mappings: remove the tag');
+      continue;
     }
-  } else if (isSeq(node)) {
-    node.items.forEach((item, index) => findForbiddenKeys(item, [...path, index], report));
+    if (isScalar(node)) continue;
+    if (depth > MAX_DOCUMENT_DEPTH) {
+      if (!tooDeep) report(node, path, `the document is nested too deeply: more than ${MAX_DOCUMENT_DEPTH} levels of lists and mappings`, 'a scenario needs fewer than 10 levels; check the brackets');
+      tooDeep = true;
+      continue;
+    }
+    const children: { node: unknown; path: PathSegment[]; depth: number }[] = [];
+    if (isMap(node)) {
+      if (node.items.length > MAX_KEYS_PER_MAPPING) {
+        report(node, path, `this mapping has ${node.items.length} keys; at most ${MAX_KEYS_PER_MAPPING} are allowed in one mapping`, 'a scenario needs far fewer: split it, or check that the file is the one you meant');
+        continue;
+      }
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? pair.key : null;
+        const name = key ? String(key.value) : '';
+        if (key) {
+          if (seen.has(name)) report(key, [...path, name], 'duplicate key: each key may appear only once in a mapping');
+          else if (FORBIDDEN_KEYS.has(name)) report(key, [...path, name], `the key \`${name}\` is not allowed`, 'rename it');
+          seen.add(name);
+        } else if (isMap(pair.key) || isSeq(pair.key)) {
+          report(pair.key, path, 'a key must be a name, not a list or a mapping', 'write `name: value`');
+          continue;
+        }
+        children.push({ node: pair.value, path: [...path, name], depth: depth + 1 });
+      }
+    } else {
+      node.items.forEach((item, index) => children.push({ node: item, path: [...path, index], depth: depth + 1 }));
+    }
+    // Reversed, so that problems are found in file order.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
+}
+
+/** `tag:yaml.org,2002:binary` → `!!binary`. */
+function tagName(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
 }
 
 /** The node at `path`, or the nearest ancestor that exists (`exact` tells which). */

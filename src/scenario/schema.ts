@@ -9,9 +9,13 @@
 import { z } from 'zod';
 import { isValidDate } from './dates.ts';
 
+/** Longest id: ids are typed in expressions and compared for "did you mean". */
+export const MAX_ID_LENGTH = 64;
+
 /** Names usable in expressions: tensions, levers, branches, actors, states, parameters … */
 const Id = z
   .string()
+  .max(MAX_ID_LENGTH, { error: `an id is at most ${MAX_ID_LENGTH} characters long` })
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, {
     error: 'an id must start with a letter and contain only letters, digits and `_`',
   })
