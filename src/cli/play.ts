@@ -14,6 +14,7 @@ import { defaultFileName, exportMarkdown, freePath, sessionFileName, writeMarkdo
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
+import { safeDeep, safeText } from '../report/safe-text.ts';
 
 export interface PlayFlags {
   seed?: string;
@@ -82,13 +83,13 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
   if (!interactive) {
     const how = `(to play interactively, run \`parley play${scenarioRef === undefined ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
     const { session, picked, exercise: ex } = openSession(scenarioRef, flags, explicitPolicy);
-    if (flags.load !== undefined) process.stdout.write(exportMarkdown(session));
+    if (flags.load !== undefined) process.stdout.write(safeText(exportMarkdown(session)));
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
-      if (ex) process.stdout.write(`Briefing: ${ex.config.title}\n\n${briefingLines(ex).join('\n')}\n\n`);
+      if (ex) process.stdout.write(safeText(`Briefing: ${ex.config.title}\n\n${briefingLines(ex).join('\n')}\n\n`));
       runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [], ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}) }, process.stdout, true);
-      if (ex && ex.config.debrief.length) process.stdout.write(`\nDebrief questions:\n${ex.config.debrief.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n`);
+      if (ex && ex.config.debrief.length) process.stdout.write(safeText(`\nDebrief questions:\n${ex.config.debrief.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n`));
     }
     process.stdout.write(how);
     return;
@@ -119,13 +120,14 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {
-          exercise: {
+          // The exercise file's texts, safe for the terminal (the scenario's are already).
+          exercise: safeDeep({
             title: exercise.config.title,
             objective: exercise.config.objective.description,
             briefing: briefingLines(exercise),
             debrief: exercise.config.debrief,
-            judge: (state) => judgeExercise(exercise, state),
-          },
+            judge: (state: Parameters<typeof judgeExercise>[1]) => judgeExercise(exercise, state),
+          }),
         }
       : {}),
   });

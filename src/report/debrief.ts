@@ -14,6 +14,7 @@ import { ScenarioError } from '../scenario/errors.ts';
 import { currentNode, entriesTo, type Session } from '../play/session.ts';
 import { locateSaved, readSessionFile, sessionFromFile } from '../play/save.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { safeText } from './safe-text.ts';
 
 export interface Student {
   readonly name: string;
@@ -113,5 +114,6 @@ export function debriefMarkdown(files: readonly string[], runs = 2000, where: Cl
     out.push('', '## Questions', '');
     ex.config.debrief.forEach((q, i) => out.push(`${i + 1}. ${q}`));
   }
-  return out.join('\n') + '\n';
+  // Students' names are file names, the exercise's texts are the exercise file's: shown safe.
+  return safeText(out.join('\n') + '\n');
 }

@@ -12,6 +12,7 @@ import { ScenarioError, suggest, type Issue } from './errors.ts';
 import { NormalizeError, normalizeScenario, type PathIssue } from './normalize.ts';
 import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 import { ScenarioSchema } from './schema.ts';
+import { safeDeep } from '../report/safe-text.ts';
 
 export const DEFAULT_SCENARIO = 'petro-trump';
 const FLOW_COMMA_HINT = 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas, or write `pulled(lever.branch)`';
@@ -80,11 +81,23 @@ function compileParsed(parsed: ParsedFile): ScenarioDefinition {
     throw new ScenarioError(sortIssues([...structural, ...semanticIssuesDespite(parsed, result.error.issues)]));
   }
   try {
-    return normalizeScenario(scenarioIdOf(parsed.file), result.data, goldsteinTable(), parsed.file);
+    return displaySafe(normalizeScenario(scenarioIdOf(parsed.file), result.data, goldsteinTable(), parsed.file));
   } catch (error) {
     if (!(error instanceof NormalizeError)) throw error;
     throw new ScenarioError(sortIssues(error.issues.map((i) => placeIssue(parsed, i))));
   }
+}
+
+/** Kept as written: the config (the hash is of it), the file's path and the scenario id (codes name it). */
+const RAW = new Set(['config', 'file', 'hash', 'id']);
+
+/**
+ * The definition with every text shown to a person (titles, labels, names, descriptions, …)
+ * made safe for a terminal: control characters and bidi overrides become visible escapes.
+ * Done once here, so every front end (run, graph, play, debrief, export) shows safe text.
+ */
+function displaySafe(def: ScenarioDefinition): ScenarioDefinition {
+  return safeDeep(def, RAW);
 }
 
 function placeIssue(parsed: ParsedFile, i: PathIssue): Issue {
