@@ -6,10 +6,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compile } from '../engine/engine.ts';
-import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
+import { DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
-import { locateSaved, readSessionFile, saveSession, sessionFromFile } from '../play/save.ts';
+import { readSessionFile, saveSession, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { defaultFileName, exportMarkdown, freePath, sessionFileName, writeMarkdown } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
@@ -50,9 +50,11 @@ export function openSession(scenarioRef: string | undefined, flags: PlayFlags, e
     const doc = readSessionFile(flags.load);
     // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
     // --exercise FILE says where the session's exercise is when it cannot be found.
-    const exercise = doc.exercise ? loadExercise(flags.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, flags.load)) : undefined;
+    // SCENARIO says where the session's scenario is; without it, only files near the session, or
+    // bundled, are tried (a session file is untrusted: its paths are names, never read as given).
+    const exercise = doc.exercise ? sessionExercise({ ...doc, exercise: doc.exercise }, flags.load, flags.exercise) : undefined;
     if (exercise) checkExerciseScenario(scenarioRef, exercise);
-    const def = exercise ? exercise.def : loadScenario(scenarioRef ?? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load));
+    const def = exercise ? exercise.def : sessionScenario(doc, flags.load, scenarioRef);
     const session = sessionFromFile(compile(def), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }
