@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, loadScenario, run } from '../src/index.ts';
 import { formatTranscript } from '../src/report/transcript.ts';
 import { renderGraph } from '../src/report/graph.ts';
-import { safeDeep, safeText } from '../src/report/safe-text.ts';
+import { safeDeep, safeJson, safeText } from '../src/report/safe-text.ts';
 import { formatIssue } from '../src/scenario/errors.ts';
 
 const OSC52 = '\u001b]52;c;aGVsbG8=\u0007';
@@ -56,6 +56,13 @@ describe('safeText', () => {
       expect(UNSAFE.test(once)).toBe(false);
       expect(safeText(once)).toBe(once);
     }
+  });
+
+  it('keeps JSON meaning the same while escaping what JSON leaves raw (DEL, C1, bidi)', () => {
+    const value = { t: `a\u009b31m\u202e\u007f${OSC52}`, n: 1 };
+    const json = safeJson(JSON.stringify(value));
+    expect(json).not.toMatch(UNSAFE);
+    expect(JSON.parse(json)).toEqual(value);
   });
 
   it('copies on write: clean values come back identical, shared parts stay shared', () => {
@@ -114,11 +121,14 @@ describe('scenario text on the terminal', () => {
 
   it('messages that echo names from a file escape them (validate, lint, any command)', () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, readFileSync(file, 'utf8').replace('title:', '"x\\e]52;c;aGk=\\a": 1\ntitle:'));
+    writeFileSync(bad, readFileSync(file, 'utf8').replace('title:', '"x\\e]52;c;aGk=\\a\\u202E": 1\ntitle:'));
     const r = parley(['validate', bad]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('unknown field `x\\x1b]52;c;aGk=\\x07`');
+    expect(r.err).toContain('unknown field `x\\x1b]52;c;aGk=\\x07\\u202e`');
     expect(r.err).not.toMatch(UNSAFE);
+    const json = parley(['validate', bad, '--json']);
+    expect(json.code).toBe(2);
+    expect(json.out).not.toMatch(UNSAFE);
     const lint = parley(['lint', bad]);
     expect(lint.code).toBe(2);
     expect(lint.err + lint.out).not.toMatch(UNSAFE);

@@ -6,6 +6,7 @@ import { MAX_SEED } from '../engine/types.ts';
 import { parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { bundledScenarioIds, codeNames, loadScenario } from '../scenario/load.ts';
 import { shellCommand } from '../io/files.ts';
+import { safeJson } from '../report/safe-text.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Exit statuses: 0 success, 1 an internal error (with a stack), 2 bad input. */
@@ -67,7 +68,7 @@ export function jsonReport(command: 'validate' | 'lint', files: readonly FileRep
       return { severity, line: i.line ?? null, column: i.column ?? null, path: i.path ?? null, message: i.message, hint: i.hint ?? null };
     }),
   }));
-  return `${JSON.stringify({ format: 'parley-problems', version: 1, command, errors, warnings, files: out }, null, 2)}\n`;
+  return `${safeJson(JSON.stringify({ format: 'parley-problems', version: 1, command, errors, warnings, files: out }, null, 2))}\n`;
 }
 
 /** Where a run or a played session starts: from `--branch CODE`, or from `--seed` (picked when absent). */

@@ -5,7 +5,7 @@ import { describeState } from '../engine/describe.ts';
 import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
-import { safeText } from '../report/safe-text.ts';
+import { safeJson, safeText } from '../report/safe-text.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { collect, parseSeed, parseSets, resolveRunStart, type RunStart } from './io.ts';
 import { exerciseRef, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
@@ -74,7 +74,7 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
       opening: result.opening,
       trace: result.trace,
     };
-    out.write(JSON.stringify(doc, null, 2) + '\n');
+    out.write(safeJson(JSON.stringify(doc, null, 2)) + '\n');
     return;
   }
   if (picked) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);

@@ -22,6 +22,15 @@ export function safeText(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(UNSAFE_ALL, visible);
 }
 
+/**
+ * JSON text (from `JSON.stringify`) safe for a terminal with the same meaning: the controls that
+ * JSON leaves as they are (DEL, C1, bidi controls; they can only be inside strings) become
+ * `\\u` escapes, which every JSON reader decodes back.
+ */
+export function safeJson(json: string): string {
+  return json.replace(/[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Whether `text` holds a character that `safeText` would replace. */
 export function isSafeText(text: string): boolean {
   return !UNSAFE.test(text);
