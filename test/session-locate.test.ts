@@ -121,6 +121,15 @@ describe('the exercise a session names', () => {
     expect(f.err).toContain("ex.yaml: is not the session's exercise: it does not load as one");
     for (const word of ['hunter2', 'password', 'api_token', 'unknown field']) expect(f.err).not.toContain(word);
   });
+
+  it('does not wait on a FIFO that a forged exercise next to the session names as its scenario', () => {
+    const forged = folderWith({}, { id: 'ex', file: 'ex.yaml' });
+    spawnSync('mkfifo', [join(forged.dir, 'pipe.yaml')]);
+    writeFileSync(join(forged.dir, 'ex.yaml'), readFileSync('test/fixtures/exercises/mini-deal.yaml', 'utf8').replace('scenario: ../mini.yaml', 'scenario: pipe.yaml'));
+    const f = parley(['play', '--load', 'x.session.json'], forged.dir);
+    expect(f.code).toBe(2);
+    expect(f.err).toContain("ex.yaml: is not the session's exercise: it does not load as one");
+  });
 });
 
 describe('reading a session', () => {

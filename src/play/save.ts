@@ -13,7 +13,7 @@
  * ```
  */
 import { statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { policyAction, start, step, type CompiledScenario } from '../engine/engine.ts';
 import type { Action, SimState, TraceEntry } from '../engine/types.ts';
@@ -23,6 +23,7 @@ import { bundledScenarioIds, loadScenario } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { readTextBounded, ReadFailure } from '../io/read.ts';
 import { scenariosDir } from '../paths.ts';
+import { readDataFile } from '../scenario/parse.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { writeFileAtomic } from '../io/files.ts';
 import { roles, type PlayNode, type Session } from './session.ts';
@@ -271,11 +272,23 @@ export function sessionScenario(doc: SessionFile, sessionFile: string, given?: s
   return pickSaved('scenario', { id, hash, saved: file }, sessionFile, candidates, (def) => def);
 }
 
+/**
+ * An exercise file found near a session: its own scenario must be a bundled id or a regular file
+ * (a forged one could name a FIFO, where reading would wait forever, or a device).
+ */
+function loadNearbyExercise(path: string): Exercise {
+  const data = readDataFile(path).data as { scenario?: unknown };
+  const ref = typeof data.scenario === 'string' ? data.scenario : '';
+  const local = /[\\/]|\.(ya?ml|json)$/.test(ref) ? (isAbsolute(ref) ? ref : join(dirname(path), ref)) : null;
+  if (local !== null && !(statSync(local, { throwIfNoEntry: false })?.isFile() ?? true)) throw new ScenarioError([{ file: path, message: 'its scenario is not a regular file' }]);
+  return loadExercise(path);
+}
+
 /** The exercise a saved exercise session plays: `given` (`--exercise`), or the one it names, found as for its scenario. */
 export function sessionExercise(doc: SessionFile & { exercise: { id: string; file: string } }, sessionFile: string, given?: string): Exercise {
   if (given !== undefined) return loadExercise(given);
   const { id, file } = doc.exercise;
-  const candidates: Found<Exercise>[] = nearbyPaths(file, sessionFile).map((p) => ({ where: p, load: () => loadExercise(p) }));
+  const candidates: Found<Exercise>[] = nearbyPaths(file, sessionFile).map((p) => ({ where: p, load: () => loadNearbyExercise(p) }));
   // By its path in the bundle: `loadExercise(id)` would take a file of that name here first.
   const bundled = bundledExerciseIds().includes(id) ? ['.yaml', '.yml', '.json'].map((ext) => join(scenariosDir(), 'exercises', id + ext)).find((p) => statSync(p, { throwIfNoEntry: false })?.isFile()) : undefined;
   if (bundled) candidates.push({ where: id, load: () => loadExercise(bundled) });
