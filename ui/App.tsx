@@ -23,6 +23,8 @@ import { s, wrap, type Line } from './text.ts';
 import { closeNote, Panel } from './Panel.tsx';
 import { Row } from './Row.tsx';
 import { compareLines, endLines, helpLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
+import { isParleyInputError } from '../src/scenario/errors.ts';
+import { errnoReason } from '../src/io/read.ts';
 
 export interface AppProps {
   readonly initial: Session;
@@ -109,6 +111,31 @@ function useTerminalSize(width?: number, height?: number): [number, number] {
 
 const isRejection = (x: Session | Rejection): x is Rejection => 'type' in x;
 
+/**
+ * The keys in what Ink gave as one input: several characters typed during a redraw arrive
+ * together. Escape sequences (arrows, PgUp) come on their own and pass as they are; in a run of
+ * characters, `\r` is Enter, `\t` Tab, and the other control characters Ctrl with a letter.
+ */
+export function splitKeys(input: string, key: Key): [string, Key][] {
+  const chars = [...input];
+  if (chars.length <= 1) return [[input, key]];
+  const plain: Key = { ...key, return: false, tab: false, backspace: false, delete: false, escape: false, ctrl: false, shift: false, meta: false };
+  return chars.map((c): [string, Key] => {
+    const code = c.charCodeAt(0);
+    if (c === '\r') return ['\r', { ...plain, return: true }];
+    if (c === '\t') return ['\t', { ...plain, tab: true }];
+    if (c === '\x7f' || c === '\b') return ['', { ...plain, backspace: true }];
+    if (code >= 1 && code <= 26) return [String.fromCharCode(code + 96), { ...plain, ctrl: true }];
+    return [c, { ...plain, shift: /^[A-Z]$/.test(c) }];
+  });
+}
+
+/** What went wrong in a save or an export, in words: the message of a Parley error, or the errno's. */
+function problemText(error: unknown): string {
+  if (isParleyInputError(error)) return error.issues.map((i) => `${i.file}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`).join('; ');
+  return errnoReason(error);
+}
+
 /** The exercise's briefing, or its debrief with the score once the run has ended. */
 function exerciseOverlay(exercise: ExerciseView, state: SimState): Overlay {
   if (!state.ended) {
@@ -140,6 +167,8 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     logScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false, overlayScroll: 0,
   });
   const [, setVersion] = useState(0);
+  /** Set by q: keys after it (in the same burst) are not handled. */
+  const quitting = useRef(false);
   const update = (patch: Partial<Model> | ((m: Model) => Partial<Model>)) => {
     model.current = { ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) };
     setVersion((v) => v + 1);
@@ -205,6 +234,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         update({ quitArmed: true, status: { text: 'branches not saved: s saves them; q again quits without saving', kind: 'error' } });
         return;
       }
+      quitting.current = true;
       onQuit?.(session);
       exit();
     };
@@ -264,7 +294,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
           const path = write(session);
           update({ status: { text: `${input === 's' ? 'session saved to' : 'branch exported to'} ${path}`, kind: 'info' }, ...(input === 's' ? { savedNodes: session.nodes.length } : {}) });
         } catch (error) {
-          setStatus({ text: (error as Error).message.split('\n')[0]!, kind: 'error' });
+          setStatus({ text: `cannot ${input === 's' ? 'save' : 'export'}: ${problemText(error)}`, kind: 'error' });
         }
       } else if (input === '?') setOverlay({ kind: 'help' });
       else if (key.tab) setShowLog((x) => !x);
@@ -315,7 +345,11 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       } else if (overlay.kind === 'dist' && input === '+' && distRun?.done) startRuns(distRun.n * 2);
   };
 
-  useInput(handleKey);
+  // Keys typed while a frame was being drawn reach Ink as one string ("jj⏎q"): each is handled
+  // in turn, so none is lost, and q quits.
+  useInput((input, key) => {
+    for (const [one, k] of splitKeys(input, key)) if (!quitting.current) handleKey(one, k);
+  });
 
   function textLines(lines: readonly string[]): Line[] {
     return lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)]);

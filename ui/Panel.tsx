@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { useTheme } from './theme.ts';
 import { Row } from './Row.tsx';
 import { cells, pad, type Line } from './text.ts';
+import { safeText } from '../src/report/safe-text.ts';
 
 export interface PanelProps {
   readonly title: string;
@@ -34,8 +35,9 @@ export function visibleRange(total: number, rows: number, fromEnd: boolean, scro
 }
 
 /** A box with a title in its top border and exactly `height` rows; lines that do not fit are clipped. */
-export function Panel({ title, width, height, lines, focused = false, fromEnd = false, scroll = 0, note = '' }: PanelProps) {
+export function Panel({ title: rawTitle, width, height, lines, focused = false, fromEnd = false, scroll = 0, note = '' }: PanelProps) {
   const { color } = useTheme();
+  const title = safeText(rawTitle);
   const inner = Math.max(0, width - 2);
   const rows = Math.max(0, height - 2);
   const [from, to] = visibleRange(lines.length, rows, fromEnd, scroll);

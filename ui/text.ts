@@ -3,6 +3,8 @@
  * terminal cells (every character the UI uses is one cell wide). Panels fit lines to an exact
  * width, so the layout never depends on how Ink wraps text.
  */
+import { isSafeText, safeText } from '../src/report/safe-text.ts';
+
 export interface Seg {
   readonly t: string;
   readonly color?: string;
@@ -19,8 +21,13 @@ export const cells = (text: string): number => [...text].length;
 
 export const lineText = (line: Line): string => line.map((x) => x.t).join('');
 
-/** Cuts or pads a line to exactly `width` cells; a cut line ends with `…`. */
-export function fit(line: Line, width: number): Seg[] {
+/**
+ * Cuts or pads a line to exactly `width` cells; a cut line ends with `…`. Every row of the screen
+ * passes here, so this is where text from files is made safe for the terminal (control
+ * characters shown as escapes), before it is measured.
+ */
+export function fit(raw: Line, width: number): Seg[] {
+  const line = raw.map((x) => (isSafeText(x.t) ? x : { ...x, t: safeText(x.t) }));
   const out: Seg[] = [];
   let used = 0;
   const total = line.reduce((n, x) => n + cells(x.t), 0);

@@ -1,9 +1,12 @@
 /** Shared pieces of the command line: argument parsing, printing issues, exit statuses. */
 import { randomInt } from 'node:crypto';
-import { formatIssue, UsageError, type Issue } from '../scenario/errors.ts';
+import { existsSync } from 'node:fs';
+import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
 import { MAX_SEED } from '../engine/types.ts';
 import { parseBranchCode, type Move } from '../engine/branch-code.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { bundledScenarioIds, codeNames, loadScenario } from '../scenario/load.ts';
+import { shellCommand } from '../io/files.ts';
+import { safeJson } from '../report/safe-text.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Exit statuses: 0 success, 1 an internal error (with a stack), 2 bad input. */
@@ -65,7 +68,7 @@ export function jsonReport(command: 'validate' | 'lint', files: readonly FileRep
       return { severity, line: i.line ?? null, column: i.column ?? null, path: i.path ?? null, message: i.message, hint: i.hint ?? null };
     }),
   }));
-  return `${JSON.stringify({ format: 'parley-problems', version: 1, command, errors, warnings, files: out }, null, 2)}\n`;
+  return `${safeJson(JSON.stringify({ format: 'parley-problems', version: 1, command, errors, warnings, files: out }, null, 2))}\n`;
 }
 
 /** Where a run or a played session starts: from `--branch CODE`, or from `--seed` (picked when absent). */
@@ -97,7 +100,14 @@ export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?:
   }
   if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
   if (explicitPolicy && flags.policy !== code.policy) throw new UsageError(`${flags.policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
-  const def = loadScenario(scenarioRef ?? code.scenario);
-  if (code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
+  let def: ScenarioDefinition;
+  try {
+    def = loadScenario(scenarioRef ?? code.scenario);
+  } catch (error) {
+    // A code of a scenario file of one's own names the scenario, not where its file is.
+    if (scenarioRef !== undefined || !isParleyInputError(error) || bundledScenarioIds().includes(code.scenario) || existsSync(code.scenario) || /did you mean/.test(error.issues[0]?.hint ?? '')) throw error;
+    throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, which is not bundled and not a file here`, `name its scenario file: parley run FILE --branch ${shellCommand([flags.branch])}`, '--branch');
+  }
+  if (!codeNames(code.scenario, def)) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.codeName ?? def.id}\``, undefined, '--branch');
   return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
 }

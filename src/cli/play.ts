@@ -7,15 +7,16 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compile } from '../engine/engine.ts';
-import { loadScenario, DEFAULT_SCENARIO } from '../scenario/load.ts';
+import { DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { isParleyInputError, UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
-import { locateSaved, readSessionFile, saveSession, saveSessionFresh, sessionFromFile } from '../play/save.ts';
+import { readSessionFile, saveSession, saveSessionFresh, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
 import { exportMarkdown, exportToNewFile, nameCandidates, sessionFileName } from '../play/export.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
+import { safeDeep, safeText } from '../report/safe-text.ts';
 
 export interface PlayFlags {
   seed?: string;
@@ -51,9 +52,11 @@ export function openSession(scenarioRef: string | undefined, flags: PlayFlags, e
     const doc = readSessionFile(flags.load);
     // A saved exercise reopens with its exercise (the injects change the scenario it replays on).
     // --exercise FILE says where the session's exercise is when it cannot be found.
-    const exercise = doc.exercise ? loadExercise(flags.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, flags.load)) : undefined;
+    // SCENARIO says where the session's scenario is; without it, only files near the session, or
+    // bundled, are tried (a session file is untrusted: its paths are names, never read as given).
+    const exercise = doc.exercise ? sessionExercise({ ...doc, exercise: doc.exercise }, flags.load, flags.exercise) : undefined;
     if (exercise) checkExerciseScenario(scenarioRef, exercise);
-    const def = exercise ? exercise.def : loadScenario(scenarioRef ?? locateSaved('scenario', doc.scenario.file, doc.scenario.id, flags.load));
+    const def = exercise ? exercise.def : sessionScenario(doc, flags.load, scenarioRef);
     const session = sessionFromFile(compile(def), doc, flags.load);
     return { session, picked: false, file: resolve(flags.load), ...(exercise ? { exercise } : {}) };
   }
@@ -84,13 +87,13 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
   if (!interactive) {
     const how = `(to play interactively, run \`parley play${scenarioRef === undefined ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
     const { session, picked, exercise: ex } = openSession(scenarioRef, flags, explicitPolicy);
-    if (flags.load !== undefined) process.stdout.write(exportMarkdown(session));
+    if (flags.load !== undefined) process.stdout.write(safeText(exportMarkdown(session)));
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
-      if (ex) process.stdout.write(`Briefing: ${ex.config.title}\n\n${briefingLines(ex).join('\n')}\n\n`);
+      if (ex) process.stdout.write(safeText(`Briefing: ${ex.config.title}\n\n${briefingLines(ex).join('\n')}\n\n`));
       runCommand(scenarioRef, { ...branch, policy: session.policy, set: flags.set ?? [], ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}) }, process.stdout, true);
-      if (ex && ex.config.debrief.length) process.stdout.write(`\nDebrief questions:\n${ex.config.debrief.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n`);
+      if (ex && ex.config.debrief.length) process.stdout.write(safeText(`\nDebrief questions:\n${ex.config.debrief.map((q, i) => `${i + 1}. ${q}`).join('\n')}\n`));
     }
     process.stdout.write(how);
     return;
@@ -134,13 +137,14 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {
-          exercise: {
+          // The exercise file's texts, safe for the terminal (the scenario's are already).
+          exercise: safeDeep({
             title: exercise.config.title,
             objective: exercise.config.objective.description,
             briefing: briefingLines(exercise),
             debrief: exercise.config.debrief,
-            judge: (state) => judgeExercise(exercise, state),
-          },
+            judge: (state: Parameters<typeof judgeExercise>[1]) => judgeExercise(exercise, state),
+          }),
         }
       : {}),
   });

@@ -5,6 +5,7 @@ import { describeState } from '../engine/describe.ts';
 import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
+import { safeJson, safeText } from '../report/safe-text.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { collect, parseSeed, parseSets, resolveRunStart, type RunStart } from './io.ts';
 import { exerciseRef, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
@@ -73,7 +74,7 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
       opening: result.opening,
       trace: result.trace,
     };
-    out.write(JSON.stringify(doc, null, 2) + '\n');
+    out.write(safeJson(JSON.stringify(doc, null, 2)) + '\n');
     return;
   }
   if (picked) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);
@@ -83,9 +84,8 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
   const replay = exercise ? ['parley run --exercise', exerciseRef(exercise.id, exercise.file), '--branch', result.branchCode, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === undefined ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
   out.write(formatTranscript(def, result, replay));
   if (exercise && judged) {
-    out.write(`\nExercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}\n`);
-    out.write(`Objective: ${exercise.config.objective.description}\n`);
-    for (const line of judged.details) out.write(`  ${line}\n`);
+    const lines = [`Exercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}`, `Objective: ${exercise.config.objective.description}`, ...judged.details.map((line) => `  ${line}`)];
+    out.write(safeText(`\n${lines.join('\n')}\n`));
     out.write(`Result: objective ${judged.met ? 'met' : 'not met'} · score ${judged.score} of ${judged.maxScore}\n`);
   }
 }

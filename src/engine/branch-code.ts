@@ -8,7 +8,13 @@
  * `7@99` rerolls the seed to 99 before step 7. Steps not listed follow the policy. Steps count
  * decisions from 1, as transcripts, the play screen and debriefs number them (`[4]`); a `Move`
  * holds the engine's 0-based step.
+ *
+ * The scenario is named by its id, the file name of the scenario without extension. An id with
+ * characters other than letters, digits, `_`, `.` and `-` (`сценарий`, `my scenario`, `a:b`), or
+ * starting with one of `_.-`, is percent-encoded as UTF-8 (`my%20scenario`), so that every code
+ * parses back to its scenario; the bundled ids need no encoding, so their codes are unchanged.
  */
+import { safeText } from '../report/safe-text.ts';
 import { isSeed, type Action } from './types.ts';
 
 export interface Move {
@@ -28,6 +34,23 @@ export class BranchCodeError extends Error {
 }
 
 const ID = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** A scenario as a code writes it: letters, digits, `_.-` and `%XX`, starting with a letter, a digit or `%XX`. */
+const SCENARIO = /^(?:[A-Za-z0-9]|%[0-9A-Fa-f]{2})(?:[A-Za-z0-9_.-]|%[0-9A-Fa-f]{2})*$/;
+/** Longer scenario names are refused (a file name is at most 255 bytes, 765 characters encoded). */
+const SCENARIO_MAX = 1024;
+
+/** The scenario id as a branch code writes it: percent-encoded where needed. */
+export function encodeScenario(id: string): string {
+  let out = '';
+  for (const ch of id) {
+    if (/^[A-Za-z0-9]$/.test(ch) || (out !== '' && /^[_.-]$/.test(ch))) out += ch;
+    else for (const byte of new TextEncoder().encode(ch)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Text from a code, for a message: control characters escaped, and cut when long. */
+const shown = (text: string): string => safeText(text.length > 80 ? `${text.slice(0, 77)}…` : text);
 
 export function formatBranchCode(code: BranchCode): string {
   const moves = code.moves.map(({ step, action }) => {
@@ -36,24 +59,31 @@ export function formatBranchCode(code: BranchCode): string {
     if (action.type === 'pass') return `${n}=-`;
     return `${n}=${action.lever}${action.force ? `+${action.force}` : ''}`;
   });
-  return [code.scenario, code.seed, code.policy, ...(moves.length ? [moves.join(',')] : [])].join(':');
+  return [encodeScenario(code.scenario), code.seed, code.policy, ...(moves.length ? [moves.join(',')] : [])].join(':');
 }
 
 export function parseBranchCode(text: string): BranchCode {
   const trimmed = text.trim();
   const parts = trimmed.split(':');
-  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${trimmed}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:4=show_record`);
-  const [scenario, seedText, policy, movesText] = parts as [string, string, string, string | undefined];
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(scenario)) throw new BranchCodeError(`bad scenario id \`${scenario}\` in the branch code`);
+  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${shown(trimmed)}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:4=show_record`);
+  const [scenarioText, seedText, policy, movesText] = parts as [string, string, string, string | undefined];
+  const badScenario = () => new BranchCodeError(`bad scenario \`${shown(scenarioText)}\` in the branch code: letters, digits, \`_.-\` and %XX escapes (as Parley prints it)`);
+  if (scenarioText.length > SCENARIO_MAX || !SCENARIO.test(scenarioText)) throw badScenario();
+  let scenario: string;
+  try {
+    scenario = decodeURIComponent(scenarioText);
+  } catch {
+    throw badScenario();
+  }
   const seed = Number(seedText);
-  if (!/^\d+$/.test(seedText) || !isSeed(seed)) throw new BranchCodeError(`bad seed \`${seedText}\` in the branch code: a whole number from 0 to 4294967295`);
-  if (!ID.test(policy)) throw new BranchCodeError(`bad policy \`${policy}\` in the branch code`);
+  if (!/^\d+$/.test(seedText) || !isSeed(seed)) throw new BranchCodeError(`bad seed \`${shown(seedText)}\` in the branch code: a whole number from 0 to 4294967295`);
+  if (!ID.test(policy)) throw new BranchCodeError(`bad policy \`${shown(policy)}\` in the branch code`);
   const moves: Move[] = [];
   let lastStep = -1;
   let lastWasDecision = false;
   for (const item of movesText ? movesText.split(',') : []) {
     const m = /^(\d+)(?:=(-|[A-Za-z][A-Za-z0-9_]*)(?:\+([A-Za-z][A-Za-z0-9_]*))?|@(\d+))$/.exec(item);
-    if (!m) throw new BranchCodeError(`bad move \`${item}\` in the branch code: expected STEP=LEVER, STEP=LEVER+BRANCH, STEP=- or STEP@SEED`);
+    if (!m) throw new BranchCodeError(`bad move \`${shown(item)}\` in the branch code: expected STEP=LEVER, STEP=LEVER+BRANCH, STEP=- or STEP@SEED`);
     if (Number(m[1]) < 1) throw new BranchCodeError(`bad move \`${item}\` in the branch code: steps count from 1, as the transcript numbers them`);
     const step = Number(m[1]) - 1;
     if (step < lastStep || (step === lastStep && lastWasDecision)) throw new BranchCodeError(`moves in a branch code must be in step order (at \`${item}\`)`);

@@ -168,7 +168,7 @@ export function runFrom(compiled: CompiledScenario, from: SimState, options: Con
   return {
     scenario: def.id, seed: initial.seed, policy: policyName, params: initial.p, opening: options.opening ?? [], trace, initial, state: s,
     outcome: def.outcomes[s.outcome]!,
-    branchCode: formatBranchCode({ scenario: def.id, seed: initial.seed, policy: policyName, moves }),
+    branchCode: formatBranchCode({ scenario: def.codeName ?? def.id, seed: initial.seed, policy: policyName, moves }),
   };
 }
 

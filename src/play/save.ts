@@ -12,23 +12,33 @@
  *              { "parent": 0, "steps": [ { "action": { "type": "pull", "lever": "praise" }, "by": "player" } ] } ] }
  * ```
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { policyAction, start, step, type CompiledScenario } from '../engine/engine.ts';
 import type { Action, SimState, TraceEntry } from '../engine/types.ts';
-import { ScenarioError, type Issue } from '../scenario/errors.ts';
-import { bundledExerciseIds } from '../scenario/exercise.ts';
-import { bundledScenarioIds } from '../scenario/load.ts';
+import { isParleyInputError, ScenarioError, type Issue } from '../scenario/errors.ts';
+import { bundledExerciseIds, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { bundledScenarioIds, loadScenario } from '../scenario/load.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { readTextBounded, ReadFailure } from '../io/read.ts';
+import { scenariosDir } from '../paths.ts';
+import { readDataFile } from '../scenario/parse.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { writeFresh, writeOutput, type FileIdentity } from '../io/output.ts';
 import { roles, type PlayNode, type Session } from './session.ts';
 
 export const SESSION_FORMAT = 'play-session';
 export const SESSION_VERSION = 1;
+/** Larger session files are refused: a long class session is a few hundred kilobytes. */
+export const MAX_SESSION_BYTES = 8 * 1024 * 1024;
+
+/** Names and paths in a session are short; a longer one is refused rather than echoed. */
+const NAME_MAX = 256;
+const PATH_MAX = 4096;
 
 const ActionSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('pull'), lever: z.string().min(1), force: z.string().min(1).optional() }).strict(),
+  z.object({ type: z.literal('pull'), lever: z.string().min(1).max(NAME_MAX), force: z.string().min(1).max(NAME_MAX).optional() }).strict(),
   z.object({ type: z.literal('pass') }).strict(),
   z.object({ type: z.literal('reroll'), seed: z.number().int().min(0).max(2 ** 32 - 1) }).strict(),
 ]);
@@ -37,13 +47,13 @@ const SessionFileSchema = z
   .object({
     parley: z.literal(SESSION_FORMAT),
     version: z.literal(SESSION_VERSION),
-    engine: z.string(),
-    scenario: z.object({ id: z.string(), hash: z.string(), file: z.string().nullable() }),
+    engine: z.string().max(NAME_MAX),
+    scenario: z.object({ id: z.string().max(NAME_MAX), hash: z.string().max(NAME_MAX), file: z.string().max(PATH_MAX).nullable() }),
     seed: z.number().int().min(0).max(2 ** 32 - 1),
-    policy: z.string(),
-    params: z.record(z.string(), z.number()),
-    role: z.string(),
-    exercise: z.object({ id: z.string(), file: z.string() }).strict().nullable().optional(),
+    policy: z.string().max(NAME_MAX),
+    params: z.record(z.string().max(NAME_MAX), z.number()),
+    role: z.string().max(NAME_MAX),
+    exercise: z.object({ id: z.string().max(NAME_MAX), file: z.string().max(PATH_MAX) }).strict().nullable().optional(),
     current: z.number().int().min(0),
     nodes: z
       .array(
@@ -86,7 +96,7 @@ const sessionText = (session: Session): string => JSON.stringify(sessionToJson(s
  */
 export function saveSession(session: Session, path: string, replace: FileIdentity | boolean | null = null): FileIdentity | null {
   return writeOutput(path, sessionText(session), {
-    flag: path,
+    flag: 'save',
     replace,
     existsHint: 'another session may be saved there: it is never replaced; choose another name with --save, or open that file with --load',
   });
@@ -116,10 +126,12 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 export function readSessionFile(file: string): SessionFile {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextBounded(file, MAX_SESSION_BYTES, 'session files');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw fail(file, code === 'ENOENT' ? 'no such session file' : code === 'EISDIR' ? 'is a folder, not a session file' : `cannot read it: ${(error as Error).message}`);
+    if (!(error instanceof ReadFailure)) throw error;
+    const { code, message, hint, line, column } = error.problem;
+    const place = line === undefined ? {} : { line, ...(column === undefined ? {} : { column }) };
+    throw new ScenarioError([{ file, ...place, message: code === 'ENOENT' ? 'no such session file' : code === 'EISDIR' ? 'is a folder, not a session file' : message, ...(hint ? { hint } : {}) }]);
   }
   return parseSessionText(text, file);
 }
@@ -165,7 +177,10 @@ export function sessionFromFile(compiled: CompiledScenario, doc: SessionFile, fi
   try {
     started = start(compiled, doc.seed, doc.params);
   } catch (error) {
-    throw fail(file, (error as Error).message, undefined, 'params');
+    // The engine words a bad parameter for `--set`; here it is the session's `params`.
+    if (!isParleyInputError(error)) throw error;
+    const issue = error.issues[0]!;
+    throw fail(file, `params: ${issue.message}`, issue.hint, 'params');
   }
   const nodes: PlayNode[] = [];
   const children: number[][] = doc.nodes.map(() => []);
@@ -202,28 +217,100 @@ function describe(a: { type: string; lever?: string; seed?: number }): string {
   return a.type === 'pull' ? `pull ${a.lever}` : a.type === 'reroll' ? `reroll ${a.seed}` : 'pass';
 }
 
+const NAMED_FILE = /\.(ya?ml|json)$/i;
+
 /**
- * Where a file a session names (its scenario or exercise) is on this machine. Sessions travel:
- * a class's files are collected in one folder, on another computer. So: the path as saved (from
- * here), then that path and then its file name next to the session file, then its file name
- * here; failing all, the bundled scenario or exercise of the same id. The content hash check
- * that follows says whether what was found is the version the session was played on.
+ * Where a file that a session names (its scenario or its exercise) may be, on this machine.
+ * Sessions travel: a class's files are collected in one folder, on another computer. But a
+ * session file is untrusted input, so the path in it is only a name: a scenario or exercise file
+ * (`.yaml`, `.yml`, `.json`) below the session's folder or the current folder (the path as saved,
+ * without `..`, then the file name alone), or the bundled one of the same id. Files that do not
+ * exist are passed over; each that does is loaded and must be the session's by id and content
+ * hash. Nothing is read elsewhere, and nothing of a file that is not the session's is shown.
  */
-export function locateSaved(kind: 'scenario' | 'exercise', saved: string | null, id: string, sessionFile: string): string {
-  const near = dirname(sessionFile);
-  const candidates = saved === null ? [] : [saved, ...(isAbsolute(saved) ? [] : [join(near, saved)]), join(near, basename(saved)), basename(saved)];
-  const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
-  if (found) return found;
-  const bundled = (kind === 'scenario' ? bundledScenarioIds() : bundledExerciseIds()).includes(id);
-  if (bundled || saved === null) return id;
+function nearbyPaths(saved: string | null, sessionFile: string): string[] {
+  if (saved === null || !NAMED_FILE.test(saved)) return [];
+  const parts = saved.split(/[\\/]+/).filter((p) => p !== '' && p !== '.');
+  const name = parts[parts.length - 1]!;
+  const relative = !/^([\\/]|[A-Za-z]:)/.test(saved) && !parts.includes('..');
+  const paths: string[] = [];
+  for (const root of [dirname(sessionFile), '.']) paths.push(...(relative && parts.length > 1 ? [join(root, ...parts)] : []), join(root, name));
+  return [...new Set(paths)].filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() ?? false);
+}
+
+interface Found<T> {
+  readonly where: string;
+  readonly load: () => T;
+}
+
+/**
+ * The first of `candidates` that is the session's (its id, and the hash of the scenario it plays);
+ * failing that, one of the same id but another version (so that replaying says the scenario
+ * changed); failing that, a message that names each file tried without showing any of it.
+ */
+function pickSaved<T>(kind: 'scenario' | 'exercise', want: { id: string; hash: string; saved: string | null }, sessionFile: string, candidates: readonly Found<T>[], identify: (x: T) => { id: string; hash: string }): T {
+  const rejected: Issue[] = [];
+  let otherVersion: T | undefined;
+  for (const c of candidates) {
+    let found: T;
+    try {
+      found = c.load();
+    } catch (error) {
+      if (!isParleyInputError(error)) throw error;
+      rejected.push({ file: c.where, message: `is not the session's ${kind}: it does not load as one`, hint: `\`parley validate ${c.where}\` says why` });
+      continue;
+    }
+    const { id, hash } = identify(found);
+    if (id === want.id && hash === want.hash) return found;
+    if (id === want.id) otherVersion ??= found;
+    else rejected.push({ file: c.where, message: `is not the session's ${kind}: it is \`${id}\`, the session's is \`${want.id}\`` });
+  }
+  if (otherVersion !== undefined) return otherVersion;
+  const name = want.saved !== null && NAMED_FILE.test(want.saved) ? want.saved.split(/[\\/]/).pop()! : `${want.id}.yaml`;
   throw new ScenarioError([
     {
       file: sessionFile,
       path: kind,
-      message: `cannot find the session's ${kind} \`${id}\` (saved as ${saved})`,
-      hint: `put ${basename(saved)} next to the session file, or say where it is: ${kind === 'exercise' ? '--exercise FILE' : '`parley play FILE --load …`, `parley debrief --scenario FILE …`'}`,
+      message: `cannot find the session's ${kind} \`${want.id}\`${want.saved === null ? '' : ` (saved as ${want.saved})`}`,
+      hint: `put ${name} next to the session file, or say where it is: ${kind === 'exercise' ? '--exercise FILE' : '`parley play FILE --load …`, `parley debrief --scenario FILE …`'}`,
     },
+    ...rejected,
   ]);
+}
+
+/**
+ * The scenario a session plays: `given` (a path or id the user named) as it is, or else the one
+ * the session names, found as `nearbyPaths` says or bundled.
+ */
+export function sessionScenario(doc: SessionFile, sessionFile: string, given?: string): ScenarioDefinition {
+  if (given !== undefined) return loadScenario(given);
+  const { id, hash, file } = doc.scenario;
+  const candidates: Found<ScenarioDefinition>[] = nearbyPaths(file, sessionFile).map((p) => ({ where: p, load: () => loadScenario(p) }));
+  if (bundledScenarioIds().includes(id)) candidates.push({ where: id, load: () => loadScenario(id) });
+  return pickSaved('scenario', { id, hash, saved: file }, sessionFile, candidates, (def) => def);
+}
+
+/**
+ * An exercise file found near a session: its own scenario must be a bundled id or a regular file
+ * (a forged one could name a FIFO, where reading would wait forever, or a device).
+ */
+function loadNearbyExercise(path: string): Exercise {
+  const data = readDataFile(path).data as { scenario?: unknown };
+  const ref = typeof data.scenario === 'string' ? data.scenario : '';
+  const local = /[\\/]|\.(ya?ml|json)$/.test(ref) ? (isAbsolute(ref) ? ref : join(dirname(path), ref)) : null;
+  if (local !== null && !(statSync(local, { throwIfNoEntry: false })?.isFile() ?? true)) throw new ScenarioError([{ file: path, message: 'its scenario is not a regular file' }]);
+  return loadExercise(path);
+}
+
+/** The exercise a saved exercise session plays: `given` (`--exercise`), or the one it names, found as for its scenario. */
+export function sessionExercise(doc: SessionFile & { exercise: { id: string; file: string } }, sessionFile: string, given?: string): Exercise {
+  if (given !== undefined) return loadExercise(given);
+  const { id, file } = doc.exercise;
+  const candidates: Found<Exercise>[] = nearbyPaths(file, sessionFile).map((p) => ({ where: p, load: () => loadNearbyExercise(p) }));
+  // By its path in the bundle: `loadExercise(id)` would take a file of that name here first.
+  const bundled = bundledExerciseIds().includes(id) ? ['.yaml', '.yml', '.json'].map((ext) => join(scenariosDir(), 'exercises', id + ext)).find((p) => statSync(p, { throwIfNoEntry: false })?.isFile()) : undefined;
+  if (bundled) candidates.push({ where: id, load: () => loadExercise(bundled) });
+  return pickSaved('exercise', { id, hash: doc.scenario.hash, saved: file }, sessionFile, candidates, (ex) => ({ id: ex.id, hash: ex.def.hash }));
 }
 
 /** Reads, checks and replays a session file for `compiled`. */

@@ -320,7 +320,7 @@ export function movesTo(session: Session, id = session.current): Move[] {
 
 /** The shareable branch code of node `id`: `parley play --branch CODE` reopens it. */
 export function branchCode(session: Session, id = session.current): string {
-  return formatBranchCode({ scenario: session.compiled.def.id, seed: session.seed, policy: session.policy, moves: movesTo(session, id) });
+  return formatBranchCode({ scenario: session.compiled.def.codeName ?? session.compiled.def.id, seed: session.seed, policy: session.policy, moves: movesTo(session, id) });
 }
 
 /** How the run would end from `state` if every actor followed the policy (deterministic). */

@@ -8,12 +8,12 @@ import { compile, run } from '../engine/engine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { TraceEntry } from '../engine/types.ts';
 import { wilson } from '../batch/stats.ts';
-import { judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { judgeExercise, type Exercise } from '../scenario/exercise.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { currentNode, entriesTo, type Session } from '../play/session.ts';
-import { locateSaved, readSessionFile, sessionFromFile } from '../play/save.ts';
+import { readSessionFile, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { safeText } from './safe-text.ts';
 
 export interface Student {
   readonly name: string;
@@ -34,13 +34,13 @@ export function readClass(files: readonly string[], where: ClassFiles = {}): { s
   let def: ScenarioDefinition | null = null;
   const students = files.map((file) => {
     const doc = readSessionFile(file);
-    const ex = doc.exercise ? loadExercise(where.exercise ?? locateSaved('exercise', doc.exercise.file, doc.exercise.id, file)) : null;
+    const ex = doc.exercise ? sessionExercise({ ...doc, exercise: doc.exercise }, file, where.exercise) : null;
     if (def) {
       if (doc.scenario.id !== (def as ScenarioDefinition).id) throw new ScenarioError([{ file, message: `this session is for scenario \`${doc.scenario.id}\`, the others for \`${def!.id}\``, hint: 'debrief one class at a time' }]);
       if ((ex?.id ?? null) !== (exercise?.id ?? null)) throw new ScenarioError([{ file, message: `this session plays ${ex ? `exercise \`${ex.id}\`` : 'no exercise'}, the others ${exercise ? `\`${exercise.id}\`` : 'none'}` }]);
     } else {
       exercise = ex;
-      def = ex ? ex.def : loadScenario(where.scenario ?? locateSaved('scenario', doc.scenario.file, doc.scenario.id, file));
+      def = ex ? ex.def : sessionScenario(doc, file, where.scenario);
     }
     const session = sessionFromFile(compile(def!), doc, file);
     return { name: basename(file).replace(/\.session\.json$|\.json$/, ''), session, decisions: decisionsOf(def!, entriesTo(session)) };
@@ -113,5 +113,6 @@ export function debriefMarkdown(files: readonly string[], runs = 2000, where: Cl
     out.push('', '## Questions', '');
     ex.config.debrief.forEach((q, i) => out.push(`${i + 1}. ${q}`));
   }
-  return out.join('\n') + '\n';
+  // Students' names are file names, the exercise's texts are the exercise file's: shown safe.
+  return safeText(out.join('\n') + '\n');
 }

@@ -7,6 +7,7 @@
  * Pure: the same definition gives the same text.
  */
 import type { ChartDef, PhaseDef, ScenarioDefinition } from '../scenario/definition.ts';
+import { safeText } from './safe-text.ts';
 
 export type GraphFormat = 'mermaid' | 'dot';
 export const GRAPH_FORMATS: readonly GraphFormat[] = ['mermaid', 'dot'];
@@ -75,11 +76,11 @@ export function renderGraph(def: ScenarioDefinition, format: GraphFormat): strin
 }
 
 /**
- * Text safe inside Mermaid labels: characters with a meaning in the syntax or in HTML become
+ * Text safe inside Mermaid labels: control characters escaped (see safe-text.ts), characters with a meaning in the syntax or in HTML become
  * Mermaid entity codes (`#35;`), line breaks become spaces.
  */
 export function escapeMermaid(text: string): string {
-  return text.replace(/\s+/g, ' ').replace(/[#;"<>{}:|\\`&[\]]/g, (c) => `#${c.codePointAt(0)};`);
+  return safeText(text).replace(/\s+/g, ' ').replace(/[#;"<>{}:|\\`&[\]]/g, (c) => `#${c.codePointAt(0)};`);
 }
 
 function mermaid(def: ScenarioDefinition): string {
@@ -101,9 +102,9 @@ function mermaid(def: ScenarioDefinition): string {
   return out.join('\n') + '\n';
 }
 
-/** Text safe inside a double-quoted DOT string; `\n` ends a centred line. */
+/** Text safe inside a double-quoted DOT string (control characters escaped, see safe-text.ts); `\n` ends a centred line. */
 export function escapeDot(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n');
+  return safeText(text).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r?\n/g, '\\n');
 }
 
 function dot(def: ScenarioDefinition): string {

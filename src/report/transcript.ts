@@ -8,6 +8,7 @@ import { describeState } from '../engine/describe.ts';
 import type { BranchOdds, Happening, TensionChange, TraceEntry } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { ENGINE_VERSION } from '../version.ts';
+import { safeText } from './safe-text.ts';
 
 /** One decimal, without a trailing `.0`. */
 export const num = (x: number): string => {
@@ -144,5 +145,6 @@ export function formatTranscript(def: ScenarioDefinition, result: RunResult, rep
   for (const c of checkpoints) out.push(`  at the end of ${def.phases.find((p) => p.id === c.phase)!.label}: ${def.outcomes.find((o) => o.id === c.outcome)!.label}`);
   out.push(`Final: relationship ${end.relationship}${Object.keys(end.stances).length ? ` · stances ${Object.entries(end.stances).map(([a, s]) => `${a} ${s}`).join(', ')}` : ''} · Goldstein ${signed(end.goldstein)}`);
   out.push(`  ${tensionLine(def, end.tensions, end.derived)}`);
-  return out.join('\n') + '\n';
+  // The definition's texts are safe already (see load.ts); the id is a file name, the replay a path.
+  return safeText(out.join('\n') + '\n');
 }

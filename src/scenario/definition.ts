@@ -239,6 +239,11 @@ export interface ScenarioDefinition {
   readonly hash: string;
   /** Where it was read from, if from a file. */
   readonly file: string | null;
+  /**
+   * How branch codes name it (default: the id): a file of one's own whose id is also a bundled
+   * scenario's is named by its file name, so that its codes never replay on the bundled one.
+   */
+  readonly codeName?: string;
   readonly config: ScenarioConfig;
   readonly sources: readonly SourceDef[];
   readonly parameters: readonly ParameterDef[];

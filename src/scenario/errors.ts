@@ -7,6 +7,8 @@
  * `Rejection` in the engine.
  */
 
+import { safeText } from '../report/safe-text.ts';
+
 /** One problem found in a user's input. */
 export interface Issue {
   /** Path of the file, or a label such as `--seed` for a CLI argument. */
@@ -66,7 +68,8 @@ export function formatIssue(issue: Issue): string {
   }
   const severity = issue.severity === 'warning' ? 'warning: ' : '';
   const hint = issue.hint ? `\n  hint: ${issue.hint}` : '';
-  return `${where}: ${severity}${issue.message}${hint}`;
+  // Names and paths in a message come from files: shown with their control characters escaped.
+  return safeText(`${where}: ${severity}${issue.message}${hint}`);
 }
 
 /** Longest piece of a user's text that a message repeats. */

@@ -12,6 +12,7 @@ import { ScenarioError, suggest, type Issue } from './errors.ts';
 import { NormalizeError, normalizeScenario, type PathIssue } from './normalize.ts';
 import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 import { ScenarioSchema } from './schema.ts';
+import { safeDeep } from '../report/safe-text.ts';
 
 export const DEFAULT_SCENARIO = 'petro-trump';
 const FLOW_COMMA_HINT = 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas, or write `pulled(lever.branch)`';
@@ -40,9 +41,28 @@ export function resolveScenarioPath(ref: string): string {
   ]);
 }
 
+/** Whether a scenario read from `file` is the bundled scenario `id`. */
+function isBundled(id: string, file: string): boolean {
+  return bundledScenarioIds().includes(id) && resolve(resolveScenarioPath(id)) === resolve(file);
+}
+
 /** How a command names a scenario: its bundled id, or the path of a scenario file of one's own. */
 export function scenarioRef(id: string, file: string | null): string {
-  return file === null || (bundledScenarioIds().includes(id) && resolve(resolveScenarioPath(id)) === resolve(file)) ? id : file;
+  return file === null || isBundled(id, file) ? id : file;
+}
+
+/**
+ * How a branch code names a scenario: its id — but a file of one's own whose id is a bundled
+ * scenario's (a local `petro-trump.yaml`) by its file name, so that the code loads that file
+ * (from the current folder) and never replays on the bundled scenario.
+ */
+export function codeName(id: string, file: string | null): string {
+  return file === null || !bundledScenarioIds().includes(id) || isBundled(id, file) ? id : basename(file);
+}
+
+/** Whether a branch code's scenario (`petro-trump`, `my scenario`, `petro-trump.yaml`) names `def`. */
+export function codeNames(codeScenario: string, def: ScenarioDefinition): boolean {
+  return codeScenario === (def.codeName ?? def.id);
 }
 
 /** Loads a bundled scenario by id, or a scenario file by path. Throws `ScenarioError`. */
@@ -80,11 +100,25 @@ function compileParsed(parsed: ParsedFile): ScenarioDefinition {
     throw new ScenarioError(sortIssues([...structural, ...semanticIssuesDespite(parsed, result.error.issues)]));
   }
   try {
-    return normalizeScenario(scenarioIdOf(parsed.file), result.data, goldsteinTable(), parsed.file);
+    const def = displaySafe(normalizeScenario(scenarioIdOf(parsed.file), result.data, goldsteinTable(), parsed.file));
+    const name = codeName(def.id, def.file);
+    return name === def.id ? def : { ...def, codeName: name };
   } catch (error) {
     if (!(error instanceof NormalizeError)) throw error;
     throw new ScenarioError(sortIssues(error.issues.map((i) => placeIssue(parsed, i))));
   }
+}
+
+/** Kept as written: the config (the hash is of it), the file's path and the scenario id (codes name it). */
+const RAW = new Set(['config', 'file', 'hash', 'id']);
+
+/**
+ * The definition with every text shown to a person (titles, labels, names, descriptions, …)
+ * made safe for a terminal: control characters and bidi overrides become visible escapes.
+ * Done once here, so every front end (run, graph, play, debrief, export) shows safe text.
+ */
+function displaySafe(def: ScenarioDefinition): ScenarioDefinition {
+  return safeDeep(def, RAW);
 }
 
 function placeIssue(parsed: ParsedFile, i: PathIssue): Issue {
