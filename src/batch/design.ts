@@ -151,7 +151,7 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
   const sweep: SweepSpec[] = [];
   for (const text of input.sweeps) {
     const s = parseSweep(def, text);
-    if (s.param in set) throw new UsageError(`${s.param} is both set and swept`, `drop --set ${s.param}=… or --sweep ${text}`, '--sweep');
+    if (Object.hasOwn(set, s.param)) throw new UsageError(`${s.param} is both set and swept`, `drop --set ${s.param}=… or --sweep ${text}`, '--sweep');
     if (sweep.some((x) => x.param === s.param)) throw new UsageError(`${s.param} is swept twice`, 'give one --sweep per parameter', '--sweep');
     sweep.push(s);
   }
@@ -173,7 +173,8 @@ export function runRange(design: Design): [number, number] {
 
 /** Parameter values of every design point, by parameter index. */
 export function designPoints(def: ScenarioDefinition, design: Design): number[][] {
-  const base = def.parameters.map((p) => design.set[p.id] ?? p.default);
+  // Own properties only: a parameter named `toString` must not read Object.prototype's.
+  const base = def.parameters.map((p) => (Object.hasOwn(design.set, p.id) ? design.set[p.id]! : p.default));
   const index = (id: string) => def.parameters.find((p) => p.id === id)!.index;
   let points: number[][] = [base];
   for (const s of design.sweep) {

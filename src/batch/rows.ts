@@ -190,13 +190,15 @@ export function parseRow(layout: RowLayout, line: string, format: RowFormat): Pa
     const tensions = layout.tensions.map(() => num(f[i++]));
     row = { run: num(f[0]), point: num(f[1]), replicate: num(f[2]), seed: num(f[3]), outcome, checkpoints, tensions, steps: num(f[i]), goldstein: num(f[i + 1]) };
   } else {
-    const o = JSON.parse(line) as Record<string, unknown>;
-    if (typeof o !== 'object' || o === null) throw new Error('not an object');
-    const cps = (o.checkpoints ?? {}) as Record<string, unknown>;
-    const ts = (o.tensions ?? {}) as Record<string, unknown>;
+    const o: unknown = JSON.parse(line);
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
+    // Own fields only: a tension named `toString` missing from a row is missing, not a method.
+    const field = (x: unknown, k: string): unknown => (typeof x === 'object' && x !== null && Object.hasOwn(x, k) ? (x as Record<string, unknown>)[k] : undefined);
+    const text = (x: unknown): string => (typeof x === 'string' ? x : '');
     row = {
-      run: num(o.run), point: num(o.point), replicate: num(o.replicate), seed: num(o.seed), outcome: String(o.outcome),
-      checkpoints: layout.checkpoints.map((c) => String(cps[c])), tensions: layout.tensions.map((t) => num(ts[t])), steps: num(o.steps), goldstein: num(o.goldstein),
+      run: num(field(o, 'run')), point: num(field(o, 'point')), replicate: num(field(o, 'replicate')), seed: num(field(o, 'seed')), outcome: text(field(o, 'outcome')),
+      checkpoints: layout.checkpoints.map((c) => text(field(field(o, 'checkpoints'), c))), tensions: layout.tensions.map((t) => num(field(field(o, 'tensions'), t))),
+      steps: num(field(o, 'steps')), goldstein: num(field(o, 'goldstein')),
     };
   }
   for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`bad ${k}`);
