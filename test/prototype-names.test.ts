@@ -23,6 +23,7 @@ import { richDefinition, richScenarioInput } from './support/rich-scenario.ts';
 import { createSession } from '../src/play/session.ts';
 import { reopenCommand } from '../src/play/export.ts';
 import { parseRow } from '../src/batch/rows.ts';
+import { judgeExercise, loadExercise } from '../src/scenario/exercise.ts';
 
 const ALL = Object.getOwnPropertyNames(Object.prototype);
 /** Names an id can take at all (a letter first): `__proto__`, `__defineGetter__` … are refused by the id rule. */
@@ -57,6 +58,18 @@ describe('lookups by name read own properties only', () => {
 
   it('a mediator damping an unknown lever `valueOf` is an error', () => {
     expect(() => loadScenarioText(mini.replace('levers: [threaten]', 'levers: [valueOf]'), 'p.yaml')).toThrow(/p\.yaml:\d+:\d+: unknown lever `valueOf`/);
+  });
+
+  it('an exercise scores an outcome named toString that has no points as 0', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-proto-'));
+    writeFileSync(join(dir, 'river.yaml'), readFileSync('scenarios/river-dispute.yaml', 'utf8').replace(/\bfrozen_conflict\b/g, 'toString'));
+    writeFileSync(join(dir, 'ex.yaml'), readFileSync('scenarios/exercises/river-treaty.yaml', 'utf8').replace('scenario: river-dispute', 'scenario: river.yaml'));
+    const exercise = loadExercise(join(dir, 'ex.yaml'));
+    const compiled = compile(exercise.def);
+    const toString = exercise.def.outcomes.findIndex((o) => o.id === 'toString');
+    const ends = Array.from({ length: 40 }, (_, seed) => run(compiled, { seed, policy: exercise.config.policy }).state).filter((s) => s.outcome === toString);
+    expect(ends.length).toBeGreaterThan(0);
+    for (const state of ends) expect(judgeExercise(exercise, state).score).toBe(0);
   });
 
   it('a JSONL row without its tension `toString` is malformed, not a function', () => {
