@@ -122,6 +122,47 @@ describe('sweeps and shards', () => {
   });
 });
 
+describe('parameter values are finite', () => {
+  // A range as wide as doubles allow: its width, max - min, is Infinity.
+  const huge = loadScenarioText(readFileSync(MINI, 'utf8').replace('push: {default: 0.5, range: [0, 1]', 'push: {default: 0.5, range: [-1e308, 1e308]'), 'huge.yaml');
+
+  it('a sweep over [-1e308, 1e308] gives finite values in order, both ends exact', () => {
+    expect(sweepValues({ param: 'p', from: -1e308, to: 1e308, steps: 3 })).toEqual([-1e308, 0, 1e308]);
+    expect(sweepValues({ param: 'p', from: 1.7976931348623157e308, to: -1.7976931348623157e308, steps: 5 })).toEqual([1.7976931348623157e308, 8.98846567431e307, 0, -8.98846567431e307, -1.7976931348623157e308]);
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 2, max: 50 }), (from, to, steps) => {
+        const values = sweepValues({ param: 'p', from, to, steps });
+        expect(values[0]).toBe(from);
+        expect(values[steps - 1]).toBe(to);
+        for (const v of values) {
+          expect(Number.isFinite(v)).toBe(true);
+          expect(v).toBeGreaterThanOrEqual(Math.min(from, to));
+          expect(v).toBeLessThanOrEqual(Math.max(from, to));
+        }
+      }),
+    );
+    const design = buildDesign(huge, input({ sweeps: ['push=-1e308:1e308:3'] }));
+    expect(designPoints(huge, design).flat().every(Number.isFinite)).toBe(true);
+  });
+
+  it('Latin hypercube samples of a range as wide as doubles allow are finite and inside it', () => {
+    const design = buildDesign(huge, input({ sample: 'lhs:50' }));
+    const push = huge.parameters.find((p) => p.id === 'push')!.index;
+    const values = designPoints(huge, design).map((p) => p[push]!);
+    for (const v of values) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(Math.abs(v)).toBeLessThanOrEqual(1e308);
+    }
+    expect(new Set(values.map((v) => Math.floor(((v / 1e308 + 1) / 2) * 50))).size).toBe(50);
+  });
+
+  it('refuses values that are not finite numbers', () => {
+    expect(usageMessage(() => buildDesign(huge, input({ set: { push: Infinity } })))).toMatch(/push = Infinity is not a finite number/);
+    expect(usageMessage(() => buildDesign(huge, input({ set: { push: NaN } })))).toMatch(/push = NaN is not a finite number/);
+    expect(usageMessage(() => buildDesign(huge, input({ sweeps: ['push=-Infinity:0:3'] })))).toMatch(/FROM `-Infinity` is not a number/);
+  });
+});
+
 describe('statistics', () => {
   it('Wilson intervals match published values', () => {
     const close = ([a, b]: [number, number], [x, y]: [number, number]) => {

@@ -77,7 +77,11 @@ export function parseRuns(text: string): number {
 }
 
 export function parseSetValues(def: ScenarioDefinition, sets: Readonly<Record<string, number>>): Record<string, number> {
-  for (const [name, value] of Object.entries(sets)) inRange(parameter(def, name, '--set'), value, '--set');
+  for (const [name, value] of Object.entries(sets)) {
+    const p = parameter(def, name, '--set');
+    if (!Number.isFinite(value)) throw new UsageError(`${name} = ${value} is not a finite number`, `a value in [${p.min}, ${p.max}]`, '--set');
+    inRange(p, value, '--set');
+  }
   return { ...sets };
 }
 
@@ -101,12 +105,22 @@ export function parseSweep(def: ScenarioDefinition, text: string): SweepSpec {
   return { param: name, from, to, steps: Number(stepsText) };
 }
 
-/** The values of a sweep, both ends exact, the rest rounded to 12 significant digits. */
+/**
+ * `a + (b - a)·t` computed as `plain` was; where that overflows (a range as wide as doubles
+ * allow: `b - a` is Infinity), a form that cannot. Always inside [a, b] (or [b, a]).
+ */
+function between(plain: number, a: number, b: number, t: number): number {
+  const v = Number.isFinite(plain) ? plain : a * (1 - t) + b * t;
+  return Math.min(Math.max(a, b), Math.max(Math.min(a, b), v));
+}
+
+/** The values of a sweep, both ends exact, the rest rounded to 12 significant digits; all finite. */
 export function sweepValues(s: SweepSpec): number[] {
   return Array.from({ length: s.steps }, (_, i) => {
     if (i === 0) return s.from;
     if (i === s.steps - 1) return s.to;
-    return Number((s.from + ((s.to - s.from) * i) / (s.steps - 1)).toPrecision(12));
+    const t = i / (s.steps - 1);
+    return between(Number(between(s.from + ((s.to - s.from) * i) / (s.steps - 1), s.from, s.to, t).toPrecision(12)), s.from, s.to, t);
   });
 }
 
@@ -191,7 +205,7 @@ export function designPoints(def: ScenarioDefinition, design: Design): number[][
     const unit = latinHypercube(design.sample.points, dims.length, design.seed);
     points = points.flatMap((pt) => unit.map((u) => {
       const next = pt.slice();
-      dims.forEach((p, d) => (next[p.index] = p.min + (p.max - p.min) * u[d]!));
+      dims.forEach((p, d) => (next[p.index] = between(p.min + (p.max - p.min) * u[d]!, p.min, p.max, u[d]!)));
       return next;
     }));
   }
