@@ -51,7 +51,8 @@ export interface Design {
 
 export const MAX_POINTS = 1_000_000;
 export const MAX_RUNS = 10_000_000_000;
-const MAX_SWEEP_STEPS = 100_000;
+export const MAX_SWEEP_STEPS = 100_000;
+export const MAX_SHARDS = 100_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 function parameter(def: ScenarioDefinition, name: string, flag: string): ParameterDef {
@@ -143,7 +144,7 @@ export function parseShard(text: string, runs: number): ShardSpec {
   if (!m) throw new UsageError(`expected K/N, not \`${text}\``, 'e.g. --shard 3/8 for the third of eight slices', '--shard');
   const k = Number(m[1]);
   const n = Number(m[2]);
-  if (n < 1 || n > 100_000) throw new UsageError(`\`${text}\`: N must be from 1 to 100000`, undefined, '--shard');
+  if (n < 1 || n > MAX_SHARDS) throw new UsageError(`\`${text}\`: N must be from 1 to ${MAX_SHARDS}`, undefined, '--shard');
   if (k < 1 || k > n) throw new UsageError(`\`${text}\`: K must be from 1 to N (${n})`, `the shards of ${n} are 1/${n} … ${n}/${n}`, '--shard');
   return { k, n, start: Math.floor(((k - 1) * runs) / n), end: Math.floor((k * runs) / n) };
 }

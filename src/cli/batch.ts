@@ -18,9 +18,9 @@ import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
-import { checkWritable, headLines, isSpecialFile, shellCommand, unwritable, writeAll, writeFileAtomic } from '../io/files.ts';
+import { checkWritable, isSpecialFile, shellCommand, unwritable, writeAll, writeFileAtomic } from '../io/files.ts';
 import { readForResume } from '../batch/resume.ts';
-import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
+import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
 import { buildSummary, newAccumulator, type SummaryDoc } from '../batch/summary.ts';
 import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
@@ -339,8 +339,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
 
 function recordedSeed(file: string): number | null {
   try {
-    const [first, second] = headLines(file);
-    return parseHeader(file, first, second).header.design.seed;
+    return readHeader(file).header.design.seed;
   } catch {
     return null;
   }
