@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildDesign, designPoints, parseShard, runRange, sweepValues, type DesignInput } from '../src/batch/design.ts';
+import { buildDesign, designPoints, parseRuns, parseShard, runRange, summaryBytesPerPoint, sweepValues, type DesignInput } from '../src/batch/design.ts';
 import { latinHypercube } from '../src/batch/lhs.ts';
 import { batchKernel, simulate } from '../src/batch/simulate.ts';
 import { runChunk, runStart, type BatchPlan } from '../src/batch/chunk.ts';
@@ -160,6 +160,27 @@ describe('parameter values are finite', () => {
     expect(usageMessage(() => buildDesign(huge, input({ set: { push: Infinity } })))).toMatch(/push = Infinity is not a finite number/);
     expect(usageMessage(() => buildDesign(huge, input({ set: { push: NaN } })))).toMatch(/push = NaN is not a finite number/);
     expect(usageMessage(() => buildDesign(huge, input({ sweeps: ['push=-Infinity:0:3'] })))).toMatch(/FROM `-Infinity` is not a number/);
+  });
+});
+
+describe('bounds', () => {
+  const petro = loadScenario('petro-trump');
+
+  it('refuses a design whose summary would not fit in memory, naming how many points fit', () => {
+    expect(summaryBytesPerPoint(petro)).toBe(6200);
+    expect(usageMessage(() => buildDesign(petro, input({ sample: 'lhs:1000000' })))).toMatch(
+      /^--sample: the design has 1,000,000 points: their summary would take about 5913 MiB, and summaries are limited to 128 MiB\n {2}hint: petro-trump allows at most 21,648 points \(about 6,200 bytes each\): --sample lhs:21648; for more, run several batches with different --seed$/,
+    );
+    expect(buildDesign(petro, input({ sample: 'lhs:21648' })).points).toBe(21648);
+    expect(usageMessage(() => buildDesign(petro, input({ sample: 'lhs:2000', sweeps: ['strike_appetite=0:1:11'] })))).toMatch(/hint: petro-trump allows at most 21,648 points .*: --sample lhs:1968;/);
+    expect(usageMessage(() => buildDesign(petro, input({ sweeps: ['strike_appetite=0:1:100000', 'eln_activity=1:2:100000'] })))).toMatch(/^--sweep: the design has more than 1,000,000 points/);
+  });
+
+  it('refuses more runs than can be run or counted exactly', () => {
+    expect(usageMessage(() => parseRuns('10000000001'))).toMatch(/^--runs: 10000000001 is more than 10,000,000,000 runs/);
+    // A scenario whose runs may take a million steps (the sums of steps must stay below 2^53).
+    const long = { ...mini, maxSteps: 1_000_000 };
+    expect(usageMessage(() => buildDesign(long, input({ runsPerPoint: 10_000_000_000 })))).toMatch(/^--runs: 10,000,000,000 runs of up to 1,000,000 steps could not be counted exactly\n {2}hint: at most 9,007,190,247 runs for mini$/);
   });
 });
 
