@@ -107,7 +107,7 @@ describe('forged summaries', () => {
     ['a missing layout', (d: any) => delete d.layout, /`layout` should be a mapping, found nothing/],
     ['a point that is null', (d: any) => (d.points[0] = null), /`points\[0\]` should be a mapping, found null/],
     ['a shard that is a number', (d: any) => (d.design.shard = 5), /`design\.shard` should be a mapping, found 5/],
-    ['sums that are not numbers', (d: any) => (d.points[0].exact.tensions[0] = ['x', 'y']), /`points\[0\]\.exact\.tensions\[0\]\[0\]`: expected a whole number written as text, found the text "x"/],
+    ['sums that are not numbers', (d: any) => (d.points[0].exact.tensions[0] = ['x', 'y']), /`points\[0\]\.exact\.tensions\[0\]\[0\]` should be a whole number written as text, found the text "x"/],
     ['checkpoints that are null', (d: any) => (d.points[0].exact.checkpoints = null), /`points\[0\]\.exact\.checkpoints` should be a list, found null/],
     ['a scenario that is null', (d: any) => (d.scenario = null), /`scenario` should be a mapping, found null/],
     ['params that are null', (d: any) => (d.points[0].params = null), /`points\[0\]\.params` should be a mapping, found null/],

@@ -240,8 +240,11 @@ function issueText(issue: z.core.$ZodIssue): string {
       return `${where} should be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, found ${found(issue.input)}`;
     case 'custom':
       return `${where} ${issue.message}`;
-    default:
-      return `${where}: ${issue.message}${'input' in issue ? `, found ${found(issue.input)}` : ''}`;
+    default: {
+      // Our own messages read "expected …": say it the way the cases above do.
+      const what = issue.message.startsWith('expected ') ? ` should be ${issue.message.slice('expected '.length)}` : `: ${issue.message}`;
+      return `${where}${what}${'input' in issue ? `, found ${found(issue.input)}` : ''}`;
+    }
   }
 }
 
