@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildDesign, designPoints, parseShard, runRange, sweepValues, type DesignInput } from '../src/batch/design.ts';
+import { buildDesign, designPoints, parseRuns, parseShard, runRange, summaryBytesPerPoint, sweepValues, type DesignInput } from '../src/batch/design.ts';
 import { latinHypercube } from '../src/batch/lhs.ts';
 import { batchKernel, simulate } from '../src/batch/simulate.ts';
 import { runChunk, runStart, type BatchPlan } from '../src/batch/chunk.ts';
@@ -119,6 +119,68 @@ describe('sweeps and shards', () => {
 
   it('lists the valid parameters with their ranges for an unknown name', () => {
     expect(usageMessage(() => buildDesign(wide, input({ set: { psh: 1 } })))).toContain('did you mean `push`? valid parameters of wide: alpha [5, 25], beta [-1, 1], push [0, 1]');
+  });
+});
+
+describe('parameter values are finite', () => {
+  // A range as wide as doubles allow: its width, max - min, is Infinity.
+  const huge = loadScenarioText(readFileSync(MINI, 'utf8').replace('push: {default: 0.5, range: [0, 1]', 'push: {default: 0.5, range: [-1e308, 1e308]'), 'huge.yaml');
+
+  it('a sweep over [-1e308, 1e308] gives finite values in order, both ends exact', () => {
+    expect(sweepValues({ param: 'p', from: -1e308, to: 1e308, steps: 3 })).toEqual([-1e308, 0, 1e308]);
+    expect(sweepValues({ param: 'p', from: 1.7976931348623157e308, to: -1.7976931348623157e308, steps: 5 })).toEqual([1.7976931348623157e308, 8.98846567431e307, 0, -8.98846567431e307, -1.7976931348623157e308]);
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 2, max: 50 }), (from, to, steps) => {
+        const values = sweepValues({ param: 'p', from, to, steps });
+        expect(values[0]).toBe(from);
+        expect(values[steps - 1]).toBe(to);
+        for (const v of values) {
+          expect(Number.isFinite(v)).toBe(true);
+          expect(v).toBeGreaterThanOrEqual(Math.min(from, to));
+          expect(v).toBeLessThanOrEqual(Math.max(from, to));
+        }
+      }),
+    );
+    const design = buildDesign(huge, input({ sweeps: ['push=-1e308:1e308:3'] }));
+    expect(designPoints(huge, design).flat().every(Number.isFinite)).toBe(true);
+  });
+
+  it('Latin hypercube samples of a range as wide as doubles allow are finite and inside it', () => {
+    const design = buildDesign(huge, input({ sample: 'lhs:50' }));
+    const push = huge.parameters.find((p) => p.id === 'push')!.index;
+    const values = designPoints(huge, design).map((p) => p[push]!);
+    for (const v of values) {
+      expect(Number.isFinite(v)).toBe(true);
+      expect(Math.abs(v)).toBeLessThanOrEqual(1e308);
+    }
+    expect(new Set(values.map((v) => Math.floor(((v / 1e308 + 1) / 2) * 50))).size).toBe(50);
+  });
+
+  it('refuses values that are not finite numbers', () => {
+    expect(usageMessage(() => buildDesign(huge, input({ set: { push: Infinity } })))).toMatch(/push = Infinity is not a finite number/);
+    expect(usageMessage(() => buildDesign(huge, input({ set: { push: NaN } })))).toMatch(/push = NaN is not a finite number/);
+    expect(usageMessage(() => buildDesign(huge, input({ sweeps: ['push=-Infinity:0:3'] })))).toMatch(/FROM `-Infinity` is not a number/);
+  });
+});
+
+describe('bounds', () => {
+  const petro = loadScenario('petro-trump');
+
+  it('refuses a design whose summary would not fit in memory, naming how many points fit', () => {
+    expect(summaryBytesPerPoint(petro)).toBe(6200);
+    expect(usageMessage(() => buildDesign(petro, input({ sample: 'lhs:1000000' })))).toMatch(
+      /^--sample: the design has 1,000,000 points: their summary would take about 5913 MiB, and summaries are limited to 128 MiB\n {2}hint: petro-trump allows at most 21,648 points \(about 6,200 bytes each\): --sample lhs:21648; for more, run several batches with different --seed$/,
+    );
+    expect(buildDesign(petro, input({ sample: 'lhs:21648' })).points).toBe(21648);
+    expect(usageMessage(() => buildDesign(petro, input({ sample: 'lhs:2000', sweeps: ['strike_appetite=0:1:11'] })))).toMatch(/hint: petro-trump allows at most 21,648 points .*: --sample lhs:1968;/);
+    expect(usageMessage(() => buildDesign(petro, input({ sweeps: ['strike_appetite=0:1:100000', 'eln_activity=1:2:100000'] })))).toMatch(/^--sweep: the design has more than 1,000,000 points/);
+  });
+
+  it('refuses more runs than can be run or counted exactly', () => {
+    expect(usageMessage(() => parseRuns('10000000001'))).toMatch(/^--runs: 10000000001 is more than 10,000,000,000 runs/);
+    // A scenario whose runs may take a million steps (the sums of steps must stay below 2^53).
+    const long = { ...mini, maxSteps: 1_000_000 };
+    expect(usageMessage(() => buildDesign(long, input({ runsPerPoint: 10_000_000_000 })))).toMatch(/^--runs: 10,000,000,000 runs of up to 1,000,000 steps could not be counted exactly\n {2}hint: at most 9,007,190,247 runs for mini$/);
   });
 });
 

@@ -117,6 +117,12 @@ describe.skipIf(process.env.PARLEY_REGEN_SESSIONS)('debrief over saved sessions 
     expect(a.out).toBe(debriefMarkdown(CLASS, 50));
   });
 
+  it('bounds --runs: a million runs of default play at most', () => {
+    const r = parley('debrief', ...CLASS, '--runs', '1000001');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^--runs: 1000001 is more than 1,000,000 runs of default play\n {2}hint: /);
+  });
+
   it("finds a class's files when the sessions were collected elsewhere, or says where to put them", () => {
     // An instructor collects the sessions in a folder of their own, on another computer.
     const folder = mkdtempSync(join(tmpdir(), 'parley-class-'));

@@ -50,8 +50,28 @@ export interface Design {
 }
 
 export const MAX_POINTS = 1_000_000;
+/** Runs of a whole batch: days of computing (about 20,000 runs/s on 2 cores); memory does not grow with runs. */
 export const MAX_RUNS = 10_000_000_000;
-const MAX_SWEEP_STEPS = 100_000;
+/**
+ * The summary holds every design point's statistics, and is built and written in memory: at
+ * most 128 MiB of it, for which a batch stays under 1 GiB (measured on petro-trump: 21,648
+ * points, a 91 MiB summary, 0.73 GB peak; 30,000 points, 126 MiB, 0.98 GB; `lhs:1000000` ran
+ * out of heap).
+ */
+export const SUMMARY_BUDGET = 128 * 1024 * 1024;
+
+/**
+ * Bytes of summary per design point, estimated high: measured about 650 + 150 per statistic
+ * of a point (petro-trump 4.4 KB for 26, river-dispute 2.8 KB for 14, the mini fixture 2.0 KB for 9).
+ */
+export function summaryBytesPerPoint(def: ScenarioDefinition): number {
+  const checkpoints = def.phases.filter((p) => p.checkpoint && p.index < def.phases.length - 1).length;
+  return 1000 + 200 * (def.outcomes.length * (1 + checkpoints) + def.tensions.length + def.parameters.length);
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+export const MAX_SWEEP_STEPS = 100_000;
+export const MAX_SHARDS = 100_000;
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 function parameter(def: ScenarioDefinition, name: string, flag: string): ParameterDef {
@@ -72,12 +92,16 @@ export function parseRuns(text: string): number {
   const t = text.trim();
   if (!/^\d+$/.test(t) || Number(t) < 1) throw new UsageError(`the number of runs must be a whole number of at least 1, not \`${text}\``, 'e.g. --runs 1000', '--runs');
   const n = Number(t);
-  if (n > MAX_RUNS) throw new UsageError(`${text} is more than ${MAX_RUNS} runs`, 'split the batch with --shard', '--runs');
+  if (n > MAX_RUNS) throw new UsageError(`${text} is more than ${count(MAX_RUNS)} runs`, 'that many runs take days (about 20,000 runs/s on 2 cores); give fewer', '--runs');
   return n;
 }
 
 export function parseSetValues(def: ScenarioDefinition, sets: Readonly<Record<string, number>>): Record<string, number> {
-  for (const [name, value] of Object.entries(sets)) inRange(parameter(def, name, '--set'), value, '--set');
+  for (const [name, value] of Object.entries(sets)) {
+    const p = parameter(def, name, '--set');
+    if (!Number.isFinite(value)) throw new UsageError(`${name} = ${value} is not a finite number`, `a value in [${p.min}, ${p.max}]`, '--set');
+    inRange(p, value, '--set');
+  }
   return { ...sets };
 }
 
@@ -101,12 +125,22 @@ export function parseSweep(def: ScenarioDefinition, text: string): SweepSpec {
   return { param: name, from, to, steps: Number(stepsText) };
 }
 
-/** The values of a sweep, both ends exact, the rest rounded to 12 significant digits. */
+/**
+ * `a + (b - a)·t` computed as `plain` was; where that overflows (a range as wide as doubles
+ * allow: `b - a` is Infinity), a form that cannot. Always inside [a, b] (or [b, a]).
+ */
+function between(plain: number, a: number, b: number, t: number): number {
+  const v = Number.isFinite(plain) ? plain : a * (1 - t) + b * t;
+  return Math.min(Math.max(a, b), Math.max(Math.min(a, b), v));
+}
+
+/** The values of a sweep, both ends exact, the rest rounded to 12 significant digits; all finite. */
 export function sweepValues(s: SweepSpec): number[] {
   return Array.from({ length: s.steps }, (_, i) => {
     if (i === 0) return s.from;
     if (i === s.steps - 1) return s.to;
-    return Number((s.from + ((s.to - s.from) * i) / (s.steps - 1)).toPrecision(12));
+    const t = i / (s.steps - 1);
+    return between(Number(between(s.from + ((s.to - s.from) * i) / (s.steps - 1), s.from, s.to, t).toPrecision(12)), s.from, s.to, t);
   });
 }
 
@@ -129,7 +163,7 @@ export function parseShard(text: string, runs: number): ShardSpec {
   if (!m) throw new UsageError(`expected K/N, not \`${text}\``, 'e.g. --shard 3/8 for the third of eight slices', '--shard');
   const k = Number(m[1]);
   const n = Number(m[2]);
-  if (n < 1 || n > 100_000) throw new UsageError(`\`${text}\`: N must be from 1 to 100000`, undefined, '--shard');
+  if (n < 1 || n > MAX_SHARDS) throw new UsageError(`\`${text}\`: N must be from 1 to ${MAX_SHARDS}`, undefined, '--shard');
   if (k < 1 || k > n) throw new UsageError(`\`${text}\`: K must be from 1 to N (${n})`, `the shards of ${n} are 1/${n} … ${n}/${n}`, '--shard');
   return { k, n, start: Math.floor(((k - 1) * runs) / n), end: Math.floor((k * runs) / n) };
 }
@@ -151,17 +185,32 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
   const sweep: SweepSpec[] = [];
   for (const text of input.sweeps) {
     const s = parseSweep(def, text);
-    if (s.param in set) throw new UsageError(`${s.param} is both set and swept`, `drop --set ${s.param}=… or --sweep ${text}`, '--sweep');
+    if (Object.hasOwn(set, s.param)) throw new UsageError(`${s.param} is both set and swept`, `drop --set ${s.param}=… or --sweep ${text}`, '--sweep');
     if (sweep.some((x) => x.param === s.param)) throw new UsageError(`${s.param} is swept twice`, 'give one --sweep per parameter', '--sweep');
     sweep.push(s);
   }
   const fixed = new Set([...Object.keys(set), ...sweep.map((s) => s.param)]);
   const sample = input.sample === null ? null : parseSample(def, input.sample, fixed);
   let points = sample ? sample.points : 1;
-  for (const s of sweep) points *= s.steps;
-  if (points > MAX_POINTS) throw new UsageError(`the design has ${points} points, more than ${MAX_POINTS}`, 'use fewer sweep steps or sample points', '--sweep');
+  for (const s of sweep) points = Math.min(points * s.steps, MAX_POINTS + 1);
+  const flag = sample ? '--sample' : '--sweep';
+  if (points > MAX_POINTS) throw new UsageError(`the design has more than ${count(MAX_POINTS)} points`, 'use fewer sweep steps or sample points', flag);
+  const perPoint = summaryBytesPerPoint(def);
+  if (points * perPoint > SUMMARY_BUDGET) {
+    const most = Math.floor(SUMMARY_BUDGET / perPoint);
+    const others = points / (sample ? sample.points : 1);
+    throw new UsageError(
+      `the design has ${count(points)} points: their summary would take about ${Math.ceil((points * perPoint) / 2 ** 20)} MiB, and summaries are limited to ${SUMMARY_BUDGET / 2 ** 20} MiB`,
+      `${def.id} allows at most ${count(most)} points (about ${count(perPoint)} bytes each)${sample && others <= most ? `: --sample lhs:${Math.floor(most / others)}` : ''}; for more, run several batches with different --seed`,
+      flag,
+    );
+  }
   const runs = points * input.runsPerPoint;
-  if (runs > MAX_RUNS) throw new UsageError(`the design has ${runs} runs (${points} points × ${input.runsPerPoint}), more than ${MAX_RUNS}`, 'lower --runs', '--runs');
+  if (runs > MAX_RUNS) throw new UsageError(`the design has ${count(runs)} runs (${count(points)} points × ${count(input.runsPerPoint)}), more than ${count(MAX_RUNS)}`, 'lower --runs', '--runs');
+  // Sums of steps are plain numbers: exact while below 2^53.
+  if (runs * (def.maxSteps + 1) > Number.MAX_SAFE_INTEGER) {
+    throw new UsageError(`${count(runs)} runs of up to ${count(def.maxSteps)} steps could not be counted exactly`, `at most ${count(Math.floor(Number.MAX_SAFE_INTEGER / (def.maxSteps + 1)))} runs for ${def.id}`, '--runs');
+  }
   const shard = input.shard === null ? null : parseShard(input.shard, runs);
   return { seed: input.seed, policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard };
 }
@@ -173,7 +222,8 @@ export function runRange(design: Design): [number, number] {
 
 /** Parameter values of every design point, by parameter index. */
 export function designPoints(def: ScenarioDefinition, design: Design): number[][] {
-  const base = def.parameters.map((p) => design.set[p.id] ?? p.default);
+  // Own properties only: a parameter named `toString` must not read Object.prototype's.
+  const base = def.parameters.map((p) => (Object.hasOwn(design.set, p.id) ? design.set[p.id]! : p.default));
   const index = (id: string) => def.parameters.find((p) => p.id === id)!.index;
   let points: number[][] = [base];
   for (const s of design.sweep) {
@@ -190,7 +240,7 @@ export function designPoints(def: ScenarioDefinition, design: Design): number[][
     const unit = latinHypercube(design.sample.points, dims.length, design.seed);
     points = points.flatMap((pt) => unit.map((u) => {
       const next = pt.slice();
-      dims.forEach((p, d) => (next[p.index] = p.min + (p.max - p.min) * u[d]!));
+      dims.forEach((p, d) => (next[p.index] = between(p.min + (p.max - p.min) * u[d]!, p.min, p.max, u[d]!)));
       return next;
     }));
   }

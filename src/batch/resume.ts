@@ -6,8 +6,8 @@
 import { deriveSeed } from '../engine/rng.ts';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
-import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
-import { parseHeader, parseRow, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
+import { completeLength, readLines, shellCommand } from '../io/files.ts';
+import { parseRow, readHeader, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
 import type { PointAccumulator } from './stats.ts';
 
 /** How the flags of a design read on the command line, to name what differs. */
@@ -55,8 +55,7 @@ export async function readForResume(
   expected: { header: RowsHeader; format: RowFormat; layout: RowLayout; range: [number, number] },
   accumulator: (point: number) => PointAccumulator,
 ): Promise<ResumeState> {
-  const [first, second] = headLines(file);
-  const { header, format, lines } = parseHeader(file, first, second);
+  const { header, format, lines } = readHeader(file);
   const want = expected.header;
   const problems: string[] = [];
   if (format !== expected.format) problems.push(`the file holds ${format.toUpperCase()} rows, --out asks for ${expected.format.toUpperCase()}`);

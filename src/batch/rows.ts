@@ -8,9 +8,13 @@
  * design, so a file says how to reproduce (and resume) itself. Nothing in a row file depends on
  * the clock or the number of workers: the same batch gives the same bytes.
  */
+import { statSync } from 'node:fs';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
+import { headLines } from '../io/files.ts';
+import { errnoReason, formatBytes } from '../io/read.ts';
+import { checkHeaderDoc } from './check.ts';
 
 export type RowFormat = 'csv' | 'jsonl';
 
@@ -108,24 +112,47 @@ export function formatRow(layout: RowLayout, r: RunRecord, format: RowFormat): s
   return `${line}},"steps":${r.steps},"goldstein":${r.goldstein},"branch":${JSON.stringify(r.branch)}}\n`;
 }
 
+const HEADER_HINT = 'row files start with the header line that `parley batch` writes; this one was changed or damaged';
+
 function notParley(file: string, why: string): UsageError {
-  return new UsageError(`not a Parley row file (${why})`, 'row files start with the header line that `parley batch` writes', file);
+  return new UsageError(`not a Parley row file (${why})`, HEADER_HINT, file);
 }
 
-/** The header of a row file from its first line (and, for CSV, the column line). */
-export function parseHeader(file: string, first: string | undefined, second: string | undefined): { header: RowsHeader; format: RowFormat; lines: number } {
-  if (first === undefined || first === '') throw notParley(file, 'it is empty');
-  const csv = first.startsWith('# ');
-  let header: RowsHeader;
+/** The header of a row file (its first line, and for CSV the column line), checked. */
+export function readHeader(file: string): { header: RowsHeader; format: RowFormat; lines: number } {
+  let first: string | undefined;
+  let second: string | undefined;
+  let size: number;
   try {
-    header = JSON.parse(csv ? first.slice(2) : first) as RowsHeader;
+    size = statSync(file).size;
+    [first, second] = headLines(file);
+  } catch (error) {
+    throw new UsageError(`cannot read it: ${errnoReason(error)}`, undefined, file);
+  }
+  if (first === undefined) {
+    // headLines takes a line only when it is complete, within the first MiB.
+    throw notParley(file, size === 0 ? 'it is empty' : size > HEAD_BYTES ? `its first line is longer than ${formatBytes(HEAD_BYTES)}` : `its first line does not end: the file is ${formatBytes(size)} with no line break`);
+  }
+  return parseHeader(file, first, second);
+}
+
+const HEAD_BYTES = 1 << 20;
+
+/** The header of a row file from its first line (and, for CSV, the column line). */
+export function parseHeader(file: string, first: string, second: string | undefined): { header: RowsHeader; format: RowFormat; lines: number } {
+  if (first === '') throw notParley(file, 'its first line is empty');
+  const csv = first.startsWith('# ');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(csv ? first.slice(2) : first);
   } catch {
     throw notParley(file, 'its first line is not a Parley header');
   }
-  if (typeof header !== 'object' || header === null || header.format !== ROWS_FORMAT || !Array.isArray(header.columns) || typeof header.design !== 'object') {
-    throw notParley(file, 'its first line is not a Parley header');
-  }
-  if (header.version !== ROWS_VERSION) throw new UsageError(`${file} is a row file of format version ${String(header.version)}; this Parley reads version ${ROWS_VERSION}`, undefined, file);
+  const marked = typeof doc === 'object' && doc !== null && (doc as { format?: unknown }).format === ROWS_FORMAT;
+  if (!marked) throw notParley(file, 'its first line is not a Parley header');
+  const version = (doc as { version?: unknown }).version;
+  if (version !== ROWS_VERSION) throw new UsageError(`${file} is a row file of format version ${String(version).slice(0, 40)}; this Parley reads version ${ROWS_VERSION}`, undefined, file);
+  const header = checkHeaderDoc(file, doc, HEADER_HINT);
   if (csv && second !== undefined && second !== header.columns.join(',')) throw notParley(file, 'its column line does not match its header');
   return { header, format: csv ? 'csv' : 'jsonl', lines: csv ? 2 : 1 };
 }
@@ -190,13 +217,15 @@ export function parseRow(layout: RowLayout, line: string, format: RowFormat): Pa
     const tensions = layout.tensions.map(() => num(f[i++]));
     row = { run: num(f[0]), point: num(f[1]), replicate: num(f[2]), seed: num(f[3]), outcome, checkpoints, tensions, steps: num(f[i]), goldstein: num(f[i + 1]) };
   } else {
-    const o = JSON.parse(line) as Record<string, unknown>;
-    if (typeof o !== 'object' || o === null) throw new Error('not an object');
-    const cps = (o.checkpoints ?? {}) as Record<string, unknown>;
-    const ts = (o.tensions ?? {}) as Record<string, unknown>;
+    const o: unknown = JSON.parse(line);
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
+    // Own fields only: a tension named `toString` missing from a row is missing, not a method.
+    const field = (x: unknown, k: string): unknown => (typeof x === 'object' && x !== null && Object.hasOwn(x, k) ? (x as Record<string, unknown>)[k] : undefined);
+    const text = (x: unknown): string => (typeof x === 'string' ? x : '');
     row = {
-      run: num(o.run), point: num(o.point), replicate: num(o.replicate), seed: num(o.seed), outcome: String(o.outcome),
-      checkpoints: layout.checkpoints.map((c) => String(cps[c])), tensions: layout.tensions.map((t) => num(ts[t])), steps: num(o.steps), goldstein: num(o.goldstein),
+      run: num(field(o, 'run')), point: num(field(o, 'point')), replicate: num(field(o, 'replicate')), seed: num(field(o, 'seed')), outcome: text(field(o, 'outcome')),
+      checkpoints: layout.checkpoints.map((c) => text(field(field(o, 'checkpoints'), c))), tensions: layout.tensions.map((t) => num(field(field(o, 'tensions'), t))),
+      steps: num(field(o, 'steps')), goldstein: num(field(o, 'goldstein')),
     };
   }
   for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`bad ${k}`);

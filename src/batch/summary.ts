@@ -9,11 +9,14 @@
  */
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
+import { checkSummaryDoc } from './check.ts';
 import type { RowLayout } from './rows.ts';
 import { meanInterval, PointAccumulator, QUANTUM, tidy, wilson, type MeanInterval, type PointTally } from './stats.ts';
 
 export const SUMMARY_FORMAT = 'parley-batch-summary';
 export const SUMMARY_VERSION = 1;
+/** Largest summary file merge reads: twice what a batch may write (see SUMMARY_BUDGET in design.ts). */
+export const MAX_SUMMARY_BYTES = 256 * 1024 * 1024;
 
 export interface Proportion {
   readonly count: number;
@@ -160,19 +163,12 @@ function notSummary(file: string, why: string): UsageError {
   return new UsageError(`not a Parley batch summary (${why})`, 'summaries are the files `parley batch --summary FILE` writes', file);
 }
 
-/** Checks the shape of a parsed summary file enough to merge it. */
+/** Checks a parsed summary file: its marker and version, then every field it has (see check.ts). */
 export function checkSummary(file: string, doc: unknown): SummaryDoc {
-  const d = doc as SummaryDoc;
-  if (typeof d !== 'object' || d === null || d.format !== SUMMARY_FORMAT) throw notSummary(file, 'no summary format marker');
-  if (d.version !== SUMMARY_VERSION) throw new UsageError(`${file} is a summary of format version ${String(d.version)}; this Parley reads version ${SUMMARY_VERSION}`, undefined, file);
-  if (!Array.isArray(d.points) || typeof d.design !== 'object' || typeof d.layout !== 'object' || d.quantum !== QUANTUM) throw notSummary(file, 'missing fields');
-  for (const p of d.points) {
-    const e = p?.exact;
-    if (!e || typeof e.n !== 'number' || !Array.isArray(e.outcomes) || e.outcomes.length !== d.layout.outcomes.length || !Array.isArray(e.tensions) || e.tensions.length !== d.layout.tensions.length) {
-      throw notSummary(file, `point ${String(p?.point)} has no exact tallies`);
-    }
-  }
-  return d;
+  const d = doc as { format?: unknown; version?: unknown } | null;
+  if (typeof d !== 'object' || d === null || Array.isArray(d) || d.format !== SUMMARY_FORMAT) throw notSummary(file, 'no summary format marker');
+  if (d.version !== SUMMARY_VERSION) throw new UsageError(`${file} is a summary of format version ${String(d.version).slice(0, 40)}; this Parley reads version ${SUMMARY_VERSION}`, undefined, file);
+  return checkSummaryDoc<SummaryDoc>(file, doc);
 }
 
 /** The design without its shard: what shards of one batch share. */

@@ -10,7 +10,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
-import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
+import { codeNames, DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { packageRoot } from '../paths.ts';
@@ -18,12 +18,12 @@ import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
 import { executeBatch } from '../batch/execute.ts';
-import { headLines, shellCommand, writeAll } from '../io/files.ts';
+import { shellCommand, writeAll } from '../io/files.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeError, writeOutput, type FileIdentity } from '../io/output.ts';
 import { acquireLock, type Lock } from '../io/lock.ts';
 import { readTextBounded } from '../io/read.ts';
 import { readForResume } from '../batch/resume.ts';
-import { columns, formatFromPath, formatHeader, parseHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
+import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
@@ -211,7 +211,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
   const code = flags.branch === undefined ? null : parseBranch(flags.branch);
   const ref = scenarioArg ?? code?.scenario ?? DEFAULT_SCENARIO;
   const def: ScenarioDefinition = loadScenario(ref);
-  if (code && code.scenario !== def.id) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.id}\``, undefined, '--branch');
+  if (code && !codeNames(code.scenario, def)) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.codeName ?? def.id}\``, undefined, '--branch');
   let policy = policyFlag ?? 'default';
   if (code) {
     if (policyFlag !== undefined && policyFlag !== code.policy) throw new UsageError(`--policy ${policyFlag} disagrees with the branch code's policy ${code.policy}`, 'runs from a branch continue under the policy that reached it; leave out --policy', '--policy');
@@ -390,8 +390,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
 
 function recordedSeed(file: string): number | null {
   try {
-    const [first, second] = headLines(file);
-    return parseHeader(file, first, second).header.design.seed;
+    return readHeader(file).header.design.seed;
   } catch {
     return null;
   }

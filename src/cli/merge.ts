@@ -7,14 +7,15 @@
  * Inputs must be shards of the same batch (same scenario content, engine and design) and must
  * not overlap; a row merge also needs every shard complete. The output is written atomically.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
-import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
+import { completeLength, readLines, shellCommand } from '../io/files.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeOutput, type FileIdentity, type OutputOptions } from '../io/output.ts';
-import { formatFromPath, formatHeader, parseHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
-import { buildSummary, checkSummary, fromExact, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
+import { formatFromPath, formatHeader, readHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
+import { buildSummary, checkSummary, fromExact, MAX_SUMMARY_BYTES, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
+import { ReadFailure, readTextBounded } from '../io/read.ts';
 import type { PointAccumulator } from '../batch/stats.ts';
 
 interface MergeFlags {
@@ -50,11 +51,20 @@ function orderShards<T>(items: readonly T[], designOf: (t: T) => Design, fileOf:
   return sorted;
 }
 
-function sameBatch(file: string, first: { file: string; parley: string; hash: string; design: Design }, other: { parley: string; hash: string; design: Design }): void {
+/** What shards of one batch share; `shape` is the layout (summaries) or the columns (row files), as JSON. */
+interface BatchIdentity {
+  readonly parley: string;
+  readonly hash: string;
+  readonly design: Design;
+  readonly shape: string;
+}
+
+function sameBatch(file: string, first: BatchIdentity & { file: string }, other: BatchIdentity): void {
   const problems: string[] = [];
   if (other.hash !== first.hash) problems.push('the scenario content differs');
   if (other.parley !== first.parley) problems.push(`engine ${other.parley}, not ${first.parley}`);
   if (JSON.stringify(unsharded(other.design)) !== JSON.stringify(unsharded(first.design))) problems.push('the design differs');
+  else if (other.shape !== first.shape) problems.push('the columns differ');
   if (problems.length) throw new UsageError(`${file} is not a shard of the same batch as ${first.file}: ${problems.join('; ')}`, undefined, 'parley merge');
 }
 
@@ -74,12 +84,15 @@ function previousMerge(out: string, base: { parley: string; hash: string; design
   }
 }
 
+/** A summary file's JSON, read bounded (see MAX_SUMMARY_BYTES). */
 function readJson(file: string): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextBounded(file, MAX_SUMMARY_BYTES, 'summaries');
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, undefined, 'parley merge');
+    if (!(error instanceof ReadFailure)) throw error;
+    const { message, hint, line, column } = error.problem;
+    throw new UsageError(`cannot read it: ${message}${line !== undefined ? ` (line ${line}${column !== undefined ? `, column ${column}` : ''})` : ''}`, hint, file);
   }
   try {
     return JSON.parse(text);
@@ -101,10 +114,11 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   if (!/\.json$/i.test(out) && !isSpecialFile(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
-  const base = { file: first.file, parley: first.doc.parley, hash: first.doc.scenario.hash, design: first.doc.design };
+  const identity = (doc: SummaryDoc): BatchIdentity => ({ parley: doc.parley, hash: doc.scenario.hash, design: doc.design, shape: JSON.stringify(doc.layout) });
+  const base = { file: first.file, ...identity(first.doc) };
   output = { ...output, replace: output.replace || previousMerge(out, base, () => { const d = checkSummary(out, readJson(out)); return { merged: d.shards !== undefined, parley: d.parley, hash: d.scenario.hash, design: d.design }; }) };
   checkOutput(out, output);
-  for (const { file, doc } of docs.slice(1)) sameBatch(file, base, { parley: doc.parley, hash: doc.scenario.hash, design: doc.design });
+  for (const { file, doc } of docs.slice(1)) sameBatch(file, base, identity(doc));
   const ordered = orderShards(docs, (d) => d.doc.design, (d) => d.file);
   const layout = first.doc.layout;
   const accumulators = new Map<number, PointAccumulator>();
@@ -132,16 +146,16 @@ async function mergeRows(files: readonly string[], out: string, command: string[
   const outFormat = formatFromPath(out);
   const inputs = files.map((file) => {
     if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`, undefined, 'parley merge');
-    const [first, second] = headLines(file);
-    const { header, format, lines } = parseHeader(file, first, second);
+    const { header, format, lines } = readHeader(file);
     return { file, header, format, lines };
   });
   const first = inputs[0]!;
-  const base = { file: first.file, parley: first.header.parley, hash: first.header.scenario.hash, design: first.header.design };
-  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const h = parseHeader(out, ...headLines(out)).header; return { merged: h.command[1] === 'merge', parley: h.parley, hash: h.scenario.hash, design: h.design }; }) };
+  const identity = (h: RowsHeader): BatchIdentity => ({ parley: h.parley, hash: h.scenario.hash, design: h.design, shape: JSON.stringify(h.columns) });
+  const base = { file: first.file, ...identity(first.header) };
+  output = { ...output, replace: output.replace || previousMerge(out, base, () => { const h = readHeader(out).header; return { merged: h.command[1] === 'merge', parley: h.parley, hash: h.scenario.hash, design: h.design }; }) };
   checkOutput(out, output);
   for (const i of inputs) {
-    sameBatch(i.file, base, { parley: i.header.parley, hash: i.header.scenario.hash, design: i.header.design });
+    sameBatch(i.file, base, identity(i.header));
     if (i.format !== outFormat) throw new UsageError(`${i.file} holds ${i.format.toUpperCase()} rows; --out ${out} asks for ${outFormat.toUpperCase()}`, `name the output .${i.format}`, '--out');
   }
   const ordered = orderShards(inputs, (i) => i.header.design, (i) => i.file);
@@ -193,8 +207,7 @@ async function copyRows(out: OutputFile, file: string, format: RowFormat, skip: 
 
 /** The command that finishes the shard in `file` (its header's, writing to `file` where it is now). */
 function resumeCommand(file: string): string {
-  const [first, second] = headLines(file);
-  const command = [...parseHeader(file, first, second).header.command];
+  const command = [...readHeader(file).header.command];
   const out = command.indexOf('--out');
   if (out >= 0) command[out + 1] = file;
   return shellCommand([...command, '--resume']);

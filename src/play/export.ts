@@ -58,7 +58,7 @@ export function reopenCommand(session: Session, code: string): string {
   const parts = ['parley play', session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file)];
   parts.push(`--branch ${code}`);
   if (session.role !== FACILITATOR && !session.exercise) parts.push(`--role ${session.role}`);
-  for (const p of def.parameters) if (session.params[p.id] !== undefined && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
+  for (const p of def.parameters) if (Object.hasOwn(session.params, p.id) && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
   return parts.join(' ');
 }
 

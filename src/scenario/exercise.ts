@@ -270,7 +270,8 @@ export function judgeExercise(exercise: Exercise, state: { readonly ended: boole
     details.push(`${ok ? 'met' : 'not met'}: ${where} ${def.outcomes[outcome]?.id ?? 'none yet'} (wanted ${config.objective.outcomes!.join(' or ')})`);
     met &&= ok;
   }
-  const outcomePoints = state.outcome >= 0 ? (config.scoring.outcomes[def.outcomes[state.outcome]!.id] ?? 0) : 0;
+  const outcomeId = state.outcome >= 0 ? def.outcomes[state.outcome]!.id : null;
+  const outcomePoints = outcomeId !== null && Object.hasOwn(config.scoring.outcomes, outcomeId) ? config.scoring.outcomes[outcomeId]! : 0;
   const maxScore = config.scoring.objective + Math.max(0, ...Object.values(config.scoring.outcomes));
   return { met, score: (met ? config.scoring.objective : 0) + outcomePoints, maxScore, details };
 }

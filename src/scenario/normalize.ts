@@ -330,7 +330,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     if (tag !== undefined && !allTags.has(tag)) report([...path, 'lever_tag'], `no lever has the tag \`${tag}\``, suggest(tag, allTags, 'tag'));
     const named = new Set<string>();
     levs?.forEach((l, i) => {
-      if (!config.levers[l]) report([...path, 'levers', i], `unknown lever \`${l}\``, suggest(l, leverIds, 'lever'));
+      if (!Object.hasOwn(config.levers, l)) report([...path, 'levers', i], `unknown lever \`${l}\``, suggest(l, leverIds, 'lever'));
       named.add(l);
     });
     return levers.map((l) => (levs === undefined || named.has(l.id)) && (tag === undefined || l.tags.includes(tag)));

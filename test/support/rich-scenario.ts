@@ -181,7 +181,12 @@ export function richScenarioInput(seed: number): unknown {
 
 /** The scenario of `seed`, or null when that draw is not a valid scenario. */
 export function richScenario(seed: number): ScenarioDefinition | null {
-  const parsed = ScenarioSchema.safeParse(richScenarioInput(seed));
+  return richDefinition(richScenarioInput(seed));
+}
+
+/** The scenario of an input (one of `richScenarioInput`'s, perhaps changed), or null when it is not valid. */
+export function richDefinition(input: unknown): ScenarioDefinition | null {
+  const parsed = ScenarioSchema.safeParse(input);
   if (!parsed.success) return null;
   try {
     return normalizeScenario('rich', parsed.data, goldsteinTable());
