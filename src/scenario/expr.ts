@@ -217,11 +217,11 @@ export function compileExpr<T extends Value>(source: string | number | boolean, 
   const compiler = new Compiler(source, scope);
   const compiled = compiler.node(ast);
   if (compiler.problems.length === 0) compiler.expect(compiled, expect, ast);
-  const nonFinite = compiler.nonFinite.get(ast);
-  if (compiler.problems.length === 0 && expect === 'number' && nonFinite) compiler.problems.push(nonFiniteProblem(nonFinite));
   if (compiler.problems.length > 0) throw new ExprError(compiler.problems);
   if (compiler.readsActive) READS_ACTIVE.add(compiled.fn);
   DEPTH.set(compiled.fn, depth);
+  const nonFinite = compiler.nonFinite.get(ast);
+  if (expect === 'number' && nonFinite) NON_FINITE.set(compiled.fn, nonFiniteProblem(nonFinite));
   return withVector(compiled.fn as Fn<T>, compiled.vec);
 }
 
@@ -282,6 +282,19 @@ function depthOf(root: Node, scope: Scope): number {
 
 /** Depth of each compiled expression, for the expressions that read it as a derived value. */
 const DEPTH = new WeakMap<Fn, number>();
+
+/** Number-valued expressions with a part that is NaN or infinite (see `nonFiniteProblemOf`). */
+const NON_FINITE = new WeakMap<Fn, ExprProblem>();
+
+/**
+ * The problem with a compiled number-valued expression that holds a constant part which folds
+ * to NaN or ±Infinity, or divides by a constant 0 (the expression itself is well formed: the
+ * language computes with NaN and Infinity as JavaScript does; a scenario may not let them reach
+ * a probability, hazard, weight or tension).
+ */
+export function nonFiniteProblemOf(fn: Fn): ExprProblem | undefined {
+  return NON_FINITE.get(fn);
+}
 
 /** A part of an expression whose value is not a finite number, or may not be. */
 interface NonFinite {

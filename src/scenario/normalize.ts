@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { suggest } from './errors.ts';
-import { compileExpr, ExprError, readsMediatorActivity, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
+import { compileExpr, ExprError, nonFiniteProblemOf, readsMediatorActivity, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
 import { addDays } from './dates.ts';
 import type {
   ActorDef, ActorPolicyDef, BranchDef, ChartDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
@@ -190,7 +190,10 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   };
   const expr = <T extends number | boolean>(source: ExprSource, ty: Ty, path: PathSegment[], inScope: Scope = scope): Fn<T> => {
     try {
-      return compileExpr<T>(source, inScope, ty);
+      const fn = compileExpr<T>(source, inScope, ty);
+      const nonFinite = nonFiniteProblemOf(fn);
+      if (nonFinite) report(path, nonFinite.message, nonFinite.hint, { offset: nonFinite.offset });
+      return fn;
     } catch (error) {
       if (!(error instanceof ExprError)) throw error;
       for (const p of error.problems) report(path, p.message, p.hint, { offset: p.offset });
