@@ -94,7 +94,7 @@ describe('forged summaries', () => {
       fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (changes) => {
         const forged = mutate(real, changes);
         writeFileSync(join(dir, 'f.json'), JSON.stringify(forged));
-        const message = await inputErrorOrNothing(() => mergeCommand([join(dir, 'f.json'), join(dir, 's2.json')], { out: join(dir, 'm.json') }, []), 'f.json');
+        const message = await inputErrorOrNothing(() => mergeCommand([join(dir, 'f.json'), join(dir, 's2.json')], { out: join(dir, 'm.json'), force: true }, []), 'f.json');
         if (message !== null) refused++;
       }),
       { numRuns: 300 },
@@ -139,7 +139,7 @@ describe('forged summaries', () => {
     const doc = JSON.parse(readFileSync(join(dir, 's2.json'), 'utf8'));
     doc.layout.tensions.reverse();
     writeFileSync(join(dir, 'swapped.json'), JSON.stringify(doc));
-    expect(await inputErrorOrNothing(() => mergeCommand([join(dir, 's1.json'), join(dir, 'swapped.json')], { out: join(dir, 'm.json') }, []), 'swapped.json')).toMatch(/not a shard of the same batch as .*s1\.json: the columns differ/);
+    expect(await inputErrorOrNothing(() => mergeCommand([join(dir, 's1.json'), join(dir, 'swapped.json')], { out: join(dir, 'm.json'), force: true }, []), 'swapped.json')).toMatch(/not a shard of the same batch as .*s1\.json: the columns differ/);
   });
 });
 
@@ -160,7 +160,7 @@ describe('forged row headers', () => {
         fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), async (changes) => {
           const forged = join(dir, `f${csv ? '.csv' : '.jsonl'}`);
           writeFileSync(forged, forge(file, mutate(real, changes), csv));
-          const merged = await inputErrorOrNothing(() => mergeCommand([forged, join(dir, csv ? 'r2.csv' : 'r2.jsonl')], { out: join(dir, `m${csv ? '.csv' : '.jsonl'}`), rows: true }, []), forged);
+          const merged = await inputErrorOrNothing(() => mergeCommand([forged, join(dir, csv ? 'r2.csv' : 'r2.jsonl')], { out: join(dir, `m${csv ? '.csv' : '.jsonl'}`), rows: true, force: true }, []), forged);
           const expected = { header: real as unknown as RowsHeader, format: csv ? ('csv' as const) : ('jsonl' as const), layout, range: [0, 6] as [number, number] };
           const resumed = await inputErrorOrNothing(() => readForResume(forged, expected, (p) => newAccumulator(layout, p)), forged);
           if (merged !== null || resumed !== null) refused++;
