@@ -238,7 +238,7 @@ describe('what the review of the writer found', () => {
   it('an interrupted row merge leaves no temporary file', async () => {
     const dir = tmp();
     // Two big shards (a merge of them takes a while), then Ctrl-C in the middle of the merge.
-    for (const k of ['1', '2']) expect(parley(dir, 'batch', MINI, '--runs', '400000', '--seed', '2', '--shard', `${k}/2`, '--out', `r${k}.csv`, '--workers', '2').code).toBe(0);
+    for (const k of ['1', '2']) expect(parley(dir, 'batch', MINI, '--runs', '150000', '--seed', '2', '--shard', `${k}/2`, '--out', `r${k}.csv`, '--workers', '2').code).toBe(0);
     const child = spawn(process.execPath, [BIN, 'merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'all.csv'], { cwd: dir, stdio: 'ignore' });
     await new Promise<void>((done) => {
       const poll = setInterval(() => {
@@ -250,7 +250,7 @@ describe('what the review of the writer found', () => {
       }, 20);
     });
     const code = await new Promise((r) => child.on('exit', (c, s) => r(c ?? s)));
-    expect([130, 0]).toContain(code);
+    expect(code).toBe(130);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 120_000);
 });
