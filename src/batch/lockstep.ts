@@ -110,7 +110,10 @@ const workspaces = new WeakMap<ScenarioDefinition, Workspace>();
  * read their tensions, counts, stances and draws from memory that the next call on the same
  * scenario reuses: read them first.
  */
-export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[] {
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[];
+/** …or null as soon as `stopped()` says so (it is asked before every step). */
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[], stopped: () => boolean): SimState[] | null;
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[], stopped?: () => boolean): SimState[] | null {
   const { def, tables } = k;
   const n = runs.length;
   if (n === 0) return [];
@@ -146,6 +149,7 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
   let next = 0;
   for (let guard = 0; !s0.ended; guard++) {
     if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
+    if (stopped?.()) return null;
     if (next < moves.length && moves[next]!.step === s0.step) {
       // A move of a branch: each run takes it on its own (rare: once per move per run).
       for (let i = 0; i < n; i++) {
