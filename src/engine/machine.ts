@@ -152,6 +152,22 @@ export function stateValueOf(def: ScenarioDefinition, s: SimState): Record<strin
 }
 
 /**
+ * A started actor of `machine` from the state `s` (with `value`). Errors thrown by its actions
+ * are read from its snapshot (`contextOf`), not reported by xstate as unhandled.
+ */
+function startActor(machine: AnyStateMachine, value: StateValue, s: SimState): AnyActorRef {
+  const actor = createActor(machine, { snapshot: machine.resolveState({ value, context: { s, log: [] } }) });
+  actor.subscribe({ error: () => {} });
+  return actor.start();
+}
+
+/** The context after an event; an error thrown by an action (a NaN met: bad input) is thrown again. */
+function contextOf(snapshot: { status: string; error?: unknown; context: unknown }): Context {
+  if (snapshot.status === 'error') throw snapshot.error;
+  return snapshot.context as Context;
+}
+
+/**
  * One decision (a pull or a pass) through the statechart: the phase region alone when the
  * decision does not end the round, the whole machine when it does. `value` is the machine's
  * state value after it (the charts' regions, unchanged within a round, read from the state).
@@ -161,17 +177,16 @@ function act(def: ScenarioDefinition, machine: AnyStateMachine, s: SimState, act
   if (turns && !lastTurnOfRound(def, s)) {
     const snapshot = turns.resolveState({ value: {}, context: { s, log: [] } });
     const [after] = transition(turns, snapshot, { type: 'ACT', action });
-    const context = after.context as Context;
+    const context = contextOf(after);
     return { ...context, value: () => stateValueOf(def, context.s) };
   }
   // Not `transition()`: it builds the machine's initial snapshot on every call, which for a
   // parallel machine takes time cubic in its regions. An actor restored from a snapshot does not.
-  const actor = createActor(machine, { snapshot: machine.resolveState({ value: stateValueOf(def, s), context: { s, log: [] } }) });
-  actor.start();
+  const actor = startActor(machine, stateValueOf(def, s), s);
   actor.send({ type: 'ACT', action });
   const after = actor.getSnapshot();
   actor.stop();
-  const context = after.context as Context;
+  const context = contextOf(after);
   return { ...context, value: () => after.value as StateValue };
 }
 
@@ -222,8 +237,8 @@ export class MachineRunner {
     private current: SimState,
   ) {
     const turns = turnMachines.get(machine)!;
-    this.full = createActor(machine, { snapshot: machine.resolveState({ value: stateValueOf(def, current), context: { s: current, log: [] } }) }).start();
-    this.turns = createActor(turns, { snapshot: turns.resolveState({ value: {}, context: { s: current, log: [] } }) }).start();
+    this.full = startActor(machine, stateValueOf(def, current), current);
+    this.turns = startActor(turns, {}, current);
   }
 
   get state(): SimState {
@@ -245,7 +260,7 @@ export class MachineRunner {
       const actor = mid ? this.turns : this.full;
       if (!(mid ? this.turnsCurrent : this.fullCurrent)) actor.send({ type: 'SYNC', s: before });
       actor.send({ type: 'ACT', action });
-      after = actor.getSnapshot().context as Context;
+      after = contextOf(actor.getSnapshot());
       this.turnsCurrent = mid;
       this.fullCurrent = !mid;
     }
