@@ -7,6 +7,7 @@ import { compile } from '../engine/engine.ts';
 import type { Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import { loadScenario } from '../scenario/load.ts';
+import { UsageError } from '../scenario/errors.ts';
 import { formatRow, rowLayout, type RowFormat, type RowLayout, type RunRecord } from './rows.ts';
 import { inLockStep, MAX_LANES, simulateLanes, type LaneRun } from './lockstep.ts';
 import { batchKernel, simulate, type BatchKernel } from './simulate.ts';
@@ -47,6 +48,7 @@ export interface ChunkTask {
 
 export interface ChunkResult {
   readonly start: number;
+  /** One past the last run done: before the task's end when the chunk was cut short. */
   readonly end: number;
   /** The rows' text; null when no rows are written. */
   readonly rows: string | null;
@@ -66,7 +68,7 @@ export function contextFor(plan: BatchPlan): ChunkContext {
   let ctx = contexts.get(key);
   if (!ctx) {
     const def = loadScenario(plan.scenarioFile);
-    if (def.hash !== plan.hash) throw new Error(`${plan.scenarioFile} changed while the batch was running`);
+    if (def.hash !== plan.hash) throw new UsageError('the scenario file changed while the batch was starting; run it again', undefined, plan.scenarioFile);
     ctx = { kernel: batchKernel(compile(def), plan.policy), layout: rowLayout(def, plan.policy) };
     contexts.set(key, ctx);
   }
@@ -86,8 +88,28 @@ export function runStart(plan: BatchPlan, scenario: string, index: number): { se
   };
 }
 
-export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
+/** How a chunk may be cut short; a cut chunk's result covers the runs before the cut, whole. */
+export interface ChunkControl {
+  /** Set to non-zero by another thread to stop (a signal): the group being run is dropped. */
+  readonly stop?: Int32Array;
+  /** Return after about this many milliseconds (the main thread, to let a signal in). */
+  readonly sliceMs?: number;
+}
+
+const never = () => false;
+
+/** Milliseconds a lock-step group should take at most, so that a stop is seen well within a second. */
+const GROUP_MS = 100;
+
+export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkControl = {}): ChunkResult {
   const { plan } = task;
+  const { stop, sliceMs } = control;
+  const stopped = stop ? () => Atomics.load(stop, 0) !== 0 : undefined;
+  const began = performance.now(); // clock-ok: sizes lock-step groups and time slices, never results
+  // Runs per lock-step group: they do not change a run's result, only how long a group takes.
+  // The first group is small, and later ones are sized to take about GROUP_MS.
+  let lanes = stopped || sliceMs !== undefined ? 8 : MAX_LANES;
+  let done = task.start;
   const { kernel, layout } = ctx;
   const def = kernel.def;
   const checkpoints = layout.checkpoints.length;
@@ -95,9 +117,11 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
   let text = '';
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
   const group: (LaneRun & { point: number; start: ReturnType<typeof runStart> })[] = [];
-  for (let from = task.start; from < task.end; from += MAX_LANES) {
+  while (done < task.end && !stopped?.()) {
+    const from = done;
+    const t0 = performance.now(); // clock-ok: as above
     group.length = 0;
-    for (let i = from; i < Math.min(task.end, from + MAX_LANES); i++) {
+    for (let i = from; i < Math.min(task.end, from + lanes); i++) {
       const point = Math.floor(i / plan.runsPerPoint);
       const params = task.points[point];
       if (!params) throw new Error(`chunk ${task.start}–${task.end} lacks the values of design point ${point}`);
@@ -106,7 +130,10 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
     }
     // A batch's runs share their moves but for the last reroll, so they always advance in lock
     // step; runs that could not would go one at a time.
-    const states = inLockStep(group) ? simulateLanes(kernel, group) : group.map((r) => simulate(kernel, r.params, r.seed, r.moves));
+    const states = inLockStep(group)
+      ? simulateLanes(kernel, group, stopped ?? never)
+      : group.map((r) => (stopped?.() ? null : simulate(kernel, r.params, r.seed, r.moves)));
+    if (states === null || states.includes(null)) break; // stopped: the group is dropped
     for (let j = 0; j < group.length; j++) {
       const i = from + j;
       const { point, params, start } = group[j]!;
@@ -129,6 +156,10 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask): ChunkResult {
         text += formatRow(layout, record, plan.format);
       }
     }
+    done = from + group.length;
+    const now = performance.now(); // clock-ok: as above
+    lanes = Math.max(1, Math.min(MAX_LANES, Math.floor((group.length * GROUP_MS) / Math.max(now - t0, 0.01))));
+    if (sliceMs !== undefined && now - began >= sliceMs) break;
   }
-  return { start: task.start, end: task.end, rows: plan.format ? text : null, tallies: [...accs.values()].map((a) => a.tally()) };
+  return { start: task.start, end: done, rows: plan.format ? text : null, tallies: [...accs.values()].map((a) => a.tally()) };
 }

@@ -17,9 +17,9 @@ import type { Fn } from '../scenario/expr.ts';
 import { MAX_LANES, vectorOf, type Lanes } from '../scenario/lanes.ts';
 import { BranchCodeError, type Move } from '../engine/branch-code.ts';
 import type { FlatTables } from '../engine/fast.ts';
-import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, cloneState, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, normalise, pick } from '../engine/kernel.ts';
+import { advanceTurn, applyBranch, applyCoupling, applyDecay, checkpoint, clamp01, cloneState, currentActor, fireEvent, fireScheduled, initialState, lastRoundOfPhase, nonFinite, normalise, notFinite, pick } from '../engine/kernel.ts';
 import { drawLanes, type LaneStreams } from '../engine/rng.ts';
-import { pickOption } from '../engine/policy.ts';
+import { pickOption, weightError } from '../engine/policy.ts';
 import type { BranchOdds, SimState } from '../engine/types.ts';
 import { takeMove, type BatchKernel } from './simulate.ts';
 
@@ -110,7 +110,10 @@ const workspaces = new WeakMap<ScenarioDefinition, Workspace>();
  * read their tensions, counts, stances and draws from memory that the next call on the same
  * scenario reuses: read them first.
  */
-export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[] {
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimState[];
+/** …or null as soon as `stopped()` says so (it is asked before every step). */
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[], stopped: () => boolean): SimState[] | null;
+export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[], stopped?: () => boolean): SimState[] | null {
   const { def, tables } = k;
   const n = runs.length;
   if (n === 0) return [];
@@ -146,6 +149,7 @@ export function simulateLanes(k: BatchKernel, runs: readonly LaneRun[]): SimStat
   let next = 0;
   for (let guard = 0; !s0.ended; guard++) {
     if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
+    if (stopped?.()) return null;
     if (next < moves.length && moves[next]!.step === s0.step) {
       // A move of a branch: each run takes it on its own (rare: once per move per run).
       for (let i = 0; i < n; i++) {
@@ -229,6 +233,7 @@ function decide(k: BatchKernel, w: Workspace, n: number): void {
     for (let c = 0; c < nc; c++) {
       if (usable[c * MAX_LANES + i] === 0) continue;
       const x = weight[c * MAX_LANES + i]!;
+      if (notFinite(x)) throw weightError(def, policy, actor, candidates[c]!.id, x);
       const positive = x > 0 ? x : 0;
       options[count] = c;
       optionWeights[count++] = positive;
@@ -236,6 +241,7 @@ function decide(k: BatchKernel, w: Workspace, n: number): void {
     }
     if (count === 0) continue; // nothing to pull: the actor passes
     const pass = rules?.pass ? w.pass[i]! : 0;
+    if (notFinite(pass)) throw weightError(def, policy, actor, 'pass', pass);
     const passWeight = pass > 0 ? pass : 0;
     total += passWeight;
     const s = states[i]!;
@@ -296,7 +302,11 @@ function pull(def: ScenarioDefinition, w: Workspace, actor: number, lever: Lever
   const branchSlot = slot.branch(actor);
   const states = lanes.states;
   for (let j = 0; j < m; j++) {
-    for (let b = 0; b < nb; b++) p[b] = odds[b * MAX_LANES + j]!;
+    for (let b = 0; b < nb; b++) {
+      const x = odds[b * MAX_LANES + j]!;
+      if (notFinite(x)) throw nonFinite(def, x, `the probability of branch \`${lever.branches[b]!.id}\` of lever \`${lever.id}\``, lever.branches[b]!.pSource);
+      p[b] = x;
+    }
     normalise(p);
     const s = states[group[j]!]!;
     applyBranch(def, s, actor, lever, pick(p, s.u[branchSlot]!), false, NO_ODDS, null);
@@ -323,6 +333,7 @@ function endRound(def: ScenarioDefinition, tables: FlatTables, w: Workspace, n: 
     const hazardSlot = slot.hazard(def, e.index);
     for (let j = 0; j < m; j++) {
       const s = states[sub[j]!]!;
+      if (notFinite(values[j]!)) throw nonFinite(def, values[j]!, `the hazard of event \`${e.id}\``, e.hazardSource);
       const hazard = clamp01(values[j]!);
       const draw = s.u[hazardSlot]!;
       if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, null);

@@ -108,8 +108,8 @@ function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBr
 }
 
 /**
- * What SIGINT and SIGTERM do to a batch: the first stops it cleanly (the chunks in flight finish,
- * the file stays resumable); another one a second or more later quits at once. A copy that
+ * What SIGINT and SIGTERM do to a batch: the first stops it cleanly within a second (the runs in
+ * progress are dropped, the file stays resumable); another one a second or more later quits at once. A copy that
  * arrives with the first is the same stop: `timeout` and some schedulers signal the process and
  * then its process group, so one stop can arrive twice.
  */
@@ -326,7 +326,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
     const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
     // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
-    // let the chunks in flight finish and leave a resumable file; a second signal quits at once.
+    // stop the runs in flight and leave a resumable file; a second signal quits at once.
     const controller = new AbortController();
     const interrupts = new Interrupts();
     const onSigint = (received: NodeJS.Signals) => {

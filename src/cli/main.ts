@@ -50,6 +50,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`parley: cannot write to standard output: ${error.message}\n`);
     process.exit(EXIT.input);
   });
+  // Standard error gone too (`parley … 2>&1 | head`, a closed descriptor): nothing more can be
+  // told there, so the command goes on and ends with its own status instead of an internal error.
+  process.stderr.on('error', () => {});
   try {
     await buildProgram().parseAsync(argv as string[], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

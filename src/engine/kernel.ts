@@ -9,11 +9,32 @@
  * transitions → at a checkpoint the outcome rules are judged.
  */
 import { slot, type BranchDef, type CouplingDef, type Effect, type LeverDef, type ScenarioDefinition } from '../scenario/definition.ts';
+import { UsageError } from '../scenario/errors.ts';
 import { drawBlock, seedStream, skipDraws } from './rng.ts';
 import type { BranchOdds, Happening, SimState, TensionChange } from './types.ts';
 
 /** Sink for happenings; `null` when the caller does not record a trace (batch runs). */
 export type Log = Happening[] | null;
+
+/** Is `x` NaN or ±Infinity? (One subtraction: cheap enough for the batch's inner loop.) */
+export const notFinite = (x: number): boolean => x - x !== 0;
+
+/**
+ * A run that meets NaN or ±Infinity where it needs a number (a probability, a hazard, a weight, a
+ * tension) stops: the scenario's expression is at fault for these parameter values, not the engine.
+ */
+export function nonFinite(def: ScenarioDefinition, value: number, what: string, source = ''): UsageError {
+  return new UsageError(
+    `the run met ${value} in ${what}${source ? `: \`${source}\`` : ''}`,
+    'the expression divides by zero or overflows for these values; make it give a finite number',
+    def.file ?? def.id,
+  );
+}
+
+/** Stops on the first probability that is not a finite number (before `normalise` clamps it). */
+function checkOdds(def: ScenarioDefinition, p: readonly number[], branches: readonly BranchDef[], of: string): void {
+  for (let i = 0; i < p.length; i++) if (notFinite(p[i]!)) throw nonFinite(def, p[i]!, `the probability of branch \`${branches[i]!.id}\` of ${of}`, branches[i]!.pSource);
+}
 
 export function cloneState(s: SimState): SimState {
   return {
@@ -35,7 +56,11 @@ export function initialState(def: ScenarioDefinition, seed: number, params: read
     last: new Array<number>(def.historySize).fill(-1),
     u: [], r: seedStream(seed), gs: 0, judged: [], outcome: -1, ended: false,
   };
-  for (const t of def.tensions) s.t[t.index] = t.initial(s);
+  for (const t of def.tensions) {
+    const value = t.initial(s);
+    if (notFinite(value)) throw nonFinite(def, value, `the initial value of tension \`${t.id}\``, t.initialSource);
+    s.t[t.index] = value;
+  }
   beginRound(def, s, log);
   return s;
 }
@@ -104,6 +129,7 @@ export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef,
       }
     }
   }
+  checkOdds(def, p, lever.branches, `lever \`${lever.id}\``);
   normalise(p);
   const odds = notes ? lever.branches.map((b, i) => ({ branch: b.id, base: base[i]!, modifiers: notes[i]!, p: p[i]! })) : [];
   return { p, odds };
@@ -184,6 +210,11 @@ export function applyBranch(def: ScenarioDefinition, s: SimState, actor: number,
 }
 
 /** Moves the turn on after a decision; true when the round's last actor has decided. */
+/** Does the next decision end the round? (`advanceTurn` will say so.) */
+export function lastTurnOfRound(def: ScenarioDefinition, s: SimState): boolean {
+  return s.turn + 1 >= def.phases[def.rounds[s.g]!.phase]!.turnOrder.length;
+}
+
 export function advanceTurn(def: ScenarioDefinition, s: SimState): boolean {
   s.turn++;
   s.step++;
@@ -201,6 +232,7 @@ export function fireEvent(def: ScenarioDefinition, s: SimState, event: number, s
   if (e.branches.length > 0) {
     const p = e.branches.map((b) => b.p(s));
     const base = log ? p.slice() : p;
+    checkOdds(def, p, e.branches, `event \`${e.id}\``);
     normalise(p);
     branch = e.branches[pick(p, s.u[slot.eventBranch(def, event)]!)]!;
     if (log) odds = e.branches.map((b, i) => ({ branch: b.id, base: base[i]!, modifiers: [], p: p[i]! }));
@@ -222,7 +254,9 @@ export function roundEffects(def: ScenarioDefinition, s: SimState, log: Log): vo
   const round = def.rounds[s.g]!;
   for (const e of def.events) {
     if (!e.hazard || !e.phases[round.phase] || s.last[e.historyKey] === s.g) continue;
-    const hazard = clamp01(e.hazard(s));
+    const raw = e.hazard(s);
+    if (notFinite(raw)) throw nonFinite(def, raw, `the hazard of event \`${e.id}\``, e.hazardSource);
+    const hazard = clamp01(raw);
     const draw = s.u[slot.hazard(def, e.index)]!;
     if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, log);
   }

@@ -12,7 +12,7 @@
 import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
 import type { ChartDef, ScenarioDefinition, TransitionDef } from '../scenario/definition.ts';
 import { resolveAction, traceEntry } from './actions.ts';
-import { advanceTurn, applyPull, checkpoint, cloneState, lastRoundOfPhase, nextRound, reroll, roundEffects } from './kernel.ts';
+import { advanceTurn, applyPull, checkpoint, cloneState, lastRoundOfPhase, lastTurnOfRound, nextRound, reroll, roundEffects } from './kernel.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult } from './types.ts';
 
 interface Context {
@@ -25,10 +25,20 @@ type MachineEvent =
   | { type: 'ACT'; action: Action }
   | { type: 'ROUND_END' }
   | { type: 'SETTLE' }
-  | { type: 'CLOSE' };
+  | { type: 'CLOSE' }
+  /** Replaces the context (the runner's hand-over between its two actors); no state changes. */
+  | { type: 'SYNC'; s: SimState };
 
 export const END_STATE = '__end';
 export const stanceRegion = (actorId: string): string => `stance_${actorId}`;
+
+/**
+ * For each built machine, its phase region's `ACT` as a machine of its own. A decision that does
+ * not end its round changes nothing but the context (the phase moves on `CLOSE`, the charts on
+ * `SETTLE`), so it is taken there: xstate's cost per event grows with the number of regions, and
+ * with one stance region per actor a run through the whole machine was quadratic in actors.
+ */
+const turnMachines = new WeakMap<AnyStateMachine, AnyStateMachine>();
 
 /** Builds the statechart of a scenario. Called once per scenario. */
 export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
@@ -42,6 +52,22 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
       return { s, log };
     });
 
+  const act = {
+    actions: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'ACT') return;
+      const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
+      if (resolved.type !== 'resolved') return;
+      const s = cloneState(context.s);
+      // A decision starts a new step: its happenings start afresh.
+      const log: Happening[] = [];
+      if (resolved.lever) applyPull(def, s, resolved.actor, resolved.lever, resolved.force, log);
+      const roundDone = advanceTurn(def, s);
+      enqueue.assign({ s, log });
+      if (roundDone) enqueue.raise({ type: 'ROUND_END' });
+    }),
+  };
+  const sync = { actions: assign(({ event }: { event: MachineEvent }) => ({ s: (event as { s: SimState }).s, log: [] })) };
+
   const phaseStates: Record<string, object> = {};
   def.phases.forEach((phase, i) => {
     const next = def.phases[i + 1]?.id ?? END_STATE;
@@ -51,20 +77,7 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
     });
     phaseStates[phase.id] = {
       on: {
-        ACT: {
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            if (event.type !== 'ACT') return;
-            const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
-            if (resolved.type !== 'resolved') return;
-            const s = cloneState(context.s);
-            // A decision starts a new step: its happenings start afresh.
-            const log: Happening[] = [];
-            if (resolved.lever) applyPull(def, s, resolved.actor, resolved.lever, resolved.force, log);
-            const roundDone = advanceTurn(def, s);
-            enqueue.assign({ s, log });
-            if (roundDone) enqueue.raise({ type: 'ROUND_END' });
-          }),
-        },
+        ACT: act,
         ROUND_END: { actions: [mutate((s, log) => roundEffects(def, s, log)), raise({ type: 'SETTLE' })] },
         SETTLE: { actions: raise({ type: 'CLOSE' }) },
         CLOSE: [
@@ -111,12 +124,21 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
     });
   }
 
-  return m.createMachine({
+  const machine = m.createMachine({
     id: `parley:${def.id}`,
     type: 'parallel',
     context: ({ input }: { input: unknown }) => input as Context,
+    on: { SYNC: sync },
     states: regions,
   } as never) as unknown as AnyStateMachine;
+  // A decision within a round: the phase region's `ACT`, the same in every phase.
+  const turns = m.createMachine({
+    id: `parley:${def.id}:turns`,
+    context: ({ input }: { input: unknown }) => input as Context,
+    on: { ACT: act, SYNC: sync },
+  } as never) as unknown as AnyStateMachine;
+  turnMachines.set(machine, turns);
+  return machine;
 }
 
 /** The machine's state value for a simulation state. */
@@ -130,6 +152,45 @@ export function stateValueOf(def: ScenarioDefinition, s: SimState): Record<strin
 }
 
 /**
+ * A started actor of `machine` from the state `s` (with `value`). Errors thrown by its actions
+ * are read from its snapshot (`contextOf`), not reported by xstate as unhandled.
+ */
+function startActor(machine: AnyStateMachine, value: StateValue, s: SimState): AnyActorRef {
+  const actor = createActor(machine, { snapshot: machine.resolveState({ value, context: { s, log: [] } }) });
+  actor.subscribe({ error: () => {} });
+  return actor.start();
+}
+
+/** The context after an event; an error thrown by an action (a NaN met: bad input) is thrown again. */
+function contextOf(snapshot: { status: string; error?: unknown; context: unknown }): Context {
+  if (snapshot.status === 'error') throw snapshot.error;
+  return snapshot.context as Context;
+}
+
+/**
+ * One decision (a pull or a pass) through the statechart: the phase region alone when the
+ * decision does not end the round, the whole machine when it does. `value` is the machine's
+ * state value after it (the charts' regions, unchanged within a round, read from the state).
+ */
+function act(def: ScenarioDefinition, machine: AnyStateMachine, s: SimState, action: Action): Context & { value: () => StateValue } {
+  const turns = turnMachines.get(machine);
+  if (turns && !lastTurnOfRound(def, s)) {
+    const snapshot = turns.resolveState({ value: {}, context: { s, log: [] } });
+    const [after] = transition(turns, snapshot, { type: 'ACT', action });
+    const context = contextOf(after);
+    return { ...context, value: () => stateValueOf(def, context.s) };
+  }
+  // Not `transition()`: it builds the machine's initial snapshot on every call, which for a
+  // parallel machine takes time cubic in its regions. An actor restored from a snapshot does not.
+  const actor = startActor(machine, stateValueOf(def, s), s);
+  actor.send({ type: 'ACT', action });
+  const after = actor.getSnapshot();
+  actor.stop();
+  const context = contextOf(after);
+  return { ...context, value: () => after.value as StateValue };
+}
+
+/**
  * The xstate executor's step: pure, returns the next state and its trace entry, or a
  * `Rejection` when the action breaks the rules.
  */
@@ -140,7 +201,7 @@ export function machineStep(
   action: Action,
   by: DecidedBy = 'player',
   choice?: PolicyChoice,
-): StepResult & { value?: StateValue } {
+): StepResult & { readonly value?: StateValue } {
   const resolved = resolveAction(def, s, action);
   if (resolved.type !== 'resolved') return resolved;
   if (action.type === 'reroll') {
@@ -148,60 +209,67 @@ export function machineStep(
     reroll(def, next, action.seed);
     return { type: 'stepped', state: next, entry: traceEntry(def, s, action, by, choice, []) };
   }
-  const snapshot = machine.resolveState({ value: stateValueOf(def, s), context: { s, log: [] } });
-  const [after] = transition(machine, snapshot, { type: 'ACT', action });
-  const context = after.context as Context;
-  return { type: 'stepped', state: context.s, entry: traceEntry(def, s, action, by, choice, context.log), value: after.value };
+  const after = act(def, machine, s, action);
+  return {
+    type: 'stepped', state: after.s, entry: traceEntry(def, s, action, by, choice, after.log),
+    get value() {
+      return after.value();
+    },
+  };
 }
 
 /**
- * A running xstate executor for a whole run: one actor receives every decision, as the
- * statechart would run in an application. Cheaper than `machineStep`, which rebuilds a
- * snapshot for every step so that it can be pure.
+ * The xstate executor for a whole run: two long-lived actors, as the statechart would run in an
+ * application. The turns actor takes the decisions within a round, the whole machine's actor
+ * the one that ends it; each gets the state the other left (`SYNC`) when its turn comes, so
+ * the whole machine handles one event or two per round.
  */
 export class MachineRunner {
-  private actor: AnyActorRef;
+  private readonly full: AnyActorRef;
+  private readonly turns: AnyActorRef;
+  /** Does each actor's context hold the current state? */
+  private fullCurrent = true;
+  private turnsCurrent = true;
 
   constructor(
     private readonly def: ScenarioDefinition,
-    private readonly machine: AnyStateMachine,
-    state: SimState,
+    machine: AnyStateMachine,
+    private current: SimState,
   ) {
-    this.actor = this.restore(state);
-  }
-
-  private restore(s: SimState): AnyActorRef {
-    const snapshot = this.machine.resolveState({ value: stateValueOf(this.def, s), context: { s, log: [] } });
-    const actor = createActor(this.machine, { snapshot });
-    actor.start();
-    return actor;
+    const turns = turnMachines.get(machine)!;
+    this.full = startActor(machine, stateValueOf(def, current), current);
+    this.turns = startActor(turns, {}, current);
   }
 
   get state(): SimState {
-    return (this.actor.getSnapshot().context as Context).s;
-  }
-
-  get value(): StateValue {
-    return this.actor.getSnapshot().value as StateValue;
+    return this.current;
   }
 
   step(action: Action, by: DecidedBy, choice?: PolicyChoice): StepResult {
-    const before = this.state;
-    const resolved = resolveAction(this.def, before, action);
+    const { def } = this;
+    const before = this.current;
+    const resolved = resolveAction(def, before, action);
     if (resolved.type !== 'resolved') return resolved;
+    let after: Context;
     if (action.type === 'reroll') {
-      const next = cloneState(before);
-      reroll(this.def, next, action.seed);
-      this.actor.stop();
-      this.actor = this.restore(next);
-      return { type: 'stepped', state: next, entry: traceEntry(this.def, before, action, by, choice, []) };
+      after = { s: cloneState(before), log: [] };
+      reroll(def, after.s, action.seed);
+      this.fullCurrent = this.turnsCurrent = false;
+    } else {
+      const mid = !lastTurnOfRound(def, before);
+      const actor = mid ? this.turns : this.full;
+      if (!(mid ? this.turnsCurrent : this.fullCurrent)) actor.send({ type: 'SYNC', s: before });
+      actor.send({ type: 'ACT', action });
+      after = contextOf(actor.getSnapshot());
+      this.turnsCurrent = mid;
+      this.fullCurrent = !mid;
     }
-    this.actor.send({ type: 'ACT', action });
-    const context = this.actor.getSnapshot().context as Context;
-    return { type: 'stepped', state: context.s, entry: traceEntry(this.def, before, action, by, choice, context.log) };
+    this.current = after.s;
+    return { type: 'stepped', state: after.s, entry: traceEntry(def, before, action, by, choice, after.log) };
   }
 
   stop(): void {
-    this.actor.stop();
+    this.full.stop();
+    this.turns.stop();
   }
 }

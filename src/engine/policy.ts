@@ -7,7 +7,8 @@
  * This runs once per decision in batch runs, so it allocates nothing it does not return.
  */
 import { slot, type LeverDef, type PolicyDef, type ScenarioDefinition } from '../scenario/definition.ts';
-import { usable } from './kernel.ts';
+import type { UsageError } from '../scenario/errors.ts';
+import { nonFinite, notFinite, usable } from './kernel.ts';
 import type { Action, PolicyChoice, SimState } from './types.ts';
 
 export interface Choice {
@@ -52,6 +53,11 @@ export function pickOption(weights: Float64Array, n: number, passWeight: number,
   return passWeight > 0 ? n : last;
 }
 
+/** A policy weight that is NaN or ±Infinity (see `nonFinite`). */
+export function weightError(def: ScenarioDefinition, policy: PolicyDef, actor: number, option: string, value: number): UsageError {
+  return nonFinite(def, value, `the weight of \`${option}\` for \`${def.actors[actor]!.id}\` in policy \`${policy.name}\``);
+}
+
 /**
  * An actor's choice under a policy (with `explain`, how it was made).
  * Mirrored for many runs at once by batch/lockstep.ts: change both.
@@ -66,6 +72,7 @@ export function choose(def: ScenarioDefinition, s: SimState, actor: number, poli
   for (const lever of candidates) {
     if (!usable(s, lever)) continue;
     const w = rules ? (rules.weights[lever.index] ?? rules.otherwise)(s) : 1;
+    if (notFinite(w)) throw weightError(def, policy, actor, lever.id, w);
     const weight = w > 0 ? w : 0;
     options[n] = lever;
     weights[n++] = weight;
@@ -73,6 +80,7 @@ export function choose(def: ScenarioDefinition, s: SimState, actor: number, poli
   }
   if (n === 0) return AUTO_PASS;
   const pass = rules?.pass ? rules.pass(s) : 0;
+  if (notFinite(pass)) throw weightError(def, policy, actor, 'pass', pass);
   const passWeight = pass > 0 ? pass : 0;
   total += passWeight;
   const draw = s.u[slot.policy(actor)]!;
