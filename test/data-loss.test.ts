@@ -44,6 +44,8 @@ describe('commands never write over their own inputs', () => {
     [['merge', 's1.json', 's2.json', '--out', './s1.json', '--force'], /is also an input of this command/],
     [['merge', '--rows', 'r1.csv', 'r2.csv', '--out', './r2.csv'], /--out: \.\/r2\.csv is also an input of this command/],
     [['debrief', 'a.session.json', '--out', 'a.session.json', '--runs', '10'], /a\.session\.json is also an input of this command/],
+    // The scenario the session led to (found beside it, not named on the command line) is an input too.
+    [['debrief', 'a.session.json', '--out', 'mini.yaml', '--runs', '10', '--force'], /mini\.yaml is also an input of this command/],
     [['graph', 'mini.yaml', '--out', 'mini.yaml', '--force'], /mini\.yaml is also an input of this command/],
     [['graph', 'mini.yaml', '--out', 's1.json'], /s1\.json already exists\n {2}hint: add --force/],
     [['schema', '--out', 's1.json'], /s1\.json already exists/],

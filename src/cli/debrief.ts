@@ -1,6 +1,6 @@
 /** `parley debrief SESSION_FILES…`: one Markdown report comparing a class's saved sessions. */
 import type { Command } from 'commander';
-import { debriefMarkdown } from '../report/debrief.ts';
+import { classFiles, classMarkdown, readClass } from '../report/debrief.ts';
 import { checkOutput, writeOutput } from '../io/output.ts';
 import { UsageError } from '../scenario/errors.ts';
 
@@ -21,10 +21,11 @@ export function registerDebrief(program: Command): void {
       const runs = Number(flags.runs);
       if (!/^\d+$/.test(flags.runs) || runs < 1) throw new UsageError(`must be a whole number of at least 1, not \`${flags.runs}\``, undefined, '--runs');
       if (runs > MAX_DEBRIEF_RUNS) throw new UsageError(`${flags.runs.slice(0, 40)} is more than ${MAX_DEBRIEF_RUNS.toLocaleString('en-US')} runs of default play`, 'a million runs put every proportion within ±0.1 percentage points (the default 2000 within ±2.2), in about half a minute on petro-trump', '--runs');
-      // The sessions, exercise and scenario it reads are never written over, even with --force.
-      const output = { flag: '--out', inputs: [...files, flags.exercise, flags.scenario], replace: flags.force === true };
+      const klass = readClass(files, { ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}), ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}) });
+      // The sessions, exercise and scenario it read are never written over, even with --force.
+      const output = { flag: '--out', inputs: classFiles(files, klass), replace: flags.force === true };
       if (flags.out) checkOutput(flags.out, output);
-      const markdown = debriefMarkdown(files, runs, { ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}), ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}) });
+      const markdown = classMarkdown(klass, runs);
       if (flags.out) writeOutput(flags.out, markdown, output);
       else process.stdout.write(markdown);
     });

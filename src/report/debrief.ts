@@ -61,7 +61,17 @@ function decisionsOf(def: ScenarioDefinition, entries: readonly TraceEntry[]): s
 }
 
 export function debriefMarkdown(files: readonly string[], runs = 2000, where: ClassFiles = {}): string {
-  const { students, exercise, def } = readClass(files, where);
+  return classMarkdown(readClass(files, where), runs);
+}
+
+/** The files a class was read from: its sessions, exercise and scenario (never written over). */
+export function classFiles(files: readonly string[], klass: ReturnType<typeof readClass>): string[] {
+  return [...files, ...(klass.exercise ? [klass.exercise.file] : []), ...(klass.def.file ? [klass.def.file] : [])];
+}
+
+/** The debrief of a class already read (see `readClass`). */
+export function classMarkdown(klass: ReturnType<typeof readClass>, runs = 2000): string {
+  const { students, exercise, def } = klass;
   const ex = exercise as Exercise | null;
   const out: string[] = [];
   out.push(`# Debrief: ${ex ? ex.config.title : def.title}`, '');
