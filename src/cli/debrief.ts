@@ -24,9 +24,9 @@ export function registerDebrief(program: Command): void {
       const klass = readClass(files, { ...(flags.exercise !== undefined ? { exercise: flags.exercise } : {}), ...(flags.scenario !== undefined ? { scenario: flags.scenario } : {}) });
       // The sessions, exercise and scenario it read are never written over, even with --force.
       const output = { flag: '--out', inputs: classFiles(files, klass), replace: flags.force === true };
-      if (flags.out) checkOutput(flags.out, output);
+      if (flags.out !== undefined) checkOutput(flags.out, output);
       const markdown = classMarkdown(klass, runs);
-      if (flags.out) writeOutput(flags.out, markdown, output);
+      if (flags.out !== undefined) writeOutput(flags.out, markdown, output);
       else process.stdout.write(markdown);
     });
 }

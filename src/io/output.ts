@@ -113,6 +113,7 @@ function refuseInput(path: string, target: Stats, options: OutputOptions): void 
  * long work (a batch, a merge) so that a refusal comes first.
  */
 export function checkOutput(path: string, options: OutputOptions): void {
+  if (path.trim() === '') throw new UsageError('needs a file name, not an empty one', undefined, options.flag);
   // A link that leads nowhere is an existing entry all the same (replaced only with leave).
   const target = statOrNull(path) ?? statOrNull(path, false);
   if (target?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a folder`, undefined, options.flag);
