@@ -9,7 +9,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { BranchCodeError } from '../engine/branch-code.ts';
-import { ParleyInputError } from '../scenario/errors.ts';
+import { ParleyInputError, UsageError } from '../scenario/errors.ts';
 import { contextFor, runChunk, type BatchPlan, type ChunkResult, type ChunkTask } from './chunk.ts';
 import type { ChunkFailure, WorkerTask } from './worker.ts';
 
@@ -61,8 +61,14 @@ function toError(f: ChunkFailure): Error {
   return e;
 }
 
+const WORKER_HEAP_MB = 64;
+
 /** Longest stretch the main thread runs without letting a signal or a redraw in. */
 const SLICE_MS = 200;
+
+/** A thread's heap is bounded (see the pool): a scenario too large for it is said so, not a stack. */
+const outOfMemory = () =>
+  new UsageError(`a worker thread ran out of its ${WORKER_HEAP_MB} MB of memory on this scenario`, 'run it with --workers 1, on the main thread, whose memory is not bounded', '--workers');
 
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -90,7 +96,7 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
     idleTimeout: 60_000,
     // Bounded heaps make each thread collect early, so memory stays flat over millions of
     // runs (a thread holds one compiled scenario and a chunk of rows: a few MB).
-    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 },
+    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: WORKER_HEAP_MB },
   });
   const maxInFlight = o.workers * 3;
   // Set on abort; every thread reads it before each step of its runs.
@@ -143,7 +149,7 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
             },
             (error: unknown) => {
               inFlight--;
-              failure ??= error;
+              failure ??= (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory() : error;
               pump();
             },
           );

@@ -74,7 +74,7 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
       opening: result.opening,
       trace: result.trace,
     };
-    out.write(safeJson(JSON.stringify(doc, null, 2)) + '\n');
+    writeJson(out, doc);
     return;
   }
   if (picked) out.write(`(seed ${seed} picked at random; add --seed ${seed} to repeat this run)\n`);
@@ -88,6 +88,34 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
     out.write(safeText(`\n${lines.join('\n')}\n`));
     out.write(`Result: objective ${judged.met ? 'met' : 'not met'} · score ${judged.score} of ${judged.maxScore}\n`);
   }
+}
+
+/**
+ * Writes `JSON.stringify(doc, null, 2) + '\n'` a piece at a time: a long run's trace (200 actors
+ * × 5,000 rounds) is more text than one string may hold. The document's arrays are written an
+ * element at a time, in pieces of about 64 KB, each safe for a terminal (see `safeJson`).
+ */
+export function writeJson(out: NodeJS.WritableStream, doc: Readonly<Record<string, unknown>>): void {
+  let buffer = '';
+  const put = (text: string) => {
+    buffer += text;
+    if (buffer.length >= 65_536) {
+      out.write(safeJson(buffer));
+      buffer = '';
+    }
+  };
+  const indent = (value: unknown, pad: string) => JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
+  const fields = Object.entries(doc).filter(([, v]) => v !== undefined && typeof v !== 'function');
+  put('{');
+  fields.forEach(([key, value], i) => {
+    put(`${i ? ',' : ''}\n  ${JSON.stringify(key)}: `);
+    if (!Array.isArray(value) || value.length === 0) return put(indent(value, '  '));
+    put('[');
+    value.forEach((item, j) => put(`${j ? ',' : ''}\n    ${item === undefined || typeof item === 'function' ? 'null' : indent(item, '    ')}`));
+    put('\n  ]');
+  });
+  put(fields.length ? '\n}\n' : '}\n');
+  out.write(safeJson(buffer));
 }
 
 /** An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake. */

@@ -6,8 +6,12 @@
  * simulation state lives in context. One decision is one `ACT` event; the machine raises
  * `ROUND_END` (events, couplings, decay), `SETTLE` (the charts' guarded transitions, all
  * guards seeing the same end-of-round state) and `CLOSE` (checkpoint, next round or phase)
- * internally, so a single `transition()` call performs the whole step. No `invoke` or
- * `after`: `xstate/graph` can walk the machine.
+ * internally, so a single event performs the whole step. No `invoke` or `after`:
+ * `xstate/graph` can walk the machine.
+ *
+ * A decision that does not end its round is taken by the phase region's `ACT` alone, built as a
+ * machine of its own (`turnMachines`): xstate's cost per event grows with the number of regions,
+ * so sending every decision through the whole machine made a run quadratic in actors.
  */
 import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
 import type { ChartDef, ScenarioDefinition, TransitionDef } from '../scenario/definition.ts';
