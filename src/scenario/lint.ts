@@ -324,6 +324,7 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
   const total = runsPerPolicy * SAMPLED_POLICIES.length;
   const watch = watchValues(def);
   let n = 0;
+  let completed = 0;
   try {
     sampling: for (const policy of SAMPLED_POLICIES) {
       for (let i = 0; i < runsPerPolicy; i++) {
@@ -337,6 +338,7 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
         } finally {
           onProgress?.({ done: n, total, runs: runsPerPolicy, requested: runsPerPolicy, turns: def.maxSteps });
         }
+        completed++;
         for (const j of result.state.judged) reached.add(j);
         reached.add(result.state.outcome);
         const happenings = [...result.opening, ...result.trace.flatMap((e) => e.happenings)];
@@ -356,11 +358,13 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
   } finally {
     watch.restore();
   }
-  const sample = `${n} sampled runs (${SAMPLED_POLICIES.join(' and ')} policies)`;
+  const sample = `${completed} sampled run${completed === 1 ? '' : 's'} (${SAMPLED_POLICIES.join(' and ')} policies)`;
   for (const f of watch.found.values()) {
     const value = Number.isNaN(f.value) ? 'NaN (not a number)' : f.value > 0 ? 'Infinity' : '-Infinity';
-    add('error', f.path, `${f.what} was ${value} in ${f.times} evaluation${f.times === 1 ? '' : 's'} in ${sample}, first in round ${f.round}`, 'check the arithmetic for the values the runs reach: x/0, 0/0, log(0), log or sqrt of a negative number, `since(…)` before anything happened (it is Infinity), and huge powers give no finite number', false);
+    add('error', f.path, `${f.what} was ${value} in the sampled runs (run ${completed + 1} stopped on it, in round ${f.round})`, 'check the arithmetic for the values the runs reach: x/0, 0/0, log(0), log or sqrt of a negative number, `since(…)` before anything happened (it is Infinity), and huge powers give no finite number', false);
   }
+  // The sample stopped at the first value that is not a number: what it did not reach says nothing.
+  if (watch.found.size > 0) return;
   const nonFinite = (path: PathSegment[]) => watch.found.has(path.join('\u0000'));
 
   for (const lever of def.levers) {
