@@ -116,6 +116,8 @@ describe('forged summaries', () => {
     ['one outcome too few', (d: any) => d.points[0].exact.outcomes.pop(), /has 2 counts for the layout's 3 outcomes/],
     ['a design whose runs do not add up', (d: any) => (d.design.runs = 13), /`design\.runs` is 13, but 2 points × 6 runs make 12/],
     ['an unknown field', (d: any) => (d.points[0].exact.extra = 1), /`points\[0\]\.exact` has unknown field `extra`/],
+    ['sums no runs could give', (d: any) => (d.points[0].exact.goldstein = ['9'.repeat(400), '9'.repeat(400)]), /`points\[0\]\.exact\.goldstein` the sum 999999999999…\(400 digits\) and the sum of squares .* cannot both come from \d+ values/],
+    ['a sum of squares too large for a mean', (d: any) => (d.points[0].exact.goldstein = ['0', '9'.repeat(400)]), /`points\[0\]\.exact\.goldstein\[1\]` 999999999999…\(400 digits\) is too large for \d+ values/],
     ['a parameter named toString', (d: any) => (d.points[0].params = { toString: 1 }), /`points\[0\]\.params` should name the layout's parameters \(push\)/],
   ])('%s', async (_, change, message) => {
     const doc = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8'));

@@ -49,12 +49,13 @@ function checkDesign(d: z.infer<typeof DesignObject>, ctx: Ctx, at: (string | nu
   for (const s of d.sweep) points *= s.steps;
   if (d.points !== points) problem(ctx, [...at, 'points'], `is ${d.points}, but the sweeps and the sample make ${points} points`);
   if (d.runs !== d.points * d.runsPerPoint) problem(ctx, [...at, 'runs'], `is ${d.runs}, but ${d.points} points × ${d.runsPerPoint} runs make ${d.points * d.runsPerPoint}`);
-  const fixed = [...Object.keys(d.set), ...d.sweep.map((s) => s.param)];
-  duplicates(ctx, [...at, 'sweep'], fixed);
+  const fixedNames = [...Object.keys(d.set), ...d.sweep.map((s) => s.param)];
+  duplicates(ctx, [...at, 'sweep'], fixedNames);
+  const fixed = new Set(fixedNames);
   if (d.sample) {
     duplicates(ctx, [...at, 'sample', 'params'], d.sample.params);
     d.sample.params.forEach((p, i) => {
-      if (fixed.includes(p)) problem(ctx, [...at, 'sample', 'params', i], `\`${p}\` is both sampled and set or swept`);
+      if (fixed.has(p)) problem(ctx, [...at, 'sample', 'params', i], `\`${p}\` is both sampled and set or swept`);
     });
   }
   d.sweep.forEach((s, i) => {
@@ -89,8 +90,9 @@ const HeaderSchema = z
       problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, branch)');
       return;
     }
+    const params = new Set(layout.params);
     designParams(h.design).forEach(([path, p]) => {
-      if (!layout.params.includes(p)) problem(ctx, ['design', ...path], `\`${p}\` is not a parameter of the columns`);
+      if (!params.has(p)) problem(ctx, ['design', ...path], `\`${p}\` is not a parameter of the columns`);
     });
   });
 
@@ -109,9 +111,11 @@ function layoutOfColumns(columns: readonly string[]): { params: string[]; checkp
   const fixed = (...names: string[]) => names.every((n) => columns[i++] === n);
   const prefixed = (prefix: string) => {
     const out: string[] = [];
+    const seen = new Set<string>();
     while (i < columns.length && columns[i]!.startsWith(prefix)) {
       const name = columns[i++]!.slice(prefix.length);
-      if (!NAME.test(name) || out.includes(name)) return null;
+      if (!NAME.test(name) || seen.has(name)) return null;
+      seen.add(name);
       out.push(name);
     }
     return out;
@@ -135,6 +139,9 @@ const Stats = {
   goldstein: MeanInterval,
   steps: z.strictObject({ mean: Finite.nullable() }),
 };
+const QUANTUM_SQUARED = 1e-6;
+const clip = (digits: string): string => (digits.length > 24 ? `${digits.slice(0, 12)}…(${digits.length} digits)` : digits);
+
 /** An exact integer sum, as decimal text (a BigInt). */
 const Big = z.string().regex(/^-?\d{1,400}$/, { error: 'expected a whole number written as text' });
 const Exact = z.strictObject({
@@ -171,8 +178,9 @@ const SummarySchema = z
     checkDesign(d, ctx, ['design']);
     for (const key of ['params', 'checkpoints', 'tensions', 'outcomes'] as const) duplicates(ctx, ['layout', key], l[key]);
     if (l.policy !== d.policy) problem(ctx, ['layout', 'policy'], `is \`${l.policy}\`, but the design's policy is \`${d.policy}\``);
+    const params = new Set(l.params);
     designParams(d).forEach(([path, p]) => {
-      if (!l.params.includes(p)) problem(ctx, ['design', ...path], `\`${p}\` is not a parameter of the layout`);
+      if (!params.has(p)) problem(ctx, ['design', ...path], `\`${p}\` is not a parameter of the layout`);
     });
     const [start, end] = d.shard ? [d.shard.start, d.shard.end] : [0, d.runs];
     if (s.expected !== end - start) problem(ctx, ['expected'], `is ${s.expected}, but the design's ${d.shard ? 'shard' : 'batch'} has ${end - start} runs`);
@@ -197,8 +205,13 @@ const SummarySchema = z
       if (e.checkpoints.length !== l.checkpoints.length) problem(ctx, [...at, 'exact', 'checkpoints'], `has ${e.checkpoints.length} rows for the layout's ${l.checkpoints.length} checkpoints`);
       else e.checkpoints.forEach((row, c) => counts([...at, 'exact', 'checkpoints', c], row));
       if (e.tensions.length !== l.tensions.length) problem(ctx, [...at, 'exact', 'tensions'], `has ${e.tensions.length} sums for the layout's ${l.tensions.length} tensions`);
-      [...e.tensions, e.goldstein].forEach(([, squares], j) => {
-        if (squares.startsWith('-')) problem(ctx, [...at, 'exact', ...(j < e.tensions.length ? ['tensions', j] : ['goldstein']), 1], 'a sum of squares cannot be negative');
+      [...e.tensions, e.goldstein].forEach(([sum, squares], j) => {
+        const where = [...at, 'exact', ...(j < e.tensions.length ? ['tensions', j] : ['goldstein'])];
+        if (!/^-?\d+$/.test(sum) || !/^-?\d+$/.test(squares)) return; // reported by the schema
+        if (squares.startsWith('-')) problem(ctx, [...where, 1], 'a sum of squares cannot be negative');
+        // n values whose sum is S have a sum of squares of at least S²/n, and a mean that is a number.
+        else if (BigInt(sum) ** 2n > BigInt(e.n) * BigInt(squares)) problem(ctx, where, `the sum ${clip(sum)} and the sum of squares ${clip(squares)} cannot both come from ${e.n} values`);
+        else if (!Number.isFinite((Number(squares) * QUANTUM_SQUARED) / Math.max(1, e.n))) problem(ctx, [...where, 1], `${clip(squares)} is too large for ${e.n} values`);
       });
     });
     if (runs > s.expected) problem(ctx, ['points'], `count ${runs} runs, more than the ${s.expected} expected`);
