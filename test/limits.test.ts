@@ -131,16 +131,17 @@ describe('did you mean', () => {
 
 describe('expressions', () => {
   const derived = (value: string) => edit(['value: 0.5*HOST + 0.5*MIL', `value: "${value}"`]);
-  const TOO_DEEP = 'the expression is nested too deeply: more than 100 levels';
+  const TOO_DEEP = 'the expression is nested too deeply: more than 500 levels';
 
   it.each([
-    ['a 3,000-term flat sum', Array(3000).fill('1').join('+'), 'case.yaml:12:20: the expression is 5999 characters long; at most 2000 are allowed'],
-    ['5,000 unary minus signs', `${'-'.repeat(5000)}1`, 'case.yaml:12:20: the expression is 5001 characters long; at most 2000 are allowed'],
+    ['a 6,000-term flat sum', Array(6000).fill('1').join('+'), 'case.yaml:12:20: the expression is 11999 characters long; at most 10000 are allowed'],
+    ['a 3,000-term flat sum', Array(3000).fill('1').join('+'), `case.yaml:12:20: ${TOO_DEEP}`],
+    ['5,000 unary minus signs', `${'-'.repeat(5000)}1`, `case.yaml:12:20: ${TOO_DEEP}`],
     ['a 999-term flat sum', Array(999).fill('1').join('+'), `case.yaml:12:20: ${TOO_DEEP}`],
     ['1,999 unary minus signs', `${'-'.repeat(1999)}1`, `case.yaml:12:20: ${TOO_DEEP}`],
-    ['999 nested brackets', `${'('.repeat(999)}1${')'.repeat(999)}`, `case.yaml:12:120: ${TOO_DEEP}`],
-    ['399 nested calls', `${'abs('.repeat(399)}1${')'.repeat(399)}`, `case.yaml:12:423: ${TOO_DEEP}`],
-    ['a 150-term chain of `and`', `if(${Array(150).fill('HOST > 1').join(' and ')}, 1, 0)`, `case.yaml:12:20: ${TOO_DEEP}`],
+    ['999 nested brackets', `${'('.repeat(999)}1${')'.repeat(999)}`, `case.yaml:12:520: ${TOO_DEEP}`],
+    ['599 nested calls', `${'abs('.repeat(599)}1${')'.repeat(599)}`, `case.yaml:12:2023: ${TOO_DEEP}`],
+    ['a 600-term chain of `and`', `if(${Array(600).fill('HOST > 1').join(' and ')}, 1, 0)`, `case.yaml:12:20: ${TOO_DEEP}`],
   ])('%s is refused with its place, not a stack overflow', (_, value, expected) => {
     const m = messages(derived(value));
     expect(m).toHaveLength(1);
@@ -149,10 +150,10 @@ describe('expressions', () => {
 
   it('counts the levels of the derived values an expression reads', () => {
     const chain = ['  d0: {value: HOST, label: d}'];
-    for (let i = 1; i <= 3; i++) chain.push(`  d${i}: {value: "${[`d${i - 1}`, ...Array(40).fill('1')].join('+')}", label: d}`);
+    for (let i = 1; i <= 13; i++) chain.push(`  d${i}: {value: "${[`d${i - 1}`, ...Array(40).fill('1')].join('+')}", label: d}`);
     const m = messages(edit(['derived:\n', `derived:\n${chain.join('\n')}\n`]));
     expect(m).toHaveLength(1);
-    expect(m[0]).toMatch(new RegExp(`^case\\.yaml:15:\\d+: ${TOO_DEEP}`));
+    expect(m[0]).toMatch(new RegExp(`^case\\.yaml:25:\\d+: ${TOO_DEEP}`));
   });
 
   it('any flat chain or nesting up to 10,000 deep compiles or is refused with a message', () => {

@@ -226,16 +226,16 @@ export function compileExpr<T extends Value>(source: string | number | boolean, 
 }
 
 /** Longest expression text: the longest in the bundled scenarios is about 340 characters. */
-export const MAX_EXPR_LENGTH = 2000;
+export const MAX_EXPR_LENGTH = 10_000;
 /**
  * Deepest expression: levels of operators, calls and brackets, counting the levels of the
  * derived values it reads (they run nested inside it). Every stage (parse, check, fold,
  * compile, the vector form, evaluation) recurses once per level, so this keeps them all far
  * from the stack's end; the bundled scenarios need fewer than 20.
  */
-export const MAX_EXPR_DEPTH = 100;
+export const MAX_EXPR_DEPTH = 500;
 const TOO_DEEP = `the expression is nested too deeply: more than ${MAX_EXPR_DEPTH} levels (each bracket, call and operator in a chain such as \`a + b + c\` is a level, and so are the levels of the derived values it reads)`;
-const SPLIT_HINT = 'split it: give parts of it their own `derived` values';
+const SPLIT_HINT = 'split it: give parts of it their own `derived` values (a long chain of derived values, each reading the one before, nests as deep as all of them together: shorten the chain)';
 
 /** The offset of the first bracket deeper than `MAX_EXPR_DEPTH`, outside quotes; null if none. */
 function bracketTooDeep(source: string): number | null {
