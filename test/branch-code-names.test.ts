@@ -86,7 +86,7 @@ describe('codes of scenario files of one own', () => {
     // Without the file, the code says so instead of failing on its own syntax.
     const alone = parley(['run', '--branch', code], dir);
     expect(alone.code).toBe(2);
-    expect(alone.err).toContain(`the branch code is for scenario \`${name}\`, which is not bundled and not a file here`);
+    expect(alone.err).toContain(`the branch code is for scenario \`${name}\`, which is not bundled: a code of a scenario file needs its file named`);
   });
 
   it('name a local file that shares a bundled id by its file name, and never replay it on the bundled scenario', () => {

@@ -106,7 +106,9 @@ export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?:
   } catch (error) {
     // A code of a scenario file of one's own names the scenario, not where its file is.
     if (scenarioRef !== undefined || !isParleyInputError(error) || bundledScenarioIds().includes(code.scenario) || existsSync(code.scenario) || /did you mean/.test(error.issues[0]?.hint ?? '')) throw error;
-    throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, which is not bundled and not a file here`, `name its scenario file: parley run FILE --branch ${shellCommand([flags.branch])}`, '--branch');
+    // A file of that name here is likely the one (the code names a scenario by its id).
+    const near = ['.yaml', '.yml', '.json'].map((ext) => code.scenario + ext).find((f) => existsSync(f));
+    throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, which is not bundled: a code of a scenario file needs its file named`, `name its scenario file: parley run ${near !== undefined ? shellCommand([near]) : 'FILE'} --branch ${shellCommand([flags.branch])}`, '--branch');
   }
   if (!codeNames(code.scenario, def)) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.codeName ?? def.id}\``, undefined, '--branch');
   return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
