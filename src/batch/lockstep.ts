@@ -66,8 +66,12 @@ class Workspace {
   readonly add = new Float64Array(MAX_LANES);
   /** By branch × position in the group: the branch's probability as it is built up. */
   readonly odds: Float64Array;
-  /** One run's probabilities, by number of branches (the kernel normalises and picks from it). */
-  readonly column: number[][];
+  /**
+   * One run's probabilities, by number of branches (the kernel normalises and picks from it), for
+   * the numbers the levers have: one array for each count up to the largest took memory quadratic
+   * in it (100,000 branches on one lever ran out of heap).
+   */
+  readonly column: number[][] = [];
   /** This round's draws, by lane (the states read theirs through views), and each run's generator. */
   readonly u: Float64Array;
   readonly rng: LaneStreams = { c: new Float64Array(MAX_LANES), s0: new Float64Array(MAX_LANES), s1: new Float64Array(MAX_LANES), s2: new Float64Array(MAX_LANES) };
@@ -95,7 +99,7 @@ class Workspace {
     this.stanceMove = new Array(na * MAX_LANES).fill(null);
     const branches = Math.max(1, ...def.levers.map((l) => l.branches.length));
     this.odds = new Float64Array(branches * MAX_LANES);
-    this.column = Array.from({ length: branches + 1 }, (_, k) => new Array<number>(k).fill(0));
+    for (const lever of def.levers) this.column[lever.branches.length] ??= new Array<number>(lever.branches.length).fill(0);
     this.u = new Float64Array(MAX_LANES * def.slotCount);
     this.options = new Int32Array(most + 1);
     this.optionWeights = new Float64Array(most + 1);
@@ -304,7 +308,7 @@ function pull(def: ScenarioDefinition, w: Workspace, actor: number, lever: Lever
   for (let j = 0; j < m; j++) {
     for (let b = 0; b < nb; b++) {
       const x = odds[b * MAX_LANES + j]!;
-      if (notFinite(x)) throw nonFinite(def, x, `the probability of branch \`${lever.branches[b]!.id}\` of lever \`${lever.id}\``, lever.branches[b]!.pSource);
+      if (Number.isNaN(x)) throw nonFinite(def, x, `the probability of branch \`${lever.branches[b]!.id}\` of lever \`${lever.id}\``, lever.branches[b]!.pSource);
       p[b] = x;
     }
     normalise(p);
@@ -333,7 +337,7 @@ function endRound(def: ScenarioDefinition, tables: FlatTables, w: Workspace, n: 
     const hazardSlot = slot.hazard(def, e.index);
     for (let j = 0; j < m; j++) {
       const s = states[sub[j]!]!;
-      if (notFinite(values[j]!)) throw nonFinite(def, values[j]!, `the hazard of event \`${e.id}\``, e.hazardSource);
+      if (Number.isNaN(values[j]!)) throw nonFinite(def, values[j]!, `the hazard of event \`${e.id}\``, e.hazardSource);
       const hazard = clamp01(values[j]!);
       const draw = s.u[hazardSlot]!;
       if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, null);

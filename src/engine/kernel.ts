@@ -20,8 +20,8 @@ export type Log = Happening[] | null;
 export const notFinite = (x: number): boolean => x - x !== 0;
 
 /**
- * A run that meets NaN or ±Infinity where it needs a number (a probability, a hazard, a weight, a
- * tension) stops: the scenario's expression is at fault for these parameter values, not the engine.
+ * A run that meets NaN where it needs a number (a probability, a hazard, a weight, a tension), or
+ * ±Infinity in a tension or a weight (which are not clamped), stops: the scenario's expression is at fault for these parameter values, not the engine.
  */
 export function nonFinite(def: ScenarioDefinition, value: number, what: string, source = ''): UsageError {
   return new UsageError(
@@ -31,9 +31,12 @@ export function nonFinite(def: ScenarioDefinition, value: number, what: string, 
   );
 }
 
-/** Stops on the first probability that is not a finite number (before `normalise` clamps it). */
+/**
+ * Stops on the first probability that is NaN. (±Infinity is clamped to 1 or 0 like any value
+ * outside 0..1, as `since()` of a lever never pulled, Infinity, makes it in valid expressions.)
+ */
 function checkOdds(def: ScenarioDefinition, p: readonly number[], branches: readonly BranchDef[], of: string): void {
-  for (let i = 0; i < p.length; i++) if (notFinite(p[i]!)) throw nonFinite(def, p[i]!, `the probability of branch \`${branches[i]!.id}\` of ${of}`, branches[i]!.pSource);
+  for (let i = 0; i < p.length; i++) if (Number.isNaN(p[i]!)) throw nonFinite(def, p[i]!, `the probability of branch \`${branches[i]!.id}\` of ${of}`, branches[i]!.pSource);
 }
 
 export function cloneState(s: SimState): SimState {
@@ -255,7 +258,7 @@ export function roundEffects(def: ScenarioDefinition, s: SimState, log: Log): vo
   for (const e of def.events) {
     if (!e.hazard || !e.phases[round.phase] || s.last[e.historyKey] === s.g) continue;
     const raw = e.hazard(s);
-    if (notFinite(raw)) throw nonFinite(def, raw, `the hazard of event \`${e.id}\``, e.hazardSource);
+    if (Number.isNaN(raw)) throw nonFinite(def, raw, `the hazard of event \`${e.id}\``, e.hazardSource);
     const hazard = clamp01(raw);
     const draw = s.u[slot.hazard(def, e.index)]!;
     if (draw < hazard) fireEvent(def, s, e.index, false, hazard, draw, log);
