@@ -132,14 +132,3 @@ describe('standard error closed early', () => {
     expect(await new Promise((r) => child.on('close', r))).toBe(2);
   });
 });
-
-describe('a lever of 10,000 branches', () => {
-  it('runs on worker threads (the lock-step loop held an array for every count of branches up to the largest: a worker ran out of its heap)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-wide-'));
-    const branches = Array.from({ length: 10_000 }, (_, i) => `      b${i}: {p: 0.0001}`);
-    writeFileSync(join(dir, 'wide.yaml'), slowScenario().replace(/    branches:\n[\s\S]*\noutcomes:/, `    branches:\n${branches.join('\n')}\noutcomes:`).replace('rounds: 300', 'rounds: 10'));
-    const r = spawnSync(process.execPath, [BIN, 'batch', 'wide.yaml', '--runs', '300', '--seed', '1', '--workers', '2'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  }, 120_000);
-});
