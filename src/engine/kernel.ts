@@ -212,12 +212,12 @@ export function applyBranch(def: ScenarioDefinition, s: SimState, actor: number,
   });
 }
 
-/** Moves the turn on after a decision; true when the round's last actor has decided. */
 /** Does the next decision end the round? (`advanceTurn` will say so.) */
 export function lastTurnOfRound(def: ScenarioDefinition, s: SimState): boolean {
   return s.turn + 1 >= def.phases[def.rounds[s.g]!.phase]!.turnOrder.length;
 }
 
+/** Moves the turn on after a decision; true when the round's last actor has decided. */
 export function advanceTurn(def: ScenarioDefinition, s: SimState): boolean {
   s.turn++;
   s.step++;
