@@ -17,9 +17,10 @@ const MINI = readFileSync(resolve('test/fixtures/mini.yaml'), 'utf8');
 const BIN = resolve('bin/parley.js');
 
 const cases = [
-  ['a tension', 'initial: 50, label: Hostility', 'initial: "0/0", label: Hostility', 'the run met NaN in the initial value of tension `HOST`: `0/0`'],
+  // Only at run time: a constant such as `0/0` is refused when the file is loaded.
+  ['a tension', 'initial: 50, label: Hostility', 'initial: "(params.push - 0.5) / (params.push - 0.5)", label: Hostility', 'the run met NaN in the initial value of tension `HOST`: `(params.push - 0.5) / (params.push - 0.5)`'],
   ['a branch probability', 'warm: {p: 0.6,', 'warm: {p: "0/(HOST-HOST)",', 'the run met NaN in the probability of branch `warm` of lever `praise`: `0/(HOST-HOST)`'],
-  ['a mediator\'s modifier', 'branch_tag: success, add: 0.1}', 'branch_tag: success, add: "0/0"}', 'the run met NaN in the probability of branch `warm` of lever `praise`: `0.6`'],
+  ['a mediator\'s modifier', 'branch_tag: success, add: 0.1}', 'branch_tag: success, add: "0/(MIL-MIL)"}', 'the run met NaN in the probability of branch `warm` of lever `praise`: `0.6`'],
   ['a hazard', 'hazard: weekly(0.5 * exp((MIL - 50) / 25))', 'hazard: "0 * (1 / (MIL - MIL))"', 'the run met NaN in the hazard of event `incident`: `0 * (1 / (MIL - MIL))`'],
   ['a policy weight', 'praise: 1 - HOST / 100', 'praise: (HOST - HOST) / (MIL - MIL)', 'the run met NaN in the weight of `praise` for `b` in policy `default`'],
 ] as const;

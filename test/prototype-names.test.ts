@@ -158,7 +158,15 @@ describe('Object.prototype names as every kind of id', () => {
         const proto = renamed!;
         checked++;
         for (const executor of ['xstate', 'fast'] as const) {
-          const a = run(compile(plain), { seed: runSeed, executor });
+          let a;
+          try {
+            a = run(compile(plain), { seed: runSeed, executor });
+          } catch (error) {
+            // A generated expression may meet NaN in this run: then the renamed one stops there too.
+            if (!isParleyInputError(error) || !/the run met /.test(error.message)) throw error;
+            expect(() => run(compile(proto), { seed: runSeed, executor, policy })).toThrow(/the run met /);
+            return;
+          }
           const b = run(compile(proto), { seed: runSeed, executor, policy });
           expect(strip(b)).toBe(rename(strip(a)));
         }
@@ -182,7 +190,14 @@ describe('Object.prototype names as every kind of id', () => {
             const ctx = { kernel: batchKernel(compile(def), pol), layout: rowLayout(def, pol) };
             return runChunk(ctx, { plan, start, end, points: Object.fromEntries(points.map((p, i) => [i, p])) });
           };
-          const a = rows(plain, (s) => s, 'default');
+          let a;
+          try {
+            a = rows(plain, (s) => s, 'default');
+          } catch (error) {
+            if (!isParleyInputError(error) || !/the run met /.test(error.message)) throw error;
+            expect(() => rows(proto, rename, policy)).toThrow(/the run met /);
+            continue;
+          }
           const b = rows(proto, rename, policy);
           if (format === 'jsonl') for (const line of b.rows!.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
           expect(b.rows).not.toMatch(/native code|\[object /);
