@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, loadScenario, run } from '../src/index.ts';
 import { formatTranscript } from '../src/report/transcript.ts';
 import { renderGraph } from '../src/report/graph.ts';
-import { safeDeep, safeJson, safeText } from '../src/report/safe-text.ts';
+import { safeDeep, safeJson, safeText } from '../src/scenario/safe-text.ts';
 import { formatIssue } from '../src/scenario/errors.ts';
 
 const OSC52 = '\u001b]52;c;aGVsbG8=\u0007';

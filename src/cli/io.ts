@@ -6,7 +6,7 @@ import { MAX_SEED } from '../engine/types.ts';
 import { parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { bundledScenarioIds, codeNames, loadScenario } from '../scenario/load.ts';
 import { shellCommand } from '../io/files.ts';
-import { safeJson } from '../report/safe-text.ts';
+import { safeJson } from '../scenario/safe-text.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Exit statuses: 0 success, 1 an internal error (with a stack), 2 bad input. */

@@ -16,7 +16,7 @@ import { exportMarkdown, exportToNewFile, nameCandidates, sessionFileName } from
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
-import { safeDeep, safeText } from '../report/safe-text.ts';
+import { safeDeep, safeText } from '../scenario/safe-text.ts';
 
 export interface PlayFlags {
   seed?: string;

@@ -5,7 +5,7 @@ import { describeState } from '../engine/describe.ts';
 import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatTranscript } from '../report/transcript.ts';
-import { safeJson, safeText } from '../report/safe-text.ts';
+import { safeJson, safeText } from '../scenario/safe-text.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { collect, parseSeed, parseSets, resolveRunStart, type RunStart } from './io.ts';
 import { exerciseRef, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';

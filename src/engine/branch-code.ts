@@ -14,7 +14,7 @@
  * starting with one of `_.-`, is percent-encoded as UTF-8 (`my%20scenario`), so that every code
  * parses back to its scenario; the bundled ids need no encoding, so their codes are unchanged.
  */
-import { safeText } from '../report/safe-text.ts';
+import { safeText } from '../scenario/safe-text.ts';
 import { isSeed, type Action } from './types.ts';
 
 export interface Move {

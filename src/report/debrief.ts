@@ -13,7 +13,7 @@ import { ScenarioError } from '../scenario/errors.ts';
 import { currentNode, entriesTo, type Session } from '../play/session.ts';
 import { readSessionFile, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
-import { safeText } from './safe-text.ts';
+import { safeText } from '../scenario/safe-text.ts';
 
 export interface Student {
   readonly name: string;

@@ -7,7 +7,7 @@
  * Pure: the same definition gives the same text.
  */
 import type { ChartDef, PhaseDef, ScenarioDefinition } from '../scenario/definition.ts';
-import { safeText } from './safe-text.ts';
+import { safeText } from '../scenario/safe-text.ts';
 
 export type GraphFormat = 'mermaid' | 'dot';
 export const GRAPH_FORMATS: readonly GraphFormat[] = ['mermaid', 'dot'];

@@ -8,7 +8,7 @@ import { describeState } from '../engine/describe.ts';
 import type { BranchOdds, Happening, TensionChange, TraceEntry } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { safeText } from './safe-text.ts';
+import { safeText } from '../scenario/safe-text.ts';
 
 /** One decimal, without a trailing `.0`. */
 export const num = (x: number): string => {

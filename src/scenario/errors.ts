@@ -7,7 +7,7 @@
  * `Rejection` in the engine.
  */
 
-import { safeText } from '../report/safe-text.ts';
+import { safeText } from './safe-text.ts';
 
 /** One problem found in a user's input. */
 export interface Issue {

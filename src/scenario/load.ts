@@ -12,7 +12,7 @@ import { ScenarioError, suggest, type Issue } from './errors.ts';
 import { NormalizeError, normalizeScenario, type PathIssue } from './normalize.ts';
 import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 import { ScenarioSchema } from './schema.ts';
-import { safeDeep } from '../report/safe-text.ts';
+import { safeDeep } from './safe-text.ts';
 
 export const DEFAULT_SCENARIO = 'petro-trump';
 const FLOW_COMMA_HINT = 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas, or write `pulled(lever.branch)`';
