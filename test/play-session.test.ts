@@ -8,8 +8,8 @@ import {
   act, branchCode, canRedo, canUndo, compareNodes, createSession, currentNode, entriesTo, FACILITATOR, goTo, pathTo, policyMove, pull, redo, reroll, roles, setRole, undo,
   type Session,
 } from '../src/play/session.ts';
-import { loadSession, parseSessionText, saveSession, sessionToJson } from '../src/play/save.ts';
-import { exportMarkdown, freePath, reopenCommand, sessionFileName } from '../src/play/export.ts';
+import { loadSession, parseSessionText, saveSession, saveSessionFresh, sessionToJson } from '../src/play/save.ts';
+import { exportMarkdown, nameCandidates, reopenCommand, sessionFileName } from '../src/play/export.ts';
 import { distribution } from '../src/play/distribution.ts';
 import { runFrom } from '../src/engine/engine.ts';
 import { deriveSeed } from '../src/engine/rng.ts';
@@ -242,12 +242,12 @@ describe('file names for saves and exports', () => {
     const s = createSession(mini, { seed: 11 });
     expect(sessionFileName(s)).toBe('parley-mini-11.session.json');
     expect(sessionFileName(createSession(mini, { seed: 11, role: 'b' }))).toBe('parley-mini-11-b.session.json');
-    expect(freePath(dir, 'parley-mini-11.session.json')).toBe(join(dir, 'parley-mini-11.session.json'));
-    writeFileSync(join(dir, 'parley-mini-11.session.json'), '{}');
+    const names = nameCandidates(dir, sessionFileName(s));
+    expect(saveSessionFresh(s, names).path).toBe(join(dir, 'parley-mini-11.session.json'));
     writeFileSync(join(dir, 'parley-mini-11-2.session.json'), '{}');
-    expect(freePath(dir, 'parley-mini-11.session.json')).toBe(join(dir, 'parley-mini-11-3.session.json'));
-    writeFileSync(join(dir, 'x-step4.md'), '');
-    expect(freePath(dir, 'x-step4.md')).toBe(join(dir, 'x-step4-2.md'));
+    expect(saveSessionFresh(s, names).path).toBe(join(dir, 'parley-mini-11-3.session.json'));
+    expect(readFileSync(join(dir, 'parley-mini-11-2.session.json'), 'utf8')).toBe('{}');
+    expect(nameCandidates(dir, 'x-step4.md')(2)).toBe(join(dir, 'x-step4-2.md'));
   });
 });
 

@@ -82,7 +82,7 @@ function processStart(pid: number): string | null {
 }
 
 /** Is `pid` a running process on this host? EPERM means it runs, as another user. */
-export function processRuns(pid: number): boolean {
+function processRuns(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

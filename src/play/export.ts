@@ -1,5 +1,4 @@
 /** The current branch of a play session as a Markdown transcript, with its branch code. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenarioRef } from '../scenario/load.ts';
 import { exerciseRef } from '../scenario/exercise.ts';
@@ -78,12 +77,6 @@ export function nameCandidates(dir: string, name: string): (n: number) => string
   const dot = name.endsWith('.session.json') ? name.length - '.session.json'.length : name.lastIndexOf('.');
   const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
   return (n) => join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
-}
-
-/** The first of `nameCandidates` that is not taken (for showing; writing takes a name by `writeFresh`). */
-export function freePath(dir: string, name: string, taken: (path: string) => boolean = existsSync): string {
-  const candidate = nameCandidates(dir, name);
-  for (let n = 1; ; n++) if (!taken(candidate(n))) return candidate(n);
 }
 
 /**
