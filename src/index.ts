@@ -18,7 +18,7 @@ export { ScenarioSchema, scenarioJsonSchema, type ScenarioConfig, type ScenarioI
 export type * from './scenario/definition.ts';
 export { ParleyInputError, ScenarioError, UsageError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';
 export { compile, start, step, run, runFrom, replay, movesOf, policyAction, resolveParams, type CompiledScenario, type RunOptions, type ContinueOptions, type RunResult, type ExecutorName } from './engine/engine.ts';
-export { availableLevers, unavailableReason, leverOdds, currentActor, cloneState } from './engine/kernel.ts';
+export { availableLevers, unavailableReason, leverOdds, currentActor, cloneState } from './engine/state.ts';
 export { describeState, type StateView } from './engine/describe.ts';
 export { parseBranchCode, formatBranchCode, BranchCodeError, type BranchCode, type Move } from './engine/branch-code.ts';
 export { roundDraws, deriveSeed } from './engine/rng.ts';

@@ -3,7 +3,7 @@
  * components only lay these out; tests can check the content without a terminal.
  */
 import type { BranchOdds, Happening, SimState, TraceEntry } from '../src/engine/types.ts';
-import { availableLevers, currentActor, leverOdds, unavailableReason } from '../src/engine/kernel.ts';
+import { availableLevers, currentActor, evaluate, leverOdds, unavailableReason } from '../src/engine/state.ts';
 import type { ScenarioDefinition } from '../src/scenario/definition.ts';
 import { actionLine, formatHappening } from '../src/report/transcript.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, pathTo, stateBefore, stepLabel, type Comparison, type Session } from '../src/play/session.ts';
@@ -78,8 +78,8 @@ export function stateLines(session: Session, width: number): Line[] {
   });
   const derivedW = Math.max(...def.derived.map((d) => cells(d.label)), 8);
   for (const d of def.derived) {
-    const v = d.value(now);
-    lines.push([s(pad(d.label, Math.min(derivedW, width - tail)), { bold: true, color: 'magenta' }), value(v), change(v, d.value(before))]);
+    const v = evaluate(d.value, now);
+    lines.push([s(pad(d.label, Math.min(derivedW, width - tail)), { bold: true, color: 'magenta' }), value(v), change(v, evaluate(d.value, before))]);
   }
   const nameW = Math.min(16, Math.max(12, ...def.actors.filter((a) => a.stance).map((a) => cells(a.name))));
   const relChanged = now.rel !== before.rel;

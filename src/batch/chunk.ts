@@ -3,14 +3,13 @@
  * and per-point tallies. The same function runs in the main thread (one worker) and in the
  * pool's threads, so the output cannot depend on where it ran.
  */
-import { compile } from '../engine/engine.ts';
+import { runGroup, runner, type RunStart, type Runner } from '../analysis/runs.ts';
 import type { Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
+import { MAX_LANES } from '../engine/runs.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatRow, rowLayout, type RowFormat, type RowLayout, type RunRecord } from './rows.ts';
-import { inLockStep, MAX_LANES, simulateLanes, type LaneRun } from './lockstep.ts';
-import { batchKernel, simulate, type BatchKernel } from './simulate.ts';
 import { PointAccumulator, type PointTally } from './stats.ts';
 
 /** Where every run of a `--branch` batch starts: the code's moves, then a reroll at `step`. */
@@ -56,7 +55,7 @@ export interface ChunkResult {
 }
 
 export interface ChunkContext {
-  readonly kernel: BatchKernel;
+  readonly runner: Runner;
   readonly layout: RowLayout;
 }
 
@@ -69,7 +68,7 @@ export function contextFor(plan: BatchPlan): ChunkContext {
   if (!ctx) {
     const def = loadScenario(plan.scenarioFile);
     if (def.hash !== plan.hash) throw new UsageError('the scenario file changed while the batch was starting; run it again', undefined, plan.scenarioFile);
-    ctx = { kernel: batchKernel(compile(def), plan.policy), layout: rowLayout(def, plan.policy) };
+    ctx = { runner: runner(def, plan.policy), layout: rowLayout(def, plan.policy) };
     contexts.set(key, ctx);
   }
   return ctx;
@@ -96,8 +95,6 @@ export interface ChunkControl {
   readonly sliceMs?: number;
 }
 
-const never = () => false;
-
 /** Milliseconds a lock-step group should take at most, so that a stop is seen well within a second. */
 const GROUP_MS = 100;
 
@@ -110,13 +107,13 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   // The first group is small, and later ones are sized to take about GROUP_MS.
   let lanes = stopped || sliceMs !== undefined ? 8 : MAX_LANES;
   let done = task.start;
-  const { kernel, layout } = ctx;
-  const def = kernel.def;
+  const { runner, layout } = ctx;
+  const def = runner.k.def;
   const checkpoints = layout.checkpoints.length;
   const accs = new Map<number, PointAccumulator>();
   let text = '';
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
-  const group: (LaneRun & { point: number; start: ReturnType<typeof runStart> })[] = [];
+  const group: (RunStart & { point: number; start: ReturnType<typeof runStart> })[] = [];
   while (done < task.end && !stopped?.()) {
     const from = done;
     const t0 = performance.now(); // clock-ok: as above
@@ -128,19 +125,13 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       const start = runStart(plan, def.id, i);
       group.push({ params, seed: start.startSeed, moves: start.moves, point, start });
     }
-    // A batch's runs share their moves but for the last reroll, so they always advance in lock
-    // step; runs that could not would go one at a time.
-    const states = inLockStep(group)
-      ? simulateLanes(kernel, group, stopped ?? never)
-      : group.map((r) => (stopped?.() ? null : simulate(kernel, r.params, r.seed, r.moves)));
-    if (states === null || states.includes(null)) break; // stopped: the group is dropped
-    for (let j = 0; j < group.length; j++) {
+    // A batch's runs share their moves but for the last reroll, so they advance in lock step.
+    const finished = runGroup(runner, group, (s, j) => {
       const i = from + j;
       const { point, params, start } = group[j]!;
-      const s = states[j]!;
       let acc = accs.get(point);
       if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
-      acc.add(s.outcome, s.judged, s.t, s.step, s.gs);
+      acc.add(s.outcome, s.judged, s.tensions, s.steps, s.goldstein);
       if (plan.format) {
         record.run = i;
         record.point = point;
@@ -149,13 +140,14 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
         record.params = params;
         record.outcome = s.outcome;
         record.judged = s.judged;
-        record.tensions = s.t;
-        record.steps = s.step;
-        record.goldstein = s.gs;
+        record.tensions = s.tensions;
+        record.steps = s.steps;
+        record.goldstein = s.goldstein;
         record.branch = start.branch;
         text += formatRow(layout, record, plan.format);
       }
-    }
+    }, stopped);
+    if (!finished) break; // stopped: the group is dropped
     done = from + group.length;
     const now = performance.now(); // clock-ok: as above
     lanes = Math.max(1, Math.min(MAX_LANES, Math.floor((group.length * GROUP_MS) / Math.max(now - t0, 0.01))));

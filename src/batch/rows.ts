@@ -41,8 +41,8 @@ export interface RunRecord {
   seed: number;
   params: readonly number[];
   outcome: number;
-  judged: readonly number[];
-  tensions: readonly number[];
+  judged: ArrayLike<number>;
+  tensions: ArrayLike<number>;
   steps: number;
   goldstein: number;
   branch: string;

@@ -98,7 +98,7 @@ export class PointAccumulator {
   }
 
   /** One run: its outcome, outcomes at the checkpoints before the last, final tensions, steps, Goldstein score. */
-  add(outcome: number, judged: readonly number[], tensions: readonly number[], steps: number, goldstein: number): void {
+  add(outcome: number, judged: ArrayLike<number>, tensions: ArrayLike<number>, steps: number, goldstein: number): void {
     this.n++;
     this.steps += steps;
     this.outcomes[outcome]!++;

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
-import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET, lintFile, type LintProgress } from '../scenario/lint.ts';
+import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET, lintFile, type LintProgress } from '../analysis/lint.ts';
 import { EXIT, jsonReport, printIssues, type FileReport } from './io.ts';
 
 export function registerLint(program: Command): void {

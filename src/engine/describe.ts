@@ -1,6 +1,7 @@
 /** Readable views of a simulation state, by name rather than index (JSON output, the TUI, reports). */
 import type { ScenarioDefinition } from '../scenario/definition.ts';
-import { currentActor } from './kernel.ts';
+import { laneOfState } from './runs.ts';
+import { currentActor } from './state.ts';
 import type { SimState } from './types.ts';
 
 export interface StateView {
@@ -24,6 +25,7 @@ export interface StateView {
 export function describeState(def: ScenarioDefinition, s: SimState): StateView {
   const checkpointPhases = def.phases.filter((p) => p.checkpoint);
   const actor = currentActor(def, s);
+  const lane = laneOfState(def, s);
   return {
     phase: def.phases[def.rounds[s.g]!.phase]!.id,
     round: def.rounds[s.g]!.round,
@@ -33,7 +35,7 @@ export function describeState(def: ScenarioDefinition, s: SimState): StateView {
     actor: actor >= 0 ? def.actors[actor]!.id : '',
     seed: s.seed,
     tensions: Object.fromEntries(def.tensions.map((t) => [t.id, s.t[t.index]!])),
-    derived: Object.fromEntries(def.derived.map((d) => [d.id, d.value(s)])),
+    derived: Object.fromEntries(def.derived.map((d) => [d.id, d.value.fn(lane, 0)])),
     relationship: def.relationship.states[s.rel]!,
     stances: Object.fromEntries(def.actors.filter((a) => a.stance).map((a) => [a.id, a.stance!.states[s.st[a.index]!]!])),
     goldstein: s.gs,

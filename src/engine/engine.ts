@@ -5,23 +5,28 @@
 import type { AnyStateMachine } from 'xstate';
 import type { OutcomeDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
-import { resolveAction, traceEntry, type ResolvedAction } from './actions.ts';
 import { BranchCodeError, formatBranchCode, type Move } from './branch-code.ts';
-import { fastApply, flatten, type FlatTables } from './fast.ts';
-import { cloneState, currentActor, defaultParams, initialState, reroll } from './kernel.ts';
+import { kernelFor, lanesOf, runToEnd, unknownPolicy, type StepRecord } from './kernel.ts';
 import { buildMachine, MachineRunner, machineStep } from './machine.ts';
-import { choose } from './policy.ts';
+import { load, store } from './runs.ts';
+import { cloneState, currentActor, defaultParams, initialState, policyChoice, traceEntry, type Choice } from './state.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult, TraceEntry } from './types.ts';
 
 /** A scenario compiled for both executors. Build it once, run it many times. */
 export interface CompiledScenario {
   readonly def: ScenarioDefinition;
+  /** The statechart (built when first asked for: batches and the kernel's runs never need it). */
   readonly machine: AnyStateMachine;
-  readonly tables: FlatTables;
 }
 
 export function compile(def: ScenarioDefinition): CompiledScenario {
-  return { def, machine: buildMachine(def), tables: flatten(def) };
+  let machine: AnyStateMachine | null = null;
+  return {
+    def,
+    get machine() {
+      return (machine ??= buildMachine(def));
+    },
+  };
 }
 
 export type ExecutorName = 'xstate' | 'fast';
@@ -56,10 +61,8 @@ export function step(compiled: CompiledScenario, state: SimState, action: Action
 }
 
 /** What the policy would do now for the actor whose turn it is. */
-export function policyAction(compiled: CompiledScenario, state: SimState, policy = 'default') {
-  const p = compiled.def.policies.get(policy);
-  if (!p) throw unknownPolicy(compiled.def, policy);
-  return choose(compiled.def, state, currentActor(compiled.def, state), p, true);
+export function policyAction(compiled: CompiledScenario, state: SimState, policy = 'default'): Choice {
+  return policyChoice(compiled.def, state, policy);
 }
 
 export interface RunOptions {
@@ -87,10 +90,6 @@ export interface RunResult {
   readonly branchCode: string;
 }
 
-function unknownPolicy(def: ScenarioDefinition, name: string): UsageError {
-  return new UsageError(`unknown policy \`${name}\``, `policies of ${def.id}: ${[...def.policies.keys()].join(', ')}`, '--policy');
-}
-
 /** Runs to the end: policies decide except where `moves` say otherwise. Bounded by `def.maxSteps`. */
 export function run(compiled: CompiledScenario, options: RunOptions): RunResult {
   const opening: Happening[] | null = options.trace ?? true ? [] : null;
@@ -114,62 +113,66 @@ export interface ContinueOptions extends Omit<RunOptions, 'seed' | 'params'> {
 export function runFrom(compiled: CompiledScenario, from: SimState, options: ContinueOptions): RunResult {
   const { def } = compiled;
   const policyName = options.policy ?? 'default';
-  const policy = def.policies.get(policyName);
-  if (!policy) throw unknownPolicy(def, policyName);
+  if (!def.policies.has(policyName)) throw unknownPolicy(def, policyName);
   const record = options.trace ?? true;
-  const fast = options.executor === 'fast';
   const moves: Move[] = options.reseed === undefined || from.ended ? [...(options.moves ?? [])] : [{ step: from.step, action: { type: 'reroll', seed: options.reseed } }, ...(options.moves ?? [])];
-  let s = cloneState(from);
   const initial = cloneState(from);
+  const { state, trace } = options.executor === 'fast' ? runKernel(compiled, from, policyName, moves, record) : runMachine(compiled, from, policyName, moves, record);
+  return {
+    scenario: def.id, seed: initial.seed, policy: policyName, params: initial.p, opening: options.opening ?? [], trace, initial, state,
+    outcome: def.outcomes[state.outcome]!,
+    branchCode: formatBranchCode({ scenario: def.codeName ?? def.id, seed: initial.seed, policy: policyName, moves }),
+  };
+}
+
+/** The fast executor: the kernel's run to the end, on one lane. */
+function runKernel(compiled: CompiledScenario, from: SimState, policy: string, moves: readonly Move[], record: boolean): { state: SimState; trace: TraceEntry[] } {
+  const { def } = compiled;
+  const k = kernelFor(def, policy, 1);
+  const L = lanesOf(k);
+  L.n = 1;
+  load(L, 0, from);
+  const steps: StepRecord[] | null = record ? [] : null;
+  runToEnd(k, L, () => moves, steps);
+  return { state: store(L, 0), trace: (steps ?? []).map((st) => traceEntry(def, st, st.actor, st.action, st.by, st.choice, st.happenings)) };
+}
+
+/** The xstate executor: each decision an event of the statechart, the policy choosing where no move is given. */
+function runMachine(compiled: CompiledScenario, from: SimState, policy: string, moves: readonly Move[], record: boolean): { state: SimState; trace: TraceEntry[] } {
+  const { def } = compiled;
+  let s = from;
   const trace: TraceEntry[] = [];
-  const runner = fast ? null : new MachineRunner(def, compiled.machine, s);
-  let next = 0;
-  while (next < moves.length && moves[next]!.step < s.step) next++;
-  const limit = def.maxSteps + moves.length + 1;
-  for (let guard = 0; !s.ended; guard++) {
-    if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
-    const move = moves[next]?.step === s.step ? moves[next] : undefined;
-    let action: Action;
-    let by: DecidedBy;
-    let choice: PolicyChoice | undefined;
-    /** The policy's choice, already resolved: it only offers levers that are available. */
-    let chosen: ResolvedAction | null = null;
-    if (move) {
-      next++;
-      action = move.action;
-      by = 'player';
-    } else {
-      const actor = currentActor(def, s);
-      const c = choose(def, s, actor, policy, record);
-      action = c.action;
-      by = c.auto ? 'auto' : 'policy';
-      choice = c.choice;
-      if (fast) chosen = { type: 'resolved', actor, lever: c.lever, force: -1 };
-    }
-    if (fast) {
-      const resolved = chosen ?? resolveAction(def, s, action);
-      if (resolved.type !== 'resolved') throw new BranchCodeError(`step ${s.step + 1}: ${resolved.message}`);
-      const entry = record ? traceEntry(def, s, action, by, choice, []) : null;
-      if (action.type === 'reroll') reroll(def, s, action.seed);
-      else fastApply(def, compiled.tables, s, resolved, entry ? (entry.happenings as Happening[]) : null);
-      if (entry) trace.push(entry);
-    } else {
-      const result = runner!.step(action, by, choice);
-      if (result.type === 'rejected') {
-        runner!.stop();
-        throw new BranchCodeError(`step ${s.step + 1}: ${result.message}`);
+  const runner = new MachineRunner(def, compiled.machine, s);
+  try {
+    let next = 0;
+    while (next < moves.length && moves[next]!.step < s.step) next++;
+    const limit = def.maxSteps + moves.length + 1;
+    for (let guard = 0; !s.ended; guard++) {
+      if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
+      const move = moves[next]?.step === s.step ? moves[next] : undefined;
+      let action: Action;
+      let by: DecidedBy;
+      let choice: PolicyChoice | undefined;
+      if (move) {
+        next++;
+        action = move.action;
+        by = 'player';
+      } else {
+        const c = policyChoice(def, s, policy);
+        action = c.action;
+        by = c.auto ? 'auto' : 'policy';
+        if (record) choice = c.choice;
       }
+      const result = runner.step(action, by, choice);
+      if (result.type === 'rejected') throw new BranchCodeError(`step ${s.step + 1}: ${result.message}`);
       s = result.state;
       if (record) trace.push(result.entry);
     }
+    if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s.step}, before the move at step ${moves[next]!.step + 1}`);
+  } finally {
+    runner.stop();
   }
-  runner?.stop();
-  if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s.step}, before the move at step ${moves[next]!.step + 1}`);
-  return {
-    scenario: def.id, seed: initial.seed, policy: policyName, params: initial.p, opening: options.opening ?? [], trace, initial, state: s,
-    outcome: def.outcomes[s.outcome]!,
-    branchCode: formatBranchCode({ scenario: def.codeName ?? def.id, seed: initial.seed, policy: policyName, moves }),
-  };
+  return { state: s, trace };
 }
 
 /** Replays a trace: a fold of `step` over its actions from the initial state. */

@@ -7,7 +7,9 @@
  * `ROUND_END` (events, couplings, decay), `SETTLE` (the charts' guarded transitions, all
  * guards seeing the same end-of-round state) and `CLOSE` (checkpoint, next round or phase)
  * internally, so a single event performs the whole step. No `invoke` or `after`:
- * `xstate/graph` can walk the machine.
+ * `xstate/graph` can walk the machine. The machine sequences; what each action does is the
+ * kernel's phase function of the same name, run on the state as one lane (kernel.ts).
+ * test/machine-kernel.test.ts holds its runs to the kernel's.
  *
  * A decision that does not end its round is taken by the phase region's `ACT` alone, built as a
  * machine of its own (`turnMachines`): xstate's cost per event grows with the number of regions,
@@ -15,8 +17,9 @@
  */
 import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
 import type { ChartDef, ScenarioDefinition, TransitionDef } from '../scenario/definition.ts';
-import { resolveAction, traceEntry } from './actions.ts';
-import { advanceTurn, applyPull, checkpoint, cloneState, lastRoundOfPhase, lastTurnOfRound, nextRound, reroll, roundEffects } from './kernel.ts';
+import { advanceTurn, closeRound, kernelFor, lastRoundOfPhase, lastTurnOfRound, pull, reroll, roundEffects, takeTransition } from './kernel.ts';
+import { laneOfState, store, type RunLanes } from './runs.ts';
+import { currentActor, resolveAction, traceEntry } from './state.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult } from './types.ts';
 
 interface Context {
@@ -47,26 +50,39 @@ const turnMachines = new WeakMap<AnyStateMachine, AnyStateMachine>();
 /** Builds the statechart of a scenario. Called once per scenario. */
 export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   const m = setup({ types: {} as { context: Context; events: MachineEvent } });
+  // The policy does not matter here: the machine's actions never choose.
+  const k = kernelFor(def, 'random', 1);
 
-  const mutate = (fn: (s: SimState, log: Happening[]) => void) =>
+  const mutate = (fn: (L: RunLanes, log: Happening[]) => void) =>
     assign(({ context }: { context: Context }) => {
-      const s = cloneState(context.s);
+      const L = laneOfState(def, context.s);
       const log = context.log.slice();
-      fn(s, log);
-      return { s, log };
+      fn(L, log);
+      return { s: store(L, 0), log };
     });
+
+  // Every guard of one `SETTLE` reads the same state: it is made a lane once.
+  let guarded: SimState | null = null;
+  let guardLane: RunLanes | null = null;
+  const laneFor = (s: SimState): RunLanes => {
+    if (s !== guarded) [guarded, guardLane] = [s, laneOfState(def, s)];
+    return guardLane!;
+  };
 
   const act = {
     actions: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'ACT') return;
       const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
       if (resolved.type !== 'resolved') return;
-      const s = cloneState(context.s);
+      const L = laneOfState(def, context.s);
       // A decision starts a new step: its happenings start afresh.
       const log: Happening[] = [];
-      if (resolved.lever) applyPull(def, s, resolved.actor, resolved.lever, resolved.force, log);
-      const roundDone = advanceTurn(def, s);
-      enqueue.assign({ s, log });
+      if (resolved.lever) {
+        k.w.group[0] = 0;
+        pull(k, L, resolved.actor, resolved.lever, 1, resolved.force, log);
+      }
+      const roundDone = advanceTurn(L);
+      enqueue.assign({ s: store(L, 0), log });
       if (roundDone) enqueue.raise({ type: 'ROUND_END' });
     }),
   };
@@ -75,25 +91,19 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   const phaseStates: Record<string, object> = {};
   def.phases.forEach((phase, i) => {
     const next = def.phases[i + 1]?.id ?? END_STATE;
-    const close = mutate((s, log) => {
-      if (phase.checkpoint) checkpoint(def, s, log);
-      if (!s.ended) nextRound(def, s, log);
-    });
+    const close = mutate((L, log) => closeRound(k, L, log));
     phaseStates[phase.id] = {
       on: {
         ACT: act,
-        ROUND_END: { actions: [mutate((s, log) => roundEffects(def, s, log)), raise({ type: 'SETTLE' })] },
+        ROUND_END: { actions: [mutate((L, log) => roundEffects(k, L, log)), raise({ type: 'SETTLE' })] },
         SETTLE: { actions: raise({ type: 'CLOSE' }) },
-        CLOSE: [
-          { guard: ({ context }: { context: Context }) => lastRoundOfPhase(def, context.s), target: next, actions: close },
-          { actions: mutate((s, log) => nextRound(def, s, log)) },
-        ],
+        CLOSE: [{ guard: ({ context }: { context: Context }) => lastRoundOfPhase(def, context.s.g), target: next, actions: close }, { actions: close }],
       },
     };
   });
   phaseStates[END_STATE] = { type: 'final' };
 
-  const chartRegion = (chart: ChartDef, take: (s: SimState, t: TransitionDef) => Happening) => ({
+  const chartRegion = (chart: ChartDef, actor: number) => ({
     initial: chart.states[chart.initial]!,
     states: Object.fromEntries(
       chart.states.map((name, i) => [
@@ -102,8 +112,8 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
           on: {
             SETTLE: chart.byState[i]!.map((t) => ({
               target: chart.states[t.to]!,
-              guard: ({ context }: { context: Context }) => t.when(context.s),
-              actions: mutate((s, log) => log.push(take(s, t))),
+              guard: ({ context }: { context: Context }) => t.when.fn(laneFor(context.s), 0),
+              actions: mutate((L, log) => takeTransition(L, 0, actor, t, log)),
             })),
           },
         },
@@ -114,19 +124,9 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   const relationship = def.relationship;
   const regions: Record<string, object> = {
     phase: { initial: def.phases[0]!.id, states: phaseStates },
-    relationship: chartRegion(relationship, (s, t) => {
-      s.rel = t.to;
-      return { type: 'relationship', from: relationship.states[t.from]!, to: relationship.states[t.to]!, why: t.why };
-    }),
+    relationship: chartRegion(relationship, -1),
   };
-  for (const actor of def.actors) {
-    const chart = actor.stance;
-    if (!chart) continue;
-    regions[stanceRegion(actor.id)] = chartRegion(chart, (s, t) => {
-      s.st[actor.index] = t.to;
-      return { type: 'stance', actor: actor.id, from: chart.states[t.from]!, to: chart.states[t.to]!, why: t.why };
-    });
-  }
+  for (const actor of def.actors) if (actor.stance) regions[stanceRegion(actor.id)] = chartRegion(actor.stance, actor.index);
 
   const machine = m.createMachine({
     id: `parley:${def.id}`,
@@ -178,7 +178,7 @@ function contextOf(snapshot: { status: string; error?: unknown; context: unknown
  */
 function act(def: ScenarioDefinition, machine: AnyStateMachine, s: SimState, action: Action): Context & { value: () => StateValue } {
   const turns = turnMachines.get(machine);
-  if (turns && !lastTurnOfRound(def, s)) {
+  if (turns && !lastTurnOfRound(def, s.g, s.turn)) {
     const snapshot = turns.resolveState({ value: {}, context: { s, log: [] } });
     const [after] = transition(turns, snapshot, { type: 'ACT', action });
     const context = contextOf(after);
@@ -208,14 +208,10 @@ export function machineStep(
 ): StepResult & { readonly value?: StateValue } {
   const resolved = resolveAction(def, s, action);
   if (resolved.type !== 'resolved') return resolved;
-  if (action.type === 'reroll') {
-    const next = cloneState(s);
-    reroll(def, next, action.seed);
-    return { type: 'stepped', state: next, entry: traceEntry(def, s, action, by, choice, []) };
-  }
+  if (action.type === 'reroll') return { type: 'stepped', state: rerolled(def, s, action.seed), entry: traceEntry(def, s, resolved.actor, action, by, choice, []) };
   const after = act(def, machine, s, action);
   return {
-    type: 'stepped', state: after.s, entry: traceEntry(def, s, action, by, choice, after.log),
+    type: 'stepped', state: after.s, entry: traceEntry(def, s, resolved.actor, action, by, choice, after.log),
     get value() {
       return after.value();
     },
@@ -256,11 +252,10 @@ export class MachineRunner {
     if (resolved.type !== 'resolved') return resolved;
     let after: Context;
     if (action.type === 'reroll') {
-      after = { s: cloneState(before), log: [] };
-      reroll(def, after.s, action.seed);
+      after = { s: rerolled(def, before, action.seed), log: [] };
       this.fullCurrent = this.turnsCurrent = false;
     } else {
-      const mid = !lastTurnOfRound(def, before);
+      const mid = !lastTurnOfRound(def, before.g, before.turn);
       const actor = mid ? this.turns : this.full;
       if (!(mid ? this.turnsCurrent : this.fullCurrent)) actor.send({ type: 'SYNC', s: before });
       actor.send({ type: 'ACT', action });
@@ -269,11 +264,18 @@ export class MachineRunner {
       this.fullCurrent = !mid;
     }
     this.current = after.s;
-    return { type: 'stepped', state: after.s, entry: traceEntry(def, before, action, by, choice, after.log) };
+    return { type: 'stepped', state: after.s, entry: traceEntry(def, before, currentActor(def, before), action, by, choice, after.log) };
   }
 
   stop(): void {
     this.full.stop();
     this.turns.stop();
   }
+}
+
+/** The state with its seed changed from this point on (see `reroll`). */
+function rerolled(def: ScenarioDefinition, s: SimState, seed: number): SimState {
+  const L = laneOfState(def, s);
+  reroll(L, 0, seed);
+  return store(L, 0);
 }

@@ -3,10 +3,10 @@
  * outcome distribution with 95% Wilson intervals. Computed in chunks that yield to the event
  * loop, so a terminal UI stays responsive and can show progress (and cancel).
  */
+import { countOutcomes, runner } from '../analysis/runs.ts';
 import type { CompiledScenario } from '../engine/engine.ts';
-import { MAX_LANES, simulateLanes, type LaneRun } from '../batch/lockstep.ts';
-import { batchKernel } from '../batch/simulate.ts';
 import { deriveSeed } from '../engine/rng.ts';
+import { MAX_LANES } from '../engine/runs.ts';
 import type { SimState } from '../engine/types.ts';
 import { wilson } from '../batch/stats.ts';
 
@@ -60,14 +60,7 @@ export function runChunk(compiled: CompiledScenario, state: SimState, policy: st
     counts[state.outcome]! += to - from;
     return;
   }
-  const kernel = batchKernel(compiled, policy);
-  for (let start = from; start < to; start += MAX_LANES) {
-    const runs: LaneRun[] = [];
-    for (let i = start; i < Math.min(to, start + MAX_LANES); i++) {
-      runs.push({ from: state, params: state.p, seed: state.seed, moves: [{ step: state.step, action: { type: 'reroll', seed: deriveSeed(state.seed, i) } }] });
-    }
-    for (const s of simulateLanes(kernel, runs)) counts[s.outcome]!++;
-  }
+  countOutcomes(runner(compiled.def, policy), from, to, (i) => ({ from: state, params: state.p, seed: state.seed, moves: [{ step: state.step, action: { type: 'reroll', seed: deriveSeed(state.seed, i) } }] }), counts);
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

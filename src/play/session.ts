@@ -10,7 +10,7 @@
  * Only `step` draws from a state's random stream; nothing here reads `Math.random` or the clock.
  */
 import { compile, policyAction, runFrom, start, step, type CompiledScenario } from '../engine/engine.ts';
-import { availableLevers, currentActor } from '../engine/kernel.ts';
+import { availableLevers, currentActor, evaluate } from '../engine/state.ts';
 import { BranchCodeError, formatBranchCode, type Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { Action, Happening, PolicyChoice, Rejection, SimState, TraceEntry } from '../engine/types.ts';
@@ -355,7 +355,7 @@ export function compareNodes(session: Session, a: number, b: number): Comparison
     return Number.isInteger(r) ? String(r) : r.toFixed(1);
   };
   for (const t of def.tensions) row(t.label, fmt(sa.t[t.index]!), fmt(sb.t[t.index]!));
-  for (const d of def.derived) row(d.label, fmt(d.value(sa)), fmt(d.value(sb)));
+  for (const d of def.derived) row(d.label, fmt(evaluate(d.value, sa)), fmt(evaluate(d.value, sb)));
   row('Relationship', def.relationship.labels[sa.rel]!, def.relationship.labels[sb.rel]!);
   for (const actor of def.actors) {
     if (!actor.stance) continue;

@@ -2,7 +2,7 @@
  * The normalised scenario definition: names resolved to indices, expressions compiled,
  * defaults filled. This is what both executors run; nothing here is checked again later.
  */
-import type { Fn, Scope } from './expr.ts';
+import type { Expr, Scope } from './expr.ts';
 import type { ScenarioConfig } from './schema.ts';
 
 export interface Effect {
@@ -20,7 +20,7 @@ export interface BranchDef extends Cited {
   readonly index: number;
   readonly label: string;
   readonly description: string;
-  readonly p: Fn<number>;
+  readonly p: Expr<'number'>;
   /** The expression as written, for explanations. */
   readonly pSource: string;
   readonly effects: readonly Effect[];
@@ -33,9 +33,9 @@ export interface BranchDef extends Cited {
 
 export interface ModifierDef {
   readonly branch: number;
-  readonly add: Fn<number> | null;
-  readonly mul: Fn<number> | null;
-  readonly when: Fn<boolean> | null;
+  readonly add: Expr<'number'> | null;
+  readonly mul: Expr<'number'> | null;
+  readonly when: Expr<'boolean'> | null;
   /** Shown in explanations: the author's `why`, or the condition. */
   readonly why: string;
 }
@@ -49,7 +49,7 @@ export interface LeverDef extends Cited {
   readonly actors: readonly boolean[];
   /** By phase index: may it be pulled then? */
   readonly phases: readonly boolean[];
-  readonly when: Fn<boolean> | null;
+  readonly when: Expr<'boolean'> | null;
   readonly whenSource: string;
   /** The author's words for why `when` does not hold, or '' to show the condition. */
   readonly unavailable: string;
@@ -65,8 +65,8 @@ export interface MediatorModifierDef {
   /** By lever index. */
   readonly levers: readonly boolean[];
   readonly branchTag: string;
-  readonly add: Fn<number> | null;
-  readonly mul: Fn<number> | null;
+  readonly add: Expr<'number'> | null;
+  readonly mul: Expr<'number'> | null;
   readonly why: string;
 }
 
@@ -83,7 +83,7 @@ export interface MediatorDef extends Cited {
   readonly actor: number;
   readonly label: string;
   readonly description: string;
-  readonly active: Fn<boolean>;
+  readonly active: Expr<'boolean'>;
   readonly modifiers: readonly MediatorModifierDef[];
   readonly damping: readonly DampingDef[];
 }
@@ -93,7 +93,7 @@ export interface EventDef extends Cited {
   readonly index: number;
   readonly label: string;
   readonly description: string;
-  readonly hazard: Fn<number> | null;
+  readonly hazard: Expr<'number'> | null;
   readonly hazardSource: string;
   readonly phases: readonly boolean[];
   readonly effects: readonly Effect[];
@@ -107,7 +107,7 @@ export interface EventDef extends Cited {
 export interface CouplingDef extends Cited {
   readonly id: string;
   readonly label: string;
-  readonly when: Fn<boolean>;
+  readonly when: Expr<'boolean'>;
   readonly effects: readonly Effect[];
   readonly cap: readonly Effect[];
   readonly floor: readonly Effect[];
@@ -116,7 +116,7 @@ export interface CouplingDef extends Cited {
 export interface TransitionDef {
   readonly from: number;
   readonly to: number;
-  readonly when: Fn<boolean>;
+  readonly when: Expr<'boolean'>;
   readonly whenSource: string;
   readonly why: string;
 }
@@ -161,9 +161,9 @@ export interface PhaseDef extends Cited {
 
 export interface ActorPolicyDef {
   /** By lever index: the weight expression, or null to use `otherwise`. */
-  readonly weights: readonly (Fn<number> | null)[];
-  readonly otherwise: Fn<number>;
-  readonly pass: Fn<number> | null;
+  readonly weights: readonly (Expr<'number'> | null)[];
+  readonly otherwise: Expr<'number'>;
+  readonly pass: Expr<'number'> | null;
 }
 
 export interface PolicyDef {
@@ -177,7 +177,7 @@ export interface OutcomeDef extends Cited {
   readonly index: number;
   readonly label: string;
   readonly definition: string;
-  readonly when: Fn<boolean> | null;
+  readonly when: Expr<'boolean'> | null;
 }
 
 export interface RoundDef {
@@ -208,7 +208,7 @@ export interface TensionDef extends Cited {
   readonly label: string;
   readonly doc: string;
   /** Starting value: reads only parameters (a constant unless the author wrote an expression). */
-  readonly initial: Fn<number>;
+  readonly initial: Expr<'number'>;
   readonly initialSource: string;
   readonly decay: { readonly toward: number; readonly perWeek: number } | null;
 }
@@ -216,7 +216,7 @@ export interface TensionDef extends Cited {
 export interface DerivedDef {
   readonly id: string;
   readonly label: string;
-  readonly value: Fn<number>;
+  readonly value: Expr<'number'>;
 }
 
 export interface SourceDef {

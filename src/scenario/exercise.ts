@@ -9,7 +9,8 @@ import { scenariosDir } from '../paths.ts';
 import { z } from 'zod';
 import type { ScenarioDefinition } from './definition.ts';
 import { isParleyInputError, ScenarioError, suggest, type Issue } from './errors.ts';
-import { compileExpr, ExprError, type Fn } from './expr.ts';
+import { compileExpr, ExprError, type EvalState, type Expr } from './expr.ts';
+import { laneOf } from './lanes.ts';
 import { loadScenario, resolveScenarioPath, scenarioIdOf, validateScenarioFile, zodIssue } from './load.ts';
 import { readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 
@@ -58,9 +59,9 @@ export interface Exercise {
   /** The scenario, with the exercise's injects added to its schedule. */
   readonly def: ScenarioDefinition;
   readonly params: Readonly<Record<string, number>>;
-  readonly objectiveWhen: Fn<boolean> | null;
+  readonly objectiveWhen: Expr<'boolean'> | null;
   /** The objective's `when` split at its top-level `and`s, so a debrief can say which part failed. */
-  readonly objectiveParts: readonly { readonly source: string; readonly fn: Fn<boolean> }[];
+  readonly objectiveParts: readonly { readonly source: string; readonly fn: Expr<'boolean'> }[];
   readonly objectiveOutcomes: ReadonlySet<number> | null;
   /** Index among the scenario's checkpoints whose outcome counts; -1 for the final outcome. */
   readonly checkpoint: number;
@@ -172,11 +173,11 @@ export function loadExercise(ref: string): Exercise {
   });
 
   const objective = config.objective;
-  let objectiveWhen: Fn<boolean> | null = null;
+  let objectiveWhen: Expr<'boolean'> | null = null;
   if (objective.when === undefined && objective.outcomes === undefined) report(['objective'], 'an objective needs `when`, `outcomes`, or both');
   if (objective.when !== undefined) {
     try {
-      objectiveWhen = compileExpr<boolean>(objective.when, def.scope, 'boolean');
+      objectiveWhen = compileExpr(objective.when, def.scope, 'boolean');
     } catch (error) {
       if (!(error instanceof ExprError)) throw error;
       for (const p of error.problems) issues.push({ file, ...parsed.locate(['objective', 'when'], { offset: p.offset }), path: 'objective.when', message: p.message, ...(p.hint ? { hint: p.hint } : {}) });
@@ -208,8 +209,8 @@ export function loadExercise(ref: string): Exercise {
  * `a and (b or c) and not d` → `a`, `(b or c)`, `not d`: the conjuncts at the top level
  * (outside parentheses and quotes), each compiled on its own. One part is the whole condition.
  */
-export function objectiveParts(source: string, def: ScenarioDefinition): { source: string; fn: Fn<boolean> }[] {
-  const whole = () => [{ source: source.trim(), fn: compileExpr<boolean>(source, def.scope, 'boolean') }];
+export function objectiveParts(source: string, def: ScenarioDefinition): { source: string; fn: Expr<'boolean'> }[] {
+  const whole = () => [{ source: source.trim(), fn: compileExpr(source, def.scope, 'boolean') }];
   const parts: string[] = [];
   let depth = 0;
   let quote = '';
@@ -239,7 +240,7 @@ export function objectiveParts(source: string, def: ScenarioDefinition): { sourc
   parts.push(source.slice(from));
   const trimmed = parts.map((p) => p.trim()).filter((p) => p.length > 0);
   try {
-    return trimmed.map((p) => ({ source: p, fn: compileExpr<boolean>(p, def.scope, 'boolean') }));
+    return trimmed.map((p) => ({ source: p, fn: compileExpr(p, def.scope, 'boolean') }));
   } catch {
     return whole();
   }
@@ -252,15 +253,16 @@ export function briefingLines(exercise: Exercise): string[] {
 }
 
 /** Whether the final state meets the objective, and the score. */
-export function judgeExercise(exercise: Exercise, state: { readonly ended: boolean; readonly outcome: number; readonly judged: readonly number[] } & Parameters<Fn<boolean>>[0]): ExerciseResult {
+export function judgeExercise(exercise: Exercise, state: { readonly ended: boolean; readonly outcome: number; readonly judged: readonly number[] } & EvalState): ExerciseResult {
   const { def, config } = exercise;
   const details: string[] = [];
   let met = state.ended;
   if (!state.ended) details.push('the run has not ended');
   if (exercise.objectiveWhen) {
-    const ok = exercise.objectiveWhen(state);
+    const lane = laneOf(state);
+    const ok = exercise.objectiveWhen.fn(lane, 0);
     const parts = exercise.objectiveParts.length > 0 ? exercise.objectiveParts : [{ source: String(config.objective.when), fn: exercise.objectiveWhen }];
-    for (const part of parts) details.push(`${part.fn(state) ? 'met' : 'not met'}: ${part.source}`);
+    for (const part of parts) details.push(`${part.fn.fn(lane, 0) ? 'met' : 'not met'}: ${part.source}`);
     met &&= ok;
   }
   if (exercise.objectiveOutcomes) {

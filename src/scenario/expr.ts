@@ -1,13 +1,17 @@
 /**
  * The expression language of scenario files: conditions, probabilities, hazards and policy
- * weights. Parsed with `jsep`, checked against the scenario's names and types when the file
- * loads, and compiled into plain closures over the simulation state — no `eval`, no
- * `new Function`. Names such as `__proto__` never resolve: every lookup goes through `Map`s
- * built from the scenario's declared ids.
+ * weights. Parsed with `jsep` and checked against the scenario's names and types when the file
+ * loads, into a typed IR (ir.ts) that is optimised once and compiled by two backends: scalar
+ * closures for one run (scalar.ts) and vector functions for many runs at once (vector.ts) — no
+ * `eval`, no `new Function`. Names such as `__proto__` never resolve: every lookup goes
+ * through `Map`s built from the scenario's declared ids.
  */
 import jsep from 'jsep';
 import { suggest } from './errors.ts';
-import { codeOf, registerVector, vApply1, vApply2, vApplyN, vBinary, vByRound, vOperate, vConst, vCount, vectorOf, vNegate, vNot, vOccurred, vParam, vRelationship, vSelect, vShortCircuit, vSince, vStance, vTension, vWeekly, type VecFn } from './lanes.ts';
+import { codeOf, constantNumber, isMathName, MATH, optimise, type BinaryOp, type IR } from './ir.ts';
+import { laneOf, type EvalState, type Lanes } from './lanes.ts';
+import { scalar } from './scalar.ts';
+import { vector, type VecFn } from './vector.ts';
 
 jsep.addBinaryOp('and', 2);
 jsep.addBinaryOp('or', 1);
@@ -15,29 +19,54 @@ jsep.addUnaryOp('not');
 for (const op of ['|', '^', '&', '<<', '>>', '>>>', '??', '**']) jsep.removeBinaryOp(op);
 jsep.removeUnaryOp('~');
 
-/** What compiled expressions read. Both executors' states satisfy it. */
-export interface EvalState {
-  /** Global round index (0-based, across phases). */
-  readonly g: number;
-  /** Tension values, by tension index. */
-  readonly t: ArrayLike<number>;
-  /** Parameter values, by parameter index. */
-  readonly p: ArrayLike<number>;
-  /** Relationship state index. */
-  readonly rel: number;
-  /** Stance state index per actor (-1 for actors without a stance chart). */
-  readonly st: ArrayLike<number>;
-  /** How often each history key (lever, lever branch, event, event branch) occurred. */
-  readonly cnt: ArrayLike<number>;
-  /** Global round of the last occurrence of each history key, -1 if never. */
-  readonly last: ArrayLike<number>;
-}
+export type { EvalState } from './lanes.ts';
 
 export type Value = number | boolean | string;
-export type Fn<T extends Value = Value> = (s: EvalState) => T;
 export type Ty = 'number' | 'boolean' | 'string';
 /** Internal: the type of a sub-expression that already has a reported problem (no further complaints). */
 type CheckedTy = Ty | 'error';
+
+/** The scalar form's result by type: names come out as their codes. */
+type ScalarOf<T extends Ty> = T extends 'number' ? number : T extends 'boolean' ? boolean : number;
+
+/**
+ * A checked and compiled expression: its IR, its type, its two forms — scalar (one run, lane
+ * `i` of a set of lanes) and vector (many lanes at once) — and what is known of it at load.
+ */
+export interface Expr<T extends Ty = Ty> {
+  readonly ty: T;
+  readonly ir: IR;
+  readonly fn: (v: Lanes, i: number) => ScalarOf<T>;
+  readonly vec: VecFn;
+  /** Its value, when it reads nothing of the state. */
+  readonly constant?: ScalarOf<T>;
+  /** Levels of nesting, counting those of the derived values it reads (see `MAX_EXPR_DEPTH`). */
+  readonly depth: number;
+  /** Does it ask whether a mediator is active, directly or through a derived value? */
+  readonly readsActive: boolean;
+  /**
+   * For a number: a constant part that folds to NaN or ±Infinity, or a division by a constant
+   * 0 (the expression is well formed: the language computes with NaN and Infinity as
+   * JavaScript does; a scenario may not let them reach a probability, hazard, weight or tension).
+   */
+  readonly nonFinite?: ExprProblem;
+}
+
+/** The value of an expression for one run's state. */
+export function evaluate<T extends Ty>(expr: Expr<T>, s: EvalState): ScalarOf<T> {
+  return expr.fn(laneOf(s), 0);
+}
+
+/** An expression built from its IR (for values that are not written as text, such as a constant). */
+export function exprOf<T extends Ty>(ty: T, ir: IR, extra: { depth?: number; readsActive?: boolean; nonFinite?: ExprProblem } = {}): Expr<T> {
+  const node = optimise(ir);
+  const fn = scalar(node) as Expr<T>['fn'];
+  return {
+    ty, ir: node, fn, vec: vector(node),
+    ...(node.k === 'const' ? { constant: (ty === 'string' ? constantNumber(node) : node.value) as ScalarOf<T> } : {}),
+    depth: extra.depth ?? 1, readsActive: extra.readsActive ?? false, ...(extra.nonFinite ? { nonFinite: extra.nonFinite } : {}),
+  };
+}
 
 /** A history key: something whose occurrences `count`, `since`, `pulled` and `fired` can ask about. */
 export interface HistoryEntry {
@@ -49,7 +78,7 @@ export interface HistoryEntry {
 /** The names an expression may use, resolved to indices by the normaliser. */
 export interface Scope {
   readonly tensions: ReadonlyMap<string, number>;
-  readonly derived: ReadonlyMap<string, Fn<number>>;
+  readonly derived: ReadonlyMap<string, Expr<'number'>>;
   readonly params: ReadonlyMap<string, number>;
   readonly phases: readonly string[];
   readonly relationship: readonly string[];
@@ -59,7 +88,7 @@ export interface Scope {
   readonly mediators: ReadonlyMap<string, { index: number }>;
   /** Names that exist but may not be used in this scope, with the reason. */
   readonly withheld?: ReadonlyMap<string, string>;
-  readonly mediatorActive: Fn<boolean>[];
+  readonly mediatorActive: Expr<'boolean'>[];
   /** Per global round: phase index, 1-based round in phase, round length in weeks, days elapsed. */
   readonly time: { readonly phaseOf: readonly number[]; readonly roundOf: readonly number[]; readonly weeksOf: readonly number[]; readonly daysOf: readonly number[] };
 }
@@ -77,105 +106,19 @@ export class ExprError extends Error {
   }
 }
 
-export interface Compiled<T extends Value = Value> {
+/** A checked sub-expression: its type, its optimised IR, and what the checker knows of it. */
+interface Checked {
   readonly ty: CheckedTy;
-  readonly fn: Fn<T>;
-  /** The same expression over many runs at once (see lanes.ts). */
-  readonly vec: VecFn;
+  readonly ir: IR;
   /** For values drawn from a fixed set of names (relationship, phase, stance): the set. */
   readonly states?: readonly string[];
   /** For string literals: the literal. */
   readonly literal?: string;
-  /** For literals and constant folding. */
-  readonly constant?: boolean;
-  /** For a bare tension name: its index (lets comparisons read the state directly). */
-  readonly tension?: number;
 }
 
-const ARITHMETIC: Record<string, (x: number, y: number) => number | boolean> = {
-  '+': (x, y) => x + y, '-': (x, y) => x - y, '*': (x, y) => x * y, '/': (x, y) => x / y, '%': (x, y) => x % y,
-  '<': (x, y) => x < y, '>': (x, y) => x > y, '<=': (x, y) => x <= y, '>=': (x, y) => x >= y,
-};
+/** The value of a checked constant, if it is one. */
+const constantOf = (c: Checked): number | boolean | undefined => (c.ir.k === 'const' ? c.ir.value : undefined);
 
-/**
- * Cheaper closures for the common shapes: two constants fold into one; a constant operand is
- * captured as a number; `TENSION <op> constant` and `constant <op> TENSION` read the state
- * directly. Same results, fewer calls in the hot loop.
- */
-function specialise(op: string, left: Compiled, right: Compiled): Omit<Compiled, 'vec'> | null {
-  const f = ARITHMETIC[op];
-  if (!f || !Object.prototype.hasOwnProperty.call(ARITHMETIC, op)) return null;
-  const ty: Ty = op === '<' || op === '>' || op === '<=' || op === '>=' ? 'boolean' : 'number';
-  const none = undefined as unknown as EvalState;
-  if (left.constant && right.constant) {
-    const value = f(left.fn(none) as number, right.fn(none) as number);
-    return { ty, fn: () => value, constant: true };
-  }
-  if (!right.constant) {
-    if (!left.constant) return null;
-    const k = left.fn(none) as number;
-    const b = right.fn as Fn<number>;
-    const u = right.tension;
-    if (u !== undefined) {
-      switch (op) {
-        case '+': return { ty, fn: (s) => k + s.t[u]! };
-        case '-': return { ty, fn: (s) => k - s.t[u]! };
-        case '*': return { ty, fn: (s) => k * s.t[u]! };
-        case '/': return { ty, fn: (s) => k / s.t[u]! };
-        default: return null;
-      }
-    }
-    switch (op) {
-      case '+': return { ty, fn: (s) => k + b(s) };
-      case '-': return { ty, fn: (s) => k - b(s) };
-      case '*': return { ty, fn: (s) => k * b(s) };
-      case '/': return { ty, fn: (s) => k / b(s) };
-      default: return null;
-    }
-  }
-  const k = right.fn(none) as number;
-  const t = left.tension;
-  if (t !== undefined) {
-    switch (op) {
-      case '<': return { ty, fn: (s) => s.t[t]! < k };
-      case '>': return { ty, fn: (s) => s.t[t]! > k };
-      case '<=': return { ty, fn: (s) => s.t[t]! <= k };
-      case '>=': return { ty, fn: (s) => s.t[t]! >= k };
-      case '-': return { ty, fn: (s) => s.t[t]! - k };
-      case '*': return { ty, fn: (s) => s.t[t]! * k };
-      case '/': return { ty, fn: (s) => s.t[t]! / k };
-      case '+': return { ty, fn: (s) => s.t[t]! + k };
-      default: return null;
-    }
-  }
-  const a = left.fn as Fn<number>;
-  switch (op) {
-    case '+': return { ty, fn: (s) => a(s) + k };
-    case '-': return { ty, fn: (s) => a(s) - k };
-    case '*': return { ty, fn: (s) => a(s) * k };
-    case '/': return { ty, fn: (s) => a(s) / k };
-    case '<': return { ty, fn: (s) => a(s) < k };
-    case '>': return { ty, fn: (s) => a(s) > k };
-    case '<=': return { ty, fn: (s) => a(s) <= k };
-    case '>=': return { ty, fn: (s) => a(s) >= k };
-    default: return null;
-  }
-}
-
-/** Functions of numbers. `weekly(rate)` turns a weekly rate into the probability for this round. */
-const MATH: Record<string, { arity: [number, number]; fn: (...a: number[]) => number; costly?: true }> = {
-  min: { arity: [1, 16], fn: Math.min },
-  max: { arity: [1, 16], fn: Math.max },
-  abs: { arity: [1, 1], fn: Math.abs },
-  sqrt: { arity: [1, 1], fn: Math.sqrt },
-  exp: { arity: [1, 1], fn: Math.exp, costly: true },
-  log: { arity: [1, 1], fn: Math.log, costly: true },
-  floor: { arity: [1, 1], fn: Math.floor },
-  ceil: { arity: [1, 1], fn: Math.ceil },
-  pow: { arity: [2, 2], fn: Math.pow },
-  clamp: { arity: [3, 3], fn: (x, lo, hi) => Math.min(Math.max(x, lo), hi) },
-  logistic: { arity: [1, 1], fn: (x) => 1 / (1 + Math.exp(-x)), costly: true },
-};
 const STATE_FUNCTIONS = ['stance', 'pulled', 'count', 'since', 'fired', 'active', 'weekly', 'if'] as const;
 /** Every function name, for hints and for the authoring guide. */
 export const FUNCTION_NAMES: readonly string[] = [...Object.keys(MATH), ...STATE_FUNCTIONS];
@@ -190,14 +133,14 @@ type Node = jsep.Expression;
  * Parses and checks `source` against `scope`, expecting a value of type `expect`.
  * Throws `ExprError` with every problem found.
  */
-export function compileExpr<T extends Value>(source: string | number | boolean, scope: Scope, expect: Ty): Fn<T> {
+export function compileExpr<T extends 'number' | 'boolean'>(source: string | number | boolean, scope: Scope, expect: T): Expr<T> {
   if (typeof source === 'number') {
     if (expect !== 'number') throw new ExprError([{ message: `expected a condition (true/false), found the number ${source}`, offset: 0 }]);
-    return withVector((() => source) as unknown as Fn<T>, constantVec(source));
+    return exprOf(expect, { k: 'const', value: source });
   }
   if (typeof source === 'boolean') {
     if (expect !== 'boolean') throw new ExprError([{ message: `expected a number, found ${source}`, offset: 0 }]);
-    return withVector((() => source) as unknown as Fn<T>, constantVec(source));
+    return exprOf(expect, { k: 'const', value: source });
   }
   if (source.length > MAX_EXPR_LENGTH) {
     throw new ExprError([{ message: `the expression is ${source.length} characters long; at most ${MAX_EXPR_LENGTH} are allowed`, offset: 0, hint: SPLIT_HINT }]);
@@ -215,14 +158,11 @@ export function compileExpr<T extends Value>(source: string | number | boolean, 
   const depth = depthOf(ast, scope);
   if (depth > MAX_EXPR_DEPTH) throw new ExprError([{ message: TOO_DEEP, offset: 0, hint: SPLIT_HINT }]);
   const compiler = new Compiler(source, scope);
-  const compiled = compiler.node(ast);
-  if (compiler.problems.length === 0) compiler.expect(compiled, expect, ast);
+  const checked = compiler.node(ast);
+  if (compiler.problems.length === 0) compiler.expect(checked, expect, ast);
   if (compiler.problems.length > 0) throw new ExprError(compiler.problems);
-  if (compiler.readsActive) READS_ACTIVE.add(compiled.fn);
-  DEPTH.set(compiled.fn, depth);
-  const nonFinite = compiler.nonFinite.get(ast);
-  if (expect === 'number' && nonFinite) NON_FINITE.set(compiled.fn, nonFiniteProblem(nonFinite));
-  return withVector(compiled.fn as Fn<T>, compiled.vec);
+  const nonFinite = expect === 'number' ? compiler.nonFinite.get(ast) : undefined;
+  return exprOf(expect, checked.ir, { depth, readsActive: compiler.readsActive, ...(nonFinite ? { nonFinite: nonFiniteProblem(nonFinite) } : {}) });
 }
 
 /** Longest expression text: the longest in the bundled scenarios is about 340 characters. */
@@ -271,29 +211,13 @@ function depthOf(root: Node, scope: Scope): number {
     let d = depth;
     if (node.type === 'Identifier') {
       const derived = scope.derived.get((node as jsep.Identifier).name);
-      if (derived) d += DEPTH.get(derived) ?? 1;
+      if (derived) d += derived.depth;
     }
     if (d > deepest) deepest = d;
     if (deepest > MAX_EXPR_DEPTH) return deepest;
     for (const child of childrenOf(node)) stack.push([child, depth + 1]);
   }
   return deepest;
-}
-
-/** Depth of each compiled expression, for the expressions that read it as a derived value. */
-const DEPTH = new WeakMap<Fn, number>();
-
-/** Number-valued expressions with a part that is NaN or infinite (see `nonFiniteProblemOf`). */
-const NON_FINITE = new WeakMap<Fn, ExprProblem>();
-
-/**
- * The problem with a compiled number-valued expression that holds a constant part which folds
- * to NaN or ±Infinity, or divides by a constant 0 (the expression itself is well formed: the
- * language computes with NaN and Infinity as JavaScript does; a scenario may not let them reach
- * a probability, hazard, weight or tension).
- */
-export function nonFiniteProblemOf(fn: Fn): ExprProblem | undefined {
-  return NON_FINITE.get(fn);
 }
 
 /** A part of an expression whose value is not a finite number, or may not be. */
@@ -311,22 +235,6 @@ function nonFiniteProblem(n: NonFinite): ExprProblem {
         : 'this part of the expression is infinite';
   return { message: `${message}; a probability, hazard, weight or tension needs a finite number`, offset: n.offset, hint: 'check the arithmetic: 0/0, x/0, log(0), log or sqrt of a negative number, and huge powers give no finite number' };
 }
-
-const READS_ACTIVE = new WeakSet<Fn>();
-
-/** Does this compiled expression ask whether a mediator is active, directly or through a derived value? */
-export function readsMediatorActivity(fn: Fn): boolean {
-  return READS_ACTIVE.has(fn);
-}
-
-function withVector<T extends Value>(fn: Fn<T>, vec: VecFn): Fn<T> {
-  registerVector(fn, vec);
-  return fn;
-}
-
-const constantVec = (value: Value): VecFn => vConst(typeof value === 'number' ? value : typeof value === 'boolean' ? (value ? 1 : 0) : codeOf(value));
-/** The vector form of an expression that has a problem (never run: the file does not load). */
-const NOTHING: VecFn = () => {};
 
 /** Offsets of identifier and string tokens, in source order, to place problems. */
 function tokenOffsets(source: string): { ids: number[]; strings: number[]; numbers: number[] } {
@@ -425,12 +333,12 @@ class Compiler {
     return 0;
   }
 
-  private problem(node: Node, message: string, hint?: string): Compiled {
+  private problem(node: Node, message: string, hint?: string): Checked {
     this.problems.push({ message, offset: this.at(node), ...(hint ? { hint } : {}) });
-    return { ty: 'error', fn: () => 0, vec: NOTHING };
+    return ERROR;
   }
 
-  expect(c: Compiled, ty: Ty, node: Node): boolean {
+  expect(c: Checked, ty: Ty, node: Node): boolean {
     if (c.ty === ty || c.ty === 'error') return true;
     const found = c.ty === 'boolean' ? 'a condition (true/false)' : c.ty === 'number' ? 'a number' : 'a name';
     const wanted = ty === 'boolean' ? 'a condition (true/false)' : ty === 'number' ? 'a number' : 'a name';
@@ -448,21 +356,21 @@ class Compiler {
   /** Number-valued nodes that are the constant 0. */
   private readonly zeros = new Set<Node>();
 
-  node(node: Node): Compiled {
-    const compiled = this.compileNode(node);
-    if (compiled.ty === 'number') {
+  node(node: Node): Checked {
+    const checked = this.compileNode(node);
+    if (checked.ty === 'number') {
       const inner = this.innerNonFinite(node);
+      const value = constantOf(checked);
       if (inner) this.nonFinite.set(node, inner);
-      else if (compiled.constant) {
-        const value = compiled.fn(undefined as never) as number;
+      else if (typeof value === 'number') {
         if (!Number.isFinite(value)) this.nonFinite.set(node, { offset: this.at(node), kind: Number.isNaN(value) ? 'nan' : 'infinite' });
       } else if (node.type === 'BinaryExpression' && ((node as jsep.BinaryExpression).operator === '/' || (node as jsep.BinaryExpression).operator === '%')) {
         const right = (node as jsep.BinaryExpression).right;
         if (this.zeros.has(right)) this.nonFinite.set(node, { offset: this.at(right), kind: 'zero' });
       }
-      if (compiled.constant && compiled.fn(undefined as never) === 0) this.zeros.add(node);
+      if (value === 0) this.zeros.add(node);
     }
-    return compiled;
+    return checked;
   }
 
   /** The first non-finite part among a node's number-valued parts (`weekly` turns an infinite rate into 1, but 0/0 into NaN). */
@@ -475,7 +383,7 @@ class Compiler {
     return undefined;
   }
 
-  private compileNode(node: Node): Compiled {
+  private compileNode(node: Node): Checked {
     if (this.offsets.size === 0) this.placeTokens(node);
     switch (node.type) {
       case 'Literal':
@@ -499,41 +407,41 @@ class Compiler {
     }
   }
 
-  private literal(node: jsep.Literal): Compiled {
+  private literal(node: jsep.Literal): Checked {
     const value = node.value;
-    if (typeof value === 'number') return { ty: 'number', fn: () => value, vec: constantVec(value), constant: true };
-    if (typeof value === 'boolean') return { ty: 'boolean', fn: () => value, vec: constantVec(value), constant: true };
-    if (typeof value === 'string') return { ty: 'string', fn: () => value, vec: constantVec(value), literal: value, constant: true };
+    if (typeof value === 'number') return { ty: 'number', ir: { k: 'const', value } };
+    if (typeof value === 'boolean') return { ty: 'boolean', ir: { k: 'const', value } };
+    if (typeof value === 'string') return { ty: 'string', ir: { k: 'const', value: codeOf(value), name: value }, literal: value };
     return this.problem(node, `unsupported literal \`${String(node.raw)}\``);
   }
 
-  private identifier(node: jsep.Identifier): Compiled {
+  private identifier(node: jsep.Identifier): Checked {
     const name = node.name;
     const { scope } = this;
     const tension = scope.tensions.get(name);
-    if (tension !== undefined) return { ty: 'number', fn: (s) => s.t[tension]!, vec: vTension(tension), tension };
+    if (tension !== undefined) return { ty: 'number', ir: { k: 'tension', index: tension } };
     const withheld = scope.withheld?.get(name);
     if (withheld !== undefined) return this.problem(node, `\`${name}\` cannot be used here: ${withheld}`);
     const derived = scope.derived.get(name);
     if (derived) {
-      if (READS_ACTIVE.has(derived)) this.readsActive = true;
-      return { ty: 'number', fn: derived, vec: vectorOf(derived, 'number') };
+      if (derived.readsActive) this.readsActive = true;
+      return { ty: 'number', ir: { k: 'derived', id: name, expr: derived } };
     }
     const { phaseOf, roundOf, weeksOf, daysOf } = scope.time;
     switch (name) {
       case 'round':
-        return { ty: 'number', fn: (s) => roundOf[s.g]!, vec: vByRound(roundOf) };
+        return { ty: 'number', ir: { k: 'byRound', table: roundOf } };
       case 'round_weeks':
-        return { ty: 'number', fn: (s) => weeksOf[s.g]!, vec: vByRound(weeksOf) };
+        return { ty: 'number', ir: { k: 'byRound', table: weeksOf } };
       case 'elapsed_days':
-        return { ty: 'number', fn: (s) => daysOf[s.g]!, vec: vByRound(daysOf) };
+        return { ty: 'number', ir: { k: 'byRound', table: daysOf } };
       case 'phase': {
         const phases = scope.phases;
-        return { ty: 'string', fn: (s) => phases[phaseOf[s.g]!]!, vec: vByRound(phaseOf.map((i) => codeOf(phases[i]!))), states: phases };
+        return { ty: 'string', ir: { k: 'byRound', table: phaseOf.map((i) => codeOf(phases[i]!)) }, states: phases };
       }
       case 'relationship': {
         const states = scope.relationship;
-        return { ty: 'string', fn: (s) => states[s.rel]!, vec: vRelationship(states.map(codeOf)), states };
+        return { ty: 'string', ir: { k: 'relationship', codes: states.map(codeOf) }, states };
       }
       case 'params':
         return this.problem(node, '`params` needs a parameter name', `write \`params.NAME\`; parameters: ${[...scope.params.keys()].join(', ') || 'none declared'}`);
@@ -544,7 +452,7 @@ class Compiler {
     return this.problem(node, `unknown name \`${name}\`${what}`, what ? undefined : hintFor(name, known, 'name'));
   }
 
-  private member(node: jsep.MemberExpression): Compiled {
+  private member(node: jsep.MemberExpression): Checked {
     const object = node.object;
     const property = node.property;
     if (object.type !== 'Identifier' || (object as jsep.Identifier).name !== 'params' || node.computed || property.type !== 'Identifier') {
@@ -553,7 +461,7 @@ class Compiler {
     const name = (property as jsep.Identifier).name;
     const index = this.scope.params.get(name);
     if (index === undefined) return this.problem(property, `unknown parameter \`${name}\``, hintFor(name, this.scope.params.keys(), 'parameter'));
-    return { ty: 'number', fn: (s) => s.p[index]!, vec: vParam(index) };
+    return { ty: 'number', ir: { k: 'param', index } };
   }
 
   /** An id argument: a bare name or a string literal. */
@@ -564,53 +472,19 @@ class Compiler {
     return undefined;
   }
 
-  private call(node: jsep.CallExpression): Compiled {
+  private call(node: jsep.CallExpression): Checked {
     if (node.callee.type !== 'Identifier') return this.problem(node, 'only named functions can be called');
     const name = (node.callee as jsep.Identifier).name;
     const args = node.arguments;
-    const math = Object.prototype.hasOwnProperty.call(MATH, name) ? MATH[name] : undefined;
-    if (math) {
-      const [lo, hi] = math.arity;
+    if (isMathName(name)) {
+      const [lo, hi] = MATH[name].arity;
       if (args.length < lo || args.length > hi) return this.problem(node, `\`${name}\` takes ${lo === hi ? lo : `${lo} to ${hi}`} argument${hi === 1 ? '' : 's'}, found ${args.length}`);
-      const compiled = args.map((a) => this.numberArg(a));
-      const f = math.fn;
-      if (compiled.every((c) => c.constant)) {
-        const value = f(...compiled.map((c) => c.fn(undefined as unknown as EvalState) as number));
-        return { ty: 'number', fn: () => value, vec: vConst(value), constant: true };
-      }
-      const fns = compiled.map((c) => c.fn as Fn<number>);
-      if (fns.length === 1) {
-        const [a] = fns as [Fn<number>];
-        const vec = vApply1(compiled[0]!.vec, f);
-        if (!math.costly) return { ty: 'number', fn: (s) => f(a(s)), vec };
-        // A pure function of one number remembers its last argument: within a round most
-        // tensions do not move, so policy weights and hazards ask for the same value again.
-        let lastX = NaN;
-        let lastY = NaN;
-        return {
-          ty: 'number',
-          vec,
-          fn: (s) => {
-            const x = a(s);
-            if (x === lastX) return lastY;
-            lastX = x;
-            return (lastY = f(x));
-          },
-        };
-      }
-      if (fns.length === 2) {
-        const [a, b] = fns as [Fn<number>, Fn<number>];
-        return { ty: 'number', fn: (s) => f(a(s), b(s)), vec: vApply2(compiled[0]!.vec, compiled[1]!.vec, f) };
-      }
-      return { ty: 'number', fn: (s) => f(...fns.map((g) => g(s))), vec: vApplyN(compiled.map((c) => c.vec), f) };
+      return { ty: 'number', ir: optimise({ k: 'math', fn: name, args: args.map((a) => this.numberArg(a).ir) }) };
     }
     switch (name) {
       case 'weekly': {
         if (args.length !== 1) return this.problem(node, '`weekly` takes 1 argument (a rate per week)');
-        const compiled = this.numberArg(args[0]!);
-        const rate = compiled.fn as Fn<number>;
-        const weeks = this.scope.time.weeksOf;
-        return { ty: 'number', fn: (s) => 1 - Math.exp(-Math.max(0, rate(s)) * weeks[s.g]!), vec: vWeekly(compiled.vec, weeks) };
+        return { ty: 'number', ir: { k: 'weekly', rate: this.numberArg(args[0]!).ir, weeks: this.scope.time.weeksOf } };
       }
       case 'if': {
         if (args.length !== 3) return this.problem(node, '`if` takes 3 arguments: if(condition, then, else)');
@@ -619,8 +493,7 @@ class Compiler {
         const a = this.node(args[1]!);
         const b = this.node(args[2]!);
         if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(args[2]!, 'both branches of `if` must have the same type');
-        const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
-        return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec), ...(a.states ? { states: a.states } : {}) };
+        return { ty: a.ty, ir: { k: 'if', test: test.ir, then: a.ir, else: b.ir }, ...(a.states ? { states: a.states } : {}) };
       }
       case 'stance': {
         const actor = this.idArg(args[0]);
@@ -629,8 +502,7 @@ class Compiler {
         if (!entry) return this.problem(args[0]!, `unknown actor \`${actor}\``, hintFor(actor, this.scope.actors.keys(), 'actor'));
         if (!entry.stances) return this.problem(args[0]!, `actor \`${actor}\` has no stance statechart`);
         const states = entry.stances;
-        const index = entry.index;
-        return { ty: 'string', fn: (s) => states[s.st[index]!]!, vec: vStance(index, states.map(codeOf)), states };
+        return { ty: 'string', ir: { k: 'stance', actor: entry.index, codes: states.map(codeOf) }, states };
       }
       case 'active': {
         const mediator = this.idArg(args[0]);
@@ -639,13 +511,10 @@ class Compiler {
         if (withheld !== undefined) return this.problem(node, `\`active\` cannot be used here: ${withheld}`);
         const entry = this.scope.mediators.get(mediator);
         if (!entry) return this.problem(args[0]!, `unknown mediator \`${mediator}\``, hintFor(mediator, this.scope.mediators.keys(), 'mediator'));
-        const tests = this.scope.mediatorActive;
-        const index = entry.index;
         // Mediators are compiled after derived values, levers and modifiers, which may ask
-        // whether one is active: look its test up when it is first needed.
+        // whether one is active: the backends look its test up when it is first run.
         this.readsActive = true;
-        let vec: VecFn | null = null;
-        return { ty: 'boolean', fn: (s) => tests[index]!(s), vec: (v, idx, n, out) => (vec ??= vectorOf(tests[index]!, 'boolean'))(v, idx, n, out) };
+        return { ty: 'boolean', ir: { k: 'active', index: entry.index, tests: this.scope.mediatorActive } };
       }
       case 'pulled':
       case 'fired':
@@ -677,78 +546,53 @@ class Compiler {
           if (branchKey === undefined) return this.problem(second!, `\`${id}\` has no branch \`${branch ?? '?'}\``, hintFor(branch ?? '', entry.branches.keys(), 'branch'));
           key = branchKey;
         }
-        if (name === 'count') return { ty: 'number', fn: (s) => s.cnt[key]!, vec: vCount(key) };
-        if (name === 'since') return { ty: 'number', fn: (s) => (s.last[key]! < 0 ? Infinity : s.g - s.last[key]!), vec: vSince(key) };
-        return { ty: 'boolean', fn: (s) => s.cnt[key]! > 0, vec: vOccurred(key) };
+        if (name === 'count') return { ty: 'number', ir: { k: 'count', key } };
+        if (name === 'since') return { ty: 'number', ir: { k: 'since', key } };
+        return { ty: 'boolean', ir: { k: 'occurred', key } };
       }
     }
     return this.problem(node.callee, `unknown function \`${name}\``, hintFor(name, FUNCTION_NAMES, 'function'));
   }
 
-  private numberArg(node: Node): Compiled {
+  private numberArg(node: Node): Checked {
     const c = this.node(node);
     this.expect(c, 'number', node);
     return c;
   }
 
-  private unary(node: jsep.UnaryExpression): Compiled {
+  private unary(node: jsep.UnaryExpression): Checked {
     const arg = this.node(node.argument);
     if (node.operator === 'not' || node.operator === '!') {
       this.expect(arg, 'boolean', node.argument);
-      const f = arg.fn as Fn<boolean>;
-      return { ty: 'boolean', fn: (s) => !f(s), vec: vNot(arg.vec) };
+      return { ty: 'boolean', ir: { k: 'not', a: arg.ir } };
     }
     if (node.operator === '-' || node.operator === '+') {
       this.expect(arg, 'number', node.argument);
-      const f = arg.fn as Fn<number>;
-      if (arg.constant) {
-        const v = node.operator === '-' ? -f(undefined as never) : f(undefined as never);
-        return { ty: 'number', fn: () => v, vec: vConst(v), constant: true };
-      }
-      return node.operator === '-' ? { ty: 'number', fn: (s) => -f(s), vec: vNegate(arg.vec) } : { ty: 'number', fn: f, vec: arg.vec };
+      return node.operator === '-' ? { ty: 'number', ir: optimise({ k: 'neg', a: arg.ir }) } : { ty: 'number', ir: arg.ir };
     }
     return this.problem(node, `unsupported operator \`${node.operator}\``);
   }
 
-  private binary(node: jsep.BinaryExpression): Compiled {
+  private binary(node: jsep.BinaryExpression): Checked {
     const op = node.operator;
     const left = this.node(node.left);
     const right = this.node(node.right);
     if (op === 'and' || op === '&&' || op === 'or' || op === '||') {
       this.expect(left, 'boolean', node.left);
       this.expect(right, 'boolean', node.right);
-      const [a, b] = [left.fn as Fn<boolean>, right.fn as Fn<boolean>];
-      return op === 'and' || op === '&&'
-        ? { ty: 'boolean', fn: (s) => a(s) && b(s), vec: vShortCircuit(left.vec, right.vec, true) }
-        : { ty: 'boolean', fn: (s) => a(s) || b(s), vec: vShortCircuit(left.vec, right.vec, false) };
+      return { ty: 'boolean', ir: { k: op === 'and' || op === '&&' ? 'and' : 'or', a: left.ir, b: right.ir } };
     }
     if (op === '==' || op === '!=' || op === '===' || op === '!==') return this.equality(node, left, right, op === '==' || op === '===');
     this.expect(left, 'number', node.left);
     this.expect(right, 'number', node.right);
-    const [a, b] = [left.fn as Fn<number>, right.fn as Fn<number>];
-    const special = specialise(op, left, right);
-    if (special?.constant) return { ...special, vec: constantVec(special.fn(undefined as never)) };
-    const operand = (c: Compiled) => ({ vec: c.vec, ...(c.constant ? { constant: c.fn(undefined as never) as number } : {}), ...(c.tension !== undefined ? { tension: c.tension } : {}) });
-    const vec = vOperate(op, operand(left), operand(right));
-    if (!vec) return this.problem(node, `unsupported operator \`${op}\``);
-    if (special) return { ...special, vec };
-    switch (op) {
-      case '+': return { ty: 'number', fn: (s) => a(s) + b(s), vec };
-      case '-': return { ty: 'number', fn: (s) => a(s) - b(s), vec };
-      case '*': return { ty: 'number', fn: (s) => a(s) * b(s), vec };
-      case '/': return { ty: 'number', fn: (s) => a(s) / b(s), vec };
-      case '%': return { ty: 'number', fn: (s) => a(s) % b(s), vec };
-      case '<': return { ty: 'boolean', fn: (s) => a(s) < b(s), vec };
-      case '>': return { ty: 'boolean', fn: (s) => a(s) > b(s), vec };
-      case '<=': return { ty: 'boolean', fn: (s) => a(s) <= b(s), vec };
-      case '>=': return { ty: 'boolean', fn: (s) => a(s) >= b(s), vec };
-    }
-    return this.problem(node, `unsupported operator \`${op}\``);
+    if (!BINARY_OPS.has(op)) return this.problem(node, `unsupported operator \`${op}\``);
+    const ty = op === '<' || op === '>' || op === '<=' || op === '>=' ? 'boolean' : 'number';
+    return { ty, ir: optimise({ k: 'binary', op: op as BinaryOp, a: left.ir, b: right.ir }) };
   }
 
   /** `relationship == 'hostile'`: the name is checked against the states and compared by value. */
-  private equality(node: jsep.BinaryExpression, left: Compiled, right: Compiled, equal: boolean): Compiled {
-    if (left.ty === 'error' || right.ty === 'error') return { ty: 'boolean', fn: () => false, vec: NOTHING };
+  private equality(node: jsep.BinaryExpression, left: Checked, right: Checked, equal: boolean): Checked {
+    if (left.ty === 'error' || right.ty === 'error') return { ty: 'boolean', ir: ERROR.ir };
     if (left.ty !== right.ty) return this.problem(node, `cannot compare ${describe(left)} with ${describe(right)}`);
     if (left.ty === 'string') {
       for (const [named, literal, literalNode] of [[left, right, node.right], [right, left, node.left]] as const) {
@@ -757,22 +601,25 @@ class Compiler {
         }
       }
     }
-    const [a, b] = [left.fn, right.fn];
-    return { ty: 'boolean', fn: equal ? (s) => a(s) === b(s) : (s) => a(s) !== b(s), vec: vBinary(equal ? '==' : '!=', left.vec, right.vec)! };
+    return { ty: 'boolean', ir: { k: 'equal', negate: !equal, a: left.ir, b: right.ir } };
   }
 
-  private conditional(node: jsep.ConditionalExpression): Compiled {
+  private conditional(node: jsep.ConditionalExpression): Checked {
     const test = this.node(node.test);
     this.expect(test, 'boolean', node.test);
     const a = this.node(node.consequent);
     const b = this.node(node.alternate);
     if (a.ty !== b.ty && a.ty !== 'error' && b.ty !== 'error') return this.problem(node.alternate, 'both sides of `? :` must have the same type');
-    const [t, x, y] = [test.fn as Fn<boolean>, a.fn, b.fn];
-    return { ty: a.ty, fn: (s) => (t(s) ? x(s) : y(s)), vec: vSelect(test.vec, a.vec, b.vec) };
+    return { ty: a.ty, ir: { k: 'if', test: test.ir, then: a.ir, else: b.ir } };
   }
 }
 
-function describe(c: Compiled): string {
+const BINARY_OPS: ReadonlySet<string> = new Set(['+', '-', '*', '/', '%', '<', '>', '<=', '>=']);
+
+/** What a sub-expression with a reported problem becomes (never run: the file does not load). */
+const ERROR: Checked = { ty: 'error', ir: { k: 'const', value: 0 } };
+
+function describe(c: Checked): string {
   if (c.literal !== undefined) return `the text '${c.literal}'`;
   return c.ty === 'boolean' ? 'a condition' : c.ty === 'number' ? 'a number' : 'a name';
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { suggest } from './errors.ts';
-import { compileExpr, ExprError, nonFiniteProblemOf, readsMediatorActivity, RESERVED, type Fn, type HistoryEntry, type Scope, type Ty } from './expr.ts';
+import { compileExpr, ExprError, exprOf, RESERVED, type Expr, type HistoryEntry, type Scope } from './expr.ts';
 import { addDays } from './dates.ts';
 import type {
   ActorDef, ActorPolicyDef, BranchDef, ChartDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
@@ -91,7 +91,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   });
   const tensionEntries = Object.entries(config.tensions);
   const tensions: TensionDef[] = tensionEntries.map(([tid, t], index) => ({
-    id: tid, index, label: t.label, doc: t.doc ?? '', initial: () => 0, initialSource: String(t.initial),
+    id: tid, index, label: t.label, doc: t.doc ?? '', initial: NO_NUMBER, initialSource: String(t.initial),
     decay: t.decay ? { toward: t.decay.toward, perWeek: t.decay.per_week } : null,
     cite: t.cite ?? [], judgement: t.judgement ?? false,
   }));
@@ -172,9 +172,9 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   }
 
   // --- the expression scope -------------------------------------------------------------------
-  const derivedFns = new Map<string, Fn<number>>();
+  const derivedFns = new Map<string, Expr<'number'>>();
   const mediatorIds = Object.keys(config.mediators);
-  const mediatorActive: Fn<boolean>[] = [];
+  const mediatorActive: Expr<'boolean'>[] = [];
   const relStates = Object.keys(config.relationship.states);
   const scope: Scope = {
     tensions: tensionIndex,
@@ -188,29 +188,31 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     mediatorActive,
     time: { phaseOf: rounds.map((r) => r.phase), roundOf: rounds.map((r) => r.round), weeksOf: rounds.map((r) => r.weeks), daysOf: rounds.map((r) => r.days) },
   };
-  const expr = <T extends number | boolean>(source: ExprSource, ty: Ty, path: PathSegment[], inScope: Scope = scope): Fn<T> => {
+  const expr = <T extends 'number' | 'boolean'>(source: ExprSource, ty: T, path: PathSegment[], inScope: Scope = scope): Expr<T> => {
     try {
-      const fn = compileExpr<T>(source, inScope, ty);
-      const nonFinite = nonFiniteProblemOf(fn);
+      const compiled = compileExpr(source, inScope, ty);
+      const nonFinite = compiled.nonFinite;
       if (nonFinite) report(path, nonFinite.message, nonFinite.hint, { offset: nonFinite.offset });
-      return fn;
+      return compiled;
     } catch (error) {
       if (!(error instanceof ExprError)) throw error;
       for (const p of error.problems) report(path, p.message, p.hint, { offset: p.offset });
-      return (() => (ty === 'number' ? 0 : false)) as unknown as Fn<T>;
+      return (ty === 'number' ? NO_NUMBER : NO_CONDITION) as Expr<T>;
     }
   };
-  const optionalExpr = <T extends number | boolean>(source: ExprSource | undefined, ty: Ty, path: PathSegment[]): Fn<T> | null =>
-    source === undefined ? null : expr<T>(source, ty, path);
+  const optionalExpr = <T extends 'number' | 'boolean'>(source: ExprSource | undefined, ty: T, path: PathSegment[]): Expr<T> | null =>
+    source === undefined ? null : expr(source, ty, path);
 
   // Starting values may read parameters only.
   const paramScope: Scope = { ...scope, tensions: new Map(), derived: new Map(), history: new Map(), mediators: new Map() };
   tensionEntries.forEach(([tid, t], index) => {
-    const fn = expr<number>(t.initial, 'number', ['tensions', tid, 'initial'], paramScope);
-    (tensions[index] as { initial: Fn<number> }).initial = typeof t.initial === 'number' ? () => t.initial as number : (s) => Math.min(100, Math.max(0, fn(s)));
+    const initial = expr(t.initial, 'number', ['tensions', tid, 'initial'], paramScope);
+    // A starting value written as an expression is clamped to 0..100.
+    (tensions[index] as { initial: Expr<'number'> }).initial =
+      typeof t.initial === 'number' ? initial : exprOf('number', { k: 'math', fn: 'clamp', args: [initial.ir, { k: 'const', value: 0 }, { k: 'const', value: 100 }] }, { depth: initial.depth });
   });
   const derived = Object.entries(config.derived).map(([did, d]) => {
-    const fn = expr<number>(d.value, 'number', ['derived', did, 'value']);
+    const fn = expr(d.value, 'number', ['derived', did, 'value']);
     derivedFns.set(did, fn);
     return { id: did, label: d.label, value: fn };
   });
@@ -228,7 +230,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const transitions = raw.transitions.flatMap((t, i) => {
       const p = [...path, 'transitions', i];
       const to = stateRef(t.to, [...p, 'to']);
-      const when = expr<boolean>(t.when, 'boolean', [...p, 'when']);
+      const when = expr(t.when, 'boolean', [...p, 'when']);
       const from = t.from === '*' ? states.filter((s) => s !== t.to) : typeof t.from === 'string' ? [t.from] : t.from;
       return from.flatMap((f, j) => {
         const fromIndex = stateRef(f, typeof t.from === 'object' ? [...p, 'from', j] : [...p, 'from']);
@@ -275,7 +277,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     if (count > MAX_BRANCHES) report(path, `there are ${count} branches; at most ${MAX_BRANCHES} are allowed`, 'a lever or event needs a few: merge branches with the same effects', { key: true });
     const list = Object.entries(raw).map(([bid, b], index) => ({
       id: bid, index, label: b.label ?? bid, description: b.description ?? '',
-      p: expr<number>(b.p, 'number', [...path, bid, 'p']), pSource: String(b.p),
+      p: expr(b.p, 'number', [...path, bid, 'p']), pSource: String(b.p),
       effects: effects(b.effects, [...path, bid, 'effects']),
       cameo: b.cameo ?? null,
       goldstein: cameoWeight(b.cameo, [...path, bid, 'cameo']) * (b.salience ?? 1),
@@ -309,7 +311,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     return {
       id: lid, index, label: l.label, description: l.description ?? '', actors: mask,
       phases: phaseMask(l.phases, [...path, 'phases']),
-      when: optionalExpr<boolean>(l.when, 'boolean', [...path, 'when']), whenSource: l.when === undefined ? '' : String(l.when), unavailable: l.unavailable ?? '',
+      when: optionalExpr(l.when, 'boolean', [...path, 'when']), whenSource: l.when === undefined ? '' : String(l.when), unavailable: l.unavailable ?? '',
       maxUses: l.max_uses ?? Infinity, tags: l.tags ?? [], effects: effects(l.effects, [...path, 'effects']),
       branches: list,
       modifiers: (l.modifiers ?? []).map((m, i) => {
@@ -319,9 +321,9 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
         if (m.add === undefined && m.mul === undefined) report(mp, 'a modifier needs `add` or `mul`');
         return {
           branch: Math.max(branch, 0),
-          add: optionalExpr<number>(m.add, 'number', [...mp, 'add']),
-          mul: optionalExpr<number>(m.mul, 'number', [...mp, 'mul']),
-          when: optionalExpr<boolean>(m.when, 'boolean', [...mp, 'when']),
+          add: optionalExpr(m.add, 'number', [...mp, 'add']),
+          mul: optionalExpr(m.mul, 'number', [...mp, 'mul']),
+          when: optionalExpr(m.when, 'boolean', [...mp, 'when']),
           why: m.why ?? (m.when === undefined ? 'always' : String(m.when)),
         };
       }),
@@ -347,13 +349,13 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     mediators: new Map(),
     withheld: new Map([
       ['active', 'whether a mediator is active cannot depend on whether one is'],
-      ...derived.filter((d) => readsMediatorActivity(d.value)).map((d): [string, string] => [d.id, 'it depends on `active(…)`, and whether a mediator is active cannot depend on whether one is']),
+      ...derived.filter((d) => d.value.readsActive).map((d): [string, string] => [d.id, 'it depends on `active(…)`, and whether a mediator is active cannot depend on whether one is']),
     ]),
   };
   const mediators: MediatorDef[] = mediatorIds.map((mid, index) => {
     const m = config.mediators[mid]!;
     const path = ['mediators', mid];
-    const active = expr<boolean>(m.active_when, 'boolean', [...path, 'active_when'], mediatorScope);
+    const active = expr(m.active_when, 'boolean', [...path, 'active_when'], mediatorScope);
     mediatorActive[index] = active;
     return {
       id: mid, index, actor: resolveActor(m.actor, [...path, 'actor']), label: m.label, description: m.description ?? '', active,
@@ -363,7 +365,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
         if (mm.add === undefined && mm.mul === undefined) report(mp, 'a modifier needs `add` or `mul`');
         return {
           levers: leverMask(mm.levers, mm.lever_tag, mp), branchTag: mm.branch_tag,
-          add: optionalExpr<number>(mm.add, 'number', [...mp, 'add']), mul: optionalExpr<number>(mm.mul, 'number', [...mp, 'mul']),
+          add: optionalExpr(mm.add, 'number', [...mp, 'add']), mul: optionalExpr(mm.mul, 'number', [...mp, 'mul']),
           why: mm.why ?? m.label,
         };
       }),
@@ -385,7 +387,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const entry = history.get(eid)!;
     return {
       id: eid, index, label: e.label, description: e.description ?? '',
-      hazard: optionalExpr<number>(e.hazard, 'number', [...path, 'hazard']), hazardSource: e.hazard === undefined ? '' : String(e.hazard),
+      hazard: optionalExpr(e.hazard, 'number', [...path, 'hazard']), hazardSource: e.hazard === undefined ? '' : String(e.hazard),
       phases: phaseMask(e.phases, [...path, 'phases']), effects: effects(e.effects, [...path, 'effects']),
       cameo: e.cameo ?? null, goldstein: cameoWeight(e.cameo, [...path, 'cameo']) * (e.salience ?? 1),
       branches: e.branches ? branches(e.branches, entry, [...path, 'branches']) : [],
@@ -409,7 +411,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     if (couplingIds.has(c.id)) report([...path, 'id'], `duplicate coupling id \`${c.id}\``);
     couplingIds.add(c.id);
     return {
-      id: c.id, label: c.label ?? c.id, when: expr<boolean>(c.when, 'boolean', [...path, 'when']),
+      id: c.id, label: c.label ?? c.id, when: expr(c.when, 'boolean', [...path, 'when']),
       effects: effects(c.effects, [...path, 'effects']),
       cap: effects(c.cap, [...path, 'cap']).map((e) => ({ tension: e.tension, delta: e.delta })),
       floor: effects(c.floor, [...path, 'floor']).map((e) => ({ tension: e.tension, delta: e.delta })),
@@ -433,11 +435,11 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
         report(path, `unknown actor \`${aid}\``, suggest(aid, actorIds, 'actor'), { key: true });
         continue;
       }
-      const weights: (Fn<number> | null)[] = levers.map(() => null);
-      let pass: Fn<number> | null = null;
+      const weights: (Expr<'number'> | null)[] = levers.map(() => null);
+      let pass: Expr<'number'> | null = null;
       for (const [lever, w] of Object.entries(p.weights)) {
         const wp = [...path, 'weights', lever];
-        const fn = expr<number>(w, 'number', wp);
+        const fn = expr(w, 'number', wp);
         if (lever === 'pass') {
           pass = fn;
           continue;
@@ -447,7 +449,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
         else if (!levers[li]!.actors[actor]) report(wp, `\`${aid}\` cannot pull \`${lever}\``, `its actors are: ${config.levers[lever]!.actors.join(', ')}`, { key: true });
         else weights[li] = fn;
       }
-      perActor[actor] = { weights, pass, otherwise: expr<number>(p.otherwise, 'number', [...path, 'otherwise']) };
+      perActor[actor] = { weights, pass, otherwise: expr(p.otherwise, 'number', [...path, 'otherwise']) };
     }
     policies.set(name, { name, actors: perActor });
   }
@@ -462,7 +464,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const last = index === config.outcomes.length - 1;
     if (last && o.when !== undefined) report([...path, 'when'], 'the last outcome rule must have no `when`', 'it catches every state the rules above do not, so that every run ends in exactly one outcome');
     if (!last && o.when === undefined) report(path, `only the last outcome rule may omit \`when\`; \`${o.id}\` would hide the rules after it`);
-    return { id: o.id, index, label: o.label, definition: o.definition ?? '', when: optionalExpr<boolean>(o.when, 'boolean', [...path, 'when']), cite: o.cite ?? [], judgement: o.judgement ?? false };
+    return { id: o.id, index, label: o.label, definition: o.definition ?? '', when: optionalExpr(o.when, 'boolean', [...path, 'when']), cite: o.cite ?? [], judgement: o.judgement ?? false };
   });
 
   if (issues.length > 0) throw new NormalizeError(issues);
@@ -509,3 +511,7 @@ function visitCites(value: unknown, path: PathSegment[], visit: (cite: string[],
 }
 
 const article = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
+
+/** What an expression with a reported problem becomes (never run: the file does not load). */
+const NO_NUMBER = exprOf('number', { k: 'const', value: 0 });
+const NO_CONDITION = exprOf('boolean', { k: 'const', value: false });

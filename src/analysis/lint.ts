@@ -16,13 +16,14 @@ import { toDirectedGraph } from 'xstate/graph';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
-import type { ChartDef, LeverDef, ScenarioDefinition } from './definition.ts';
-import { clipQuoted, type Issue } from './errors.ts';
-import type { EvalState, Fn } from './expr.ts';
-import { loadScenarioText } from './load.ts';
-import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from './exercise.ts';
-import type { ParsedFile, PathSegment } from './parse.ts';
-import type { StatechartConfig } from './schema.ts';
+import type { ChartDef, LeverDef, ScenarioDefinition } from '../scenario/definition.ts';
+import { clipQuoted, type Issue } from '../scenario/errors.ts';
+import type { Expr } from '../scenario/expr.ts';
+import { loadScenarioText } from '../scenario/load.ts';
+import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from '../scenario/exercise.ts';
+import type { Lanes } from '../scenario/lanes.ts';
+import type { ParsedFile, PathSegment } from '../scenario/parse.ts';
+import type { StatechartConfig } from '../scenario/schema.ts';
 
 export interface LintOptions {
   /**
@@ -234,33 +235,11 @@ function mentionsLiteral(text: string, name: string): boolean {
   return text.includes(`'${name}'`) || text.includes(`"${name}"`);
 }
 
-/** A compiled condition that reads nothing from the state and holds: a constant `true`. */
-function isConstantTrue(fn: Fn<boolean>): boolean {
-  const trap = new Proxy({} as EvalState, {
-    get() {
-      throw new Error('reads the state');
-    },
-  });
-  try {
-    return fn(trap) === true;
-  } catch {
-    return false;
-  }
-}
+/** A condition that reads nothing from the state and holds: a constant `true`. */
+const isConstantTrue = (e: Expr<'boolean'>): boolean => e.constant === true;
 
-/** A compiled condition that reads nothing from the state and fails: a constant `false`. */
-function isConstantFalse(fn: Fn<boolean>): boolean {
-  const trap = new Proxy({} as EvalState, {
-    get() {
-      throw new Error('reads the state');
-    },
-  });
-  try {
-    return fn(trap) === false;
-  } catch {
-    return false;
-  }
-}
+/** A condition that reads nothing from the state and fails: a constant `false`. */
+const isConstantFalse = (e: Expr<'boolean'>): boolean => e.constant === false;
 
 /** Fields whose values are expressions, wherever they occur. */
 const EXPRESSION_KEYS = new Set(['when', 'p', 'add', 'mul', 'hazard', 'active_when', 'value', 'initial', 'otherwise']);
@@ -427,20 +406,30 @@ function watchValues(def: ScenarioDefinition): { found: Map<string, NonFiniteVal
   const restores: (() => void)[] = [];
   const wrap = (owner: object, field: string, path: PathSegment[], what: string): void => {
     const record = owner as Record<string, unknown>;
-    const fn = record[field] as Fn<number> | null | undefined;
-    if (typeof fn !== 'function') return;
+    const expr = record[field] as Expr<'number'> | null | undefined;
+    if (!expr) return;
     const key = path.join('\u0000');
-    record[field] = ((s: EvalState) => {
-      const value = fn(s);
-      if (!Number.isFinite(value)) {
-        const seen = found.get(key);
-        if (seen) seen.times++;
-        else found.set(key, { path, what, value, round: s.g + 1, times: 1 });
-      }
-      return value;
-    }) as Fn<number>;
+    const seen = (value: number, g: number): void => {
+      if (Number.isFinite(value)) return;
+      const found1 = found.get(key);
+      if (found1) found1.times++;
+      else found.set(key, { path, what, value, round: g + 1, times: 1 });
+    };
+    const watched: Expr<'number'> = {
+      ...expr,
+      fn: (v: Lanes, i: number) => {
+        const value = expr.fn(v, i);
+        seen(value, v.g);
+        return value;
+      },
+      vec: (v, idx, n, out) => {
+        expr.vec(v, idx, n, out);
+        for (let i = 0; i < n; i++) seen(out[i]!, v.g);
+      },
+    };
+    record[field] = watched;
     restores.push(() => {
-      record[field] = fn;
+      record[field] = expr;
     });
   };
   for (const t of def.tensions) wrap(t, 'initial', ['tensions', t.id, 'initial'], `the starting value of \`${t.id}\``);
