@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDesign, designPoints, parseRuns, parseShard, runRange, summaryBytesPerPoint, sweepValues, type DesignInput } from '../src/batch/design.ts';
 import { latinHypercube } from '../src/batch/lhs.ts';
-import { batchKernel, simulate } from '../src/batch/simulate.ts';
+import { runGroup, runner } from '../src/analysis/runs.ts';
 import { runChunk, runStart, type BatchPlan } from '../src/batch/chunk.ts';
 import { rowLayout, parseRow, formatRow } from '../src/batch/rows.ts';
 import { ExactSum, meanInterval, Moments, PointAccumulator, wilson } from '../src/batch/stats.ts';
@@ -238,13 +238,18 @@ describe('statistics', () => {
 
 describe('the batch loop', () => {
   const compiled = compile(mini);
-  const kernel = batchKernel(compiled, 'default');
+  const kernel = runner(mini, 'default');
 
   it('takes the same decisions as run() on the fast executor', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (seed, push) => {
         const reference = run(compiled, { seed, params: { push }, executor: 'fast', trace: false }).state;
-        expect(simulate(kernel, [push], seed, [])).toEqual(reference);
+        let visited = 0;
+        runGroup(kernel, [{ params: [push], seed, moves: [] }], (end) => {
+          visited++;
+          expect(end.state()).toEqual(reference);
+        });
+        expect(visited).toBe(1);
       }),
       { numRuns: 200 },
     );
@@ -254,7 +259,7 @@ describe('the batch loop', () => {
     const moves = [{ step: 0, action: { type: 'pull', lever: 'praise', force: 'warm' } }, { step: 2, action: { type: 'pull', lever: 'call' } }] as const;
     const plan: BatchPlan = { scenarioFile: MINI, hash: mini.hash, policy: 'default', seed: 3, runsPerPoint: 4, branch: { seed: 5, moves, step: 3, prefix: 'mini:5:default:1=praise+warm,3=call' }, format: 'jsonl' };
     const layout = rowLayout(mini, 'default');
-    const result = runChunk({ kernel, layout }, { plan, start: 0, end: 4, points: { 0: [0.5] } });
+    const result = runChunk({ runner: kernel, layout }, { plan, start: 0, end: 4, points: { 0: [0.5] } });
     const rows = result.rows!.trim().split('\n').map((l) => JSON.parse(l) as { seed: number; branch: string; outcome: string; tensions: Record<string, number>; goldstein: number });
     expect(new Set(rows.map((r) => r.seed)).size).toBe(4);
     rows.forEach((row, i) => {

@@ -9,8 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextFor, runChunk, type BatchPlan, type ChunkTask } from '../src/batch/chunk.ts';
 import { executeBatch } from '../src/batch/execute.ts';
-import { simulateLanes } from '../src/batch/lockstep.ts';
-import { batchKernel } from '../src/batch/simulate.ts';
+import { runGroup, runner } from '../src/analysis/runs.ts';
 import { compile, loadScenario } from '../src/index.ts';
 
 const MINI = resolve('test/fixtures/mini.yaml');
@@ -44,12 +43,15 @@ describe('a chunk cut short', () => {
   });
 
   it('drops the lock-step group that the stop interrupts', () => {
-    const kernel = batchKernel(compile(def), 'default');
+    const kernel = runner(def, 'default');
     const runs = Array.from({ length: 20 }, (_, i) => ({ params: [0.5], seed: i, moves: [] }));
     let asked = 0;
-    expect(simulateLanes(kernel, runs, () => ++asked > 5)).toBeNull();
+    let visited = 0;
+    expect(runGroup(kernel, runs, () => visited++, () => ++asked > 5)).toBe(false);
     expect(asked).toBe(6);
-    expect(simulateLanes(kernel, runs, () => false)).toHaveLength(20);
+    expect(visited).toBe(0);
+    expect(runGroup(kernel, runs, () => visited++, () => false)).toBe(true);
+    expect(visited).toBe(20);
   });
 
   it('ends the batch on the main thread at a run boundary, with the rows before it', async () => {

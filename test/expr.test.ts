@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compileExpr, ExprError, type EvalState, type Ty } from '../src/scenario/expr.ts';
+import { compileExpr, evaluate, ExprError, type EvalState } from '../src/scenario/expr.ts';
 import { exprScope } from './support/expr-scope.ts';
 
-const scope = exprScope([(s: EvalState) => s.t[0]! < 60]);
+type Ty = 'number' | 'boolean';
+const scope = exprScope();
 
 const state: EvalState = { g: 1, t: [40, 70], p: [0.5], rel: 1, st: [1, -1], cnt: [2, 1, 0], last: [0, 0, -1] };
 
 function value(source: string, ty: Ty = 'number') {
-  return compileExpr(source, scope, ty)(state);
+  return evaluate(compileExpr(source, scope, ty), state);
 }
 
 function problems(source: string, ty: Ty = 'boolean') {

@@ -7,7 +7,7 @@ import { edit, mini } from './support/mini.ts';
 import { formatIssue, isParleyInputError, loadScenarioText } from '../src/index.ts';
 import { formatFinding } from '../src/cli/lint.ts';
 import { levenshtein, suggest } from '../src/scenario/errors.ts';
-import { DEFAULT_LINT_RUNS, lintFile, lintRuns, type LintProgress } from '../src/scenario/lint.ts';
+import { DEFAULT_LINT_RUNS, lintFile, lintRuns, type LintProgress } from '../src/analysis/lint.ts';
 
 // Small or valid-looking inputs that used to hang, blow memory or crash: each is refused fast,
 // with one clear message placed in the file.

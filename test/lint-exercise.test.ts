@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lintFile } from '../src/scenario/lint.ts';
+import { lintFile } from '../src/analysis/lint.ts';
 
 const DIR = 'test/fixtures/lint';
 

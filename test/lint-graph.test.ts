@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lintFile } from '../src/scenario/lint.ts';
+import { lintFile } from '../src/analysis/lint.ts';
 
 const DIR = 'test/fixtures/lint';
 

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lintFile } from '../src/scenario/lint.ts';
+import { lintFile } from '../src/analysis/lint.ts';
 
 function parley(...args: string[]) {
   const result = spawnSync(process.execPath, ['bin/parley.js', ...args], { encoding: 'utf8', timeout: 60_000 });

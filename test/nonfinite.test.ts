@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchKernel } from '../src/batch/simulate.ts';
-import { simulateLanes } from '../src/batch/lockstep.ts';
+import { runGroup, runner } from '../src/analysis/runs.ts';
 import { compile, loadScenarioText, run, start, step } from '../src/index.ts';
 import { createSession } from '../src/play/session.ts';
 
@@ -36,7 +35,7 @@ describe.each(cases)('NaN or Infinity in %s', (_, from, to, message) => {
 
   it('stops the batch loop with the same error', () => {
     const runs = Array.from({ length: 20 }, (_, i) => ({ params: [0.5], seed: i, moves: [] }));
-    expect(() => simulateLanes(batchKernel(compiled, 'default'), runs)).toThrow(expect.objectContaining(error));
+    expect(() => runGroup(runner(compiled.def, 'default'), runs, () => {})).toThrow(expect.objectContaining(error));
   });
 });
 

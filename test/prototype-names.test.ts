@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { buildDesign, designPoints, runRange } from '../src/batch/design.ts';
 import { runChunk, type BatchPlan } from '../src/batch/chunk.ts';
 import { rowLayout } from '../src/batch/rows.ts';
-import { batchKernel } from '../src/batch/simulate.ts';
+import { runner } from '../src/analysis/runs.ts';
 import { compile, run } from '../src/engine/engine.ts';
 import type { ScenarioDefinition } from '../src/scenario/definition.ts';
 import { loadScenarioText } from '../src/scenario/load.ts';
@@ -187,7 +187,7 @@ describe('Object.prototype names as every kind of id', () => {
             const plan: BatchPlan = { scenarioFile: 'x', hash: def.hash, policy: pol, seed: runSeed, runsPerPoint: 3, branch: null, format };
             const points = designPoints(def, design);
             const [start, end] = runRange(design);
-            const ctx = { kernel: batchKernel(compile(def), pol), layout: rowLayout(def, pol) };
+            const ctx = { runner: runner(def, pol), layout: rowLayout(def, pol) };
             return runChunk(ctx, { plan, start, end, points: Object.fromEntries(points.map((p, i) => [i, p])) });
           };
           let a;

@@ -6,7 +6,7 @@
  */
 import type { Move } from '../engine/branch-code.ts';
 import { begin, inLockStep, kernelFor, lanesOf, runToEnd, type Kernel } from '../engine/kernel.ts';
-import { atSamePoint, load, MAX_LANES, type RunLanes } from '../engine/runs.ts';
+import { atSamePoint, load, MAX_LANES, store, type RunLanes } from '../engine/runs.ts';
 import type { SimState } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 
@@ -27,6 +27,8 @@ export interface RunEnd {
   readonly tensions: ArrayLike<number>;
   readonly steps: number;
   readonly goldstein: number;
+  /** The whole final state, as a value of its own (for what the fields above do not say). */
+  state(): SimState;
 }
 
 /** Lane `i`'s end. */
@@ -37,6 +39,7 @@ function endOf(L: RunLanes, i: number): RunEnd {
     tensions: L.t.subarray(i * L.nt, (i + 1) * L.nt),
     steps: L.step,
     goldstein: L.gs[i]!,
+    state: () => store(L, i),
   };
 }
 

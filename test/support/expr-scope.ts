@@ -1,15 +1,15 @@
 /**
  * A small expression scope for tests of the expression language: two tensions, a derived value
- * that is a plain function (not a compiled expression), a parameter, two phases, a relationship
- * chart, an actor with a stance chart and one without, a lever with a branch, an event and a
- * mediator whose test the caller supplies.
+ * `crisis`, a parameter, two phases, a relationship chart, an actor with a stance chart and one
+ * without, a lever with a branch, an event and a mediator (`paul`, active while HOST < 60 unless
+ * the caller gives its own test).
  */
-import type { EvalState, Fn, Scope } from '../../src/scenario/expr.ts';
+import { compileExpr, type Expr, type Scope } from '../../src/scenario/expr.ts';
 
-export function exprScope(mediatorActive: Fn<boolean>[] = []): Scope {
-  return {
+export function exprScope(mediatorActive?: Expr<'boolean'>[]): Scope {
+  const base: Scope = {
     tensions: new Map([['HOST', 0], ['MIL', 1]]),
-    derived: new Map([['crisis', (s: EvalState) => (s.t[0]! + s.t[1]!) / 2]]),
+    derived: new Map(),
     params: new Map([['appetite', 0]]),
     phases: ['talks', 'after'],
     relationship: ['cordial', 'tense'],
@@ -19,7 +19,9 @@ export function exprScope(mediatorActive: Fn<boolean>[] = []): Scope {
       ['boat_strike', { key: 2, kind: 'event' as const, branches: new Map() }],
     ]),
     mediators: new Map([['paul', { index: 0 }]]),
-    mediatorActive,
+    mediatorActive: mediatorActive ?? [],
     time: { phaseOf: [0, 1], roundOf: [1, 1], weeksOf: [0, 1], daysOf: [0, 0] },
   };
+  if (!mediatorActive) base.mediatorActive.push(compileExpr('HOST < 60', base, 'boolean'));
+  return { ...base, derived: new Map([['crisis', compileExpr('(HOST + MIL) / 2', base, 'number')]]) };
 }
