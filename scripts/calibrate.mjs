@@ -9,9 +9,9 @@
  * The default scenario is petro-trump, whose propositions are listed below; another scenario
  * gets the baseline and its named policies. `--diag` adds mean final tensions and how often
  * each lever and event occurs per run (what a calibrator looks at when a share is off).
- * Uses the library build (`dist/index.js`) with the fast executor and no trace.
+ * Uses the library build (`dist/index.js`): runs from a state (`forEachRun`), in lock step, with no trace.
  */
-import { compile, deriveSeed, loadScenario, run, wilson } from '../dist/index.js';
+import { compile, deriveSeed, forEachRun, loadScenario, resolveParams, runner, wilson } from '../dist/index.js';
 
 const argv = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -61,14 +61,14 @@ function batch(options) {
   const counts = checkpoints.map(() => new Array(ids.length).fill(0));
   const tension = new Array(def.tensions.length).fill(0);
   const history = new Map();
-  for (let i = 0; i < runs; i++) {
-    const { state } = run(compiled, { ...options, seed: deriveSeed(seed, i), executor: 'fast', trace: false });
-    state.judged.forEach((o, c) => counts[c][o]++);
+  const params = resolveParams(def, options.params ?? {});
+  forEachRun(runner(def, options.policy ?? 'default'), 0, runs, (i) => ({ params, seed: deriveSeed(seed, i), moves: [] }), (end) => {
+    Array.from(end.judged).forEach((o, c) => counts[c][o]++);
     if (diag) {
-      state.t.forEach((v, j) => (tension[j] += v));
-      state.cnt.forEach((v, j) => history.set(j, (history.get(j) ?? 0) + v));
+      Array.from(end.tensions).forEach((v, j) => (tension[j] += v));
+      end.state().cnt.forEach((v, j) => history.set(j, (history.get(j) ?? 0) + v));
     }
-  }
+  });
   return { counts, tension: tension.map((v) => v / runs), history };
 }
 

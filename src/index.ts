@@ -20,6 +20,7 @@ export { ParleyInputError, ScenarioError, UsageError, isParleyInputError, format
 export { compile, start, step, run, runFrom, replay, movesOf, policyAction, resolveParams, type CompiledScenario, type RunOptions, type ContinueOptions, type RunResult, type ExecutorName } from './engine/engine.ts';
 export { availableLevers, unavailableReason, leverOdds, currentActor, cloneState } from './engine/state.ts';
 export { describeState, type StateView } from './engine/describe.ts';
+export { runner, runGroup, forEachRun, countOutcomes, type Runner, type RunStart, type RunEnd } from './analysis/runs.ts';
 export { parseBranchCode, formatBranchCode, BranchCodeError, type BranchCode, type Move } from './engine/branch-code.ts';
 export { roundDraws, deriveSeed } from './engine/rng.ts';
 export type * from './engine/types.ts';

@@ -13,7 +13,8 @@
  * dice); warnings are findings that may be intended, or that come from sampling.
  */
 import { toDirectedGraph } from 'xstate/graph';
-import { compile, run, type CompiledScenario } from '../engine/engine.ts';
+import { compile, resolveParams, run, type CompiledScenario } from '../engine/engine.ts';
+import { forEachRun, runner } from './runs.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { ChartDef, LeverDef, ScenarioDefinition } from '../scenario/definition.ts';
@@ -496,14 +497,20 @@ export function lintExercise(parsed: ParsedFile, options: LintOptions = {}): Iss
   const runs = lintRuns(exercise.def.maxSteps, options.runs, 2);
   if (runs > 0) {
     options.onProgress?.({ done: 0, total: 2 * Math.max(runs, seeds.length), runs, requested: options.runs ?? DEFAULT_LINT_RUNS, turns: exercise.def.maxSteps });
-    const compiled = compile(exercise.def);
     const sample = [...new Set(seeds)];
     for (let i = 0; sample.length < Math.max(runs, seeds.length); i++) {
       const seed = deriveSeed(LINT_SEED, i);
       if (!sample.includes(seed)) sample.push(seed);
     }
     const policy = exercise.config.policy;
-    const metUnder = (p: string) => sample.filter((seed) => judgeExercise(exercise, run(compiled, { seed, policy: p, params: exercise.params, executor: 'fast', trace: false }).state).met).length;
+    const params = resolveParams(exercise.def, exercise.params);
+    const metUnder = (p: string): number => {
+      let met = 0;
+      forEachRun(runner(exercise.def, p), 0, sample.length, (i) => ({ params, seed: sample[i]!, moves: [] }), (end) => {
+        if (judgeExercise(exercise, end.state()).met) met++;
+      });
+      return met;
+    };
     const underPolicy = metUnder(policy);
     const underRandom = policy === 'random' ? underPolicy : metUnder('random');
     if (underPolicy === 0 && underRandom === 0) {

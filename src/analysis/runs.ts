@@ -79,17 +79,22 @@ export function runGroup(r: Runner, starts: readonly RunStart[], visit: (end: Ru
   return true;
 }
 
+/** Runs `from, from+1, … to-1` of `startOf(i)`, in groups of `MAX_LANES`, and hands each end to `visit` with its index. */
+export function forEachRun(r: Runner, from: number, to: number, startOf: (i: number) => RunStart, visit: (end: RunEnd, i: number) => void): void {
+  for (let start = from; start < to; start += MAX_LANES) {
+    const starts: RunStart[] = [];
+    for (let i = start; i < Math.min(to, start + MAX_LANES); i++) starts.push(startOf(i));
+    runGroup(r, starts, (end, j) => visit(end, start + j));
+  }
+}
+
 /**
  * Outcome counts of runs `from, from+1, … to-1` of `startOf(i)`, added to `counts` (and, with
  * `judged`, the counts of each checkpoint's outcome, `judged[c][o]`).
  */
 export function countOutcomes(r: Runner, from: number, to: number, startOf: (i: number) => RunStart, counts: number[], judged?: number[][]): void {
-  for (let start = from; start < to; start += MAX_LANES) {
-    const starts: RunStart[] = [];
-    for (let i = start; i < Math.min(to, start + MAX_LANES); i++) starts.push(startOf(i));
-    runGroup(r, starts, (end) => {
-      counts[end.outcome]!++;
-      if (judged) for (let c = 0; c < end.judged.length; c++) judged[c]![end.judged[c]!]!++;
-    });
-  }
+  forEachRun(r, from, to, startOf, (end) => {
+    counts[end.outcome]!++;
+    if (judged) for (let c = 0; c < end.judged.length; c++) judged[c]![end.judged[c]!]!++;
+  });
 }

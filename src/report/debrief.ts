@@ -4,7 +4,8 @@
  * the scenario's distribution under default play.
  */
 import { basename } from 'node:path';
-import { compile, run } from '../engine/engine.ts';
+import { countOutcomes, runner } from '../analysis/runs.ts';
+import { compile, resolveParams } from '../engine/engine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { TraceEntry } from '../engine/types.ts';
 import { wilson } from '../batch/stats.ts';
@@ -108,9 +109,9 @@ export function classMarkdown(klass: ReturnType<typeof readClass>, runs = 2000):
   }
 
   // The class against default play of the same scenario (with the exercise's injects and parameters).
-  const compiled = compile(def);
   const counts = def.outcomes.map(() => 0);
-  for (let i = 0; i < runs; i++) counts[run(compiled, { seed: deriveSeed(20260203, i), policy: ex?.config.policy ?? 'default', params: ex?.params ?? {}, executor: 'fast', trace: false }).state.outcome]!++;
+  const params = resolveParams(def, ex?.params ?? {});
+  countOutcomes(runner(def, ex?.config.policy ?? 'default'), 0, runs, (i) => ({ params, seed: deriveSeed(20260203, i), moves: [] }), counts);
   out.push('## The class against default play', '', `Default play: ${runs} seeded runs under the \`${ex?.config.policy ?? 'default'}\` policy.`, '');
   out.push('| outcome | class | default play [95% interval] |', '|---|---|---|');
   def.outcomes.forEach((o, i) => {
