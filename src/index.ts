@@ -26,5 +26,5 @@ export type * from './engine/types.ts';
 export { isSeed, MAX_SEED } from './engine/types.ts';
 export { formatTranscript } from './report/transcript.ts';
 export { ENGINE_VERSION } from './version.ts';
-export { wilson } from './batch/stats.ts';
+export { wilson } from './stats/stats.ts';
 export { loadExercise, judgeExercise, ExerciseSchema, exerciseJsonSchema, type Exercise, type ExerciseConfig, type ExerciseResult } from './scenario/exercise.ts';

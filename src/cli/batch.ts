@@ -24,7 +24,7 @@ import { acquireLock, type Lock } from '../io/lock.ts';
 import { readTextBounded } from '../io/read.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
-import type { PointAccumulator } from '../batch/stats.ts';
+import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
 
