@@ -16,11 +16,11 @@ export { loadScenario, loadScenarioText, validateScenarioFile, bundledScenarioId
 export { normalizeScenario, canonicalJson } from './scenario/normalize.ts';
 export { ScenarioSchema, scenarioJsonSchema, type ScenarioConfig, type ScenarioInput } from './scenario/schema.ts';
 export type * from './scenario/definition.ts';
-export { ParleyInputError, ScenarioError, UsageError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';
+export { ParleyInputError, ScenarioError, UsageError, UnknownPolicyError, UnknownScenarioError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';
 export { compile, start, step, run, runFrom, replay, movesOf, policyAction, resolveParams, type CompiledScenario, type RunOptions, type ContinueOptions, type RunResult, type ExecutorName } from './engine/engine.ts';
 export { availableLevers, unavailableReason, leverOdds, currentActor, cloneState } from './engine/kernel.ts';
 export { describeState, type StateView } from './engine/describe.ts';
-export { parseBranchCode, formatBranchCode, BranchCodeError, type BranchCode, type Move } from './engine/branch-code.ts';
+export { parseBranchCode, formatBranchCode, formatMove, BranchCodeError, type BranchCode, type BranchCodeDetails, type BranchCodeReason, type Move } from './engine/branch-code.ts';
 export { roundDraws, deriveSeed } from './engine/rng.ts';
 export type * from './engine/types.ts';
 export { isSeed, MAX_SEED } from './engine/types.ts';
