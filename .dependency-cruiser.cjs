@@ -1,7 +1,7 @@
 /**
  * The layers of Parley's source, read top-down (issue 11): a module imports only from its own
  * folder and from the layers below it, and no imports go round in a circle. `npm test` checks
- * this (test/layers.test.ts); `npx depcruise src ui` prints the same report.
+ * this (test/layers.test.ts); `npm run layers` prints the same report.
  *
  * Bottom to top:
  *
