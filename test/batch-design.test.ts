@@ -6,7 +6,7 @@ import { latinHypercube } from '../src/batch/lhs.ts';
 import { runGroup, runner } from '../src/analysis/runs.ts';
 import { runChunk, runStart, type BatchPlan } from '../src/batch/chunk.ts';
 import { rowLayout, parseRow, formatRow } from '../src/batch/rows.ts';
-import { ExactSum, meanInterval, Moments, PointAccumulator, wilson } from '../src/batch/stats.ts';
+import { ExactSum, meanInterval, Moments, PointAccumulator, wilson } from '../src/stats/stats.ts';
 import { compile, run } from '../src/engine/engine.ts';
 import { deriveSeed } from '../src/engine/rng.ts';
 import { loadScenario, loadScenarioText } from '../src/scenario/load.ts';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, deriveSeed, loadScenario, run, type RunOptions } from '../src/index.ts';
-import { wilson } from '../src/batch/stats.ts';
+import { wilson } from '../src/stats/stats.ts';
 
 const compiled = compile(loadScenario('petro-trump'));
 const ids = compiled.def.outcomes.map((o) => o.id);

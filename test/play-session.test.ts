@@ -9,7 +9,8 @@ import {
   type Session,
 } from '../src/play/session.ts';
 import { loadSession, parseSessionText, saveSession, saveSessionFresh, sessionToJson } from '../src/play/save.ts';
-import { exportMarkdown, nameCandidates, reopenCommand, sessionFileName } from '../src/play/export.ts';
+import { nameCandidates, sessionFileName } from '../src/play/files.ts';
+import { exportMarkdown, reopenCommand } from '../src/report/session-markdown.ts';
 import { distribution } from '../src/play/distribution.ts';
 import { runFrom } from '../src/engine/engine.ts';
 import { deriveSeed } from '../src/engine/rng.ts';

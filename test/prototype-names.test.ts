@@ -21,7 +21,7 @@ import { loadScenarioText } from '../src/scenario/load.ts';
 import { isParleyInputError } from '../src/scenario/errors.ts';
 import { richDefinition, richScenarioInput } from './support/rich-scenario.ts';
 import { createSession } from '../src/play/session.ts';
-import { reopenCommand } from '../src/play/export.ts';
+import { reopenCommand } from '../src/report/session-markdown.ts';
 import { parseRow } from '../src/batch/rows.ts';
 import { judgeExercise, loadExercise } from '../src/scenario/exercise.ts';
 

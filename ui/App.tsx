@@ -5,7 +5,7 @@
  */
 import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { Rejection, SimState } from '../src/engine/types.ts';
+import type { Rejection, SimState } from '../src/index.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
 import { act, canRedo, canUndo, compareNodes, currentNode, goTo, policyMove, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
 import { CompareOverlay } from './CompareOverlay.tsx';
@@ -23,8 +23,7 @@ import { s, wrap, type Line } from './text.ts';
 import { closeNote, Panel } from './Panel.tsx';
 import { Row } from './Row.tsx';
 import { compareLines, endLines, helpLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
-import { isParleyInputError } from '../src/scenario/errors.ts';
-import { errnoReason } from '../src/io/read.ts';
+import { errnoReason, isParleyInputError } from '../src/play/ui-support.ts';
 
 export interface AppProps {
   readonly initial: Session;

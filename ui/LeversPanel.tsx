@@ -1,4 +1,4 @@
-import { currentActor } from '../src/engine/state.ts';
+import { currentActor } from '../src/play/ui-support.ts';
 import { currentNode, FACILITATOR, type Session } from '../src/play/session.ts';
 import { Panel } from './Panel.tsx';
 import { actorName, endLines, leverDetail, leverRows, roleLabel, type LeverItem } from './view.ts';

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useTheme } from './theme.ts';
 import { Row } from './Row.tsx';
 import { cells, pad, type Line } from './text.ts';
-import { safeText } from '../src/scenario/safe-text.ts';
+import { safeText } from '../src/play/ui-support.ts';
 
 export interface PanelProps {
   readonly title: string;

@@ -3,7 +3,7 @@
  * terminal cells (every character the UI uses is one cell wide). Panels fit lines to an exact
  * width, so the layout never depends on how Ink wraps text.
  */
-import { isSafeText, safeText } from '../src/scenario/safe-text.ts';
+import { isSafeText, safeText } from '../src/play/ui-support.ts';
 
 export interface Seg {
   readonly t: string;

@@ -2,9 +2,8 @@
  * What each panel of the play screen shows, as plain functions from a session to lines. The
  * components only lay these out; tests can check the content without a terminal.
  */
-import type { BranchOdds, Happening, SimState, TraceEntry } from '../src/engine/types.ts';
-import { availableLevers, currentActor, evaluate, leverOdds, unavailableReason } from '../src/engine/state.ts';
-import type { ScenarioDefinition } from '../src/scenario/definition.ts';
+import type { BranchOdds, Happening, ScenarioDefinition, SimState, TraceEntry } from '../src/index.ts';
+import { availableLevers, currentActor, evaluate, leverOdds, unavailableReason } from '../src/play/ui-support.ts';
 import { actionLine, formatHappening } from '../src/report/transcript.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, pathTo, stateBefore, stepLabel, type Comparison, type Session } from '../src/play/session.ts';
 import type { Distribution } from '../src/play/distribution.ts';

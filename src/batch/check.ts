@@ -8,7 +8,6 @@ import { z } from 'zod';
 import { MAX_SEED } from '../engine/types.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { MAX_POINTS, MAX_RUNS, MAX_SHARDS, MAX_SWEEP_STEPS, type Design } from './design.ts';
-import type { RowsHeader } from './rows.ts';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const Name = z.string().regex(NAME, { error: 'expected a name (a letter, then letters, digits or `_`)' });
@@ -275,9 +274,9 @@ function fail(file: string, message: string, hint: string): never {
   throw new UsageError(message, hint, file);
 }
 
-/** The header of a row file, checked; `hint` says what to do with a damaged file. */
-export function checkHeaderDoc(file: string, doc: unknown, hint: string): RowsHeader {
-  return checked(HeaderSchema, doc, file, 'Parley row file header', hint) as RowsHeader;
+/** The header of a row file (`RowsHeader` of rows.ts), checked; `hint` says what to do with a damaged file. */
+export function checkHeaderDoc<T>(file: string, doc: unknown, hint: string): T {
+  return checked(HeaderSchema, doc, file, 'Parley row file header', hint) as T;
 }
 
 /** A summary, checked (the caller has checked its format marker and version). */

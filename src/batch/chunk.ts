@@ -10,7 +10,7 @@ import { MAX_LANES } from '../engine/runs.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { formatRow, rowLayout, type RowFormat, type RowLayout, type RunRecord } from './rows.ts';
-import { PointAccumulator, type PointTally } from './stats.ts';
+import { PointAccumulator, type PointTally } from '../stats/stats.ts';
 
 /** Where every run of a `--branch` batch starts: the code's moves, then a reroll at `step`. */
 export interface BranchStart {

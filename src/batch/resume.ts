@@ -8,7 +8,7 @@ import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
 import { completeLength, readLines, shellCommand } from '../io/files.ts';
 import { parseRow, readHeader, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
-import type { PointAccumulator } from './stats.ts';
+import type { PointAccumulator } from '../stats/stats.ts';
 
 /** How the flags of a design read on the command line, to name what differs. */
 function flagView(d: Design): [string, string][] {

@@ -152,7 +152,7 @@ export function parseHeader(file: string, first: string, second: string | undefi
   if (!marked) throw notParley(file, 'its first line is not a Parley header');
   const version = (doc as { version?: unknown }).version;
   if (version !== ROWS_VERSION) throw new UsageError(`${file} is a row file of format version ${String(version).slice(0, 40)}; this Parley reads version ${ROWS_VERSION}`, undefined, file);
-  const header = checkHeaderDoc(file, doc, HEADER_HINT);
+  const header = checkHeaderDoc<RowsHeader>(file, doc, HEADER_HINT);
   if (csv && second !== undefined && second !== header.columns.join(',')) throw notParley(file, 'its column line does not match its header');
   return { header, format: csv ? 'csv' : 'jsonl', lines: csv ? 2 : 1 };
 }

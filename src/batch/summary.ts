@@ -11,7 +11,7 @@ import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
 import { checkSummaryDoc } from './check.ts';
 import type { RowLayout } from './rows.ts';
-import { meanInterval, PointAccumulator, QUANTUM, tidy, wilson, type MeanInterval, type PointTally } from './stats.ts';
+import { meanInterval, PointAccumulator, QUANTUM, tidy, wilson, type MeanInterval, type PointTally } from '../stats/stats.ts';
 
 export const SUMMARY_FORMAT = 'parley-batch-summary';
 export const SUMMARY_VERSION = 1;

@@ -3,6 +3,7 @@
  * one chunk per task. Failures come back as values so that their kind survives the thread
  * boundary (a bad branch move is the user's input, anything else is a bug).
  */
+import { BranchCodeError, type BranchCodeDetails } from '../engine/branch-code.ts';
 import { isParleyInputError, type Issue } from '../scenario/errors.ts';
 import { contextFor, runChunk, type ChunkResult, type ChunkTask } from './chunk.ts';
 
@@ -18,6 +19,8 @@ export interface ChunkFailure {
   readonly stack: string;
   /** The problems of an input error (the scenario file, changed or broken since the batch began). */
   readonly issues?: readonly Issue[];
+  /** What a bad branch move says besides its message. */
+  readonly branchCode?: BranchCodeDetails;
 }
 
 /**
@@ -30,6 +33,6 @@ export default function runTask(task: WorkerTask): ChunkResult | ChunkFailure {
     return runChunk(contextFor(task.plan), task, { stop: task.stop });
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    return { failed: true, name: e.name, message: e.message, stack: e.stack ?? '', ...(isParleyInputError(e) ? { issues: e.issues } : {}) };
+    return { failed: true, name: e.name, message: e.message, stack: e.stack ?? '', ...(isParleyInputError(e) ? { issues: e.issues } : {}), ...(e instanceof BranchCodeError ? { branchCode: e.details } : {}) };
   }
 }

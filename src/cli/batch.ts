@@ -12,7 +12,7 @@ import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { codeNames, DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
-import { UsageError } from '../scenario/errors.ts';
+import { UnknownPolicyError, UsageError } from '../scenario/errors.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
@@ -24,7 +24,7 @@ import { acquireLock, type Lock } from '../io/lock.ts';
 import { readTextBounded } from '../io/read.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
-import type { PointAccumulator } from '../batch/stats.ts';
+import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
 
@@ -97,7 +97,7 @@ function branchStart(compiled: CompiledScenario, code: ReturnType<typeof parseBr
   } catch (error) {
     if (!(error instanceof BranchCodeError)) throw error;
     // Only the reroll that starts each run can fall past the end because of the code's last move.
-    const ended = !rerollsLast && new RegExp(`before the move at step ${step + 1}$`).test(error.message);
+    const ended = !rerollsLast && error.reason === 'ended-early' && error.step === step + 1;
     throw new UsageError(
       ended ? `the branch code's last move ends the run: there is nothing left to vary` : `the branch code does not replay: ${error.message}`,
       ended ? 'give the code of a node before the end' : undefined,
@@ -217,7 +217,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
     if (policyFlag !== undefined && policyFlag !== code.policy) throw new UsageError(`--policy ${policyFlag} disagrees with the branch code's policy ${code.policy}`, 'runs from a branch continue under the policy that reached it; leave out --policy', '--policy');
     policy = code.policy;
   }
-  if (!def.policies.has(policy)) throw new UsageError(`unknown policy \`${policy}\``, `policies of ${def.id}: ${[...def.policies.keys()].join(', ')}`, '--policy');
+  if (!def.policies.has(policy)) throw new UnknownPolicyError(policy, [...def.policies.keys()], def.id);
 
   // The seed: given, else the one recorded by the batch being resumed, else the branch code's, else picked.
   let seed: number;

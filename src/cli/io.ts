@@ -1,7 +1,7 @@
 /** Shared pieces of the command line: argument parsing, printing issues, exit statuses. */
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
+import { formatIssue, isParleyInputError, UnknownScenarioError, UsageError, type Issue } from '../scenario/errors.ts';
 import { MAX_SEED } from '../engine/types.ts';
 import { parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { bundledScenarioIds, codeNames, loadScenario } from '../scenario/load.ts';
@@ -105,7 +105,7 @@ export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?:
     def = loadScenario(scenarioRef ?? code.scenario);
   } catch (error) {
     // A code of a scenario file of one's own names the scenario, not where its file is.
-    if (scenarioRef !== undefined || !isParleyInputError(error) || bundledScenarioIds().includes(code.scenario) || existsSync(code.scenario) || /did you mean/.test(error.issues[0]?.hint ?? '')) throw error;
+    if (scenarioRef !== undefined || !isParleyInputError(error) || bundledScenarioIds().includes(code.scenario) || existsSync(code.scenario) || (error instanceof UnknownScenarioError && error.nearest !== undefined)) throw error;
     // A file of that name here is likely the one (the code names a scenario by its id).
     const near = ['.yaml', '.yml', '.json'].map((ext) => code.scenario + ext).find((f) => existsSync(f));
     throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, which is not bundled: a code of a scenario file needs its file named`, `name its scenario file: parley run ${near !== undefined ? shellCommand([near]) : 'FILE'} --branch ${shellCommand([flags.branch])}`, '--branch');

@@ -16,7 +16,7 @@ import { checkOutput, identityOf, isSpecialFile, OutputFile, writeOutput, type F
 import { formatFromPath, formatHeader, readHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, MAX_SUMMARY_BYTES, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { ReadFailure, readTextBounded } from '../io/read.ts';
-import type { PointAccumulator } from '../batch/stats.ts';
+import type { PointAccumulator } from '../stats/stats.ts';
 
 interface MergeFlags {
   out?: string;

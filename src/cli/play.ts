@@ -12,7 +12,8 @@ import { isParleyInputError, UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
 import { readSessionFile, saveSession, saveSessionFresh, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
-import { exportMarkdown, exportToNewFile, nameCandidates, sessionFileName } from '../play/export.ts';
+import { exportToNewFile, nameCandidates, sessionFileName } from '../play/files.ts';
+import { exportMarkdown } from '../report/session-markdown.ts';
 import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, runCommand } from './run.ts';
@@ -133,7 +134,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
       }
       return savePath;
     },
-    onExport: (s) => exportToNewFile(s, process.cwd()),
+    onExport: (s) => exportToNewFile(s, process.cwd(), exportMarkdown(s)),
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {

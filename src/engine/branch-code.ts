@@ -29,8 +29,54 @@ export interface BranchCode {
   readonly moves: readonly Move[];
 }
 
+/** Why a branch code cannot be used. */
+export type BranchCodeReason =
+  /** The text is not a branch code: a part or a move is malformed, or the moves are not in step order. */
+  | 'syntax'
+  /** A move does not replay: the rules refuse it where the run is (its lever is not available, no such branch, …). */
+  | 'replay'
+  /** The run ended before a move of the code. */
+  | 'ended-early';
+
+/** What a `BranchCodeError` says besides its message, for a front end to decide on. */
+export interface BranchCodeDetails {
+  readonly reason: BranchCodeReason;
+  /** The step of the move at fault, counted from 1 as the code writes it. */
+  readonly step?: number;
+  /** The move at fault as the code writes it (`4=show_record`), or the text that should have been one. */
+  readonly move?: string;
+}
+
+/** A branch code that cannot be used: it does not parse, or it does not replay on its scenario. */
 export class BranchCodeError extends Error {
   override readonly name = 'BranchCodeError';
+  readonly reason: BranchCodeReason;
+  readonly step?: number;
+  readonly move?: string;
+
+  constructor(message: string, details: BranchCodeDetails = detailsOfMessage(message)) {
+    super(message);
+    this.reason = details.reason;
+    if (details.step !== undefined) this.step = details.step;
+    if (details.move !== undefined) this.move = details.move;
+  }
+
+  /** The details as a plain value (they cross the worker-thread boundary as one). */
+  get details(): BranchCodeDetails {
+    return { reason: this.reason, ...(this.step !== undefined ? { step: this.step } : {}), ...(this.move !== undefined ? { move: this.move } : {}) };
+  }
+}
+
+/**
+ * Temporary: the details of an error thrown with a message only, as the throw sites in the
+ * engine's executors (engine.ts, src/batch/simulate.ts, src/batch/lockstep.ts) still do. It goes,
+ * and `details` becomes required, when they pass their details.
+ */
+function detailsOfMessage(message: string): BranchCodeDetails {
+  const ended = /^the run ended after step \d+, before the move at step (\d+)$/.exec(message);
+  if (ended) return { reason: 'ended-early', step: Number(ended[1]) };
+  const at = /^step (\d+): /.exec(message);
+  return at ? { reason: 'replay', step: Number(at[1]) } : { reason: 'replay' };
 }
 
 const ID = /^[A-Za-z][A-Za-z0-9_]*$/;
@@ -52,22 +98,27 @@ export function encodeScenario(id: string): string {
 /** Text from a code, for a message: control characters escaped, and cut when long. */
 const shown = (text: string): string => safeText(text.length > 80 ? `${text.slice(0, 77)}…` : text);
 
+/** A move as a branch code writes it: `4=show_record`, `4=show_record+lands_well`, `5=-`, `7@99`. */
+export function formatMove({ step, action }: Move): string {
+  const n = step + 1;
+  if (action.type === 'reroll') return `${n}@${action.seed}`;
+  if (action.type === 'pass') return `${n}=-`;
+  return `${n}=${action.lever}${action.force ? `+${action.force}` : ''}`;
+}
+
 export function formatBranchCode(code: BranchCode): string {
-  const moves = code.moves.map(({ step, action }) => {
-    const n = step + 1;
-    if (action.type === 'reroll') return `${n}@${action.seed}`;
-    if (action.type === 'pass') return `${n}=-`;
-    return `${n}=${action.lever}${action.force ? `+${action.force}` : ''}`;
-  });
+  const moves = code.moves.map(formatMove);
   return [encodeScenario(code.scenario), code.seed, code.policy, ...(moves.length ? [moves.join(',')] : [])].join(':');
 }
+
+const SYNTAX: BranchCodeDetails = { reason: 'syntax' };
 
 export function parseBranchCode(text: string): BranchCode {
   const trimmed = text.trim();
   const parts = trimmed.split(':');
-  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${shown(trimmed)}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:4=show_record`);
+  if (parts.length < 3 || parts.length > 4) throw new BranchCodeError(`\`${shown(trimmed)}\` is not a branch code: expected SCENARIO:SEED:POLICY[:MOVES], e.g. petro-trump:42:default:4=show_record`, SYNTAX);
   const [scenarioText, seedText, policy, movesText] = parts as [string, string, string, string | undefined];
-  const badScenario = () => new BranchCodeError(`bad scenario \`${shown(scenarioText)}\` in the branch code: letters, digits, \`_.-\` and %XX escapes (as Parley prints it)`);
+  const badScenario = () => new BranchCodeError(`bad scenario \`${shown(scenarioText)}\` in the branch code: letters, digits, \`_.-\` and %XX escapes (as Parley prints it)`, SYNTAX);
   if (scenarioText.length > SCENARIO_MAX || !SCENARIO.test(scenarioText)) throw badScenario();
   let scenario: string;
   try {
@@ -76,24 +127,24 @@ export function parseBranchCode(text: string): BranchCode {
     throw badScenario();
   }
   const seed = Number(seedText);
-  if (!/^\d+$/.test(seedText) || !isSeed(seed)) throw new BranchCodeError(`bad seed \`${shown(seedText)}\` in the branch code: a whole number from 0 to 4294967295`);
-  if (!ID.test(policy)) throw new BranchCodeError(`bad policy \`${shown(policy)}\` in the branch code`);
+  if (!/^\d+$/.test(seedText) || !isSeed(seed)) throw new BranchCodeError(`bad seed \`${shown(seedText)}\` in the branch code: a whole number from 0 to 4294967295`, SYNTAX);
+  if (!ID.test(policy)) throw new BranchCodeError(`bad policy \`${shown(policy)}\` in the branch code`, SYNTAX);
   const moves: Move[] = [];
   let lastStep = -1;
   let lastWasDecision = false;
   for (const item of movesText ? movesText.split(',') : []) {
     const m = /^(\d+)(?:=(-|[A-Za-z][A-Za-z0-9_]*)(?:\+([A-Za-z][A-Za-z0-9_]*))?|@(\d+))$/.exec(item);
-    if (!m) throw new BranchCodeError(`bad move \`${shown(item)}\` in the branch code: expected STEP=LEVER, STEP=LEVER+BRANCH, STEP=- or STEP@SEED`);
-    if (Number(m[1]) < 1) throw new BranchCodeError(`bad move \`${item}\` in the branch code: steps count from 1, as the transcript numbers them`);
+    if (!m) throw new BranchCodeError(`bad move \`${shown(item)}\` in the branch code: expected STEP=LEVER, STEP=LEVER+BRANCH, STEP=- or STEP@SEED`, { reason: 'syntax', move: item });
+    if (Number(m[1]) < 1) throw new BranchCodeError(`bad move \`${item}\` in the branch code: steps count from 1, as the transcript numbers them`, { reason: 'syntax', step: 0, move: item });
     const step = Number(m[1]) - 1;
-    if (step < lastStep || (step === lastStep && lastWasDecision)) throw new BranchCodeError(`moves in a branch code must be in step order (at \`${item}\`)`);
+    if (step < lastStep || (step === lastStep && lastWasDecision)) throw new BranchCodeError(`moves in a branch code must be in step order (at \`${item}\`)`, { reason: 'syntax', step: step + 1, move: item });
     if (m[4] !== undefined) {
       const newSeed = Number(m[4]);
-      if (!isSeed(newSeed)) throw new BranchCodeError(`bad seed in \`${item}\``);
+      if (!isSeed(newSeed)) throw new BranchCodeError(`bad seed in \`${item}\``, { reason: 'syntax', step: step + 1, move: item });
       moves.push({ step, action: { type: 'reroll', seed: newSeed } });
       lastWasDecision = false;
     } else {
-      if (m[3] !== undefined && m[2] === '-') throw new BranchCodeError(`\`${item}\`: a pass has no branch to force`);
+      if (m[3] !== undefined && m[2] === '-') throw new BranchCodeError(`\`${item}\`: a pass has no branch to force`, { reason: 'syntax', step: step + 1, move: item });
       moves.push({ step, action: m[2] === '-' ? { type: 'pass' } : { type: 'pull', lever: m[2]!, ...(m[3] ? { force: m[3] } : {}) } });
       lastWasDecision = true;
     }

@@ -8,7 +8,7 @@ import type { CompiledScenario } from '../engine/engine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import { MAX_LANES } from '../engine/runs.ts';
 import type { SimState } from '../engine/types.ts';
-import { wilson } from '../batch/stats.ts';
+import { wilson } from '../stats/stats.ts';
 
 export interface OutcomeShare {
   readonly outcome: string;

@@ -8,7 +8,7 @@ import { countOutcomes, runner } from '../analysis/runs.ts';
 import { compile, resolveParams } from '../engine/engine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { TraceEntry } from '../engine/types.ts';
-import { wilson } from '../batch/stats.ts';
+import { wilson } from '../stats/stats.ts';
 import { judgeExercise, type Exercise } from '../scenario/exercise.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { currentNode, entriesTo, type Session } from '../play/session.ts';

@@ -42,11 +42,41 @@ export class ScenarioError extends ParleyInputError {
   override readonly name = 'ScenarioError';
 }
 
+/**
+ * A scenario named by something that is neither a bundled id nor a file: `ref` as it was given,
+ * and `nearest`, the bundled id close to it that the hint offers ("did you mean"), if any.
+ */
+export class UnknownScenarioError extends ScenarioError {
+  readonly ref: string;
+  readonly nearest: string | undefined;
+  constructor(ref: string, bundled: readonly string[]) {
+    super([{ file: ref, message: `no bundled scenario \`${ref}\`, and no such file`, hint: suggest(ref, bundled, 'scenario id') ?? 'run `parley scenarios` for the bundled ids' }]);
+    this.ref = ref;
+    this.nearest = closest(ref, bundled);
+  }
+}
+
 /** A bad command-line argument. */
 export class UsageError extends ParleyInputError {
   override readonly name = 'UsageError';
   constructor(message: string, hint?: string, file = 'parley') {
     super([{ file, message, ...(hint ? { hint } : {}) }]);
+  }
+}
+
+/**
+ * A policy that the scenario does not have, named by `--policy` (or by an option that stands for
+ * it): `policy` is the name given, `known` the scenario's policies. Its `name` stays `UsageError`,
+ * so that every guard takes it as one.
+ */
+export class UnknownPolicyError extends UsageError {
+  readonly policy: string;
+  readonly known: readonly string[];
+  readonly flag = '--policy';
+  constructor(policy: string, known: readonly string[], scenario: string) {
+    super(`unknown policy \`${policy}\``, `policies of ${scenario}: ${known.join(', ')}`, '--policy');
+    this.policy = policy;
+    this.known = known;
   }
 }
 
@@ -148,11 +178,19 @@ export function levenshtein(a: string, b: string, max = Infinity): number {
 export function suggest(name: string, known: Iterable<string>, what = 'name'): string | undefined {
   const names = [...known];
   if (names.length === 0) return `no ${what}s are declared`;
+  const best = closest(name, names);
+  if (best !== undefined) return `did you mean \`${best}\`?`;
+  if (names.length <= 12) return `valid ${what}s: ${names.map((n) => `\`${clip(n)}\``).join(', ')}`;
+  return undefined;
+}
+
+/** The known name close enough to `name` for `suggest` to ask "did you mean" it, if there is one. */
+export function closest(name: string, known: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   if (name.length <= MAX_SUGGEST_LENGTH) {
     const lower = name.toLowerCase();
-    for (const candidate of names) {
+    for (const candidate of known) {
       if (candidate.length > MAX_SUGGEST_LENGTH) continue;
       const c = candidate.toLowerCase();
       // A prefix relation (`eln` / `eln_risk`) makes a likely match.
@@ -169,7 +207,5 @@ export function suggest(name: string, known: Iterable<string>, what = 'name'): s
       }
     }
   }
-  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length * 0.4))) return `did you mean \`${best}\`?`;
-  if (names.length <= 12) return `valid ${what}s: ${names.map((n) => `\`${clip(n)}\``).join(', ')}`;
-  return undefined;
+  return best !== undefined && bestDistance <= Math.max(1, Math.floor(best.length * 0.4)) ? best : undefined;
 }

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { scenariosDir } from '../paths.ts';
 import { goldsteinTable } from './cameo.ts';
 import type { ScenarioDefinition } from './definition.ts';
-import { ScenarioError, suggest, type Issue } from './errors.ts';
+import { ScenarioError, suggest, UnknownScenarioError, type Issue } from './errors.ts';
 import { NormalizeError, normalizeScenario, type PathIssue } from './normalize.ts';
 import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from './parse.ts';
 import { ScenarioSchema } from './schema.ts';
@@ -36,9 +36,7 @@ export function resolveScenarioPath(ref: string): string {
     if (existsSync(candidate)) return candidate;
   }
   if (existsSync(ref)) return ref;
-  throw new ScenarioError([
-    { file: ref, message: `no bundled scenario \`${ref}\`, and no such file`, hint: suggest(ref, bundledScenarioIds(), 'scenario id') ?? 'run `parley scenarios` for the bundled ids' },
-  ]);
+  throw new UnknownScenarioError(ref, bundledScenarioIds());
 }
 
 /** Whether a scenario read from `file` is the bundled scenario `id`. */

@@ -1,13 +1,15 @@
-/** The current branch of a play session as a Markdown transcript, with its branch code. */
-import { join } from 'node:path';
+/**
+ * The current branch of a play session as a Markdown transcript, with its branch code and the
+ * command that reopens it. Rendering only: `src/play/files.ts` names and writes the file.
+ */
 import { scenarioRef } from '../scenario/load.ts';
 import { exerciseRef } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
-import { formatEntry, formatHappening, num } from '../report/transcript.ts';
-import { writeFresh } from '../io/output.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { branchCode, currentNode, entriesTo, FACILITATOR, type Session } from './session.ts';
+import { branchCode, entriesTo, FACILITATOR, type Session } from '../play/session.ts';
+import { formatEntry, formatHappening, num } from './transcript.ts';
 
+/** The branch that ends at node `id` (default: the current one) as Markdown. */
 export function exportMarkdown(session: Session, id = session.current): string {
   const { def } = session.compiled;
   const node = session.nodes[id]!;
@@ -59,30 +61,4 @@ export function reopenCommand(session: Session, code: string): string {
   if (session.role !== FACILITATOR && !session.exercise) parts.push(`--role ${session.role}`);
   for (const p of def.parameters) if (Object.hasOwn(session.params, p.id) && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
   return parts.join(' ');
-}
-
-/** A file name for exports: `parley-<scenario>-<seed>-step<k>.md`. */
-export function defaultFileName(session: Session, ext: string): string {
-  const state = currentNode(session).state;
-  return `parley-${session.compiled.def.id}-${session.seed}-step${state.ended ? state.step : state.step + 1}.${ext}`;
-}
-
-/** A file name for a session's saves: `parley-<scenario>-<seed>[-<role>].session.json`. */
-export function sessionFileName(session: Session): string {
-  return `parley-${session.compiled.def.id}-${session.seed}${session.role === FACILITATOR ? '' : `-${session.role}`}.session.json`;
-}
-
-/** `name` in `dir` for n = 1, then `name-2`, `name-3`, … (before the extension). */
-export function nameCandidates(dir: string, name: string): (n: number) => string {
-  const dot = name.endsWith('.session.json') ? name.length - '.session.json'.length : name.lastIndexOf('.');
-  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-  return (n) => join(dir, n === 1 ? name : `${stem}-${n}${ext}`);
-}
-
-/**
- * Exports the current branch to a new file in `dir` (`parley-…-step4.md`, else `-2`, `-3`, …):
- * never over another file, even one another program creates at the same moment.
- */
-export function exportToNewFile(session: Session, dir: string): string {
-  return writeFresh(nameCandidates(dir, defaultFileName(session, 'md')), exportMarkdown(session), 'export').path;
 }

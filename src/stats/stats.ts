@@ -1,7 +1,9 @@
 /**
- * Statistics of a batch that merge exactly: outcome counts, and sums of values rounded to a
- * fixed quantum kept as integers. Integer sums do not depend on the order of addition, so the
- * result is the same for any number of workers, any chunking and any split into shards.
+ * Statistics of runs that merge exactly (a batch's summaries; the intervals of play's
+ * distributions and of debriefs): outcome counts, and sums of values rounded to a fixed quantum
+ * kept as integers. Integer sums do not depend on the order of addition, so the result is the
+ * same for any number of workers, any chunking and any split into shards. Pure math: this
+ * module imports nothing of the project.
  */
 
 /** Resolution of the sums behind means and intervals: values are rounded to it before summing. */
