@@ -10,7 +10,7 @@
  *   stats     src/stats/                    exact, mergeable statistics: pure math, no project imports
  *   scenario  src/scenario/                 the format: loading, expressions, validation, errors, safe text
  *   engine    src/engine/                   compile, kernel, executors, policies, branch codes
- *   analysis  src/analysis/                 checks that run the engine (lint moves here; empty until then)
+ *   analysis  src/analysis/                 runs from a state (the one primitive for many runs) and lint
  *   batch     src/batch/                    many runs: designs, lock step, workers, row files, summaries
  *   play      src/play/                     a play session: its tree, saves, file names, distributions
  *   report    src/report/                   text made from runs and sessions: transcripts, exports, debriefs, graphs
@@ -44,12 +44,6 @@ const LAYERS = [
 
 /** Imports allowed against the layer order, from modules of layer `layer`. */
 const EXCEPTIONS = [
-  {
-    layer: 'scenario',
-    from: '^src/scenario/lint\\.ts$',
-    to: '^src/engine/',
-    comment: 'known violation until lint moves to src/analysis (issue 11)',
-  },
   {
     layer: 'io',
     from: '^src/io/',
@@ -93,10 +87,7 @@ module.exports = {
       severity: 'error',
       comment: 'no import circles in src/ and ui/',
       from: { path: '^(src|ui)/' },
-      // Known circle, allowed until the expression compiler is rewritten: lanes.ts takes the
-      // types EvalState, Fn and Ty from expr.ts (type-only), and expr.ts takes the vector forms
-      // from lanes.ts. Only a circle of exactly these two modules is allowed.
-      to: { circular: true, via: { pathNot: '^src/scenario/(expr|lanes)\\.ts$' } },
+      to: { circular: true },
     },
     ...layerRules,
     {

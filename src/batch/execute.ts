@@ -56,7 +56,7 @@ function isFailure(r: ChunkResult | ChunkFailure): r is ChunkFailure {
 
 function toError(f: ChunkFailure): Error {
   if (f.issues) return new ParleyInputError(f.issues);
-  const e = f.name === 'BranchCodeError' ? new BranchCodeError(f.message, f.branchCode) : new Error(f.message);
+  const e = f.name === 'BranchCodeError' ? new BranchCodeError(f.message, f.branchCode ?? { reason: 'replay' }) : new Error(f.message);
   e.stack = f.stack || e.stack;
   return e;
 }

@@ -12,7 +12,8 @@ import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { codeNames, DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
-import { UnknownPolicyError, UsageError } from '../scenario/errors.ts';
+import { UsageError } from '../scenario/errors.ts';
+import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
@@ -217,7 +218,7 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
     if (policyFlag !== undefined && policyFlag !== code.policy) throw new UsageError(`--policy ${policyFlag} disagrees with the branch code's policy ${code.policy}`, 'runs from a branch continue under the policy that reached it; leave out --policy', '--policy');
     policy = code.policy;
   }
-  if (!def.policies.has(policy)) throw new UnknownPolicyError(policy, [...def.policies.keys()], def.id);
+  if (!def.policies.has(policy)) throw unknownPolicy(def, policy);
 
   // The seed: given, else the one recorded by the batch being resumed, else the branch code's, else picked.
   let seed: number;

@@ -54,7 +54,7 @@ export class BranchCodeError extends Error {
   readonly step?: number;
   readonly move?: string;
 
-  constructor(message: string, details: BranchCodeDetails = detailsOfMessage(message)) {
+  constructor(message: string, details: BranchCodeDetails) {
     super(message);
     this.reason = details.reason;
     if (details.step !== undefined) this.step = details.step;
@@ -67,16 +67,14 @@ export class BranchCodeError extends Error {
   }
 }
 
-/**
- * Temporary: the details of an error thrown with a message only, as the throw sites in the
- * engine's executors (engine.ts, src/batch/simulate.ts, src/batch/lockstep.ts) still do. It goes,
- * and `details` becomes required, when they pass their details.
- */
-function detailsOfMessage(message: string): BranchCodeDetails {
-  const ended = /^the run ended after step \d+, before the move at step (\d+)$/.exec(message);
-  if (ended) return { reason: 'ended-early', step: Number(ended[1]) };
-  const at = /^step (\d+): /.exec(message);
-  return at ? { reason: 'replay', step: Number(at[1]) } : { reason: 'replay' };
+/** A move of a code that the rules refuse where the run is (`why` is the rejection's message). */
+export function moveRefused(move: Move, why: string): BranchCodeError {
+  return new BranchCodeError(`step ${move.step + 1}: ${why}`, { reason: 'replay', step: move.step + 1, move: formatMove(move) });
+}
+
+/** A move of a code after the run's end, which came after decision `steps`. */
+export function endedBefore(steps: number, move: Move): BranchCodeError {
+  return new BranchCodeError(`the run ended after step ${steps}, before the move at step ${move.step + 1}`, { reason: 'ended-early', step: move.step + 1, move: formatMove(move) });
 }
 
 const ID = /^[A-Za-z][A-Za-z0-9_]*$/;

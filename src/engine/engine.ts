@@ -5,7 +5,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { OutcomeDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
-import { BranchCodeError, formatBranchCode, type Move } from './branch-code.ts';
+import { endedBefore, formatBranchCode, moveRefused, type Move } from './branch-code.ts';
 import { kernelFor, lanesOf, runToEnd, unknownPolicy, type StepRecord } from './kernel.ts';
 import { buildMachine, MachineRunner, machineStep } from './machine.ts';
 import { load, store } from './runs.ts';
@@ -164,11 +164,11 @@ function runMachine(compiled: CompiledScenario, from: SimState, policy: string, 
         if (record) choice = c.choice;
       }
       const result = runner.step(action, by, choice);
-      if (result.type === 'rejected') throw new BranchCodeError(`step ${s.step + 1}: ${result.message}`);
+      if (result.type === 'rejected') throw moveRefused({ step: s.step, action }, result.message);
       s = result.state;
       if (record) trace.push(result.entry);
     }
-    if (next < moves.length) throw new BranchCodeError(`the run ended after step ${s.step}, before the move at step ${moves[next]!.step + 1}`);
+    if (next < moves.length) throw endedBefore(s.step, moves[next]!);
   } finally {
     runner.stop();
   }
@@ -180,7 +180,7 @@ export function replay(compiled: CompiledScenario, seed: number, trace: readonly
   let s = start(compiled, seed, params).state;
   for (const entry of trace) {
     const result = step(compiled, s, entry.action, entry.by, entry.choice);
-    if (result.type === 'rejected') throw new BranchCodeError(`step ${entry.step + 1}: ${result.message}`);
+    if (result.type === 'rejected') throw moveRefused({ step: entry.step, action: entry.action }, result.message);
     s = result.state;
   }
   return s;

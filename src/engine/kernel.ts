@@ -15,10 +15,10 @@
  * runs it shares its lanes with (test/kernel-lanes.test.ts holds them to each other).
  */
 import { slot, type BranchDef, type CouplingDef, type Effect, type LeverDef, type PolicyDef, type ScenarioDefinition, type TransitionDef } from '../scenario/definition.ts';
-import { UsageError } from '../scenario/errors.ts';
+import { UnknownPolicyError, UsageError } from '../scenario/errors.ts';
 import type { Expr } from '../scenario/expr.ts';
 import { MAX_LANES } from '../scenario/lanes.ts';
-import { BranchCodeError, type Move } from './branch-code.ts';
+import { endedBefore, moveRefused, type Move } from './branch-code.ts';
 import { drawBlock, drawLanes, seedStream, skipDraws } from './rng.ts';
 import { createLanes, type RunLanes } from './runs.ts';
 import { isSeed, type Action, type BranchOdds, type Happening, type PolicyChoice, type Rejection, type TensionChange } from './types.ts';
@@ -41,8 +41,8 @@ export function kernelFor(def: ScenarioDefinition, policyName: string, capacity 
   return { def, policy, w: new Workspace(def, capacity) };
 }
 
-export function unknownPolicy(def: ScenarioDefinition, name: string): UsageError {
-  return new UsageError(`unknown policy \`${name}\``, `policies of ${def.id}: ${[...def.policies.keys()].join(', ')}`, '--policy');
+export function unknownPolicy(def: ScenarioDefinition, name: string): UnknownPolicyError {
+  return new UnknownPolicyError(name, [...def.policies.keys()], def.id);
 }
 
 export const badSeed = (seed: unknown): string => `a seed is a whole number from 0 to 4294967295, not ${String(seed)}`;
@@ -757,10 +757,11 @@ export function endRound(k: Kernel, L: RunLanes, log: Log): void {
  * A move in lane `i` (a reroll, or a pull or pass that must be available), short of advancing
  * the turn: the caller advances once for all lanes. Returns whether the move takes a turn.
  */
-export function takeMoveOn(k: Kernel, L: RunLanes, i: number, action: Action, log: Log): boolean {
+export function takeMoveOn(k: Kernel, L: RunLanes, i: number, move: Move, log: Log): boolean {
+  const { action } = move;
   const actor = actorNow(L);
   const rejected = rejectOn(L, i, actor, action);
-  if (rejected) throw new BranchCodeError(`step ${L.step + 1}: ${rejected.message}`);
+  if (rejected) throw moveRefused({ step: L.step, action }, rejected.message);
   if (action.type === 'reroll') {
     reroll(L, i, action.seed);
     return false;
@@ -844,7 +845,7 @@ export function runToEnd(k: Kernel, L: RunLanes, moves: (i: number) => readonly 
     if (next < first.length && first[next]!.step === L.step) {
       // A move of a branch: each run takes its own (rare: once per move per run).
       let turn = false;
-      for (let i = 0; i < L.n; i++) turn = takeMoveOn(k, L, i, moves(i)[next]!.action, log);
+      for (let i = 0; i < L.n; i++) turn = takeMoveOn(k, L, i, moves(i)[next]!, log);
       if (turn && advanceTurn(L)) endRound(k, L, log);
       steps?.push({ action: first[next]!.action, by: 'player', choice: null, g, step, actor, happenings: log! });
       next++;
@@ -857,7 +858,7 @@ export function runToEnd(k: Kernel, L: RunLanes, moves: (i: number) => readonly 
     if (advanceTurn(L)) endRound(k, L, log);
     steps?.push({ action, by: choice ? 'policy' : 'auto', choice, g, step, actor, happenings: log! });
   }
-  if (next < first.length) throw new BranchCodeError(`the run ended after step ${L.step}, before the move at step ${first[next]!.step + 1}`);
+  if (next < first.length) throw endedBefore(L.step, first[next]!);
   return true;
 }
 

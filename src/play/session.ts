@@ -11,7 +11,7 @@
  */
 import { compile, policyAction, runFrom, start, step, type CompiledScenario } from '../engine/engine.ts';
 import { availableLevers, currentActor, evaluate } from '../engine/state.ts';
-import { BranchCodeError, formatBranchCode, formatMove, type Move } from '../engine/branch-code.ts';
+import { BranchCodeError, endedBefore, formatBranchCode, formatMove, moveRefused, type Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { Action, Happening, PolicyChoice, Rejection, SimState, TraceEntry } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
@@ -136,10 +136,10 @@ export function createSession(compiled: CompiledScenario, options: SessionOption
   for (let i = 0; i < moves.length; i++) {
     const move = moves[i]!;
     const from = nodes[nodes.length - 1]!;
-    if (from.state.ended) throw new BranchCodeError(`the run ended after step ${from.state.step}, before the move at step ${move.step + 1}`, { reason: 'ended-early', step: move.step + 1, move: formatMove(move) });
+    if (from.state.ended) throw endedBefore(from.state.step, move);
     if (from.state.step !== move.step) throw new BranchCodeError(`step ${move.step + 1}: the run is at step ${from.state.step + 1}`, { reason: 'replay', step: move.step + 1, move: formatMove(move) });
     const result = step(compiled, from.state, move.action, 'player');
-    if (result.type === 'rejected') throw new BranchCodeError(`step ${move.step + 1}: ${result.message}`, { reason: 'replay', step: move.step + 1, move: formatMove(move) });
+    if (result.type === 'rejected') throw moveRefused(move, result.message);
     const next = moves[i + 1];
     const rest = next ? advance(compiled, result.state, '', policy, next.step) : advance(compiled, result.state, role, policy);
     const id = nodes.length;

@@ -9,9 +9,9 @@
 import jsep from 'jsep';
 import { suggest } from './errors.ts';
 import { codeOf, constantNumber, isMathName, MATH, optimise, type BinaryOp, type IR } from './ir.ts';
-import { laneOf, type EvalState, type Lanes } from './lanes.ts';
+import { laneOf, type EvalState, type Lanes, type VecFn } from './lanes.ts';
 import { scalar } from './scalar.ts';
-import { vector, type VecFn } from './vector.ts';
+import { vector } from './vector.ts';
 
 jsep.addBinaryOp('and', 2);
 jsep.addBinaryOp('or', 1);

@@ -8,7 +8,7 @@
  * Names (relationship, phase and stance states, string literals) are carried as codes, one per
  * distinct string (`codeOf`), so that `==` compares numbers in both backends.
  */
-import type { Expr } from './expr.ts';
+import type { CompiledForms } from './lanes.ts';
 
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 export type CompareOp = '<' | '>' | '<=' | '>=';
@@ -31,9 +31,9 @@ export type IR =
   | { readonly k: 'occurred'; readonly key: number }
   | { readonly k: 'since'; readonly key: number }
   /** A derived value: its own compiled expression, shared by every expression that reads it. */
-  | { readonly k: 'derived'; readonly id: string; readonly expr: Expr<'number'> }
+  | { readonly k: 'derived'; readonly id: string; readonly expr: CompiledForms<number> }
   /** Is mediator `index` active? Its test is compiled after the expressions that ask, so it is looked up when first run. */
-  | { readonly k: 'active'; readonly index: number; readonly tests: readonly Expr<'boolean'>[] }
+  | { readonly k: 'active'; readonly index: number; readonly tests: readonly CompiledForms<boolean>[] }
   | { readonly k: 'weekly'; readonly rate: IR; readonly weeks: readonly number[] }
   | { readonly k: 'math'; readonly fn: MathName; readonly args: readonly IR[] }
   | { readonly k: 'not'; readonly a: IR }

@@ -27,6 +27,18 @@ export interface Lanes {
   readonly rel: Int32Array;
 }
 
+/** An expression's scalar form: its value for lane `i` (conditions as booleans, names as their codes). */
+export type ScalarFn = (v: Lanes, i: number) => number | boolean;
+
+/** An expression's vector form: writes its value for lanes `idx[0..n)` to `out[0..n)` (conditions as 1 or 0). */
+export type VecFn = (v: Lanes, idx: Int32Array, n: number, out: Float64Array) => void;
+
+/** What the IR needs of another compiled expression that it reads (a derived value, a mediator's test). */
+export interface CompiledForms<T extends number | boolean = number | boolean> {
+  readonly fn: (v: Lanes, i: number) => T;
+  readonly vec: VecFn;
+}
+
 /** What expressions read of one run's state (a `SimState` is one). */
 export interface EvalState {
   readonly g: number;

@@ -5,10 +5,7 @@
  * once, with the same floating-point operations in the same order.
  */
 import { MATH, type BinaryOp, type IR } from './ir.ts';
-import type { Lanes } from './lanes.ts';
-
-/** A compiled scalar form: numbers as numbers, conditions as booleans, names as their codes. */
-export type ScalarFn = (v: Lanes, i: number) => number | boolean;
+import type { Lanes, ScalarFn } from './lanes.ts';
 type NumFn = (v: Lanes, i: number) => number;
 type BoolFn = (v: Lanes, i: number) => boolean;
 
@@ -137,6 +134,7 @@ export function scalar(node: IR): ScalarFn {
   return unreachable(node);
 }
 
+/** The default of an exhaustive switch over the IR: a node kind a backend does not handle does not compile. */
 export function unreachable(x: never): never {
   throw new Error(`unhandled expression node ${JSON.stringify(x)}`);
 }

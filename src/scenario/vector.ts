@@ -8,11 +8,8 @@
  * Numbers and conditions travel as doubles (a condition is 1 or 0); names travel as codes.
  */
 import { constantNumber, MATH, type ArithOp, type BinaryOp, type IR } from './ir.ts';
-import { MAX_LANES, type Lanes } from './lanes.ts';
+import { MAX_LANES, type Lanes, type VecFn } from './lanes.ts';
 import { unreachable } from './scalar.ts';
-
-/** Writes the expression's value for lanes `idx[0..n)` to `out[0..n)`. */
-export type VecFn = (v: Lanes, idx: Int32Array, n: number, out: Float64Array) => void;
 
 const buf = (): Float64Array => new Float64Array(MAX_LANES);
 const ibuf = (): Int32Array => new Int32Array(MAX_LANES);
