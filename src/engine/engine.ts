@@ -6,10 +6,10 @@ import type { AnyStateMachine } from 'xstate';
 import type { OutcomeDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { endedBefore, formatBranchCode, moveRefused, type Move } from './branch-code.ts';
-import { kernelFor, lanesOf, runToEnd, unknownPolicy, type StepRecord } from './kernel.ts';
+import { runToEnd, unknownPolicy } from './kernel.ts';
 import { buildMachine, MachineRunner, machineStep } from './machine.ts';
 import { load, store } from './runs.ts';
-import { cloneState, currentActor, defaultParams, initialState, policyChoice, traceEntry, type Choice } from './state.ts';
+import { cloneState, defaultParams, initialState, policyChoice, runKit, type Choice } from './state.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult, TraceEntry } from './types.ts';
 
 /** A scenario compiled for both executors. Build it once, run it many times. */
@@ -128,13 +128,11 @@ export function runFrom(compiled: CompiledScenario, from: SimState, options: Con
 /** The fast executor: the kernel's run to the end, on one lane. */
 function runKernel(compiled: CompiledScenario, from: SimState, policy: string, moves: readonly Move[], record: boolean): { state: SimState; trace: TraceEntry[] } {
   const { def } = compiled;
-  const k = kernelFor(def, policy, 1);
-  const L = lanesOf(k);
-  L.n = 1;
+  const { k, L } = runKit(def, policy);
   load(L, 0, from);
-  const steps: StepRecord[] | null = record ? [] : null;
-  runToEnd(k, L, () => moves, steps);
-  return { state: store(L, 0), trace: (steps ?? []).map((st) => traceEntry(def, st, st.actor, st.action, st.by, st.choice, st.happenings)) };
+  const trace: TraceEntry[] | null = record ? [] : null;
+  runToEnd(k, L, () => moves, trace);
+  return { state: store(L, 0), trace: trace ?? [] };
 }
 
 /** The xstate executor: each decision an event of the statechart, the policy choosing where no move is given. */

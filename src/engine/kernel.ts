@@ -21,7 +21,7 @@ import { MAX_LANES } from '../scenario/lanes.ts';
 import { endedBefore, moveRefused, type Move } from './branch-code.ts';
 import { drawBlock, drawLanes, seedStream, skipDraws } from './rng.ts';
 import { createLanes, type RunLanes } from './runs.ts';
-import { isSeed, type Action, type BranchOdds, type Happening, type PolicyChoice, type Rejection, type TensionChange } from './types.ts';
+import { isSeed, type Action, type BranchOdds, type DecidedBy, type Happening, type PolicyChoice, type Rejection, type TensionChange, type TraceEntry } from './types.ts';
 
 /** Sink for happenings; `null` when the caller does not record them (batch runs). */
 export type Log = Happening[] | null;
@@ -240,11 +240,10 @@ export function unavailableOn(L: RunLanes, i: number, actor: number, lever: Leve
  * The policy's choice for the deciding actor in every lane: `w.chosen[i]` is the index of the
  * lever among `candidates(…)`, or -1 to pass. With `explain` (one lane), how it chose.
  */
-export function decide(k: Kernel, L: RunLanes, explain: boolean): PolicyChoice | null {
+export function decide(k: Kernel, L: RunLanes, explain: boolean, actor = actorNow(L)): PolicyChoice | null {
   const { def, policy, w } = k;
   const n = L.n;
   const { sub, values, usable, weight } = w;
-  const actor = actorNow(L);
   const candidates = candidatesOf(def, L, actor);
   const rules = policy.actors[actor];
   const nc = candidates.length;
@@ -328,9 +327,8 @@ function pickOption(weights: Float64Array, n: number, passWeight: number, total:
 }
 
 /** The pulls of `decide`'s choices, lever by lever: each lever's odds for all the lanes that pull it. */
-export function pullChosen(k: Kernel, L: RunLanes, log: Log): void {
+export function pullChosen(k: Kernel, L: RunLanes, log: Log, actor = actorNow(L)): void {
   const { w } = k;
-  const actor = actorNow(L);
   const candidates = candidatesOf(k.def, L, actor);
   for (let c = 0; c < candidates.length; c++) {
     let m = 0;
@@ -349,43 +347,53 @@ export function pullChosen(k: Kernel, L: RunLanes, log: Log): void {
  */
 function oddsOf(k: Kernel, L: RunLanes, lever: LeverDef, m: number, notes: Note[][] | null, base: number[] | null): void {
   const { w } = k;
-  const { values, group, odds, selLane, selPos, mul, add } = w;
+  const { values, group, odds } = w;
   const nb = lever.branches.length;
   for (let b = 0; b < nb; b++) {
     evalInto(lever.branches[b]!.p, L, group, m, values);
     odds.set(values.subarray(0, m), b * w.cap);
     if (base) base[b] = values[0]!;
   }
-  /** Selects the runs of the group where `when` holds (all of them when it is null); returns how many. */
-  const select = (when: Expr<'boolean'> | null): number => {
-    let count = 0;
-    if (when) evalInto(when, L, group, m, values);
-    for (let j = 0; j < m; j++) {
-      if (when && values[j] === 0) continue;
-      selLane[count] = group[j]!;
-      selPos[count++] = j;
-    }
-    return count;
-  };
-  /** p ← p · mul + add for `branches` in the selected runs, with the rule's `mul` and `add` read there. */
-  const modify = (count: number, rule: { readonly mul: Expr<'number'> | null; readonly add: Expr<'number'> | null }, branches: readonly number[], source: string, why: string): void => {
-    if (rule.mul) evalInto(rule.mul, L, selLane, count, mul);
-    else mul.fill(1, 0, count);
-    if (rule.add) evalInto(rule.add, L, selLane, count, add);
-    else add.fill(0, 0, count);
-    for (const b of branches) {
-      const row = b * w.cap;
-      for (let q = 0; q < count; q++) odds[row + selPos[q]!] = odds[row + selPos[q]!]! * mul[q]! + add[q]!;
-      notes?.[b]!.push({ source, why, add: add[0]!, mul: mul[0]! });
-    }
-  };
   for (const modifier of lever.modifiers) {
-    const count = select(modifier.when);
-    if (count > 0) modify(count, modifier, [modifier.branch], lever.id, modifier.why);
+    const count = select(w, L, m, modifier.when);
+    if (count > 0) {
+      ONE_BRANCH[0] = modifier.branch;
+      modify(w, L, count, modifier, ONE_BRANCH, lever.id, modifier.why, notes);
+    }
   }
   for (const { mediator, rules } of k.def.mediation[lever.index]!.modifiers) {
-    const count = select(mediator.active);
-    if (count > 0) for (const { rule, branches } of rules) modify(count, rule, branches, mediator.id, rule.why);
+    const count = select(w, L, m, mediator.active);
+    if (count > 0) for (const { rule, branches } of rules) modify(w, L, count, rule, branches, mediator.id, rule.why, notes);
+  }
+}
+
+/** The branch a lever's modifier acts on, as a list of one (no list is made per pull). */
+const ONE_BRANCH = [0];
+
+/** Selects the lanes of the group `w.group[0..m)` where `when` holds (all of them when it is null), into `w.selLane` and `w.selPos`; returns how many. */
+function select(w: Workspace, L: RunLanes, m: number, when: Expr<'boolean'> | null): number {
+  const { group, values, selLane, selPos } = w;
+  let count = 0;
+  if (when) evalInto(when, L, group, m, values);
+  for (let j = 0; j < m; j++) {
+    if (when && values[j] === 0) continue;
+    selLane[count] = group[j]!;
+    selPos[count++] = j;
+  }
+  return count;
+}
+
+/** p ← p · mul + add for `branches` in the selected lanes, with the rule's `mul` and `add` read there. */
+function modify(w: Workspace, L: RunLanes, count: number, rule: { readonly mul: Expr<'number'> | null; readonly add: Expr<'number'> | null }, branches: readonly number[], source: string, why: string, notes: Note[][] | null): void {
+  const { mul, add, odds, selLane, selPos } = w;
+  if (rule.mul) evalInto(rule.mul, L, selLane, count, mul);
+  else mul.fill(1, 0, count);
+  if (rule.add) evalInto(rule.add, L, selLane, count, add);
+  else add.fill(0, 0, count);
+  for (const b of branches) {
+    const row = b * w.cap;
+    for (let q = 0; q < count; q++) odds[row + selPos[q]!] = odds[row + selPos[q]!]! * mul[q]! + add[q]!;
+    notes?.[b]!.push({ source, why, add: add[0]!, mul: mul[0]! });
   }
 }
 
@@ -622,10 +630,10 @@ function applyDecay(L: RunLanes, i: number, log: Log): void {
  */
 export function settle(k: Kernel, L: RunLanes): void {
   const { def, w } = k;
-  firstEnabled(k, L, def.relationship.byState, (i) => L.rel[i]!, w.relMove, 0);
+  firstEnabled(k, L, def.relationship.byState, L.rel, 1, 0, w.relMove, 0);
   for (let a = 0; a < def.actors.length; a++) {
     const chart = def.actors[a]!.stance;
-    if (chart) firstEnabled(k, L, chart.byState, (i) => L.st[i * L.na + a]!, w.stanceMove, a * w.cap);
+    if (chart) firstEnabled(k, L, chart.byState, L.st, L.na, a, w.stanceMove, a * w.cap);
   }
 }
 
@@ -659,11 +667,11 @@ export function takeTransition(L: RunLanes, i: number, actor: number, t: Transit
 }
 
 /**
- * For each lane, the first transition of its chart's current state whose guard holds (or null),
- * written to `moves[offset + i]`. Lanes are grouped by state; each guard is asked only of the
+ * For each lane, the first transition of its chart's current state (`states[i * stride + at]`)
+ * whose guard holds (or null), written to `moves[offset + i]`. Lanes are grouped by state; each guard is asked only of the
  * lanes that no earlier guard has claimed.
  */
-function firstEnabled(k: Kernel, L: RunLanes, table: readonly (readonly TransitionDef[])[], stateOf: (i: number) => number, moves: (TransitionDef | null)[], offset: number): void {
+function firstEnabled(k: Kernel, L: RunLanes, table: readonly (readonly TransitionDef[])[], states: Int32Array, stride: number, at: number, moves: (TransitionDef | null)[], offset: number): void {
   const { sub, values } = k.w;
   const n = L.n;
   for (let i = 0; i < n; i++) moves[offset + i] = null;
@@ -671,7 +679,7 @@ function firstEnabled(k: Kernel, L: RunLanes, table: readonly (readonly Transiti
     const transitions = table[state]!;
     if (transitions.length === 0) continue;
     let m = 0;
-    for (let i = 0; i < n; i++) if (stateOf(i) === state) sub[m++] = i;
+    for (let i = 0; i < n; i++) if (states[i * stride + at] === state) sub[m++] = i;
     for (let q = 0; q < transitions.length && m > 0; q++) {
       const t = transitions[q]!;
       evalInto(t.when, L, sub, m, values);
@@ -811,25 +819,22 @@ export function inLockStep(moves: readonly (readonly Move[])[]): boolean {
   return moves.every((ms) => ms.length === first.length && ms.every((m, i) => m.step === first[i]!.step && rerolls(m) === rerolls(first[i]!)));
 }
 
-/** What a run to the end records of each step, for a traced run (one lane). */
-export interface StepRecord {
-  readonly action: Action;
-  readonly by: 'player' | 'policy' | 'auto';
-  readonly choice: PolicyChoice | null;
-  /** Where the step was taken: round, step and deciding actor before it. */
-  readonly g: number;
-  readonly step: number;
-  readonly actor: number;
-  readonly happenings: Happening[];
+/** The trace entry of a step taken at round `g`, step `step`, by `actor` (or -1 once ended). */
+export function traceEntry(def: ScenarioDefinition, at: { readonly g: number; readonly step: number }, actor: number, action: Action, by: DecidedBy, choice: PolicyChoice | null | undefined, happenings: Happening[]): TraceEntry {
+  const round = def.rounds[at.g]!;
+  return {
+    step: at.step, g: at.g, phase: def.phases[round.phase]!.id, round: round.round, date: round.date,
+    actor: actor >= 0 ? def.actors[actor]!.id : '', action, by, ...(choice ? { choice } : {}), happenings,
+  };
 }
 
 /**
  * Runs the lanes of `L` (already begun or loaded) to their end, under the policy except where
  * `moves` (by lane, sharing steps and kinds: `inLockStep`) say otherwise. With `steps` (one
- * lane), each step is recorded with its happenings. Returns false as soon as `stopped()` says
+ * lane), each step's trace entry is recorded, with its happenings. Returns false as soon as `stopped()` says
  * so (it is asked before every step); the lanes are then part-way.
  */
-export function runToEnd(k: Kernel, L: RunLanes, moves: (i: number) => readonly Move[], steps: StepRecord[] | null, stopped?: () => boolean): boolean {
+export function runToEnd(k: Kernel, L: RunLanes, moves: (i: number) => readonly Move[], steps: TraceEntry[] | null, stopped?: () => boolean): boolean {
   const def = k.def;
   const first = moves(0);
   const limit = def.maxSteps + first.length + 1;
@@ -839,24 +844,23 @@ export function runToEnd(k: Kernel, L: RunLanes, moves: (i: number) => readonly 
     if (guard > limit) throw new Error(`run exceeded ${limit} steps: the scenario's timeline should bound it`);
     if (stopped?.()) return false;
     const log: Happening[] | null = steps ? [] : null;
-    const g = L.g;
-    const step = L.step;
+    const at = steps ? { g: L.g, step: L.step } : null;
     const actor = actorNow(L);
     if (next < first.length && first[next]!.step === L.step) {
       // A move of a branch: each run takes its own (rare: once per move per run).
       let turn = false;
       for (let i = 0; i < L.n; i++) turn = takeMoveOn(k, L, i, moves(i)[next]!, log);
       if (turn && advanceTurn(L)) endRound(k, L, log);
-      steps?.push({ action: first[next]!.action, by: 'player', choice: null, g, step, actor, happenings: log! });
+      steps?.push(traceEntry(def, at!, actor, first[next]!.action, 'player', null, log!));
       next++;
       continue;
     }
-    const choice = decide(k, L, steps !== null);
+    const choice = decide(k, L, steps !== null, actor);
     const c = k.w.chosen[0]!;
     const action: Action = steps && c >= 0 ? { type: 'pull', lever: candidatesOf(def, L, actor)[c]!.id } : PASS;
-    pullChosen(k, L, log);
+    pullChosen(k, L, log, actor);
     if (advanceTurn(L)) endRound(k, L, log);
-    steps?.push({ action, by: choice ? 'policy' : 'auto', choice, g, step, actor, happenings: log! });
+    steps?.push(traceEntry(def, at!, actor, action, choice ? 'policy' : 'auto', choice, log!));
   }
   if (next < first.length) throw endedBefore(L.step, first[next]!);
   return true;

@@ -16,9 +16,9 @@
  * so sending every decision through the whole machine made a run quadratic in actors.
  */
 import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
-import type { ChartDef, ScenarioDefinition, TransitionDef } from '../scenario/definition.ts';
+import type { ChartDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { advanceTurn, closeRound, kernelFor, lastRoundOfPhase, lastTurnOfRound, pull, reroll, roundEffects, takeTransition } from './kernel.ts';
-import { laneOfState, store, type RunLanes } from './runs.ts';
+import { createLanes, laneOfState, load, store, type RunLanes } from './runs.ts';
 import { currentActor, resolveAction, traceEntry } from './state.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult } from './types.ts';
 
@@ -53,20 +53,28 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   // The policy does not matter here: the machine's actions never choose.
   const k = kernelFor(def, 'random', 1);
 
+  // The actions run one at a time: each loads the state into this lane and stores the result.
+  const scratch = createLanes(def, 1);
+  const laneOf = (s: SimState): RunLanes => {
+    scratch.n = 1;
+    load(scratch, 0, s);
+    return scratch;
+  };
   const mutate = (fn: (L: RunLanes, log: Happening[]) => void) =>
     assign(({ context }: { context: Context }) => {
-      const L = laneOfState(def, context.s);
+      const L = laneOf(context.s);
       const log = context.log.slice();
       fn(L, log);
       return { s: store(L, 0), log };
     });
 
   // Every guard of one `SETTLE` reads the same state: it is made a lane once.
+  const guardLane = createLanes(def, 1);
+  guardLane.n = 1;
   let guarded: SimState | null = null;
-  let guardLane: RunLanes | null = null;
   const laneFor = (s: SimState): RunLanes => {
-    if (s !== guarded) [guarded, guardLane] = [s, laneOfState(def, s)];
-    return guardLane!;
+    if (s !== guarded) load(guardLane, 0, (guarded = s));
+    return guardLane;
   };
 
   const act = {
@@ -74,7 +82,7 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
       if (event.type !== 'ACT') return;
       const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
       if (resolved.type !== 'resolved') return;
-      const L = laneOfState(def, context.s);
+      const L = laneOf(context.s);
       // A decision starts a new step: its happenings start afresh.
       const log: Happening[] = [];
       if (resolved.lever) {

@@ -92,7 +92,11 @@ export function atSamePoint(a: SimState, b: SimState): boolean {
   return a.g === b.g && a.turn === b.turn && a.step === b.step && a.ended === b.ended && a.judged.length === b.judged.length;
 }
 
-const slice = (a: Float64Array | Int32Array, from: number, length: number): number[] => Array.from(a.subarray(from, from + length));
+function slice(a: Float64Array | Int32Array, from: number, length: number): number[] {
+  const out = new Array<number>(length);
+  for (let k = 0; k < length; k++) out[k] = a[from + k]!;
+  return out;
+}
 
 /** Lane `i` as a state of its own (fresh arrays: it shares nothing with the lanes). */
 export function store(L: RunLanes, i: number): SimState {

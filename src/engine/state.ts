@@ -4,17 +4,65 @@
  * library, the play session and the terminal UI ask between steps.
  */
 import type { LeverDef, ScenarioDefinition } from '../scenario/definition.ts';
-import { actorNow, begin, decide, kernelFor, leverOddsOn, rejectOn, unavailableOn, type Log } from './kernel.ts';
-import { createLanes, laneOfState, store } from './runs.ts';
-import type { Action, BranchOdds, DecidedBy, Happening, PolicyChoice, Rejection, SimState, TraceEntry } from './types.ts';
+import { actorNow, begin, decide, kernelFor, leverOddsOn, rejectOn, unavailableOn, type Kernel, type Log } from './kernel.ts';
+import { createLanes, load, store, type RunLanes } from './runs.ts';
+import type { Action, BranchOdds, PolicyChoice, Rejection, SimState } from './types.ts';
 
 export { cloneState } from './runs.ts';
+export { traceEntry } from './kernel.ts';
 /** An expression's value in a state (a derived value, an objective). */
 export { evaluate } from '../scenario/expr.ts';
 
+/**
+ * One lane and one kernel per policy for each scenario, reused by every question: a question
+ * loads its state into the lane, so questions cost no allocation (the statechart executor asks
+ * several at every step). They never nest.
+ */
+interface Scratch {
+  readonly lane: RunLanes;
+  readonly kernels: Map<string, Kernel>;
+  readonly runLane: RunLanes;
+  readonly runs: Map<string, Kernel>;
+}
+const scratch = new WeakMap<ScenarioDefinition, Scratch>();
+
+function scratchOf(def: ScenarioDefinition): Scratch {
+  let kit = scratch.get(def);
+  if (!kit) scratch.set(def, (kit = { lane: createLanes(def, 1), kernels: new Map(), runLane: createLanes(def, 1), runs: new Map() }));
+  return kit;
+}
+
+/** `s` in the scenario's scratch lane. */
+function laneOf(def: ScenarioDefinition, s: SimState): RunLanes {
+  const L = scratchOf(def).lane;
+  L.n = 1;
+  load(L, 0, s);
+  return L;
+}
+
+/**
+ * A kernel under `policy` and a lane for one run to the end, reused by the runs of one scenario
+ * (one at a time: a run to the end asks nothing else of them).
+ */
+export function runKit(def: ScenarioDefinition, policy: string): { k: Kernel; L: RunLanes } {
+  const kit = scratchOf(def);
+  let k = kit.runs.get(policy);
+  if (!k) kit.runs.set(policy, (k = kernelFor(def, policy, 1)));
+  kit.runLane.n = 1;
+  return { k, L: kit.runLane };
+}
+
+/** The scenario's kernel for questions under `policy` (one lane). */
+export function queryKernel(def: ScenarioDefinition, policy: string): Kernel {
+  const { kernels } = scratchOf(def);
+  let k = kernels.get(policy);
+  if (!k) kernels.set(policy, (k = kernelFor(def, policy, 1)));
+  return k;
+}
+
 /** The state before the first decision: initial values, round 1's draws and its scheduled injects. */
 export function initialState(def: ScenarioDefinition, seed: number, params: readonly number[], log: Log): SimState {
-  const L = createLanes(def, 1);
+  const L = scratchOf(def).lane;
   begin(L, 1, () => ({ seed, params }), log);
   return store(L, 0);
 }
@@ -31,11 +79,11 @@ export function currentActor(def: ScenarioDefinition, s: SimState): number {
 
 /** Why `actor` cannot pull `lever` now, or null when it can. */
 export function unavailableReason(def: ScenarioDefinition, s: SimState, actor: number, lever: LeverDef): string | null {
-  return unavailableOn(laneOfState(def, s), 0, actor, lever);
+  return unavailableOn(laneOf(def, s), 0, actor, lever);
 }
 
 export function availableLevers(def: ScenarioDefinition, s: SimState, actor: number): LeverDef[] {
-  const L = laneOfState(def, s);
+  const L = laneOf(def, s);
   return (def.leversByActor[actor] ?? []).filter((l) => unavailableOn(L, 0, actor, l) === null);
 }
 
@@ -44,7 +92,7 @@ export function availableLevers(def: ScenarioDefinition, s: SimState, actor: num
  * modifiers → clamp to 0..1 → renormalise (uniform if all are zero); with `explain`, how.
  */
 export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef, explain = true): { p: number[]; odds: BranchOdds[] } {
-  const odds = leverOddsOn(kernelFor(def, 'random', 1), laneOfState(def, s), 0, lever);
+  const odds = leverOddsOn(queryKernel(def, 'random'), laneOf(def, s), 0, lever);
   return { p: odds.map((o) => o.p), odds: explain ? odds : [] };
 }
 
@@ -60,8 +108,8 @@ export interface Choice {
 
 /** The policy's choice now, with how it was made (every option's weight and the draw). */
 export function policyChoice(def: ScenarioDefinition, s: SimState, policy: string): Choice {
-  const k = kernelFor(def, policy, 1);
-  const L = laneOfState(def, s);
+  const k = queryKernel(def, policy);
+  const L = laneOf(def, s);
   const choice = decide(k, L, true);
   const c = k.w.chosen[0]!;
   const actor = actorNow(L);
@@ -82,18 +130,9 @@ export interface ResolvedAction {
 
 export function resolveAction(def: ScenarioDefinition, s: SimState, action: Action): ResolvedAction | Rejection {
   const actor = currentActor(def, s);
-  const rejected = rejectOn(laneOfState(def, s), 0, actor, action);
+  const rejected = rejectOn(laneOf(def, s), 0, actor, action);
   if (rejected) return rejected;
   if (action.type !== 'pull') return { type: 'resolved', actor, lever: null, force: -1 };
   const lever = def.leverById.get(action.lever)!;
   return { type: 'resolved', actor, lever, force: action.force === undefined ? -1 : lever.branches.findIndex((b) => b.id === action.force) };
-}
-
-/** The trace entry of a step taken from state `before`. */
-export function traceEntry(def: ScenarioDefinition, before: { readonly g: number; readonly step: number }, actor: number, action: Action, by: DecidedBy, choice: PolicyChoice | null | undefined, happenings: Happening[]): TraceEntry {
-  const round = def.rounds[before.g]!;
-  return {
-    step: before.step, g: before.g, phase: def.phases[round.phase]!.id, round: round.round, date: round.date,
-    actor: actor >= 0 ? def.actors[actor]!.id : '', action, by, ...(choice ? { choice } : {}), happenings,
-  };
 }
