@@ -12,16 +12,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runGroup, runner, type Runner, type RunStart } from '../src/analysis/runs.ts';
 import type { Move } from '../src/engine/branch-code.ts';
-import { actorNow, advanceTurn, begin, endRound, inLockStep, kernelFor, runToEnd, takeMoveOn, unavailableOn } from '../src/engine/kernel.ts';
+import { begin, inLockStep, kernelFor, runToEnd } from '../src/engine/kernel.ts';
 import { deriveSeed } from '../src/engine/rng.ts';
 import { createLanes, MAX_LANES, store } from '../src/engine/runs.ts';
-import type { Action, SimState } from '../src/engine/types.ts';
+import type { SimState } from '../src/engine/types.ts';
 import type { ScenarioDefinition } from '../src/scenario/definition.ts';
-import { UsageError } from '../src/scenario/errors.ts';
 import { compileExpr } from '../src/scenario/expr.ts';
 import type { Lanes } from '../src/scenario/lanes.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { generatedScenario } from './support/arbitrary.ts';
+import { expectSameState, metNaN, playBranch } from './support/branches.ts';
 import { exprScope } from './support/expr-scope.ts';
 import { mulberry, richScenario } from './support/rich-scenario.ts';
 
@@ -163,21 +163,6 @@ describe('vector forms of expressions', () => {
 
 // --- the kernel, one lane against many ----------------------------------------------------
 
-const metNaN = (error: unknown): boolean => error instanceof UsageError && /the run met/.test(error.message);
-
-/** Same state to the bit (Object.is on every number), with a readable diff when not. */
-function expectSameState(actual: SimState, expected: SimState, what: string): void {
-  const same = (a: unknown, b: unknown): boolean => {
-    if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
-    if (a && b && typeof a === 'object' && typeof b === 'object') {
-      const ka = Object.keys(a);
-      return ka.length === Object.keys(b).length && ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-    }
-    return Object.is(a, b);
-  };
-  if (!same(actual, expected)) expect(actual, what).toEqual(expected);
-}
-
 /** Each run alone, in a kernel of one lane (scalar forms only): its final state, or the NaN it met. */
 function alone(def: ScenarioDefinition, policy: string, starts: readonly RunStart[]): (SimState | 'nan')[] {
   const one: Runner = { k: kernelFor(def, policy, 1), L: createLanes(def, 1) };
@@ -257,29 +242,6 @@ function partWay(def: ScenarioDefinition, policy: string, start: RunStart, at: n
   begin(L, 1, () => start, null);
   runToEnd(k, L, () => start.moves, null, () => L.step >= at);
   return store(L, 0);
-}
-
-/**
- * A branch played from `seed` with the default parameter values: up to `most` random moves —
- * rerolls, pulls of available levers (some with a forced branch) and passes — taken on one lane.
- */
-function playBranch(def: ScenarioDefinition, seed: number, draw: () => number, most: number): { moves: Move[]; state: SimState } {
-  const k = kernelFor(def, [...def.policies.keys()][0]!, 1);
-  const L = createLanes(def, 1);
-  begin(L, 1, () => ({ seed, params: def.parameters.map((p) => p.default) }), null);
-  const moves: Move[] = [];
-  const take = (action: Action): void => {
-    moves.push({ step: L.step, action });
-    if (takeMoveOn(k, L, 0, action, null) && advanceTurn(L)) endRound(k, L, null);
-  };
-  for (let j = Math.floor(draw() * (most + 1)); j > 0 && !L.ended; j--) {
-    if (draw() < 0.2) take({ type: 'reroll', seed: Math.floor(draw() * 1e6) });
-    const actor = actorNow(L);
-    const levers = (def.leversByActor[actor] ?? []).filter((l) => unavailableOn(L, 0, actor, l) === null);
-    const lever = levers[Math.floor(draw() * levers.length)];
-    take(lever && draw() < 0.7 ? { type: 'pull', lever: lever.id, ...(draw() < 0.5 ? { force: lever.branches[Math.floor(draw() * lever.branches.length)]!.id } : {}) } : { type: 'pass' });
-  }
-  return { moves, state: store(L, 0) };
 }
 
 const SEED = fc.integer({ min: 0, max: 2 ** 31 - 1 });
