@@ -77,7 +77,10 @@ describe('parley batch: determinism', () => {
     expect(s.points).toHaveLength(2);
     expect(s.points.map((p: { params: unknown }) => p.params)).toEqual([{ push: 0 }, { push: 1 }]);
     expect(s.tensions.HOST).toMatchObject({ mean: expect.any(Number), ci95: [expect.any(Number), expect.any(Number)] });
-    expect(s.checkpoints.talks).toBeDefined();
+    // The talks checkpoint judges every run: its outcomes are keyed like the final ones and count all 800.
+    const talks = s.checkpoints.talks as Record<string, { count: number; proportion: number }>;
+    expect(Object.keys(talks)).toEqual(['crisis', 'deal', 'muddle']);
+    expect(Object.values(talks).reduce((sum, o) => sum + o.count, 0)).toBe(800);
     expect(s).toMatchObject({ runs: 800, expected: 800, complete: true, wallSeconds: expect.any(Number), runsPerSecond: expect.any(Number) });
   });
 });

@@ -41,7 +41,7 @@ describe('parley run', () => {
   it('picks a seed when none is given, prints it, and that seed repeats the run', () => {
     const first = parley('run', MINI);
     const seed = /\(seed (\d+) picked at random; add --seed \1 to repeat this run\)/.exec(first.out)?.[1];
-    expect(seed).toBeDefined();
+    expect(seed).toMatch(/^\d+$/);
     const again = parley('run', MINI, '--seed', seed!);
     expect(first.out.split('\n').slice(1).join('\n')).toBe(again.out);
   });

@@ -111,23 +111,42 @@ describe('runs', () => {
   });
 
   it('forking does not change the parent: a state is a value', () => {
+    let forked = 0;
+    let steps = 0;
+    let ended = 0;
+    const numRuns = 40;
     fc.assert(
-      fc.property(seedArb, fc.nat(10), (seed, at) => {
+      fc.property(seedArb, fc.nat(mini.def.maxSteps), (seed, at) => {
         const base = run(mini, { seed });
         const parent = replay(mini, seed, base.trace.slice(0, at));
         const frozen = json(parent);
         const actor = currentActor(mini.def, parent);
-        if (actor < 0) return;
-        for (const lever of availableLevers(mini.def, parent, actor)) {
-          for (const branch of lever.branches) step(mini, parent, { type: 'pull', lever: lever.id, force: branch.id });
+        if (actor < 0) {
+          // The end of the run: nothing to fork, and every step is refused without touching it.
+          expect(parent.ended).toBe(true);
+          expect(step(mini, parent, { type: 'reroll', seed: 5 })).toMatchObject({ type: 'rejected', reason: 'ended' });
+          expect(json(parent)).toBe(frozen);
+          ended++;
+          return;
         }
-        step(mini, parent, { type: 'reroll', seed: 5 });
+        for (const lever of availableLevers(mini.def, parent, actor)) {
+          for (const branch of lever.branches) {
+            expect(step(mini, parent, { type: 'pull', lever: lever.id, force: branch.id }).type).toBe('stepped');
+            steps++;
+          }
+        }
+        expect(step(mini, parent, { type: 'reroll', seed: 5 }).type).toBe('stepped');
         expect(json(parent)).toBe(frozen);
         // And the rest of the original run still follows from it.
         expect(json(replay(mini, seed, base.trace))).toBe(json(base.state));
+        forked++;
       }),
-      { numRuns: 40 },
+      { numRuns },
     );
+    // Every case checked something: most fork a state part-way, with a pull of each branch of each available lever.
+    expect(forked + ended).toBe(numRuns);
+    expect(forked).toBeGreaterThan(numRuns / 2);
+    expect(steps).toBeGreaterThan(forked);
   });
 
   it('reproduce exactly from a branch code with choices, forced branches and rerolls', () => {

@@ -37,11 +37,18 @@ describe('loading a scenario file', () => {
 });
 
 describe('files that cannot be read', () => {
-  it('reports a missing file', () => {
-    expect(messages.bind(null)).toBeDefined();
-    expect(validateScenarioFile(join(dir, 'nope.yaml')).map(formatIssue)).toEqual([
-      `${join(dir, 'nope.yaml')}: no such file\n  hint: check the path, or run \`parley scenarios\` for the bundled ids`,
+  it('reports a missing file, and only while it is missing', () => {
+    const file = join(dir, 'nope.yaml');
+    expect(validateScenarioFile(file).map(formatIssue)).toEqual([
+      `${file}: no such file\n  hint: check the path, or run \`parley scenarios\` for the bundled ids`,
     ]);
+    // `messages` writes the file before validating it, so it cannot see a missing file; written
+    // at the same path, the file is read: a valid one has no messages, a broken one is reported
+    // under its short name (the helper's shortening, which every test below relies on).
+    expect(messages(mini, 'nope.yaml')).toEqual([]);
+    const broken = messages('title: A\ntitle: B\n', 'nope.yaml');
+    expect(broken).toEqual(['nope.yaml:2:1: duplicate key: each key may appear only once in a mapping']);
+    expect(broken.join('\n')).not.toContain(dir);
   });
 
   it('reports a directory', () => {

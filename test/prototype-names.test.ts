@@ -140,9 +140,36 @@ const renaming: fc.Arbitrary<Renaming> = fc
 /** JSON without the content hash, functions and the random streams' internal state (named `s0`, `s1` …). */
 const strip = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'hash' || k === 'r' || typeof v === 'function' ? undefined : typeof v === 'bigint' ? String(v) : v));
 
+/**
+ * BUG in src (found by the property below, which fails for some random seeds since the kernel
+ * redesign, 3b85775): a run's result carries its outcome's definition, whose `when` is now a
+ * compiled expression — an object with its IR — where it was a function (which JSON leaves out).
+ * The IR holds names as process-wide codes (`codeOf` in src/scenario/ir.ts: numbered in the
+ * order the process first meets them), so `JSON.stringify(run(…))` changes when a name is
+ * renamed, and depends on what the process loaded before. The outputs of the CLI pick the
+ * outcome's id and label and are not affected. Not fixed here (tests only): this test fails
+ * until it is.
+ */
+describe('BUG (src): a run result’s JSON holds the IR of its outcome rule, with process-wide name codes', () => {
+  it('gives the same JSON for a scenario with a relationship state renamed', () => {
+    const text = readFileSync('test/fixtures/mini.yaml', 'utf8');
+    const plain = compile(loadScenarioText(text, 'mini.yaml'));
+    const renamed = compile(loadScenarioText(text.replace(/\bhostile\b/g, 'enemy'), 'mini.yaml'));
+    // `crisis` is the outcome whose rule names the state: `MIL >= 70 or relationship == 'hostile'`.
+    const seed = Array.from({ length: 200 }, (_, k) => k).find((k) => run(plain, { seed: k }).outcome.id === 'crisis');
+    expect(seed).toBeDefined();
+    const a = run(plain, { seed: seed! });
+    const b = run(renamed, { seed: seed! });
+    const json = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'hash' ? undefined : v));
+    expect(json(b).replace(/\benemy\b/g, 'hostile')).toBe(json(a));
+  });
+});
+
 describe('Object.prototype names as every kind of id', () => {
   it('give the results of ordinary names in run (both executors) and in batch rows', () => {
     let checked = 0;
+    // Cases that compared runs to the end (the others stop on NaN, and check that the renamed scenario stops too).
+    let compared = 0;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000 }), renaming, fc.integer({ min: 0, max: 2 ** 32 - 1 }), (seed, map, runSeed) => {
         const raw = richScenarioInput(seed);
@@ -170,6 +197,7 @@ describe('Object.prototype names as every kind of id', () => {
           const b = run(compile(proto), { seed: runSeed, executor, policy });
           expect(strip(b)).toBe(rename(strip(a)));
         }
+        compared++;
         // A batch over every parameter: one set, the rest sampled, with rows in both formats.
         const params = plain.parameters.map((p) => p.id);
         for (const format of ['jsonl', 'csv'] as const) {
@@ -208,6 +236,7 @@ describe('Object.prototype names as every kind of id', () => {
       { numRuns: 60 },
     );
     expect(checked).toBeGreaterThan(10);
+    expect(compared).toBeGreaterThan(5);
   });
 });
 
