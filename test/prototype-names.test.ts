@@ -150,7 +150,7 @@ const strip = (x: unknown) => JSON.stringify(x, (k, v) => (k === 'hash' || k ===
  * outcome's id and label and are not affected. Not fixed here (tests only): this test fails
  * until it is.
  */
-describe('BUG (src): a run result’s JSON holds the IR of its outcome rule, with process-wide name codes', () => {
+describe('a run result’s JSON holds no compiled expression (an outcome rule is code, not data)', () => {
   it('gives the same JSON for a scenario with a relationship state renamed', () => {
     const text = readFileSync('test/fixtures/mini.yaml', 'utf8');
     const plain = compile(loadScenarioText(text, 'mini.yaml'));

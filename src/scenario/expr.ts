@@ -50,7 +50,11 @@ export interface Expr<T extends Ty = Ty> {
    * JavaScript does; a scenario may not let them reach a probability, hazard, weight or tension).
    */
   readonly nonFinite?: ExprProblem;
+  /** Compiled code is not data: in JSON (a run's result, a definition) an expression is left out, as a function is. */
+  toJSON(): undefined;
 }
+
+const NOT_DATA = (): undefined => undefined;
 
 /** The value of an expression for one run's state. */
 export function evaluate<T extends Ty>(expr: Expr<T>, s: EvalState): ScalarOf<T> {
@@ -65,6 +69,7 @@ export function exprOf<T extends Ty>(ty: T, ir: IR, extra: { depth?: number; rea
     ty, ir: node, fn, vec: vector(node),
     ...(node.k === 'const' ? { constant: (ty === 'string' ? constantNumber(node) : node.value) as ScalarOf<T> } : {}),
     depth: extra.depth ?? 1, readsActive: extra.readsActive ?? false, ...(extra.nonFinite ? { nonFinite: extra.nonFinite } : {}),
+    toJSON: NOT_DATA,
   };
 }
 

@@ -42,7 +42,7 @@ export function playBranch(def: ScenarioDefinition, seed: number, draw: () => nu
   const moves: Move[] = [];
   const take = (action: Action): void => {
     moves.push({ step: L.step, action });
-    if (takeMoveOn(k, L, 0, action, null) && advanceTurn(L)) endRound(k, L, null);
+    if (takeMoveOn(k, L, 0, { step: L.step, action }, null) && advanceTurn(L)) endRound(k, L, null);
   };
   for (let j = Math.floor(draw() * (most + 1)); j > 0 && !L.ended; j--) {
     if (draw() < 0.2) take({ type: 'reroll', seed: Math.floor(draw() * 1e6) });
