@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { contextFor, runChunk, type BatchPlan, type ChunkTask } from '../src/batch/chunk.ts';
 import { executeBatch } from '../src/batch/execute.ts';
 import { runGroup, runner } from '../src/analysis/runs.ts';
-import { compile, loadScenario } from '../src/index.ts';
+import { loadScenario } from '../src/index.ts';
 
 const MINI = resolve('test/fixtures/mini.yaml');
 const BIN = resolve('bin/parley.js');

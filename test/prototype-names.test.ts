@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { buildDesign, designPoints, runRange } from '../src/batch/design.ts';
 import { runChunk, type BatchPlan } from '../src/batch/chunk.ts';
 import { rowLayout } from '../src/batch/rows.ts';

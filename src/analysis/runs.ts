@@ -5,7 +5,8 @@
  * Runs advance in lock step on the kernel's lanes, up to `MAX_LANES` at a time.
  */
 import type { Move } from '../engine/branch-code.ts';
-import { begin, inLockStep, kernelFor, lanesOf, runToEnd, type Kernel } from '../engine/kernel.ts';
+import { begin, inLockStep, runToEnd } from '../engine/advance.ts';
+import { kernelFor, lanesOf, type Kernel } from '../engine/kernel.ts';
 import { atSamePoint, load, MAX_LANES, store, type RunLanes } from '../engine/runs.ts';
 import type { SimState } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';

@@ -17,7 +17,10 @@
  */
 import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
 import type { ChartDef, ScenarioDefinition } from '../scenario/definition.ts';
-import { advanceTurn, closeRound, kernelFor, lastRoundOfPhase, lastTurnOfRound, pull, reroll, roundEffects, takeTransition } from './kernel.ts';
+import { reroll } from './advance.ts';
+import { advanceTurn, kernelFor, lastRoundOfPhase, lastTurnOfRound } from './kernel.ts';
+import { pull } from './pull.ts';
+import { closeRound, roundEffects, takeTransition } from './round-end.ts';
 import { createLanes, laneOfState, load, store, type RunLanes } from './runs.ts';
 import { currentActor, resolveAction, traceEntry } from './state.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult } from './types.ts';

@@ -4,12 +4,15 @@
  * library, the play session and the terminal UI ask between steps.
  */
 import type { LeverDef, ScenarioDefinition } from '../scenario/definition.ts';
-import { actorNow, begin, decide, kernelFor, leverOddsOn, rejectOn, unavailableOn, type Kernel, type Log } from './kernel.ts';
+import { begin } from './advance.ts';
+import { decide, rejectOn, unavailableOn } from './decide.ts';
+import { actorNow, kernelFor, type Kernel, type Log } from './kernel.ts';
+import { leverOddsOn } from './pull.ts';
 import { createLanes, load, store, type RunLanes } from './runs.ts';
 import type { Action, BranchOdds, PolicyChoice, Rejection, SimState } from './types.ts';
 
 export { cloneState } from './runs.ts';
-export { traceEntry } from './kernel.ts';
+export { traceEntry } from './advance.ts';
 /** An expression's value in a state (a derived value, an objective). */
 export { evaluate } from '../scenario/expr.ts';
 

@@ -5,7 +5,10 @@
  */
 import { expect } from 'vitest';
 import type { Move } from '../../src/engine/branch-code.ts';
-import { actorNow, advanceTurn, begin, endRound, kernelFor, takeMoveOn, unavailableOn } from '../../src/engine/kernel.ts';
+import { begin, takeMoveOn } from '../../src/engine/advance.ts';
+import { unavailableOn } from '../../src/engine/decide.ts';
+import { actorNow, advanceTurn, kernelFor } from '../../src/engine/kernel.ts';
+import { endRound } from '../../src/engine/round-end.ts';
 import { createLanes, store } from '../../src/engine/runs.ts';
 import type { Action, SimState } from '../../src/engine/types.ts';
 import type { ScenarioDefinition } from '../../src/scenario/definition.ts';
