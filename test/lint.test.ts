@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lintFile } from '../src/scenario/lint.ts';
+import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET, lintFile } from '../src/scenario/lint.ts';
+import * as limits from '../src/scenario/lint-limits.ts';
 
 function parley(...args: string[]) {
   const result = spawnSync(process.execPath, ['bin/parley.js', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -96,6 +97,13 @@ describe('parley lint', () => {
     expect(b.files[0].problems.length).toBe(b.errors);
     expect(b.files[0].problems[0]).toMatchObject({ severity: 'error', line: expect.any(Number), column: expect.any(Number), hint: 'did you mean `eln`?' });
     expect(b.files[1]).toMatchObject({ file: 'river-dispute', loaded: true, problems: [] });
+  });
+
+  it('shows the linter\'s own defaults in its help (read from lint-limits.ts, without loading the linter)', () => {
+    expect({ DEFAULT_LINT_RUNS: limits.DEFAULT_LINT_RUNS, LINT_TURN_BUDGET: limits.LINT_TURN_BUDGET }).toEqual({ DEFAULT_LINT_RUNS, LINT_TURN_BUDGET });
+    const help = parley('lint', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_LINT_RUNS}, fewer for long scenarios: at most ${LINT_TURN_BUDGET.toLocaleString('en')} turns in all)`);
   });
 
   it('exits 2 on bad input: a broken file, an unknown id, a bad flag', () => {
