@@ -28,18 +28,32 @@ if (process.argv.includes('--if-stale') && outputs.every(existsSync)) {
 // Start from an empty dist/: chunk names change with their content, and stale chunks pile up.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
-await build({
-  entryPoints: Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, join(root, v)])),
+const common = {
   outdir: join(root, 'dist'),
   bundle: true,
   splitting: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
   sourcemap: true,
   jsx: 'automatic',
   logLevel: 'warning',
+};
+
+// The library (`import … from 'parley'`) imports its dependencies as packages, so that they are
+// the ones an application installs next to it.
+await build({ ...common, entryPoints: { index: join(root, entries.index) }, packages: 'external' });
+
+// The command and its worker threads carry their dependencies bundled in: Node resolves and
+// reads one file where it would resolve and read hundreds (zod, yaml, xstate, commander …),
+// which is most of a command's start-up. Kept as packages: piscina (it starts its own worker
+// file from its folder), and Ink and React (only `parley play` loads them, lazily).
+// Bundled CommonJS modules (yaml, seedrandom, commander) call `require` for Node's built-ins.
+await build({
+  ...common,
+  entryPoints: { cli: join(root, entries.cli), 'batch-worker': join(root, entries['batch-worker']) },
+  external: ['piscina', 'ink', 'ink/*', 'react', 'react/*'],
+  banner: { js: "import { createRequire as __parleyRequire } from 'node:module';\nconst require = __parleyRequire(import.meta.url);" },
 });
 
 const { scenarioJsonSchema, exerciseJsonSchema } = await import(join(root, 'dist', 'index.js'));

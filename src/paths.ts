@@ -18,5 +18,8 @@ export function packageRoot(): string {
   }
 }
 
+/** The bundled scenario that commands use when none is named. */
+export const DEFAULT_SCENARIO = 'petro-trump';
+
 export const scenariosDir = (): string => join(packageRoot(), 'scenarios');
 export const dataDir = (): string => join(packageRoot(), 'data');

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { lintFile } from '../src/analysis/lint.ts';
+import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET, lintFile } from '../src/analysis/lint.ts';
 
 function parley(...args: string[]) {
   const result = spawnSync(process.execPath, ['bin/parley.js', ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -96,6 +96,12 @@ describe('parley lint', () => {
     expect(b.files[0].problems.length).toBe(b.errors);
     expect(b.files[0].problems[0]).toMatchObject({ severity: 'error', line: expect.any(Number), column: expect.any(Number), hint: 'did you mean `eln`?' });
     expect(b.files[1]).toMatchObject({ file: 'river-dispute', loaded: true, problems: [] });
+  });
+
+  it('shows the linter\'s own defaults in its help (read from lint-limits.ts, without loading the linter)', () => {
+    const help = parley('lint', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_LINT_RUNS}, fewer for long scenarios: at most ${LINT_TURN_BUDGET.toLocaleString('en')} turns in all)`);
   });
 
   it('exits 2 on bad input: a broken file, an unknown id, a bad flag', () => {

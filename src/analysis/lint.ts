@@ -15,6 +15,7 @@
 import { toDirectedGraph } from 'xstate/graph';
 import { compile, resolveParams, run, type CompiledScenario } from '../engine/engine.ts';
 import { forEachRun, runner } from './runs.ts';
+import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET } from './lint-limits.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { ChartDef, LeverDef, ScenarioDefinition } from '../scenario/definition.ts';
@@ -47,13 +48,7 @@ export interface LintProgress {
   readonly turns: number;
 }
 
-export const DEFAULT_LINT_RUNS = 200;
-/**
- * Turns the default sample may take in all (over both policies): 200 runs per policy of any
- * bundled scenario take about a fifth of it; a scenario of 5,000 rounds gets 15 runs per
- * policy instead of 200 (a few seconds instead of more than a minute).
- */
-export const LINT_TURN_BUDGET = 300_000;
+export { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET } from './lint-limits.ts';
 
 /** Runs per policy: the number asked for, or the default within the turn budget (at least 1). */
 export function lintRuns(turnsPerRun: number, asked: number | undefined, policies: number): number {

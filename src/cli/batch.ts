@@ -7,7 +7,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
-import type { Command } from 'commander';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { codeNames, DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
@@ -27,7 +26,7 @@ import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
-import { collect, parseSeed, parseSets, pickSeed } from './io.ts';
+import { parseSeed, parseSets, pickSeed } from './io.ts';
 
 export interface BatchFlags {
   runs?: string;
@@ -43,27 +42,6 @@ export interface BatchFlags {
   resume?: boolean;
   force?: boolean;
   branch?: string;
-}
-
-export function registerBatch(program: Command): void {
-  program
-    .command('batch')
-    .description('run a scenario many times (replicates, sweeps, samples) and write tidy rows and a summary')
-    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
-    .option('--runs <n>', 'replicates per design point')
-    .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: the branch code\'s seed, or picked and recorded)')
-    .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
-    .option('--set <name=value>', 'fix a parameter (repeatable)', collect, [])
-    .option('--sweep <name=from:to:steps>', 'grid over a parameter, both ends included (repeatable)', collect, [])
-    .option('--sample <lhs:K>', 'K Latin hypercube points over the parameters not set or swept')
-    .option('--workers <n>', 'worker threads (default: the number of cores); the output does not depend on it')
-    .option('--shard <k/n>', 'run only the k-th of n slices of the run indices (merge with `parley merge`)')
-    .option('--out <file>', 'write one row per run, .csv or .jsonl, in run order')
-    .option('--summary <file>', 'write the summary JSON there (default: standard output)')
-    .option('--resume', 'finish an interrupted batch: same command, same --out')
-    .option('--force', 'start again over an existing --out, and replace an existing --summary')
-    .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
-    .action((scenario: string | undefined, flags: BatchFlags) => batchCommand(scenario, flags));
 }
 
 const int = (n: number) => n.toLocaleString('en-US');

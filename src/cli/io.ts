@@ -1,13 +1,8 @@
 /** Shared pieces of the command line: argument parsing, printing issues, exit statuses. */
 import { randomInt } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { formatIssue, isParleyInputError, UnknownScenarioError, UsageError, type Issue } from '../scenario/errors.ts';
+import { formatIssue, UsageError, type Issue } from '../scenario/errors.ts';
 import { MAX_SEED } from '../engine/types.ts';
-import { parseBranchCode, type Move } from '../engine/branch-code.ts';
-import { bundledScenarioIds, codeNames, loadScenario } from '../scenario/load.ts';
-import { shellCommand } from '../io/files.ts';
 import { safeJson } from '../scenario/safe-text.ts';
-import type { ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Exit statuses: 0 success, 1 an internal error (with a stack), 2 bad input. */
 export const EXIT = { ok: 0, internal: 1, input: 2 } as const;
@@ -36,8 +31,6 @@ export function parseSets(pairs: readonly string[]): Record<string, number> {
   }
   return out;
 }
-
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function printIssues(issues: readonly Issue[], stream: NodeJS.WritableStream = process.stderr): void {
   for (const issue of issues) stream.write(formatIssue(issue) + '\n');
@@ -69,47 +62,4 @@ export function jsonReport(command: 'validate' | 'lint', files: readonly FileRep
     }),
   }));
   return `${safeJson(JSON.stringify({ format: 'parley-problems', version: 1, command, errors, warnings, files: out }, null, 2))}\n`;
-}
-
-/** Where a run or a played session starts: from `--branch CODE`, or from `--seed` (picked when absent). */
-export interface RunStart {
-  readonly def: ScenarioDefinition;
-  readonly seed: number;
-  readonly policy: string;
-  readonly moves: readonly Move[];
-  /** True when Parley picked the seed. */
-  readonly picked: boolean;
-}
-
-/**
- * Reads `--branch`, `--seed` and `--policy` together and loads the scenario: a branch code names
- * its scenario (used when none is given), its seed and its policy, and a flag that disagrees
- * with it is an error. `explicitPolicy` says whether `--policy` was typed rather than defaulted.
- */
-export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?: string; policy?: string; branch?: string }, explicitPolicy = false): RunStart {
-  if (flags.branch === undefined) {
-    const picked = flags.seed === undefined;
-    const def = loadScenario(scenarioRef);
-    return { def, seed: picked ? pickSeed() : parseSeed(flags.seed!), policy: flags.policy ?? 'default', moves: [], picked };
-  }
-  let code;
-  try {
-    code = parseBranchCode(flags.branch);
-  } catch (error) {
-    throw new UsageError((error as Error).message, undefined, '--branch');
-  }
-  if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
-  if (explicitPolicy && flags.policy !== code.policy) throw new UsageError(`${flags.policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
-  let def: ScenarioDefinition;
-  try {
-    def = loadScenario(scenarioRef ?? code.scenario);
-  } catch (error) {
-    // A code of a scenario file of one's own names the scenario, not where its file is.
-    if (scenarioRef !== undefined || !isParleyInputError(error) || bundledScenarioIds().includes(code.scenario) || existsSync(code.scenario) || (error instanceof UnknownScenarioError && error.nearest !== undefined)) throw error;
-    // A file of that name here is likely the one (the code names a scenario by its id).
-    const near = ['.yaml', '.yml', '.json'].map((ext) => code.scenario + ext).find((f) => existsSync(f));
-    throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, which is not bundled: a code of a scenario file needs its file named`, `name its scenario file: parley run ${near !== undefined ? shellCommand([near]) : 'FILE'} --branch ${shellCommand([flags.branch])}`, '--branch');
-  }
-  if (!codeNames(code.scenario, def)) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.codeName ?? def.id}\``, undefined, '--branch');
-  return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
 }

@@ -3,47 +3,39 @@
  * with a hint (or one JSON report with `--json`). Exit 0 when there are no errors (warnings allowed), 1 when there are errors,
  * 2 when a file cannot be loaded or an argument is wrong.
  */
-import type { Command } from 'commander';
 import { formatIssue, isParleyInputError, UsageError, type Issue } from '../scenario/errors.ts';
-import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET, lintFile, type LintProgress } from '../analysis/lint.ts';
+import { lintFile, type LintProgress } from '../analysis/lint.ts';
+import { LINT_TURN_BUDGET } from '../analysis/lint-limits.ts';
 import { EXIT, jsonReport, printIssues, type FileReport } from './io.ts';
 
-export function registerLint(program: Command): void {
-  program
-    .command('lint')
-    .description('check that scenarios behave as intended: unreachable states and outcomes, unused names, levers never available …')
-    .argument('<files...>', 'scenario or exercise files (.yaml or .json), or bundled ids')
-    .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only (default: ${DEFAULT_LINT_RUNS}, fewer for long scenarios: at most ${LINT_TURN_BUDGET.toLocaleString('en')} turns in all)`)
-    .option('--json', 'one JSON report on standard output (for editors and CI)')
-    .action((files: string[], flags: { runs?: string; json?: boolean }) => {
-      if (flags.runs !== undefined && (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000)) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');
-      const runs = flags.runs === undefined ? undefined : Number(flags.runs);
-      let errors = 0;
-      let bad = 0;
-      const reports: FileReport[] = [];
-      for (const file of files) {
-        let findings: Issue[];
-        try {
-          findings = lintFile(file, { ...(runs !== undefined ? { runs } : {}), onProgress: progressReporter(file) });
-        } catch (error) {
-          if (!isParleyInputError(error)) throw error;
-          reports.push({ file, loaded: false, problems: error.issues });
-          if (!flags.json) printIssues(error.issues);
-          bad++;
-          continue;
-        }
-        reports.push({ file, loaded: true, problems: findings });
-        const e = findings.filter((f) => f.severity !== 'warning').length;
-        const w = findings.length - e;
-        errors += e;
-        if (flags.json) continue;
-        for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
-        process.stderr.write(`${file}: ${e === 0 && w === 0 ? 'clean' : `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`}\n`);
-      }
-      if (flags.json) process.stdout.write(jsonReport('lint', reports));
-      if (bad > 0) process.exitCode = EXIT.input;
-      else if (errors > 0) process.exitCode = 1;
-    });
+export function lintCommand(files: readonly string[], flags: { runs?: string; json?: boolean }): void {
+  if (flags.runs !== undefined && (!/^\d+$/.test(flags.runs) || Number(flags.runs) > 100_000)) throw new UsageError(`must be a whole number from 0 to 100000, not \`${flags.runs}\``, undefined, '--runs');
+  const runs = flags.runs === undefined ? undefined : Number(flags.runs);
+  let errors = 0;
+  let bad = 0;
+  const reports: FileReport[] = [];
+  for (const file of files) {
+    let findings: Issue[];
+    try {
+      findings = lintFile(file, { ...(runs !== undefined ? { runs } : {}), onProgress: progressReporter(file) });
+    } catch (error) {
+      if (!isParleyInputError(error)) throw error;
+      reports.push({ file, loaded: false, problems: error.issues });
+      if (!flags.json) printIssues(error.issues);
+      bad++;
+      continue;
+    }
+    reports.push({ file, loaded: true, problems: findings });
+    const e = findings.filter((f) => f.severity !== 'warning').length;
+    const w = findings.length - e;
+    errors += e;
+    if (flags.json) continue;
+    for (const f of findings) process.stdout.write(formatFinding(f) + '\n');
+    process.stderr.write(`${file}: ${e === 0 && w === 0 ? 'clean' : `${e} error${e === 1 ? '' : 's'}, ${w} warning${w === 1 ? '' : 's'}`}\n`);
+  }
+  if (flags.json) process.stdout.write(jsonReport('lint', reports));
+  if (bad > 0) process.exitCode = EXIT.input;
+  else if (errors > 0) process.exitCode = 1;
 }
 
 /** Like `formatIssue`, with the severity spelled out for errors too: `file:line:col: error: message`. */

@@ -1,6 +1,6 @@
 /**
- * The `parley` command. Commands register themselves here; interactive ones import Ink and
- * React lazily so that non-interactive commands start fast.
+ * The `parley` command. Every command is declared in commands.ts and imports what carries it
+ * out only when it runs, so that each command loads only what it uses and starts fast.
  *
  * Exit statuses: 0 success, 2 bad input (a scenario, a flag, a file) with a clear message and
  * no stack trace, 1 an internal error with its stack.
@@ -10,16 +10,7 @@ import { isParleyInputError } from '../scenario/errors.ts';
 import { BranchCodeError } from '../engine/branch-code.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { EXIT, printIssues } from './io.ts';
-import { registerRun } from './run.ts';
-import { registerBatch } from './batch.ts';
-import { registerMerge } from './merge.ts';
-import { registerScenarios } from './scenarios.ts';
-import { registerValidate } from './validate.ts';
-import { registerPlay } from './play.ts';
-import { registerSchema } from './schema.ts';
-import { registerGraph } from './graph.ts';
-import { registerLint } from './lint.ts';
-import { registerDebrief } from './debrief.ts';
+import { registerCommands } from './commands.ts';
 
 export function buildProgram(): Command {
   const program = new Command('parley')
@@ -28,16 +19,7 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`parley: ${text.replace(/^error: /, '')}`) });
-  registerRun(program);
-  registerBatch(program);
-  registerMerge(program);
-  registerValidate(program);
-  registerScenarios(program);
-  registerPlay(program);
-  registerSchema(program);
-  registerGraph(program);
-  registerLint(program);
-  registerDebrief(program);
+  registerCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

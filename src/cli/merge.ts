@@ -8,7 +8,6 @@
  * not overlap; a row merge also needs every shard complete. The output is written atomically.
  */
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
 import { completeLength, readLines, shellCommand } from '../io/files.ts';
@@ -18,21 +17,10 @@ import { buildSummary, checkSummary, fromExact, MAX_SUMMARY_BYTES, newAccumulato
 import { ReadFailure, readTextBounded } from '../io/read.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
 
-interface MergeFlags {
+export interface MergeFlags {
   out?: string;
   rows?: boolean;
   force?: boolean;
-}
-
-export function registerMerge(program: Command): void {
-  program
-    .command('merge')
-    .description('combine the summaries (or, with --rows, the row files) of the shards of a batch')
-    .argument('<files...>', 'summary files of `parley batch --summary`, or row files with --rows')
-    .option('--rows', 'merge row files (.csv or .jsonl) in run order instead of summaries')
-    .option('--out <file>', 'where to write the merged file (never over an input, nor over an existing file without --force)')
-    .option('--force', 'replace an existing --out file (never an input)')
-    .action((files: string[], flags: MergeFlags) => mergeCommand(files, flags));
 }
 
 const range = (d: Design): [number, number] => (d.shard ? [d.shard.start, d.shard.end] : [0, d.runs]);

@@ -5,18 +5,16 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { Command } from 'commander';
 import { compile } from '../engine/engine.ts';
-import { DEFAULT_SCENARIO } from '../scenario/load.ts';
 import { isParleyInputError, UsageError } from '../scenario/errors.ts';
 import { createSession, type Session } from '../play/session.ts';
 import { readSessionFile, saveSession, saveSessionFresh, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
 import { exportToNewFile, nameCandidates, sessionFileName } from '../play/files.ts';
 import { exportMarkdown } from '../report/session-markdown.ts';
-import { collect, parseSeed, parseSets, resolveRunStart } from './io.ts';
+import { parseSeed, parseSets } from './io.ts';
 import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
-import { checkExerciseScenario, runCommand } from './run.ts';
+import { checkExerciseScenario, resolveRunStart, runCommand } from './run.ts';
 import { safeDeep, safeText } from '../scenario/safe-text.ts';
 
 export interface PlayFlags {
@@ -28,22 +26,6 @@ export interface PlayFlags {
   set?: string[];
   exercise?: string;
   save?: string;
-}
-
-export function registerPlay(program: Command): void {
-  program
-    .command('play')
-    .description('step through the seeded outcome branches of a scenario in the terminal')
-    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the session's, the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
-    .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and shown)')
-    .option('--role <id>', 'play as this actor (default: facilitator, who decides for every actor)')
-    .option('--branch <code>', 'open a shared branch code at its last decision')
-    .option('--load <file>', 'open a session saved with `s` (s then saves back to it)')
-    .option('--save <file>', 'where s saves the session (default: parley-SCENARIO-SEED[-ROLE].session.json, never over another file)')
-    .option('--policy <name>', 'how the actors you do not play choose', 'default')
-    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
-    .option('--exercise <id|file>', 'play an exercise: its briefing first, its objective while playing, the debrief and score at the end')
-    .action((scenario: string | undefined, flags: PlayFlags, command: Command) => playCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli'));
 }
 
 /** The session the flags describe (also what the non-interactive path prints). */

@@ -1,16 +1,19 @@
 /** `parley run`: one seeded run, as a readable transcript or one JSON document. */
-import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
 import { compile, run, type ExecutorName } from '../engine/engine.ts';
+import { parseBranchCode, type Move } from '../engine/branch-code.ts';
 import { describeState } from '../engine/describe.ts';
-import { DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
-import { UsageError } from '../scenario/errors.ts';
+import { bundledScenarioIds, codeNames, loadScenario } from '../scenario/load.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { isParleyInputError, UnknownScenarioError, UsageError } from '../scenario/errors.ts';
+import { shellCommand } from '../io/files.ts';
 import { formatTranscript } from '../report/transcript.ts';
 import { safeJson, safeText } from '../scenario/safe-text.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { collect, parseSeed, parseSets, resolveRunStart, type RunStart } from './io.ts';
+import { parseSeed, parseSets, pickSeed } from './io.ts';
 import { exerciseRef, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 
-interface RunFlags {
+export interface RunFlags {
   seed?: string;
   policy?: string;
   json?: boolean;
@@ -18,21 +21,6 @@ interface RunFlags {
   branch?: string;
   executor?: string;
   exercise?: string;
-}
-
-export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description('run a scenario once from a seed and print what happened')
-    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
-    .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and printed)')
-    .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario', 'default')
-    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
-    .option('--branch <code>', 'replay a branch code (its seed, policy and choices)')
-    .option('--executor <name>', 'xstate (reference) or fast', 'xstate')
-    .option('--exercise <id|file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
-    .option('--json', 'print one JSON document instead of the transcript')
-    .action((scenario: string | undefined, flags: RunFlags, command: Command) => runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli'));
 }
 
 export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out: NodeJS.WritableStream = process.stdout, explicitPolicy = false): void {
@@ -124,4 +112,47 @@ export function checkExerciseScenario(scenarioRef: string | undefined, exercise:
   if (loadScenario(scenarioRef).id !== exercise.def.id) {
     throw new UsageError(`exercise \`${exercise.id}\` is played on its own scenario \`${exercise.def.id}\`, not \`${scenarioRef}\``, 'leave out the scenario argument', '--exercise');
   }
+}
+
+/** Where a run or a played session starts: from `--branch CODE`, or from `--seed` (picked when absent). */
+export interface RunStart {
+  readonly def: ScenarioDefinition;
+  readonly seed: number;
+  readonly policy: string;
+  readonly moves: readonly Move[];
+  /** True when Parley picked the seed. */
+  readonly picked: boolean;
+}
+
+/**
+ * Reads `--branch`, `--seed` and `--policy` together and loads the scenario: a branch code names
+ * its scenario (used when none is given), its seed and its policy, and a flag that disagrees
+ * with it is an error. `explicitPolicy` says whether `--policy` was typed rather than defaulted.
+ */
+export function resolveRunStart(scenarioRef: string | undefined, flags: { seed?: string; policy?: string; branch?: string }, explicitPolicy = false): RunStart {
+  if (flags.branch === undefined) {
+    const picked = flags.seed === undefined;
+    const def = loadScenario(scenarioRef);
+    return { def, seed: picked ? pickSeed() : parseSeed(flags.seed!), policy: flags.policy ?? 'default', moves: [], picked };
+  }
+  let code;
+  try {
+    code = parseBranchCode(flags.branch);
+  } catch (error) {
+    throw new UsageError((error as Error).message, undefined, '--branch');
+  }
+  if (flags.seed !== undefined && parseSeed(flags.seed) !== code.seed) throw new UsageError(`${flags.seed} disagrees with the branch code's seed ${code.seed}`, 'leave out --seed', '--seed');
+  if (explicitPolicy && flags.policy !== code.policy) throw new UsageError(`${flags.policy} disagrees with the branch code's policy ${code.policy}`, 'leave out --policy', '--policy');
+  let def: ScenarioDefinition;
+  try {
+    def = loadScenario(scenarioRef ?? code.scenario);
+  } catch (error) {
+    // A code of a scenario file of one's own names the scenario, not where its file is.
+    if (scenarioRef !== undefined || !isParleyInputError(error) || bundledScenarioIds().includes(code.scenario) || existsSync(code.scenario) || (error instanceof UnknownScenarioError && error.nearest !== undefined)) throw error;
+    // A file of that name here is likely the one (the code names a scenario by its id).
+    const near = ['.yaml', '.yml', '.json'].map((ext) => code.scenario + ext).find((f) => existsSync(f));
+    throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, which is not bundled: a code of a scenario file needs its file named`, `name its scenario file: parley run ${near !== undefined ? shellCommand([near]) : 'FILE'} --branch ${shellCommand([flags.branch])}`, '--branch');
+  }
+  if (!codeNames(code.scenario, def)) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.codeName ?? def.id}\``, undefined, '--branch');
+  return { def, seed: code.seed, policy: code.policy, moves: code.moves, picked: false };
 }

@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { scenariosDir } from '../paths.ts';
+import { DEFAULT_SCENARIO, scenariosDir } from '../paths.ts';
 import { goldsteinTable } from './cameo.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import { ScenarioError, suggest, UnknownScenarioError, type Issue } from './errors.ts';
@@ -14,7 +14,7 @@ import { parseDataText, readDataFile, type ParsedFile, type PathSegment } from '
 import { ScenarioSchema } from './schema.ts';
 import { safeDeep } from './safe-text.ts';
 
-export const DEFAULT_SCENARIO = 'petro-trump';
+export { DEFAULT_SCENARIO };
 const FLOW_COMMA_HINT = 'inside `{ … }` a comma ends a value: put quotes around an expression that contains commas, or write `pulled(lever.branch)`';
 const EXTENSIONS = ['.yaml', '.yml', '.json'];
 

@@ -1,0 +1,151 @@
+/**
+ * Every command of `parley`: its arguments, options and help. What carries a command out is in
+ * a module of its own (run.ts, batch.ts, …), imported only when that command runs, so that a
+ * command loads only what it uses: `parley run` never loads the batch code, the worker pool, the
+ * linter, the graph renderer or Ink, and `parley --version` loads none of them, nor the scenario
+ * loader. This module imports only what the help shows.
+ */
+import type { Command } from 'commander';
+import { DEFAULT_SCENARIO } from '../paths.ts';
+import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET } from '../analysis/lint-limits.ts';
+import type { RunFlags } from './run.ts';
+import type { BatchFlags } from './batch.ts';
+import type { MergeFlags } from './merge.ts';
+import type { PlayFlags } from './play.ts';
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerCommands(program: Command): void {
+  program
+    .command('run')
+    .description('run a scenario once from a seed and print what happened')
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
+    .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and printed)')
+    .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario', 'default')
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--branch <code>', 'replay a branch code (its seed, policy and choices)')
+    .option('--executor <name>', 'xstate (reference) or fast', 'xstate')
+    .option('--exercise <id|file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
+    .option('--json', 'print one JSON document instead of the transcript')
+    .action(async (scenario: string | undefined, flags: RunFlags, command: Command) => {
+      const { runCommand } = await import('./run.ts');
+      runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli');
+    });
+
+  program
+    .command('batch')
+    .description('run a scenario many times (replicates, sweeps, samples) and write tidy rows and a summary')
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
+    .option('--runs <n>', 'replicates per design point')
+    .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: the branch code\'s seed, or picked and recorded)')
+    .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
+    .option('--set <name=value>', 'fix a parameter (repeatable)', collect, [])
+    .option('--sweep <name=from:to:steps>', 'grid over a parameter, both ends included (repeatable)', collect, [])
+    .option('--sample <lhs:K>', 'K Latin hypercube points over the parameters not set or swept')
+    .option('--workers <n>', 'worker threads (default: the number of cores); the output does not depend on it')
+    .option('--shard <k/n>', 'run only the k-th of n slices of the run indices (merge with `parley merge`)')
+    .option('--out <file>', 'write one row per run, .csv or .jsonl, in run order')
+    .option('--summary <file>', 'write the summary JSON there (default: standard output)')
+    .option('--resume', 'finish an interrupted batch: same command, same --out')
+    .option('--force', 'start again over an existing --out, and replace an existing --summary')
+    .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
+    .action(async (scenario: string | undefined, flags: BatchFlags) => {
+      const { batchCommand } = await import('./batch.ts');
+      await batchCommand(scenario, flags);
+    });
+
+  program
+    .command('merge')
+    .description('combine the summaries (or, with --rows, the row files) of the shards of a batch')
+    .argument('<files...>', 'summary files of `parley batch --summary`, or row files with --rows')
+    .option('--rows', 'merge row files (.csv or .jsonl) in run order instead of summaries')
+    .option('--out <file>', 'where to write the merged file (never over an input, nor over an existing file without --force)')
+    .option('--force', 'replace an existing --out file (never an input)')
+    .action(async (files: string[], flags: MergeFlags) => {
+      const { mergeCommand } = await import('./merge.ts');
+      await mergeCommand(files, flags);
+    });
+
+  program
+    .command('validate')
+    .description('check scenario and exercise files and report every problem')
+    .argument('<files...>', 'scenario or exercise files (.yaml or .json), or bundled ids')
+    .option('--json', 'one JSON report on standard output (for editors and CI)')
+    .action(async (files: string[], flags: { json?: boolean }) => {
+      const { validateCommand } = await import('./validate.ts');
+      validateCommand(files, flags);
+    });
+
+  program
+    .command('scenarios')
+    .description('list the bundled scenarios and exercises')
+    .action(async () => {
+      const { scenariosCommand } = await import('./scenarios.ts');
+      scenariosCommand();
+    });
+
+  program
+    .command('play')
+    .description('step through the seeded outcome branches of a scenario in the terminal')
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the session's, the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
+    .option('--seed <n>', 'seed, a whole number from 0 to 4294967295 (default: picked and shown)')
+    .option('--role <id>', 'play as this actor (default: facilitator, who decides for every actor)')
+    .option('--branch <code>', 'open a shared branch code at its last decision')
+    .option('--load <file>', 'open a session saved with `s` (s then saves back to it)')
+    .option('--save <file>', 'where s saves the session (default: parley-SCENARIO-SEED[-ROLE].session.json, never over another file)')
+    .option('--policy <name>', 'how the actors you do not play choose', 'default')
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--exercise <id|file>', 'play an exercise: its briefing first, its objective while playing, the debrief and score at the end')
+    .action(async (scenario: string | undefined, flags: PlayFlags, command: Command) => {
+      const { playCommand } = await import('./play.ts');
+      await playCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli');
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the scenario (or exercise) format, for yaml-language-server and other editors')
+    .argument('[format]', 'scenario or exercise', 'scenario')
+    .option('--out <file>', 'write it to this file instead of standard output (never over an existing file without --force)')
+    .option('--force', 'replace an existing --out file')
+    .action(async (format: string, flags: { out?: string; force?: boolean }) => {
+      const { schemaCommand } = await import('./schema.ts');
+      schemaCommand(format, flags);
+    });
+
+  program
+    .command('graph')
+    .description('draw the statechart (phases, relationship, stances, levers, events) as Mermaid or DOT')
+    .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
+    .option('--format <format>', 'mermaid (stateDiagram-v2) or dot (Graphviz)', 'mermaid')
+    .option('--out <file>', 'write to this file instead of standard output (never over an existing file without --force)')
+    .option('--force', 'replace an existing --out file')
+    .action(async (scenario: string, flags: { format: string; out?: string; force?: boolean }) => {
+      const { graphCommand } = await import('./graph.ts');
+      graphCommand(scenario, flags);
+    });
+
+  program
+    .command('lint')
+    .description('check that scenarios behave as intended: unreachable states and outcomes, unused names, levers never available …')
+    .argument('<files...>', 'scenario or exercise files (.yaml or .json), or bundled ids')
+    .option('--runs <n>', `sampled runs per policy (random and default); 0 for static checks only (default: ${DEFAULT_LINT_RUNS}, fewer for long scenarios: at most ${LINT_TURN_BUDGET.toLocaleString('en')} turns in all)`)
+    .option('--json', 'one JSON report on standard output (for editors and CI)')
+    .action(async (files: string[], flags: { runs?: string; json?: boolean }) => {
+      const { lintCommand } = await import('./lint.ts');
+      lintCommand(files, flags);
+    });
+
+  program
+    .command('debrief')
+    .description("compare a class's saved sessions: paths, outcomes, objectives, scores, and default play")
+    .argument('<sessions...>', 'session files saved with `s` in parley play')
+    .option('--runs <n>', 'seeded runs of default play to compare with', '2000')
+    .option('--out <file>', 'write the Markdown report to a file instead of standard output (never over an existing file without --force)')
+    .option('--force', 'replace an existing --out file')
+    .option('--exercise <id|file>', "the class's exercise, when the sessions' saved path does not lead to it")
+    .option('--scenario <id|file>', "the class's scenario (sessions without an exercise), when the saved path does not lead to it")
+    .action(async (files: string[], flags: { runs: string; out?: string; force?: boolean; exercise?: string; scenario?: string }) => {
+      const { debriefCommand } = await import('./debrief.ts');
+      debriefCommand(files, flags);
+    });
+}
