@@ -14,6 +14,8 @@
  */
 export { loadScenario, loadScenarioText, validateScenarioFile, bundledScenarioIds, resolveScenarioPath, DEFAULT_SCENARIO } from './scenario/load.ts';
 export { normalizeScenario, canonicalJson } from './scenario/normalize.ts';
+/** For the build: parsed copies of the bundled files (see scripts/build.mjs). */
+export { preparse } from './scenario/parse.ts';
 export { ScenarioSchema, scenarioJsonSchema, type ScenarioConfig, type ScenarioInput } from './scenario/schema.ts';
 export type * from './scenario/definition.ts';
 export { ParleyInputError, ScenarioError, UsageError, UnknownPolicyError, UnknownScenarioError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';

@@ -23,3 +23,5 @@ export const DEFAULT_SCENARIO = 'petro-trump';
 
 export const scenariosDir = (): string => join(packageRoot(), 'scenarios');
 export const dataDir = (): string => join(packageRoot(), 'data');
+/** The build's parsed copies of the bundled scenario and exercise files (see `preparse` in scenario/parse.ts). */
+export const parsedDir = (): string => join(packageRoot(), 'dist', 'parsed');

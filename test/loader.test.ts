@@ -231,3 +231,27 @@ describe('problems in the document', () => {
     }
   });
 });
+
+describe("the build's parsed copies of the bundled files", () => {
+  it('give the same scenario as parsing its YAML, and places for findings', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { loadScenario, loadScenarioText } = await import('../src/scenario/load.ts');
+    const { parseDataText } = await import('../src/scenario/parse.ts');
+    const file = 'scenarios/petro-trump.yaml';
+    const text = readFileSync(file, 'utf8');
+    // The same bytes are read from the copy; one more newline is parsed as YAML.
+    const fromCopy = loadScenario(file);
+    const fromYaml = loadScenarioText(`${text}\n`, file);
+    expect(fromCopy.hash).toBe(fromYaml.hash);
+    expect(parseDataText(file, text).locate(['levers', 'show_record'])).toEqual(parseDataText(file, `${text}\n`).locate(['levers', 'show_record']));
+    expect(parseDataText(file, text).locate(['levers', 'show_record']).line).toBeGreaterThan(1);
+  });
+
+  it('are not made when JSON cannot carry the data exactly', async () => {
+    const { preparse } = await import('../src/scenario/parse.ts');
+    expect(preparse('x.yaml', 'a: .nan\n')).toBeNull();
+    expect(preparse('x.yaml', 'a: -0.0\n')).toBeNull();
+    expect(preparse('x.yaml', 'a: .inf\n')).toBeNull();
+    expect(preparse('x.yaml', 'a: [1, 2.5, "x", true, null]\n')).toMatchObject({ json: '{"a":[1,2.5,"x",true,null]}' });
+  });
+});

@@ -3,7 +3,11 @@
  * is checked (a missing file, a directory, an empty file, bad syntax, duplicate keys, an alias
  * bomb, a file too large, keys that could pollute prototypes) becomes an `Issue` with a place.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readTextBounded, ReadFailure } from '../io/read.ts';
+import { parsedDir } from '../paths.ts';
 import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { clip, ScenarioError, type Issue } from './errors.ts';
 
@@ -45,8 +49,51 @@ export function readDataFile(file: string): ParsedFile {
   return parseDataText(file, text);
 }
 
-/** Parses YAML (JSON is a subset of it) from text already in memory. */
+/**
+ * Parses YAML (JSON is a subset of it) from text already in memory. Text that the build parsed
+ * already (the bundled scenarios and exercises: `preparse`) is read from its parsed copy, the
+ * same data to the bit, and parsed as YAML only if a place in it is asked for.
+ */
 export function parseDataText(file: string, text: string): ParsedFile {
+  const data = parsedCopy(text);
+  if (data === undefined) return parseYaml(file, text);
+  let full: ParsedFile | null = null;
+  return { file, text, data, locate: (path, options) => (full ??= parseYaml(file, text)).locate(path, options) };
+}
+
+/** The name of a text's parsed copy: the SHA-256 of its bytes. */
+const copyName = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The build's parsed copy of exactly this text, if there is one. */
+function parsedCopy(text: string): unknown {
+  let json: string;
+  try {
+    json = readFileSync(join(parsedDir(), `${copyName(text)}.json`), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return JSON.parse(json) as unknown;
+}
+
+/**
+ * For the build: the parsed copy of a file that parses without a problem, named by its text's
+ * SHA-256, or null when JSON cannot carry its data exactly (NaN, ±Infinity, -0).
+ */
+export function preparse(file: string, text: string): { name: string; json: string } | null {
+  const { data } = parseYaml(file, text);
+  const json = JSON.stringify(data);
+  return sameData(JSON.parse(json), data) ? { name: `${copyName(text)}.json`, json } : null;
+}
+
+function sameData(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function parseYaml(file: string, text: string): ParsedFile {
   if (text.length > MAX_FILE_BYTES) fail(file, `the text is larger than ${MAX_FILE_BYTES / 1024 / 1024} MiB`);
   if (text.trim() === '') fail(file, 'the file is empty', 'a scenario starts with `title:`; see scenarios/README.md');
   const lineCounter = new LineCounter();
