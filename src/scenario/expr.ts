@@ -362,7 +362,8 @@ class Compiler {
   private readonly zeros = new Set<Node>();
 
   node(node: Node): Checked {
-    const checked = this.compileNode(node);
+    const built = this.compileNode(node);
+    const checked = built.ir.k === 'const' ? built : { ...built, ir: optimise(built.ir) };
     if (checked.ty === 'number') {
       const inner = this.innerNonFinite(node);
       const value = constantOf(checked);

@@ -31,7 +31,7 @@ export type IR =
   | { readonly k: 'occurred'; readonly key: number }
   | { readonly k: 'since'; readonly key: number }
   /** A derived value: its own compiled expression, shared by every expression that reads it. */
-  | { readonly k: 'derived'; readonly id: string; readonly expr: CompiledForms<number> }
+  | { readonly k: 'derived'; readonly id: string; readonly expr: CompiledForms<number> & { readonly constant?: number } }
   /** Is mediator `index` active? Its test is compiled after the expressions that ask, so it is looked up when first run. */
   | { readonly k: 'active'; readonly index: number; readonly tests: readonly CompiledForms<boolean>[] }
   | { readonly k: 'weekly'; readonly rate: IR; readonly weeks: readonly number[] }
@@ -99,9 +99,11 @@ export function constantNumber(node: Extract<IR, { k: 'const' }>): number {
 /**
  * The optimisation pass, applied to each node as the checker builds it (its children already
  * optimised): constant parts are computed once, with the very operations evaluation would
- * perform, so the values are the same bits; a constant operand of an arithmetic or comparison
- * operator is captured as a number (`binaryK`, `kBinary`), which both backends run without
- * evaluating it.
+ * perform, so the values are the same bits; a condition whose left side settles it, and an
+ * `if` whose test is constant, become the side they take; a constant operand of an arithmetic
+ * or comparison operator is captured as a number (`binaryK`, `kBinary`), which both backends
+ * run without evaluating it. What folds to a constant reads nothing of the state, which is how
+ * lint knows a guard is always false.
  */
 export function optimise(node: IR): IR {
   switch (node.k) {
@@ -117,6 +119,19 @@ export function optimise(node: IR): IR {
       if (constant(a) && (op === '+' || op === '-' || op === '*' || op === '/')) return { k: 'kBinary', op, value: a.value as number, b };
       return node;
     }
+    case 'not':
+      return constant(node.a) ? { k: 'const', value: !node.a.value } : node;
+    // A condition whose left side settles it reads nothing more.
+    case 'and':
+      return constant(node.a) ? (node.a.value ? node.b : node.a) : node;
+    case 'or':
+      return constant(node.a) ? (node.a.value ? node.a : node.b) : node;
+    case 'if':
+      return constant(node.test) ? (node.test.value ? node.then : node.else) : node;
+    case 'equal':
+      return constant(node.a) && constant(node.b) ? { k: 'const', value: (node.a.value === node.b.value) !== node.negate } : node;
+    case 'derived':
+      return node.expr.constant !== undefined ? { k: 'const', value: node.expr.constant } : node;
     default:
       return node;
   }
