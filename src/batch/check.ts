@@ -4,7 +4,7 @@
  * lengths that agree with the layout, a design whose numbers add up, and no unknown fields.
  * A file that fails is an input error naming the file and the field (exit 2), never a stack.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_SEED } from '../engine/types.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { MAX_POINTS, MAX_RUNS, MAX_SHARDS, MAX_SWEEP_STEPS, type Design } from './design.ts';

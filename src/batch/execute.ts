@@ -1,17 +1,25 @@
 /**
- * Runs a range of a batch in chunks, on the main thread or on a pool of worker threads, and
- * hands the results over strictly in run order. At most a few chunks per thread are in flight,
- * so memory does not grow with the number of runs. An abort stops the batch within a second,
- * even inside a chunk: the threads see a shared flag before every step, and the main thread runs
- * its chunks in slices of a fraction of a second so that a signal gets in. A chunk cut short
- * hands over the runs it finished, whole, and nothing after it is handed over, so the caller's
- * output stays contiguous.
+ * Runs a range of a batch in chunks, on the main thread and (with more than one worker) a pool
+ * of worker threads, and hands the results over strictly in run order. At most a few chunks per
+ * thread are in flight, so memory does not grow with the number of runs. An abort stops the
+ * batch within a second, even inside a chunk: the threads see a shared flag before every step,
+ * and the main thread runs its chunks in slices of a fraction of a second so that a signal gets
+ * in. A chunk cut short hands over the runs it finished, whole, and nothing after it is handed
+ * over, so the caller's output stays contiguous.
+ *
+ * With W workers, W threads simulate: the main thread and a pool of W − 1 threads. The main
+ * thread has the scenario compiled already, so it runs chunks from the start while the pool's
+ * threads load theirs, and between two chunks of its own it hands the pool its next chunks and
+ * writes what came back. Each pool thread holds its next chunk before it finishes the one it
+ * runs, so it never waits for the main thread to send it work.
  */
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import type { Piscina } from 'piscina';
 import { BranchCodeError } from '../engine/branch-code.ts';
 import { ParleyInputError, UsageError } from '../scenario/errors.ts';
-import { contextFor, runChunk, type BatchPlan, type ChunkResult, type ChunkTask } from './chunk.ts';
-import type { ChunkFailure, WorkerTask } from './worker.ts';
+import { contextFor, runChunk, type BatchPlan, type ChunkContext, type ChunkResult, type ChunkTask } from './chunk.ts';
+import type { ChunkFailure, WorkerStart, WorkerTask } from './worker.ts';
 
 export interface ExecuteOptions {
   readonly plan: BatchPlan;
@@ -19,10 +27,14 @@ export interface ExecuteOptions {
   readonly points: readonly (readonly number[])[];
   readonly from: number;
   readonly to: number;
-  /** 1 runs on the calling thread; more use a pool of that many threads. */
+  /** Threads that simulate: the calling thread, and a pool of one fewer threads. */
   readonly workers: number;
   /** Absolute path of the bundled worker entry (needed when workers > 1). */
   readonly workerFile: string;
+  /** The plan's compiled scenario, when the caller has it (else the calling thread loads the plan's file). */
+  readonly context?: ChunkContext;
+  /** Threads started ahead (see `startPool`): used if they are the ones needed, and stopped at the end either way. */
+  readonly pool?: WorkerPool;
   readonly chunkSize?: number;
   readonly signal?: AbortSignal;
   /** Called once per chunk, in run order. */
@@ -62,6 +74,18 @@ function toError(f: ChunkFailure): Error {
 }
 
 const WORKER_HEAP_MB = 64;
+/**
+ * Young generation of a pool thread: the main thread's default. A smaller one made the threads
+ * collect twice as often as the main thread for the same runs (a tenth of their time).
+ */
+const WORKER_YOUNG_MB = 48;
+/** Chunks a pool thread holds at once: the one it runs and the next one. */
+const CHUNKS_PER_THREAD = 2;
+/**
+ * Chunks done and waiting for an earlier one (a pool thread's, still running or still starting):
+ * at most this many, so that what waits to be written stays a few megabytes.
+ */
+const MAX_WAITING = 64;
 
 /** Longest stretch the main thread runs without letting a signal or a redraw in. */
 const SLICE_MS = 200;
@@ -70,12 +94,61 @@ const SLICE_MS = 200;
 const outOfMemory = () =>
   new UsageError(`a worker thread ran out of its ${WORKER_HEAP_MB} MB of memory on this scenario`, 'run it with --workers 1, on the main thread, whose memory is not bounded', '--workers');
 
+/** What a thread's failure (not a chunk's: those come back as values) is to the caller. */
+const asFailure = (error: unknown): unknown => ((error as { code?: string } | null)?.code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory() : error);
+
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Worker threads for a batch: `threads` of them, running `workerFile`. */
+export interface WorkerPool {
+  readonly threads: number;
+  readonly workerFile: string;
+  readonly piscina: Piscina;
+  /** A thread that failed while it had no chunk (while it started, say). */
+  error: unknown;
+}
+
+/**
+ * Starts the threads of a batch with `workers` workers (`workers` − 1 threads: the main thread
+ * is the other one). A thread takes a good part of a second to load the engine and the scenario,
+ * so a caller that knows early how many it needs starts them early, and names the scenario file
+ * so that they load it as they start. Whoever starts a pool stops it: `executeBatch` stops the
+ * one it is given.
+ */
+export function startPool(workers: number, workerFile: string, start: WorkerStart = {}): WorkerPool {
+  // Loaded at once, not with `await import()`: the threads start now, not when this thread is next idle.
+  const { Piscina } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+  const threads = workers - 1;
+  const piscina = new Piscina({
+    filename: pathToFileURL(workerFile).href,
+    workerData: start,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+    // A thread's next chunk waits in the thread, not in the main thread's queue.
+    concurrentTasksPerWorker: CHUNKS_PER_THREAD,
+    // Bounded heaps make each thread collect early, so memory stays flat over millions of
+    // runs (a thread holds one compiled scenario and a chunk of rows: a few MB).
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB, maxOldGenerationSizeMb: WORKER_HEAP_MB },
+  });
+  const pool: WorkerPool = { threads, workerFile, piscina, error: null };
+  piscina.on('error', (error: unknown) => (pool.error ??= error));
+  return pool;
+}
+
+/** The pool a batch needs: the one started ahead if it fits, else a new one (an unfit one is stopped). */
+async function poolFor(o: ExecuteOptions): Promise<WorkerPool> {
+  const ahead = o.pool;
+  if (ahead && ahead.threads === o.workers - 1 && ahead.workerFile === o.workerFile) return ahead;
+  await ahead?.piscina.destroy();
+  return startPool(o.workers, o.workerFile);
+}
 
 export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
   const size = o.chunkSize ?? chunkSizeFor(o.to - o.from, o.workers);
   if (o.workers <= 1) {
-    const ctx = contextFor(o.plan);
+    await o.pool?.piscina.destroy();
+    const ctx = o.context ?? contextFor(o.plan);
     let done = o.from;
     while (done < o.to) {
       if (o.signal?.aborted) return { done, interrupted: true };
@@ -88,85 +161,120 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
     return { done, interrupted: false };
   }
 
-  const { Piscina } = await import('piscina');
-  const pool = new Piscina({
-    filename: pathToFileURL(o.workerFile).href,
-    minThreads: o.workers,
-    maxThreads: o.workers,
-    idleTimeout: 60_000,
-    // Bounded heaps make each thread collect early, so memory stays flat over millions of
-    // runs (a thread holds one compiled scenario and a chunk of rows: a few MB).
-    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: WORKER_HEAP_MB },
-  });
-  const maxInFlight = o.workers * 3;
+  const workerPool = await poolFor(o);
+  const { threads, piscina: pool } = workerPool;
+  const maxInFlight = threads * CHUNKS_PER_THREAD;
   // Set on abort; every thread reads it before each step of its runs.
   const stop = new Int32Array(new SharedArrayBuffer(4));
+  /** Chunks done and not yet handed over, by index (chunk i starts where chunk i − 1 ends). */
   const ready = new Map<number, ChunkResult>();
+  /** Where each chunk not yet handed over should end, by its start. */
+  const taskEnds = new Map<number, number>();
   let nextStart = o.from;
   let nextIndex = 0;
   let writeIndex = 0;
   let done = o.from;
   let inFlight = 0;
   let failure: unknown = null;
-  try {
-    await new Promise<void>((resolve) => {
-      // A chunk cut short by the stop ends the output: it is handed over, and nothing after it.
-      let cut = false;
-      /** Where each chunk in flight should end, by its start. */
-      const taskEnds = new Map<number, number>();
-      const flush = () => {
-        for (let r = ready.get(writeIndex); r && failure === null && !cut; r = ready.get(writeIndex)) {
-          ready.delete(writeIndex);
-          try {
-            if (r.end > r.start) o.onChunk(r);
-            done = r.end;
-            writeIndex++;
-            cut = r.end < taskEnds.get(r.start)!;
-            taskEnds.delete(r.start);
-          } catch (error) {
-            failure = error;
+  // A chunk cut short by the stop ends the output: it is handed over, and nothing after it.
+  let cut = false;
+  /** Whether to start no more chunks: a failure (a thread's while it had no chunk too), a chunk cut short, a stop. */
+  const stopped = () => {
+    if (workerPool.error !== null) failure ??= asFailure(workerPool.error);
+    return failure !== null || cut || o.signal?.aborted === true;
+  };
+  /** Wakes the main thread when it waits for a pool thread's chunk. */
+  let wake: () => void = () => {};
+
+  const flush = () => {
+    for (let r = ready.get(writeIndex); r && failure === null && !cut; r = ready.get(writeIndex)) {
+      ready.delete(writeIndex);
+      try {
+        if (r.end > r.start) o.onChunk(r);
+        done = r.end;
+        writeIndex++;
+        cut = r.end < taskEnds.get(r.start)!;
+        taskEnds.delete(r.start);
+      } catch (error) {
+        failure = error;
+      }
+    }
+  };
+
+  let drained: () => void = () => {};
+  const poolDrained = new Promise<void>((resolve) => (drained = resolve));
+  let mainDone = false;
+  const pump = () => {
+    while (!stopped() && inFlight < maxInFlight && nextStart < o.to) {
+      const index = nextIndex++;
+      const start = nextStart;
+      const end = Math.min(o.to, start + size);
+      nextStart = end;
+      inFlight++;
+      taskEnds.set(start, end);
+      const task: WorkerTask = { ...taskFor(o, start, end), stop };
+      (pool.run(task) as Promise<ChunkResult | ChunkFailure>).then(
+        (r) => {
+          inFlight--;
+          if (isFailure(r)) failure ??= toError(r);
+          else {
+            ready.set(index, r);
+            flush();
           }
-        }
-      };
-      const pump = () => {
-        while (failure === null && !o.signal?.aborted && inFlight < maxInFlight && nextStart < o.to) {
-          const index = nextIndex++;
-          const start = nextStart;
-          const end = Math.min(o.to, start + size);
-          nextStart = end;
-          inFlight++;
-          taskEnds.set(start, end);
-          const task: WorkerTask = { ...taskFor(o, start, end), stop };
-          (pool.run(task) as Promise<ChunkResult | ChunkFailure>).then(
-            (r) => {
-              inFlight--;
-              if (isFailure(r)) failure ??= toError(r);
-              else {
-                ready.set(index, r);
-                flush();
-              }
-              pump();
-            },
-            (error: unknown) => {
-              inFlight--;
-              failure ??= (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory() : error;
-              pump();
-            },
-          );
-        }
-        if (inFlight === 0) resolve();
-      };
-      o.signal?.addEventListener(
-        'abort',
-        () => {
-          Atomics.store(stop, 0, 1);
           pump();
+          wake();
         },
-        { once: true },
+        (error: unknown) => {
+          inFlight--;
+          failure ??= asFailure(error);
+          pump();
+          wake();
+        },
       );
+    }
+    if (inFlight === 0 && mainDone) drained();
+  };
+  const onAbort = () => {
+    Atomics.store(stop, 0, 1);
+    pump();
+    wake();
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    // The main thread's share: one chunk at a time, the pool fed first, events let in between.
+    let ctx: ChunkContext | null = o.context ?? null;
+    pump();
+    while (!stopped() && nextStart < o.to) {
+      if (ready.size >= MAX_WAITING) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const index = nextIndex++;
+      const start = nextStart;
+      const end = Math.min(o.to, start + size);
+      let r: ChunkResult;
+      try {
+        ctx ??= contextFor(o.plan);
+        r = runChunk(ctx, taskFor(o, start, end), { sliceMs: SLICE_MS });
+      } catch (error) {
+        failure ??= error;
+        break;
+      }
+      // Nothing else ran meanwhile: the chunk takes the runs it did, and the next one starts after them.
+      nextStart = r.end;
+      taskEnds.set(start, r.end);
+      ready.set(index, r);
+      flush();
       pump();
-    });
+      await yieldToEvents();
+    }
+    mainDone = true;
+    pump();
+    await poolDrained;
+    stopped(); // a thread that failed after its last chunk
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     await pool.destroy();
   }
   if (failure !== null) throw failure;

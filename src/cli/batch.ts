@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
-import { codeNames, DEFAULT_SCENARIO, loadScenario } from '../scenario/load.ts';
+import { codeNames, DEFAULT_SCENARIO, loadScenario, resolveScenarioPath } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { unknownPolicy } from '../engine/kernel.ts';
@@ -17,7 +17,8 @@ import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
 import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
-import { executeBatch } from '../batch/execute.ts';
+import { executeBatch, startPool, type WorkerPool } from '../batch/execute.ts';
+import { runner } from '../analysis/runs.ts';
 import { shellCommand, writeAll } from '../io/files.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeError, writeOutput, type FileIdentity } from '../io/output.ts';
 import { acquireLock, type Lock } from '../io/lock.ts';
@@ -175,8 +176,44 @@ export function outcomeChart(summary: SummaryDoc, width = 30): string {
 }
 
 export async function batchCommand(scenarioArg: string | undefined, flags: BatchFlags): Promise<void> {
-  const policyFlag = flags.policy;
   const t0 = performance.now(); // clock-ok: wall time for the summary
+  // Worker threads take a good part of a second to load the engine and the scenario: when the
+  // flags alone say how many the batch needs, they start now, while this thread loads its own.
+  const ahead = workersAhead(flags);
+  const workerFile = join(packageRoot(), 'dist', 'batch-worker.js');
+  const pool = ahead > 1 && existsSync(workerFile) ? startPool(ahead, workerFile, { scenarioFile: scenarioFileAhead(scenarioArg, flags) }) : undefined;
+  let handed = false;
+  try {
+    await runBatch(scenarioArg, flags, t0, workerFile, () => {
+      handed = true;
+      return pool;
+    });
+  } finally {
+    if (pool && !handed) await pool.piscina.destroy();
+  }
+}
+
+/** The number of workers when the flags alone tell it (--workers, or enough runs per point for the default), else 1. */
+function workersAhead(flags: BatchFlags): number {
+  try {
+    return flags.runs === undefined ? 1 : parseWorkers(flags.workers, parseRuns(flags.runs));
+  } catch {
+    return 1;
+  }
+}
+
+/** The file the batch will load its scenario from, when the flags tell it (else undefined: the threads wait for the plan). */
+function scenarioFileAhead(scenarioArg: string | undefined, flags: BatchFlags): string | undefined {
+  try {
+    return resolveScenarioPath(scenarioArg ?? (flags.branch === undefined ? DEFAULT_SCENARIO : parseBranchCode(flags.branch).scenario));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The batch itself; `takePool` hands over the threads started ahead, if any (they are then `executeBatch`'s to stop). */
+async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: number, workerFile: string, takePool: () => WorkerPool | undefined): Promise<void> {
+  const policyFlag = flags.policy;
   if (flags.runs === undefined) throw new UsageError('--runs is required: the number of replicates per design point', 'e.g. parley batch --runs 1000', '--runs');
   const runsPerPoint = parseRuns(flags.runs);
   const out = flags.out;
@@ -221,7 +258,6 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
     format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
     scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout),
   };
-  const workerFile = join(packageRoot(), 'dist', 'batch-worker.js');
   if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
 
   // Files: everything is checked before anything is created or changed. The scenario is never
@@ -320,6 +356,9 @@ export async function batchCommand(scenarioArg: string | undefined, flags: Batch
       progress?.update(start - from, true);
       outcome = await executeBatch({
         plan, points, from: start, to, workers, workerFile, signal: controller.signal,
+        // The scenario this command loaded and compiled: the main thread's runs use it as it is.
+        context: { runner: runner(compiled.def, policy), layout },
+        pool: takePool(),
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
           for (const t of r.tallies) accumulator(t.point).merge(t);

@@ -14,7 +14,7 @@
  */
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { policyAction, start, step, type CompiledScenario } from '../engine/engine.ts';
 import type { Action, SimState, TraceEntry } from '../engine/types.ts';
 import { isParleyInputError, ScenarioError, type Issue } from '../scenario/errors.ts';

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { scenariosDir } from '../paths.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ScenarioDefinition } from './definition.ts';
 import { isParleyInputError, ScenarioError, suggest, type Issue } from './errors.ts';
 import { compileExpr, ExprError, type EvalState, type Expr } from './expr.ts';

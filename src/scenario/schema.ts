@@ -6,7 +6,7 @@
  * This is the *validated config*: what the author wrote, with types checked. Names are resolved
  * and defaults filled by `normalize.ts`; nothing after normalisation looks at these types.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidDate } from './dates.ts';
 
 /** Longest id: ids are typed in expressions and compared for "did you mean". */
