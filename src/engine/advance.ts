@@ -98,10 +98,11 @@ export function inLockStep(moves: readonly (readonly Move[])[]): boolean {
 /** The trace entry of a step taken at round `g`, step `step`, by `actor` (or -1 once ended). */
 export function traceEntry(def: ScenarioDefinition, at: { readonly g: number; readonly step: number }, actor: number, action: Action, by: DecidedBy, choice: PolicyChoice | null | undefined, happenings: Happening[]): TraceEntry {
   const round = def.rounds[at.g]!;
-  return {
-    step: at.step, g: at.g, phase: def.phases[round.phase]!.id, round: round.round, date: round.date,
-    actor: actor >= 0 ? def.actors[actor]!.id : '', action, by, ...(choice ? { choice } : {}), happenings,
-  };
+  const phase = def.phases[round.phase]!.id;
+  const who = actor >= 0 ? def.actors[actor]!.id : '';
+  return choice
+    ? { step: at.step, g: at.g, phase, round: round.round, date: round.date, actor: who, action, by, choice, happenings }
+    : { step: at.step, g: at.g, phase, round: round.round, date: round.date, actor: who, action, by, happenings };
 }
 
 /**

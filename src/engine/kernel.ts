@@ -208,9 +208,13 @@ export function applyEffects(L: RunLanes, i: number, effects: readonly Effect[],
 }
 
 export function changesOf(L: RunLanes, i: number, before: Map<number, number>): TensionChange[] {
-  return [...before]
-    .filter(([k, from]) => L.t[i * L.nt + k] !== from)
-    .map(([k, from]) => ({ tension: L.def.tensions[k]!.id, from, to: L.t[i * L.nt + k]! }));
+  const out: TensionChange[] = [];
+  const base = i * L.nt;
+  for (const [k, from] of before) {
+    const to = L.t[base + k]!;
+    if (to !== from) out.push({ tension: L.def.tensions[k]!.id, from, to });
+  }
+  return out;
 }
 
 export function record(L: RunLanes, i: number, key: number): void {

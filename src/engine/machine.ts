@@ -18,10 +18,11 @@
 import { assign, createActor, enqueueActions, raise, setup, transition, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
 import type { ChartDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { reroll } from './advance.ts';
-import { advanceTurn, kernelFor, lastRoundOfPhase, lastTurnOfRound } from './kernel.ts';
+import { actorNow, advanceTurn, kernelFor, lastRoundOfPhase, lastTurnOfRound } from './kernel.ts';
+import { rejectOn } from './decide.ts';
 import { pull } from './pull.ts';
 import { closeRound, roundEffects, takeTransition } from './round-end.ts';
-import { createLanes, laneOfState, load, store, type RunLanes } from './runs.ts';
+import { laneOfState, loadOne, oneLane, store, storeOne, type RunLanes } from './runs.ts';
 import { currentActor, resolveAction, traceEntry } from './state.ts';
 import type { Action, DecidedBy, Happening, PolicyChoice, SimState, StepResult } from './types.ts';
 
@@ -56,44 +57,36 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
   // The policy does not matter here: the machine's actions never choose.
   const k = kernelFor(def, 'random', 1);
 
-  // The actions run one at a time: each loads the state into this lane and stores the result.
-  const scratch = createLanes(def, 1);
-  const laneOf = (s: SimState): RunLanes => {
-    scratch.n = 1;
-    load(scratch, 0, s);
-    return scratch;
-  };
+  // The actions run one at a time: each takes the state in this lane (loaded only if it is not
+  // the one the previous action stored) and stores the result.
+  const scratch = oneLane(def);
   const mutate = (fn: (L: RunLanes, log: Happening[]) => void) =>
     assign(({ context }: { context: Context }) => {
-      const L = laneOf(context.s);
+      const L = loadOne(scratch, context.s);
       const log = context.log.slice();
       fn(L, log);
-      return { s: store(L, 0), log };
+      return { s: storeOne(scratch), log };
     });
 
   // Every guard of one `SETTLE` reads the same state: it is made a lane once.
-  const guardLane = createLanes(def, 1);
-  guardLane.n = 1;
-  let guarded: SimState | null = null;
-  const laneFor = (s: SimState): RunLanes => {
-    if (s !== guarded) load(guardLane, 0, (guarded = s));
-    return guardLane;
-  };
+  const guards = oneLane(def);
 
   const act = {
     actions: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'ACT') return;
-      const resolved = resolveAction(def, context.s, (event as unknown as { action: Action }).action);
-      if (resolved.type !== 'resolved') return;
-      const L = laneOf(context.s);
+      const action = (event as unknown as { action: Action }).action;
+      const L = loadOne(scratch, context.s);
+      const actor = actorNow(L);
+      if (rejectOn(L, 0, actor, action)) return;
       // A decision starts a new step: its happenings start afresh.
       const log: Happening[] = [];
-      if (resolved.lever) {
+      if (action.type === 'pull') {
+        const lever = def.leverById.get(action.lever)!;
         k.w.group[0] = 0;
-        pull(k, L, resolved.actor, resolved.lever, 1, resolved.force, log);
+        pull(k, L, actor, lever, 1, action.force === undefined ? -1 : lever.branches.findIndex((b) => b.id === action.force), log);
       }
       const roundDone = advanceTurn(L);
-      enqueue.assign({ s: store(L, 0), log });
+      enqueue.assign({ s: storeOne(scratch), log });
       if (roundDone) enqueue.raise({ type: 'ROUND_END' });
     }),
   };
@@ -123,7 +116,7 @@ export function buildMachine(def: ScenarioDefinition): AnyStateMachine {
           on: {
             SETTLE: chart.byState[i]!.map((t) => ({
               target: chart.states[t.to]!,
-              guard: ({ context }: { context: Context }) => t.when.fn(laneFor(context.s), 0),
+              guard: ({ context }: { context: Context }) => t.when.fn(loadOne(guards, context.s), 0),
               actions: mutate((L, log) => takeTransition(L, 0, actor, t, log)),
             })),
           },

@@ -118,6 +118,37 @@ export function cloneState(s: SimState): SimState {
   };
 }
 
+/**
+ * A set of one lane that remembers which state it holds: states are values that nobody changes,
+ * so loading the state it holds already, or the one it has just stored, is skipped.
+ */
+export interface OneLane {
+  readonly L: RunLanes;
+  /** The state the lane holds now, if it is one that was loaded or stored. */
+  holds: SimState | null;
+}
+
+export function oneLane(def: ScenarioDefinition): OneLane {
+  const L = createLanes(def, 1);
+  L.n = 1;
+  return { L, holds: null };
+}
+
+/** `s` in the lane (loaded unless the lane holds it already). */
+export function loadOne(one: OneLane, s: SimState): RunLanes {
+  if (one.holds !== s) {
+    one.L.n = 1;
+    load(one.L, 0, s);
+    one.holds = s;
+  }
+  return one.L;
+}
+
+/** The lane's state as a value, which the lane then holds. */
+export function storeOne(one: OneLane): SimState {
+  return (one.holds = store(one.L, 0));
+}
+
 /** One state as a set of one lane. */
 export function laneOfState(def: ScenarioDefinition, s: SimState): RunLanes {
   const L = createLanes(def, 1);

@@ -8,7 +8,7 @@ import { begin } from './advance.ts';
 import { decide, rejectOn, unavailableOn } from './decide.ts';
 import { actorNow, kernelFor, type Kernel, type Log } from './kernel.ts';
 import { leverOddsOn } from './pull.ts';
-import { createLanes, load, store, type RunLanes } from './runs.ts';
+import { createLanes, loadOne, oneLane, storeOne, type OneLane, type RunLanes } from './runs.ts';
 import type { Action, BranchOdds, PolicyChoice, Rejection, SimState } from './types.ts';
 
 export { cloneState } from './runs.ts';
@@ -22,7 +22,7 @@ export { evaluate } from '../scenario/expr.ts';
  * several at every step). They never nest.
  */
 interface Scratch {
-  readonly lane: RunLanes;
+  readonly lane: OneLane;
   readonly kernels: Map<string, Kernel>;
   readonly runLane: RunLanes;
   readonly runs: Map<string, Kernel>;
@@ -31,16 +31,13 @@ const scratch = new WeakMap<ScenarioDefinition, Scratch>();
 
 function scratchOf(def: ScenarioDefinition): Scratch {
   let kit = scratch.get(def);
-  if (!kit) scratch.set(def, (kit = { lane: createLanes(def, 1), kernels: new Map(), runLane: createLanes(def, 1), runs: new Map() }));
+  if (!kit) scratch.set(def, (kit = { lane: oneLane(def), kernels: new Map(), runLane: createLanes(def, 1), runs: new Map() }));
   return kit;
 }
 
-/** `s` in the scenario's scratch lane. */
+/** `s` in the scenario's scratch lane (questions only read it). */
 function laneOf(def: ScenarioDefinition, s: SimState): RunLanes {
-  const L = scratchOf(def).lane;
-  L.n = 1;
-  load(L, 0, s);
-  return L;
+  return loadOne(scratchOf(def).lane, s);
 }
 
 /**
@@ -65,9 +62,9 @@ export function queryKernel(def: ScenarioDefinition, policy: string): Kernel {
 
 /** The state before the first decision: initial values, round 1's draws and its scheduled injects. */
 export function initialState(def: ScenarioDefinition, seed: number, params: readonly number[], log: Log): SimState {
-  const L = scratchOf(def).lane;
-  begin(L, 1, () => ({ seed, params }), log);
-  return store(L, 0);
+  const one = scratchOf(def).lane;
+  begin(one.L, 1, () => ({ seed, params }), log);
+  return storeOne(one);
 }
 
 export function defaultParams(def: ScenarioDefinition): number[] {
