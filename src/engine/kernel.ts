@@ -96,8 +96,8 @@ export class Workspace {
   /** By branch × position in the group: the branch's probability as it is built up. */
   readonly odds: Float64Array;
   /**
-   * One run's probabilities, by number of branches, for the numbers the levers and events have
-   * (one array for each count up to the largest took memory quadratic in it).
+   * One run's probabilities, by number of branches, for the numbers the levers have (one array
+   * for each count up to the largest took memory quadratic in it).
    */
   readonly column: number[][] = [];
   /** One run's usable candidates (by candidate index) and their weights, as the policy lists them. */
@@ -129,7 +129,7 @@ export class Workspace {
     this.stanceMove = new Array(def.actors.length * cap).fill(null);
     const branches = Math.max(1, ...def.levers.map((l) => l.branches.length));
     this.odds = new Float64Array(branches * cap);
-    for (const b of [...def.levers, ...def.events]) this.column[b.branches.length] ??= new Array<number>(b.branches.length).fill(0);
+    for (const lever of def.levers) this.column[lever.branches.length] ??= new Array<number>(lever.branches.length).fill(0);
     this.options = new Int32Array(most + 1);
     this.optionWeights = new Float64Array(most + 1);
   }

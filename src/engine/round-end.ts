@@ -206,12 +206,6 @@ function judge(k: Kernel, L: RunLanes): void {
   for (let j = 0; j < m; j++) claimed[sub[j]!] = def.outcomes.length - 1;
 }
 
-/** The outcome rule that holds in lane `i` now. */
-export function judgeOn(k: Kernel, L: RunLanes, i: number): number {
-  for (const o of k.def.outcomes) if (!o.when || o.when.fn(L, i)) return o.index;
-  return k.def.outcomes.length - 1;
-}
-
 /**
  * After the charts: at the end of a checkpoint phase the outcome is judged (at the end of the
  * last phase the runs end); otherwise the next round begins, with its draws and injects.

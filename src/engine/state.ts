@@ -53,7 +53,7 @@ export function runKit(def: ScenarioDefinition, policy: string): { k: Kernel; L:
 }
 
 /** The scenario's kernel for questions under `policy` (one lane). */
-export function queryKernel(def: ScenarioDefinition, policy: string): Kernel {
+function queryKernel(def: ScenarioDefinition, policy: string): Kernel {
   const { kernels } = scratchOf(def);
   let k = kernels.get(policy);
   if (!k) kernels.set(policy, (k = kernelFor(def, policy, 1)));
