@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildDesign, designPoints, parseRuns, parseShard, runRange, summaryBytesPerPoint, sweepValues, type DesignInput } from '../src/batch/design.ts';
 import { latinHypercube } from '../src/batch/lhs.ts';
 import { runGroup, runner } from '../src/analysis/runs.ts';
-import { runChunk, runStart, type BatchPlan } from '../src/batch/chunk.ts';
+import { chunkContext, runChunk, runStart, type BatchPlan } from '../src/batch/chunk.ts';
 import { rowLayout, parseRow, formatRow } from '../src/batch/rows.ts';
 import { ExactSum, meanInterval, Moments, PointAccumulator, wilson } from '../src/stats/stats.ts';
 import { compile, run } from '../src/engine/engine.ts';
@@ -259,7 +259,7 @@ describe('the batch loop', () => {
     const moves = [{ step: 0, action: { type: 'pull', lever: 'praise', force: 'warm' } }, { step: 2, action: { type: 'pull', lever: 'call' } }] as const;
     const plan: BatchPlan = { scenarioFile: MINI, hash: mini.hash, policy: 'default', seed: 3, runsPerPoint: 4, branch: { seed: 5, moves, step: 3, prefix: 'mini:5:default:1=praise+warm,3=call' }, format: 'jsonl' };
     const layout = rowLayout(mini, 'default');
-    const result = runChunk({ runner: kernel, layout }, { plan, start: 0, end: 4, points: { 0: [0.5] } });
+    const result = runChunk(chunkContext(kernel, layout), { plan, start: 0, end: 4, points: { 0: [0.5] } });
     const rows = result.rows!.trim().split('\n').map((l) => JSON.parse(l) as { seed: number; branch: string; outcome: string; tensions: Record<string, number>; goldstein: number });
     expect(new Set(rows.map((r) => r.seed)).size).toBe(4);
     rows.forEach((row, i) => {

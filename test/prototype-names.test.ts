@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildDesign, designPoints, runRange } from '../src/batch/design.ts';
-import { runChunk, type BatchPlan } from '../src/batch/chunk.ts';
+import { chunkContext, runChunk, type BatchPlan } from '../src/batch/chunk.ts';
 import { rowLayout } from '../src/batch/rows.ts';
 import { runner } from '../src/analysis/runs.ts';
 import { compile, run } from '../src/engine/engine.ts';
@@ -214,7 +214,7 @@ describe('Object.prototype names as every kind of id', () => {
             const plan: BatchPlan = { scenarioFile: 'x', hash: def.hash, policy: pol, seed: runSeed, runsPerPoint: 3, branch: null, format };
             const points = designPoints(def, design);
             const [start, end] = runRange(design);
-            const ctx = { runner: runner(def, pol), layout: rowLayout(def, pol) };
+            const ctx = chunkContext(runner(def, pol), rowLayout(def, pol));
             return runChunk(ctx, { plan, start, end, points: Object.fromEntries(points.map((p, i) => [i, p])) });
           };
           let a;

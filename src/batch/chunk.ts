@@ -9,7 +9,7 @@ import { deriveSeed } from '../engine/rng.ts';
 import { MAX_LANES } from '../engine/runs.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
-import { formatRow, rowLayout, type RowFormat, type RowLayout, type RunRecord } from './rows.ts';
+import { RowBuffer, rowLayout, rowPieces, writeRow, type RowFormat, type RowLayout, type RowPieces, type RunRecord } from './rows.ts';
 import { PointAccumulator, type PointTally } from '../stats/stats.ts';
 
 /** Where every run of a `--branch` batch starts: the code's moves, then a reroll at `step`. */
@@ -57,6 +57,15 @@ export interface ChunkResult {
 export interface ChunkContext {
   readonly runner: Runner;
   readonly layout: RowLayout;
+  /** The layout's constant row text, by format. */
+  readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces };
+  /** Where this thread writes its rows (taken whole at the end of each chunk). */
+  readonly out: RowBuffer;
+}
+
+/** A chunk context for a compiled scenario and policy. */
+export function chunkContext(r: Runner, layout: RowLayout): ChunkContext {
+  return { runner: r, layout, pieces: { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl') }, out: new RowBuffer() };
 }
 
 const contexts = new Map<string, ChunkContext>();
@@ -68,7 +77,7 @@ export function contextFor(plan: BatchPlan): ChunkContext {
   if (!ctx) {
     const def = loadScenario(plan.scenarioFile);
     if (def.hash !== plan.hash) throw new UsageError('the scenario file changed while the batch was starting; run it again', undefined, plan.scenarioFile);
-    ctx = { runner: runner(def, plan.policy), layout: rowLayout(def, plan.policy) };
+    ctx = chunkContext(runner(def, plan.policy), rowLayout(def, plan.policy));
     contexts.set(key, ctx);
   }
   return ctx;
@@ -107,11 +116,12 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   // The first group is small, and later ones are sized to take about GROUP_MS.
   let lanes = stopped || sliceMs !== undefined ? 8 : MAX_LANES;
   let done = task.start;
-  const { runner, layout } = ctx;
+  const { runner, layout, out } = ctx;
+  const pieces = plan.format ? ctx.pieces[plan.format] : null;
+  out.clear();
   const def = runner.k.def;
   const checkpoints = layout.checkpoints.length;
   const accs = new Map<number, PointAccumulator>();
-  let text = '';
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
   const group: (RunStart & { point: number; start: ReturnType<typeof runStart> })[] = [];
   while (done < task.end && !stopped?.()) {
@@ -132,7 +142,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       let acc = accs.get(point);
       if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
       acc.add(s.outcome, s.judged, s.tensions, s.steps, s.goldstein);
-      if (plan.format) {
+      if (pieces) {
         record.run = i;
         record.point = point;
         record.replicate = i - point * plan.runsPerPoint;
@@ -144,7 +154,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
         record.steps = s.steps;
         record.goldstein = s.goldstein;
         record.branch = start.branch;
-        text += formatRow(layout, record, plan.format);
+        writeRow(out, pieces, record);
       }
     }, stopped);
     if (!finished) break; // stopped: the group is dropped
@@ -153,5 +163,5 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
     lanes = Math.max(1, Math.min(MAX_LANES, Math.floor((group.length * GROUP_MS) / Math.max(now - t0, 0.01))));
     if (sliceMs !== undefined && now - began >= sliceMs) break;
   }
-  return { start: task.start, end: done, rows: plan.format ? text : null, tallies: [...accs.values()].map((a) => a.tally()) };
+  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()) };
 }

@@ -13,7 +13,7 @@ import { runner } from '../analysis/runs.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { isParleyInputError, type Issue } from '../scenario/errors.ts';
 import { loadScenario } from '../scenario/load.ts';
-import { contextFor, runChunk, type BatchPlan, type ChunkContext, type ChunkResult, type ChunkTask } from './chunk.ts';
+import { chunkContext, contextFor, runChunk, type BatchPlan, type ChunkContext, type ChunkResult, type ChunkTask } from './chunk.ts';
 import { rowLayout } from './rows.ts';
 
 /** A chunk, and the flag (shared by every thread) that the main thread sets to stop the batch. */
@@ -55,7 +55,7 @@ function loadEarly(start: WorkerStart | undefined): { def: ScenarioDefinition } 
 function contextOf(plan: BatchPlan): ChunkContext {
   if (!early || early.def.file !== plan.scenarioFile || early.def.hash !== plan.hash) return contextFor(plan);
   let ctx = contexts.get(plan.policy);
-  if (!ctx) contexts.set(plan.policy, (ctx = { runner: runner(early.def, plan.policy), layout: rowLayout(early.def, plan.policy) }));
+  if (!ctx) contexts.set(plan.policy, (ctx = chunkContext(runner(early.def, plan.policy), rowLayout(early.def, plan.policy))));
   return ctx;
 }
 

@@ -16,7 +16,7 @@ import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
-import type { BatchPlan, BranchStart } from '../batch/chunk.ts';
+import { chunkContext, type BatchPlan, type BranchStart } from '../batch/chunk.ts';
 import { executeBatch, startPool, type WorkerPool } from '../batch/execute.ts';
 import { runner } from '../analysis/runs.ts';
 import { shellCommand, writeAll } from '../io/files.ts';
@@ -357,7 +357,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       outcome = await executeBatch({
         plan, points, from: start, to, workers, workerFile, signal: controller.signal,
         // The scenario this command loaded and compiled: the main thread's runs use it as it is.
-        context: { runner: runner(compiled.def, policy), layout },
+        context: chunkContext(runner(compiled.def, policy), layout),
         pool: takePool(),
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
