@@ -47,12 +47,13 @@ await build({ ...common, entryPoints: { index: join(root, entries.index) }, pack
 // The command and its worker threads carry their dependencies bundled in: Node resolves and
 // reads one file where it would resolve and read hundreds (zod, yaml, xstate, commander …),
 // which is most of a command's start-up. Kept as packages: piscina (it starts its own worker
-// file from its folder), and Ink and React (only `parley play` loads them, lazily).
+// file from its folder), Ink and React (only `parley play` loads them, lazily), and Vega and
+// Vega-Lite (only `parley report` loads them, lazily).
 // Bundled CommonJS modules (yaml, seedrandom, commander) call `require` for Node's built-ins.
 await build({
   ...common,
   entryPoints: { cli: join(root, entries.cli), 'batch-worker': join(root, entries['batch-worker']) },
-  external: ['piscina', 'ink', 'ink/*', 'react', 'react/*'],
+  external: ['piscina', 'ink', 'ink/*', 'react', 'react/*', 'vega', 'vega-lite'],
   banner: { js: "import { createRequire as __parleyRequire } from 'node:module';\nconst require = __parleyRequire(import.meta.url);" },
 });
 

@@ -12,6 +12,7 @@ import type { RunFlags } from './run.ts';
 import type { BatchFlags } from './batch.ts';
 import type { MergeFlags } from './merge.ts';
 import type { PlayFlags } from './play.ts';
+import type { ReportFlags } from './report.ts';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -110,6 +111,19 @@ export function registerCommands(program: Command): void {
     .action(async (format: string, flags: { out?: string; force?: boolean }) => {
       const { schemaCommand } = await import('./schema.ts');
       schemaCommand(format, flags);
+    });
+
+  program
+    .command('report')
+    .description('one self-contained HTML file of a study: outcome shares, sweeps with interval ribbons, provenance')
+    .argument('<inputs...>', 'summary files of `parley batch --summary`')
+    .option('--out <file>', 'the HTML file to write (never over an input, nor over an existing file without --force)')
+    .option('--title <text>', 'the report\'s title')
+    .option('--group <name=id+id>', 'show a group of outcomes as one measure, e.g. settled=strategic_reset+conditional_truce (repeatable)', collect, [])
+    .option('--force', 'replace an existing --out file')
+    .action(async (inputs: string[], flags: ReportFlags) => {
+      const { reportCommand } = await import('./report.ts');
+      await reportCommand(inputs, flags);
     });
 
   program

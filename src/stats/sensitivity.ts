@@ -48,7 +48,7 @@ function directionIntegers(dim: number, bits: number): number[] {
   for (let j = 1; j <= Math.min(s, bits); j++) v[j] = m[j - 1]! << (BITS - j);
   for (let j = s + 1; j <= bits; j++) {
     v[j] = v[j - s]! ^ (v[j - s]! >>> s);
-    for (let k = 1; k < s; k++) v[j] ^= ((a! >>> (s - 1 - k)) & 1) * v[j - k]!;
+    for (let k = 1; k < s; k++) v[j] = v[j]! ^ (((a! >>> (s - 1 - k)) & 1) * v[j - k]!);
   }
   return v;
 }
