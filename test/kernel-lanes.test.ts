@@ -80,6 +80,7 @@ describe('vector forms of expressions', () => {
       g, nt: 2, np: 1, na: 2, nh: 3,
       t: Float64Array.from(runs.flatMap((r) => r.t)), p: Float64Array.from(runs.map((r) => r.p)), st: Int32Array.from(runs.flatMap((r) => [r.stance, -1])),
       cnt: Int32Array.from(runs.flatMap((r) => r.cnt)), last: Int32Array.from(runs.flatMap((r) => r.last)), rel: Int32Array.from(runs.map((r) => r.rel)),
+      a: -1, judged: new Int32Array(0), nj: 0, judgedCount: 0,
     };
   }
 

@@ -133,7 +133,7 @@ function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: 
 
   // Tensions that nothing changes.
   const changed = new Set<string>();
-  const note = (effects: Record<string, number> | undefined) => Object.keys(effects ?? {}).forEach((t) => changed.add(t));
+  const note = (effects: Record<string, unknown> | undefined) => Object.keys(effects ?? {}).forEach((t) => changed.add(t));
   for (const lever of Object.values(config.levers)) {
     note(lever.effects);
     for (const b of Object.values(lever.branches)) note(b.effects);
