@@ -177,6 +177,8 @@ export interface ActorPolicyDef {
   /** By lever index: the weight expression, or null to use `otherwise`. */
   readonly weights: readonly (Expr<'number'> | null)[];
   readonly otherwise: Expr<'number'>;
+  /** `otherwise` as written (here or in the policy it extends), or '' for the default 1. */
+  readonly otherwiseSource: string;
   readonly pass: Expr<'number'> | null;
 }
 

@@ -553,7 +553,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
         else if (fn) weights[leverIds.indexOf(lever)] = fn;
       }
       const otherwise = rules.otherwise ? weightOf(rules.otherwise, actor, aid, 'pass') ?? ONE : ONE;
-      perActor[actor] = { weights, pass, otherwise };
+      perActor[actor] = { weights, pass, otherwise, otherwiseSource: rules.otherwise ? String(rules.otherwise.source) : '' };
     }
     policies.set(name, { name, extends: config.policies[name]!.extends ?? null, actors: perActor });
   }
