@@ -493,7 +493,7 @@ class Compiler {
 
   /** A named condition read by its name: its compiled expression, shared like a derived value's. */
   private condition(node: Node, name: string, ref: ConditionRef): Checked {
-    if (!this.newIn11(node, 'named conditions')) return ERROR;
+    // (In a file of format 1, the `conditions` section itself is reported.)
     const found = ref.resolve();
     if ('cycle' in found) return this.problem(node, found.cycle, 'a condition may not read itself, directly or through other conditions or derived values');
     if (found.readsActive) {
@@ -507,7 +507,7 @@ class Compiler {
   /** Is a format 1.1 feature allowed here? Reports it when the file declares format 1. */
   private newIn11(node: Node, what: string): boolean {
     if ((this.scope.format ?? FORMAT_LATEST) >= 1.1) return true;
-    this.problem(node, `${what} ${what.endsWith('s') && !what.startsWith('`') ? 'are' : 'is'} new in format 1.1, and this file declares \`format: 1\``, 'write `format: 1.1` at the top of the file (Parley 1.1 and later read it)');
+    this.problem(node, `${what} is new in format 1.1, and this file declares \`format: 1\``, 'write `format: 1.1` at the top of the file (Parley 1.1 and later read it)');
     return false;
   }
 
