@@ -122,7 +122,8 @@ function sections(schema, path, out) {
 
 /** Objects nested in a field: directly, as list items, as record values, inside unions. */
 function children(s) {
-  if (isObject(s)) return [[s, '']];
+  // An object may have named fields and, besides them, entries by id (a policy: `extends`, then actors).
+  if (isObject(s)) return [[s, ''], ...(s.additionalProperties && typeof s.additionalProperties === 'object' ? children(s.additionalProperties).map(([c, suffix]) => [c, `.<id>${suffix}`]) : [])];
   if (s.type === 'array' && s.items && isObject(s.items)) return [[s.items, '[]']];
   if (isRecord(s)) return children(s.additionalProperties).map(([c, suffix]) => [c, `.<id>${suffix}`]);
   if (s.anyOf) return s.anyOf.flatMap(children);

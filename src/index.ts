@@ -16,6 +16,8 @@ export { loadScenario, loadScenarioText, validateScenarioFile, bundledScenarioId
 export { normalizeScenario, canonicalJson } from './scenario/normalize.ts';
 /** For the build: parsed copies of the bundled files (see scripts/build.mjs). */
 export { preparse } from './scenario/parse.ts';
+/** When a round starts, as a person reads it: its date, and the time of day in rounds shorter than a day. */
+export { roundMoment } from './scenario/dates.ts';
 export { ScenarioSchema, scenarioJsonSchema, type ScenarioConfig, type ScenarioInput } from './scenario/schema.ts';
 export type * from './scenario/definition.ts';
 export { ParleyInputError, ScenarioError, UsageError, UnknownPolicyError, UnknownScenarioError, isParleyInputError, formatIssue, type Issue } from './scenario/errors.ts';

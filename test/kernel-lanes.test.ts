@@ -24,7 +24,7 @@ import { loadScenario } from '../src/scenario/load.ts';
 import { generatedScenario } from './support/arbitrary.ts';
 import { expectSameState, metNaN, playBranch } from './support/branches.ts';
 import { exprScope } from './support/expr-scope.ts';
-import { mulberry, richScenario } from './support/rich-scenario.ts';
+import { mulberry, rich11Scenario, richScenario } from './support/rich-scenario.ts';
 
 // --- expressions --------------------------------------------------------------------------
 
@@ -80,6 +80,7 @@ describe('vector forms of expressions', () => {
       g, nt: 2, np: 1, na: 2, nh: 3,
       t: Float64Array.from(runs.flatMap((r) => r.t)), p: Float64Array.from(runs.map((r) => r.p)), st: Int32Array.from(runs.flatMap((r) => [r.stance, -1])),
       cnt: Int32Array.from(runs.flatMap((r) => r.cnt)), last: Int32Array.from(runs.flatMap((r) => r.last)), rel: Int32Array.from(runs.map((r) => r.rel)),
+      a: -1, judged: new Int32Array(0), nj: 0, judgedCount: 0,
     };
   }
 
@@ -281,6 +282,38 @@ describe('the kernel: a run alone and in a group of up to 256 lanes', () => {
     // About 60% of draws are valid scenarios, and most of their runs do not meet NaN (the
     // bounds are far enough below the expected counts that a random seed does not trip them).
     expect(loaded).toBeGreaterThan(numRuns * 0.3);
+    expect(t.wide).toBeGreaterThan(loaded);
+    expect(t.lanes).toBeGreaterThan((loaded * MAX_LANES) / 2);
+  });
+
+  it('ends every run of format 1.1 generated scenarios as a run alone does, in groups of any size, from the start and part-way', () => {
+    // Effects as expressions (on levers, branches, events, couplings), `actor`, named conditions,
+    // `days_since`, couplings per day or week, `outcome_at` and policies that extend others.
+    const t = tally();
+    let loaded = 0;
+    let exprEffects = 0;
+    const numRuns = 30;
+    fc.assert(
+      fc.property(SEED, (seed) => {
+        const def = rich11Scenario(seed);
+        if (!def) return; // counted: `loaded` is asserted below
+        loaded++;
+        if (def.levers.some((l) => l.exprEffects) && def.couplings.some((c) => c.scale !== null || c.exprEffects)) exprEffects++;
+        const starts = freshStarts(def, MAX_LANES, seed, mulberry(seed));
+        for (const policy of def.policies.keys()) checkGroups(def, policy, starts, [1, 2, 1 + (seed % 40), MAX_LANES], t, `1.1 scenario ${seed}`);
+        // Part-way (a state stored after a checkpoint carries the outcomes `outcome_at` reads), then together.
+        const single = alone(def, 'default', starts.slice(0, 24));
+        if (single.includes('nan')) return;
+        const from = starts.slice(0, 24).map((s) => {
+          const state = partWay(def, 'default', s, seed % (def.maxSteps + 1));
+          return { params: state.p, seed: state.seed, moves: [], from: state };
+        });
+        sameEnds(runner(def, 'default'), from, alone(def, 'default', from), t, `1.1 scenario ${seed} part-way`);
+      }),
+      { numRuns },
+    );
+    expect(loaded).toBeGreaterThan(numRuns * 0.3);
+    expect(exprEffects).toBeGreaterThan(0);
     expect(t.wide).toBeGreaterThan(loaded);
     expect(t.lanes).toBeGreaterThan((loaded * MAX_LANES) / 2);
   });

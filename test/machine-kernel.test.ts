@@ -27,7 +27,7 @@ import { UsageError } from '../src/scenario/errors.ts';
 import { loadScenario } from '../src/scenario/load.ts';
 import { generatedScenario } from './support/arbitrary.ts';
 import { expectSameState, metNaN, playBranch } from './support/branches.ts';
-import { mulberry, richScenario } from './support/rich-scenario.ts';
+import { mulberry, rich11Scenario, richScenario } from './support/rich-scenario.ts';
 
 const json = (x: unknown): string => JSON.stringify(x);
 const SEED = fc.integer({ min: 0, max: 2 ** 31 - 1 });
@@ -208,6 +208,29 @@ describe('the statechart and the kernel: the same runs', () => {
     // executors must then stop alike: `t.refused`).
     expect(t.runs).toBeGreaterThan(numRuns * 0.4);
     expect(t.moved).toBeGreaterThan(numRuns * 0.2);
+  });
+
+  it('give identical results on format 1.1 scenarios (effects as expressions, actor, conditions, days_since, outcome_at, per, extends), with moves and from a mid-run state', () => {
+    const t = tally();
+    let loaded = 0;
+    const numRuns = 40;
+    fc.assert(
+      fc.property(SEED, fc.nat(), (seed, p) => {
+        const def = rich11Scenario(seed);
+        if (!def) return; // counted: `loaded` is asserted below
+        loaded++;
+        const compiled = compile(def);
+        const policy = [...def.policies.keys()][p % def.policies.size]!;
+        const moves = randomMoves(def, seed, mulberry(seed)) ?? [];
+        const whole = bothAgree((executor) => run(compiled, { seed, policy, moves, executor }), t, `1.1 seed ${seed} ${policy}`, moves.length > 0);
+        if (!whole) return;
+        const node = replay(compiled, seed, whole.trace.slice(0, Math.floor(whole.trace.length / 2)));
+        bothAgree((executor) => runFrom(compiled, node, { policy, executor, reseed: deriveSeed(seed, 1) }), t, `1.1 seed ${seed} ${policy} from the middle`, false);
+      }),
+      { numRuns },
+    );
+    expect(loaded).toBeGreaterThan(numRuns * 0.3);
+    expect(t.runs).toBeGreaterThan(loaded);
   });
 
   it('refuse a move against the rules alike, with the same message', () => {

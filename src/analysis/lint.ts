@@ -133,7 +133,7 @@ function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: 
 
   // Tensions that nothing changes.
   const changed = new Set<string>();
-  const note = (effects: Record<string, number> | undefined) => Object.keys(effects ?? {}).forEach((t) => changed.add(t));
+  const note = (effects: Record<string, unknown> | undefined) => Object.keys(effects ?? {}).forEach((t) => changed.add(t));
   for (const lever of Object.values(config.levers)) {
     note(lever.effects);
     for (const b of Object.values(lever.branches)) note(b.effects);
@@ -162,6 +162,20 @@ function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: 
     if (onTurn(def, lever)) continue;
     const actors = def.actors.filter((a) => lever.actors[a.index]).map((a) => `\`${a.id}\``).join(', ');
     add('error', ['levers', lever.id], `lever \`${lever.id}\` can never be pulled: its actors (${actors}) decide in none of its phases`, 'add one of its actors to the `turn_order` of a phase where it may be pulled, or change its `actors` or `phases`');
+  }
+
+  // Levers a policy weighs only through the default `otherwise` (format 1.1's `extends` makes
+  // this easy to miss: a lever added after the weights were written gets weight 1).
+  for (const policy of def.policies.values()) {
+    policy.actors.forEach((rules, a) => {
+      if (!rules || rules.otherwiseSource !== '' || !rules.weights.some((w) => w !== null)) return;
+      const unnamed = def.leversByActor[a]!.filter((l) => rules.weights[l.index] === null && onTurn(def, l));
+      if (unnamed.length === 0) return;
+      const actor = def.actors[a]!.id;
+      const levers = unnamed.map((l) => `\`${l.id}\``).join(', ');
+      const written = Object.hasOwn(config.policies[policy.name] ?? {}, actor);
+      add('warning', written ? ['policies', policy.name, actor] : ['policies', policy.name], `policy \`${policy.name}\` gives ${levers} weight 1 for \`${actor}\` only through the default \`otherwise\`: ${unnamed.length === 1 ? 'it is' : 'they are'} not named in its \`weights\``, `name ${unnamed.length === 1 ? 'it' : 'them'} in \`${actor}\`'s weights (e.g. \`${unnamed[0]!.id}: 1\`), or write \`otherwise:\` to say what levers it does not name weigh`);
+    });
   }
 
   // Unused actors, parameters and sources.
@@ -250,7 +264,7 @@ export function expressionTexts(config: unknown): string[] {
       return;
     }
     for (const [k, v] of Object.entries(value)) {
-      if (k === 'weights' && v && typeof v === 'object') {
+      if ((k === 'weights' || k === 'effects' || k === 'conditions') && v && typeof v === 'object') {
         for (const w of Object.values(v)) if (typeof w === 'string') out.push(w);
       } else {
         walk(v, k);
@@ -446,6 +460,16 @@ function watchValues(def: ScenarioDefinition): { found: Map<string, NonFiniteVal
     wrap(e, 'hazard', ['events', e.id, 'hazard'], `the hazard of \`${e.id}\``);
     for (const b of e.branches) wrap(b, 'p', ['events', e.id, 'branches', b.id, 'p'], `the probability of \`${e.id}.${b.id}\``);
   }
+  for (const [kind, owners] of [['levers', def.levers], ['events', def.events]] as const) {
+    for (const o of owners) {
+      const at = [kind, o.id];
+      for (const e of o.effects) wrap(e, 'expr', [...at, 'effects', def.tensions[e.tension]!.id], `the effect of \`${o.id}\` on \`${def.tensions[e.tension]!.id}\``);
+      for (const b of o.branches) for (const e of b.effects) wrap(e, 'expr', [...at, 'branches', b.id, 'effects', def.tensions[e.tension]!.id], `the effect of \`${o.id}.${b.id}\` on \`${def.tensions[e.tension]!.id}\``);
+    }
+  }
+  def.couplings.forEach((c, i) => {
+    for (const e of c.effects) wrap(e, 'expr', ['couplings', i, 'effects', def.tensions[e.tension]!.id], `the effect of coupling \`${c.id}\` on \`${def.tensions[e.tension]!.id}\``);
+  });
   for (const policy of def.policies.values()) {
     policy.actors.forEach((rules, a) => {
       if (!rules) return;

@@ -10,6 +10,7 @@ import { isSeed, type Action, type PolicyChoice, type Rejection } from './types.
 /** Why the actor whose turn it is cannot pull `lever` in lane `i` now, or null when it can. */
 export function unavailableOn(L: RunLanes, i: number, actor: number, lever: LeverDef): string | null {
   const def = L.def;
+  L.a = actor;
   if (!lever.actors[actor]) return `only ${def.actors.filter((_, a) => lever.actors[a]).map((a) => a.name).join(', ')} may pull it`;
   const phase = def.rounds[L.g]!.phase;
   if (!lever.phases[phase]) return `not during ${def.phases[phase]!.label}`;
@@ -29,6 +30,7 @@ export function decide(k: Kernel, L: RunLanes, explain: boolean, actor = actorNo
   const { sub, values, usable, weight } = w;
   const candidates = candidatesOf(def, L, actor);
   const rules = policy.actors[actor];
+  L.a = actor;
   const nc = candidates.length;
   const { cnt, nh } = L;
   for (let c = 0; c < nc; c++) {

@@ -108,6 +108,14 @@ export class Workspace {
   readonly stanceMove: (TransitionDef | null)[];
   /** Outcome rule claimed by each lane, at a checkpoint. */
   readonly claimed: Int32Array;
+  /**
+   * Values of the effects of one `effects` map that are expressions, by lane position: row `r`
+   * holds the `r`th effect's (as many rows as the longest map has effects).
+   */
+  readonly effectRows: Float64Array[];
+  /** By position in the group: the branch each lane drew, and the damping of its pull (levers with expression effects). */
+  readonly drawn: Int32Array;
+  readonly factors: (Map<number, number> | null)[];
 
   constructor(def: ScenarioDefinition, cap: number) {
     this.cap = cap;
@@ -132,6 +140,12 @@ export class Workspace {
     for (const lever of def.levers) this.column[lever.branches.length] ??= new Array<number>(lever.branches.length).fill(0);
     this.options = new Int32Array(most + 1);
     this.optionWeights = new Float64Array(most + 1);
+    const maps = [...def.levers.flatMap((l) => [l.effects, ...l.branches.map((b) => b.effects)]), ...def.couplings.map((c) => c.effects)];
+    const rows = Math.max(0, ...maps.filter((effects) => effects.some((e) => e.expr !== null)).map((effects) => effects.length));
+    const buffer = new Float64Array(rows * cap);
+    this.effectRows = Array.from({ length: rows }, (_, r) => buffer.subarray(r * cap, (r + 1) * cap));
+    this.drawn = new Int32Array(cap);
+    this.factors = new Array(cap).fill(null);
   }
 }
 
@@ -205,6 +219,54 @@ export function applyEffects(L: RunLanes, i: number, effects: readonly Effect[],
     if (before && !before.has(e.tension)) before.set(e.tension, was);
     L.t[base + e.tension] = Math.min(100, Math.max(0, was + delta));
   }
+}
+
+/**
+ * The values of the expression effects of one `effects` map for lanes `idx[0..m)`, into
+ * `rows` (row r for effect r): all on the same state, before any of them applies.
+ */
+export function evalEffects(effects: readonly Effect[], L: RunLanes, idx: Int32Array, m: number, rows: readonly Float64Array[]): void {
+  for (let r = 0; r < effects.length; r++) {
+    const e = effects[r]!;
+    if (e.expr !== null) evalInto(e.expr, L, idx, m, rows[r]!);
+  }
+}
+
+/**
+ * `applyEffects` for a map whose expression effects were evaluated (`evalEffects`): lane `i`'s
+ * values are at position `pos` of `rows`; every change is multiplied by `scale` (a coupling's
+ * `per`). A change that is NaN stops the run: `what` names the map's owner.
+ */
+export function applyEffectValues(L: RunLanes, i: number, effects: readonly Effect[], rows: readonly Float64Array[], pos: number, scale: number, factors: Map<number, number> | null, before: Before, what: string): void {
+  const base = i * L.nt;
+  for (let r = 0; r < effects.length; r++) {
+    const e = effects[r]!;
+    const value = (e.expr === null ? e.delta : rows[r]![pos]!) * scale;
+    if (Number.isNaN(value)) throw nonFinite(L.def, value, `the effect of ${what} on \`${L.def.tensions[e.tension]!.id}\``, e.source);
+    const delta = factors && value > 0 ? value * (factors.get(e.tension) ?? 1) : value;
+    const was = L.t[base + e.tension]!;
+    if (before && !before.has(e.tension)) before.set(e.tension, was);
+    L.t[base + e.tension] = Math.min(100, Math.max(0, was + delta));
+  }
+}
+
+/** One lane's rows for `applyEffectsOn` (no effects map nests in another's application). */
+const oneLaneRows: Float64Array[] = [];
+
+/**
+ * Lane `i`'s effects of one map, its expressions evaluated there by their scalar forms (events:
+ * each lane draws its own); `kind`, `id` and `branch` name the map's owner in a message.
+ */
+export function applyEffectsOn(L: RunLanes, i: number, effects: readonly Effect[], before: Before, kind: string, id: string, branch = ''): void {
+  let any = false;
+  for (let r = 0; r < effects.length; r++) {
+    const e = effects[r]!;
+    if (e.expr === null) continue;
+    any = true;
+    (oneLaneRows[r] ??= new Float64Array(1))[0] = e.expr.fn(L, i);
+  }
+  if (any) applyEffectValues(L, i, effects, oneLaneRows, 0, 1, null, before, `${kind} \`${id}${branch ? `.${branch}` : ''}\``);
+  else applyEffects(L, i, effects, null, before);
 }
 
 export function changesOf(L: RunLanes, i: number, before: Map<number, number>): TensionChange[] {

@@ -3,10 +3,10 @@
  * mediators' modifiers — clamped and rescaled, the draw (or a forced branch), then damping,
  * effects, history and the Goldstein score, in every lane that pulls it.
  */
-import { slot, type LeverDef } from '../scenario/definition.ts';
+import { slot, type BranchDef, type Effect, type LeverDef } from '../scenario/definition.ts';
 import type { Expr } from '../scenario/expr.ts';
 import { candidatesOf } from './decide.ts';
-import { actorNow, applyEffects, changesOf, checkOdds, evalInto, nonFinite, normalise, pick, record, type Kernel, type Log, type Workspace } from './kernel.ts';
+import { actorNow, applyEffects, applyEffectValues, changesOf, checkOdds, evalEffects, evalInto, nonFinite, normalise, pick, record, type Before, type Kernel, type Log, type Workspace } from './kernel.ts';
 import type { RunLanes } from './runs.ts';
 import type { BranchOdds } from './types.ts';
 
@@ -85,6 +85,7 @@ function modify(w: Workspace, L: RunLanes, count: number, rule: { readonly mul: 
  */
 export function pull(k: Kernel, L: RunLanes, actor: number, lever: LeverDef, m: number, force: number, log: Log): void {
   const { def, w } = k;
+  L.a = actor;
   const nb = lever.branches.length;
   const notes = log ? lever.branches.map((): Note[] => []) : null;
   const base = log ? new Array<number>(nb) : null;
@@ -101,17 +102,27 @@ export function pull(k: Kernel, L: RunLanes, actor: number, lever: LeverDef, m: 
     const i = w.group[j]!;
     const draw = L.u[i * L.slots + branchSlot]!;
     const odds = base ? lever.branches.map((b, x) => ({ branch: b.id, base: base[x]!, modifiers: notes![x]!, p: p[x]! })) : NO_ODDS;
-    applyBranch(L, i, actor, lever, force >= 0 ? force : pick(p, draw), force >= 0, odds, log);
+    const index = force >= 0 ? force : pick(p, draw);
+    if (!lever.exprEffects) applyBranch(L, i, actor, lever, index, force >= 0, odds, log);
+    else {
+      w.drawn[j] = index;
+      lastOdds = odds;
+    }
   }
+  if (lever.exprEffects) applyBranches(k, L, actor, lever, m, force >= 0, lastOdds, log);
 }
+
+/** The odds of the last lane of a traced pull (one lane), for its log entry. */
+let lastOdds: BranchOdds[] = [];
 
 const NO_ODDS: BranchOdds[] = [];
 
 /** A modifier applied to a branch's probability, as an explanation shows it. */
 type Note = { source: string; why: string; add: number; mul: number };
 
-/** `lever`'s branch odds in lane `i` now, with how each came about. */
-export function leverOddsOn(k: Kernel, L: RunLanes, i: number, lever: LeverDef): BranchOdds[] {
+/** `lever`'s branch odds in lane `i` now, were `actor` to pull it, with how each came about. */
+export function leverOddsOn(k: Kernel, L: RunLanes, i: number, lever: LeverDef, actor: number): BranchOdds[] {
+  L.a = actor;
   const nb = lever.branches.length;
   const notes = lever.branches.map((): Note[] => []);
   const base = new Array<number>(nb);
@@ -123,26 +134,45 @@ export function leverOddsOn(k: Kernel, L: RunLanes, i: number, lever: LeverDef):
   return lever.branches.map((b, x) => ({ branch: b.id, base: base[x]!, modifiers: notes[x]!, p: p[x]! }));
 }
 
-/** The rest of a pull in lane `i` once its branch is known: damping, effects, history, Goldstein score. */
-function applyBranch(L: RunLanes, i: number, actor: number, lever: LeverDef, index: number, forced: boolean, odds: BranchOdds[], log: Log): void {
+type Damped = { mediator: string; tension: string; factor: number }[];
+
+/**
+ * The damping of a pull of `lever`'s branch `branch` in lane `i`, decided on the state before
+ * the pull: the factor by tension, and (with `damped`) which mediators damp what.
+ */
+function dampingOf(L: RunLanes, i: number, lever: LeverDef, branch: BranchDef, damped: Damped | null): Map<number, number> | null {
   const def = L.def;
-  const branch = lever.branches[index]!;
-  // Damping by active mediators is decided on the state before the pull.
-  let damped: { mediator: string; tension: string; factor: number }[] | null = null;
   let factors: Map<number, number> | null = null;
   for (const { mediator, rules } of def.mediation[lever.index]!.damping) {
     if (!mediator.active.fn(L, i)) continue;
     for (const d of rules) {
-      // Only worth saying where this pull raises the damped tension.
-      if (!lever.effects.some((e) => e.tension === d.tension && e.delta > 0) && !branch.effects.some((e) => e.tension === d.tension && e.delta > 0)) continue;
+      // Only worth saying where this pull may raise the damped tension.
+      if (!lever.effects.some((e) => e.tension === d.tension && raises(e)) && !branch.effects.some((e) => e.tension === d.tension && raises(e))) continue;
       factors ??= new Map();
       factors.set(d.tension, (factors.get(d.tension) ?? 1) * d.factor);
-      (damped ??= []).push({ mediator: mediator.id, tension: def.tensions[d.tension]!.id, factor: d.factor });
+      damped?.push({ mediator: mediator.id, tension: def.tensions[d.tension]!.id, factor: d.factor });
     }
   }
+  return factors;
+}
+
+/** May the effect raise its tension? (An expression may.) */
+const raises = (e: Effect): boolean => e.expr !== null || e.delta > 0;
+
+/** The rest of a pull in lane `i` once its branch is known: damping, effects, history, Goldstein score. */
+function applyBranch(L: RunLanes, i: number, actor: number, lever: LeverDef, index: number, forced: boolean, odds: BranchOdds[], log: Log): void {
+  const branch = lever.branches[index]!;
+  const damped: Damped | null = log ? [] : null;
+  const factors = dampingOf(L, i, lever, branch, damped);
   const before = log ? new Map<number, number>() : null;
   applyEffects(L, i, lever.effects, factors, before);
   applyEffects(L, i, branch.effects, factors, before);
+  recordPull(L, i, actor, lever, branch, forced, odds, log, before, damped);
+}
+
+/** A pull's history, Goldstein score and log entry, once its effects have applied. */
+function recordPull(L: RunLanes, i: number, actor: number, lever: LeverDef, branch: BranchDef, forced: boolean, odds: BranchOdds[], log: Log, before: Before, damped: Damped | null): void {
+  const def = L.def;
   record(L, i, lever.historyKey);
   record(L, i, branch.historyKey);
   L.gs[i] = L.gs[i]! + branch.goldstein;
@@ -150,4 +180,39 @@ function applyBranch(L: RunLanes, i: number, actor: number, lever: LeverDef, ind
     type: 'lever', actor: def.actors[actor]!.id, lever: lever.id, odds, draw: L.u[i * L.slots + slot.branch(actor)]!, branch: branch.id, forced,
     effects: changesOf(L, i, before!), damped: damped ?? [], goldstein: branch.goldstein,
   });
+}
+
+/**
+ * The rest of the pulls of a lever whose effects are expressions (format 1.1), in the lanes
+ * `w.group[0..m)` that drew `w.drawn[j]`: each lane's damping on the state before the pull, then
+ * the lever's effects, evaluated for every lane at once on that state, then each branch's
+ * effects, evaluated for the lanes that drew it on the state the lever's left; then history.
+ */
+function applyBranches(k: Kernel, L: RunLanes, actor: number, lever: LeverDef, m: number, forced: boolean, odds: BranchOdds[], log: Log): void {
+  const { w } = k;
+  const { group, drawn, factors, effectRows, selLane, selPos } = w;
+  const damped: Damped | null = log ? [] : null;
+  const before = log ? new Map<number, number>() : null;
+  for (let j = 0; j < m; j++) factors[j] = dampingOf(L, group[j]!, lever, lever.branches[drawn[j]!]!, damped);
+  const what = `lever \`${lever.id}\``;
+  if (lever.effects.length > 0) {
+    evalEffects(lever.effects, L, group, m, effectRows);
+    for (let j = 0; j < m; j++) applyEffectValues(L, group[j]!, lever.effects, effectRows, j, 1, factors[j]!, before, what);
+  }
+  for (const branch of lever.branches) {
+    if (branch.effects.length === 0) continue;
+    let count = 0;
+    for (let j = 0; j < m; j++) {
+      if (drawn[j] !== branch.index) continue;
+      selLane[count] = group[j]!;
+      selPos[count++] = j;
+    }
+    if (count === 0) continue;
+    evalEffects(branch.effects, L, selLane, count, effectRows);
+    for (let q = 0; q < count; q++) applyEffectValues(L, selLane[q]!, branch.effects, effectRows, q, 1, factors[selPos[q]!]!, before, `branch \`${lever.id}.${branch.id}\``);
+  }
+  for (let j = 0; j < m; j++) {
+    recordPull(L, group[j]!, actor, lever, lever.branches[drawn[j]!]!, forced, odds, log, before, damped);
+    factors[j] = null;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { slot, type BranchDef, type CouplingDef, type TransitionDef } from '../scenario/definition.ts';
 import { drawLanes } from './rng.ts';
-import { applyEffects, changesOf, checkOdds, clamp01, evalInto, lastRoundOfPhase, nonFinite, normalise, pick, record, type Kernel, type Log } from './kernel.ts';
+import { applyEffects, applyEffectsOn, applyEffectValues, changesOf, checkOdds, clamp01, evalEffects, evalInto, lastRoundOfPhase, nonFinite, normalise, pick, record, type Kernel, type Log } from './kernel.ts';
 import type { RunLanes } from './runs.ts';
 import type { BranchOdds } from './types.ts';
 
@@ -13,7 +13,7 @@ function fireEvent(L: RunLanes, i: number, event: number, scheduled: boolean, ha
   const def = L.def;
   const e = def.events[event]!;
   const before = log ? new Map<number, number>() : null;
-  applyEffects(L, i, e.effects, null, before);
+  applyEffectsOn(L, i, e.effects, before, 'event', e.id);
   record(L, i, e.historyKey);
   L.gs[i] = L.gs[i]! + e.goldstein;
   let branch: BranchDef | null = null;
@@ -25,7 +25,7 @@ function fireEvent(L: RunLanes, i: number, event: number, scheduled: boolean, ha
     normalise(p);
     branch = e.branches[pick(p, L.u[i * L.slots + slot.eventBranch(def, event)]!)]!;
     if (log) odds = e.branches.map((b, x) => ({ branch: b.id, base: base[x]!, modifiers: [], p: p[x]! }));
-    applyEffects(L, i, branch.effects, null, before);
+    applyEffectsOn(L, i, branch.effects, before, 'branch', e.id, branch.id);
     record(L, i, branch.historyKey);
     L.gs[i] = L.gs[i]! + branch.goldstein;
   }
@@ -68,15 +68,30 @@ export function roundEffects(k: Kernel, L: RunLanes, log: Log): void {
   }
   for (const c of def.couplings) {
     evalInto(c.when, L, w.all, n, values);
-    for (let i = 0; i < n; i++) if (values[i] !== 0) applyCoupling(L, i, c, log);
+    if (!c.exprEffects && c.scale === null) {
+      for (let i = 0; i < n; i++) if (values[i] !== 0) applyCoupling(L, i, c, log);
+      continue;
+    }
+    // Effects that are expressions, or per day or week (format 1.1): evaluated for every lane
+    // where the coupling holds, on the state before they apply, then applied lane by lane.
+    let m = 0;
+    for (let i = 0; i < n; i++) if (values[i] !== 0) sub[m++] = i;
+    if (m === 0) continue;
+    if (c.exprEffects) evalEffects(c.effects, L, sub, m, w.effectRows);
+    const scale = c.scale === null ? 1 : c.scale[g]!;
+    for (let j = 0; j < m; j++) applyCoupling(L, sub[j]!, c, log, w.effectRows, j, scale);
   }
   for (let i = 0; i < n; i++) applyDecay(L, i, log);
 }
 
-/** A coupling whose condition holds in lane `i`: its effects, then its caps and floors. */
-function applyCoupling(L: RunLanes, i: number, c: CouplingDef, log: Log): void {
+/**
+ * A coupling whose condition holds in lane `i`: its effects, then its caps and floors. With
+ * `rows`, its effects' values evaluated for it (at position `pos`), each times `scale`.
+ */
+function applyCoupling(L: RunLanes, i: number, c: CouplingDef, log: Log, rows: readonly Float64Array[] | null = null, pos = 0, scale = 1): void {
   const before = log ? new Map<number, number>() : null;
-  applyEffects(L, i, c.effects, null, before);
+  if (rows) applyEffectValues(L, i, c.effects, rows, pos, scale, null, before, `coupling \`${c.id}\``);
+  else applyEffects(L, i, c.effects, null, before);
   const base = i * L.nt;
   for (const cap of c.cap) {
     if (L.t[base + cap.tension]! > cap.delta) {

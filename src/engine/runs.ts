@@ -25,8 +25,6 @@ export interface RunLanes extends Lanes {
   /** Decisions taken so far. */
   step: number;
   ended: boolean;
-  /** Checkpoints judged so far. */
-  judgedCount: number;
   /** Uniform draws per round, and this round's draws by lane (`u[i * slots + k]`). */
   readonly slots: number;
   readonly u: Float64Array;
@@ -34,9 +32,6 @@ export interface RunLanes extends Lanes {
   readonly rng: LaneStreams;
   readonly seed: Float64Array;
   readonly gs: Float64Array;
-  /** Outcome index judged at each checkpoint, by lane (`judged[i * nj + c]`). */
-  readonly judged: Int32Array;
-  readonly nj: number;
   /** Final outcome index by lane, -1 until the run has ended. */
   readonly outcome: Int32Array;
 }
@@ -51,7 +46,7 @@ export function createLanes(def: ScenarioDefinition, capacity: number): RunLanes
   const nj = def.phases.filter((p) => p.checkpoint).length;
   const slots = def.slotCount;
   return {
-    def, n: 0, capacity, g: 0, turn: 0, step: 0, ended: false, judgedCount: 0,
+    def, n: 0, capacity, g: 0, turn: 0, step: 0, ended: false, judgedCount: 0, a: -1,
     t: new Float64Array(capacity * nt), nt, p: new Float64Array(capacity * np), np, st: new Int32Array(capacity * na), na,
     cnt: new Int32Array(capacity * nh), last: new Int32Array(capacity * nh), nh, rel: new Int32Array(capacity),
     slots, u: new Float64Array(capacity * slots),

@@ -89,11 +89,19 @@ export function availableLevers(def: ScenarioDefinition, s: SimState, actor: num
 
 /**
  * Branch probabilities of a lever from state `s`: base → lever modifiers → active mediators'
- * modifiers → clamp to 0..1 → renormalise (uniform if all are zero); with `explain`, how.
+ * modifiers → clamp to 0..1 → renormalise (uniform if all are zero); with `explain`, how. They
+ * are the odds were `actor` to pull it (default: the actor whose turn it is, if it may, else
+ * the lever's first actor), for a lever whose expressions read `actor`.
  */
-export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef, explain = true): { p: number[]; odds: BranchOdds[] } {
-  const odds = leverOddsOn(queryKernel(def, 'random'), laneOf(def, s), 0, lever);
+export function leverOdds(def: ScenarioDefinition, s: SimState, lever: LeverDef, explain = true, actor = pullerOf(def, s, lever)): { p: number[]; odds: BranchOdds[] } {
+  const odds = leverOddsOn(queryKernel(def, 'random'), laneOf(def, s), 0, lever, actor);
   return { p: odds.map((o) => o.p), odds: explain ? odds : [] };
+}
+
+/** The actor whose turn it is if it may pull `lever`, else the lever's first actor. */
+function pullerOf(def: ScenarioDefinition, s: SimState, lever: LeverDef): number {
+  const now = currentActor(def, s);
+  return now >= 0 && lever.actors[now] ? now : Math.max(0, lever.actors.indexOf(true));
 }
 
 /** How the policy would decide now for the actor whose turn it is. */

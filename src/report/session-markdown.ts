@@ -5,6 +5,7 @@
 import { scenarioRef } from '../scenario/load.ts';
 import { exerciseRef } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
+import { roundMoment } from '../scenario/dates.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { branchCode, entriesTo, FACILITATOR, type Session } from '../play/session.ts';
 import { formatEntry, formatHappening, num } from './transcript.ts';
@@ -29,7 +30,7 @@ export function exportMarkdown(session: Session, id = session.current): string {
     if (e.g !== g) {
       g = e.g;
       const r = def.rounds[g]!;
-      out.push(`${def.phases[r.phase]!.label} — round ${r.round} — ${r.date}`);
+      out.push(`${def.phases[r.phase]!.label} — round ${r.round} — ${roundMoment(r)}`);
     }
     out.push(...formatEntry(def, e).filter((l) => l.trim() !== ''));
   }
@@ -40,7 +41,7 @@ export function exportMarkdown(session: Session, id = session.current): string {
     out.push(`**${o.label}** (\`${o.id}\`)${o.definition ? `: ${o.definition.trim()}` : ''}`, '');
   } else {
     const phase = def.phases.find((p) => p.id === view.phase)!;
-    out.push(`${phase.label}, round ${view.round}, ${view.date}; step ${view.step + 1}; ${def.actors.find((a) => a.id === view.actor)?.name ?? view.actor} to decide.`, '');
+    out.push(`${phase.label}, round ${view.round}, ${roundMoment(def.rounds[node.state.g]!)}; step ${view.step + 1}; ${def.actors.find((a) => a.id === view.actor)?.name ?? view.actor} to decide.`, '');
   }
   out.push('| | value |', '| --- | ---: |');
   for (const t of def.tensions) out.push(`| ${t.label} (\`${t.id}\`) | ${num(view.tensions[t.id]!)} |`);

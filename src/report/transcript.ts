@@ -9,6 +9,7 @@ import type { BranchOdds, Happening, TensionChange, TraceEntry } from '../engine
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { safeText } from '../scenario/safe-text.ts';
+import { roundMoment } from '../scenario/dates.ts';
 
 /** One decimal, without a trailing `.0`. */
 export const num = (x: number): string => {
@@ -124,7 +125,7 @@ export function formatTranscript(def: ScenarioDefinition, result: RunResult, rep
     g = e.g;
     const round = def.rounds[g]!;
     const phase = def.phases[round.phase]!;
-    out.push('', `${phase.label} — round ${round.round} of ${phase.rounds} — ${round.date}`);
+    out.push('', `${phase.label} — round ${round.round} of ${phase.rounds} — ${roundMoment(round)}`);
   };
   if (result.opening.length) {
     header({ g: 0 });

@@ -37,3 +37,17 @@ export function isValidDate(date: string): boolean {
 export function addDays(date: string, days: number): string {
   return civilFromDays(daysFromCivil(date) + days);
 }
+
+/** The time of day `days` (≥ 0) after midnight of the start date, as HH:MM (to the nearest minute). */
+export function clockOf(days: number): string {
+  const minutes = Math.round(days * 1440) % 1440;
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/**
+ * When a round starts, as transcripts, exports and the play screen show it: its date, and in a
+ * phase of rounds shorter than a day its time of day too (`2025-01-26 03:00`).
+ */
+export function roundMoment(round: { readonly date: string; readonly clock: string }): string {
+  return round.clock ? `${round.date} ${round.clock}` : round.date;
+}

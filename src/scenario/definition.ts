@@ -5,9 +5,15 @@
 import type { Expr, Scope } from './expr.ts';
 import type { ScenarioConfig } from './schema.ts';
 
+/** A change to a tension (or, in a cap or a floor, a limit). */
 export interface Effect {
   readonly tension: number;
+  /** The change, when it is a number (or an expression that folds to one). */
   readonly delta: number;
+  /** The change as an expression (format 1.1), evaluated when it applies; null when `delta` says it. */
+  readonly expr: Expr<'number'> | null;
+  /** The expression as written (for messages), or ''. */
+  readonly source: string;
 }
 
 export interface Cited {
@@ -59,6 +65,8 @@ export interface LeverDef extends Cited {
   readonly branches: readonly BranchDef[];
   readonly modifiers: readonly ModifierDef[];
   readonly historyKey: number;
+  /** Does one of its effects, or of its branches', say its change with an expression? */
+  readonly exprEffects: boolean;
 }
 
 export interface MediatorModifierDef {
@@ -109,6 +117,12 @@ export interface CouplingDef extends Cited {
   readonly label: string;
   readonly when: Expr<'boolean'>;
   readonly effects: readonly Effect[];
+  /** Its effects per round, day or week of game time. */
+  readonly per: 'round' | 'day' | 'week';
+  /** By global round: what its effects are multiplied by (the round's days or weeks); null for effects per round. */
+  readonly scale: readonly number[] | null;
+  /** Does one of its effects say its change with an expression? */
+  readonly exprEffects: boolean;
   readonly cap: readonly Effect[];
   readonly floor: readonly Effect[];
 }
@@ -163,11 +177,15 @@ export interface ActorPolicyDef {
   /** By lever index: the weight expression, or null to use `otherwise`. */
   readonly weights: readonly (Expr<'number'> | null)[];
   readonly otherwise: Expr<'number'>;
+  /** `otherwise` as written (here or in the policy it extends), or '' for the default 1. */
+  readonly otherwiseSource: string;
   readonly pass: Expr<'number'> | null;
 }
 
 export interface PolicyDef {
   readonly name: string;
+  /** The policy it starts from (`extends`), or null. */
+  readonly extends: string | null;
   /** By actor index; null where the actor chooses uniformly among available levers. */
   readonly actors: readonly (ActorPolicyDef | null)[];
 }
@@ -190,6 +208,8 @@ export interface RoundDef {
   readonly weeks: number;
   /** Date of the round, YYYY-MM-DD. */
   readonly date: string;
+  /** Time of day at its start, HH:MM, in a phase of rounds shorter than a day (or that start part-way through one); '' otherwise. */
+  readonly clock: string;
 }
 
 export interface ParameterDef extends Cited {
@@ -217,6 +237,14 @@ export interface DerivedDef {
   readonly id: string;
   readonly label: string;
   readonly value: Expr<'number'>;
+}
+
+/** A named condition (format 1.1): expressions read it by its name. */
+export interface ConditionDef {
+  readonly id: string;
+  readonly when: Expr<'boolean'>;
+  /** The condition as written, for explanations. */
+  readonly source: string;
 }
 
 export interface SourceDef {
@@ -249,6 +277,9 @@ export interface ScenarioDefinition {
   readonly parameters: readonly ParameterDef[];
   readonly tensions: readonly TensionDef[];
   readonly derived: readonly DerivedDef[];
+  readonly conditions: readonly ConditionDef[];
+  /** Version of the format the file declares: 1 or 1.1. */
+  readonly format: number;
   readonly actors: readonly ActorDef[];
   readonly relationship: ChartDef;
   readonly phases: readonly PhaseDef[];

@@ -96,7 +96,24 @@ export interface Scope {
   readonly mediatorActive: Expr<'boolean'>[];
   /** Per global round: phase index, 1-based round in phase, round length in weeks, days elapsed. */
   readonly time: { readonly phaseOf: readonly number[]; readonly roundOf: readonly number[]; readonly weeksOf: readonly number[]; readonly daysOf: readonly number[] };
+  /** Version of the scenario format the file declares (1 or 1.1); without it, the newest. */
+  readonly format?: number;
+  /** In a lever's expressions: `actor`, the actor who pulls it (codes by actor index, and the ids of those who may). */
+  readonly actor?: { readonly codes: readonly number[]; readonly pullers: readonly string[]; readonly all: readonly string[] };
+  /** Named conditions (format 1.1), compiled when first read. */
+  readonly conditions?: ReadonlyMap<string, ConditionRef>;
+  /** What `outcome_at(PHASE)` reads: the outcome ids, each checkpoint phase's index among the checkpoints, and the last phase. */
+  readonly outcomes?: { readonly ids: readonly string[]; readonly checkpoints: ReadonlyMap<string, number>; readonly last: string };
 }
+
+/** A named condition as an expression reads it: compiled on first use, or why it cannot be (a cycle). */
+export interface ConditionRef {
+  resolve(): Expr<'boolean'> | { readonly cycle: string };
+}
+
+/** The newest version of the scenario format, and what `outcome_at` reads before its checkpoint is judged. */
+export const FORMAT_LATEST = 1.1;
+export const NOT_JUDGED = 'none';
 
 /** A problem in an expression, with the character offset inside the expression text. */
 export interface ExprProblem {
@@ -119,16 +136,18 @@ interface Checked {
   readonly states?: readonly string[];
   /** For string literals: the literal. */
   readonly literal?: string;
+  /** For `actor`: every actor id (a literal that is an actor but not in `states` cannot pull the lever). */
+  readonly actors?: readonly string[];
 }
 
 /** The value of a checked constant, if it is one. */
 const constantOf = (c: Checked): number | boolean | undefined => (c.ir.k === 'const' ? c.ir.value : undefined);
 
-const STATE_FUNCTIONS = ['stance', 'pulled', 'count', 'since', 'fired', 'active', 'weekly', 'if'] as const;
+const STATE_FUNCTIONS = ['stance', 'pulled', 'count', 'since', 'days_since', 'fired', 'active', 'outcome_at', 'weekly', 'if'] as const;
 /** Every function name, for hints and for the authoring guide. */
 export const FUNCTION_NAMES: readonly string[] = [...Object.keys(MATH), ...STATE_FUNCTIONS];
 /** Built-in names every expression can read. */
-export const BUILTIN_NAMES: readonly string[] = ['round', 'phase', 'relationship', 'elapsed_days', 'round_weeks'];
+export const BUILTIN_NAMES: readonly string[] = ['round', 'phase', 'relationship', 'elapsed_days', 'round_weeks', 'actor'];
 /** Words that cannot be used as ids because expressions give them a meaning. */
 export const RESERVED = new Set([...FUNCTION_NAMES, ...BUILTIN_NAMES, 'params', 'and', 'or', 'not', 'true', 'false', 'null', 'this', 'pass']);
 
@@ -215,7 +234,8 @@ function depthOf(root: Node, scope: Scope): number {
     const [node, depth] = stack.pop()!;
     let d = depth;
     if (node.type === 'Identifier') {
-      const derived = scope.derived.get((node as jsep.Identifier).name);
+      const name = (node as jsep.Identifier).name;
+      const derived = scope.derived.get(name) ?? conditionOf(scope, name);
       if (derived) d += derived.depth;
     }
     if (d > deepest) deepest = d;
@@ -223,6 +243,12 @@ function depthOf(root: Node, scope: Scope): number {
     for (const child of childrenOf(node)) stack.push([child, depth + 1]);
   }
   return deepest;
+}
+
+/** A named condition's compiled expression, if `name` is one and it compiles. */
+function conditionOf(scope: Scope, name: string): Expr<'boolean'> | undefined {
+  const found = scope.conditions?.get(name)?.resolve();
+  return found && !('cycle' in found) ? found : undefined;
 }
 
 /** A part of an expression whose value is not a finite number, or may not be. */
@@ -433,6 +459,8 @@ class Compiler {
       if (derived.readsActive) this.readsActive = true;
       return { ty: 'number', ir: { k: 'derived', id: name, expr: derived } };
     }
+    const condition = scope.conditions?.get(name);
+    if (condition) return this.condition(node, name, condition);
     const { phaseOf, roundOf, weeksOf, daysOf } = scope.time;
     switch (name) {
       case 'round':
@@ -449,13 +477,38 @@ class Compiler {
         const states = scope.relationship;
         return { ty: 'string', ir: { k: 'relationship', codes: states.map(codeOf) }, states };
       }
+      case 'actor': {
+        if (!this.newIn11(node, '`actor`')) return ERROR;
+        if (!scope.actor) return this.problem(node, '`actor` names the actor who pulls a lever: it can be used only in a lever\'s `when`, branch probabilities, modifiers and effects', 'elsewhere no one is pulling a lever; compare a stance instead, e.g. `stance(petro) == \'wary\'`');
+        return { ty: 'string', ir: { k: 'actor', codes: scope.actor.codes }, states: scope.actor.pullers, actors: scope.actor.all };
+      }
       case 'params':
         return this.problem(node, '`params` needs a parameter name', `write \`params.NAME\`; parameters: ${[...scope.params.keys()].join(', ') || 'none declared'}`);
     }
     if (FUNCTION_NAMES.includes(name)) return this.problem(node, `\`${name}\` is a function`, `call it, e.g. \`${name}(…)\``);
-    const known = [...scope.tensions.keys(), ...scope.derived.keys(), ...BUILTIN_NAMES];
+    const known = [...scope.tensions.keys(), ...scope.derived.keys(), ...(scope.conditions?.keys() ?? []), ...BUILTIN_NAMES.filter((b) => b !== 'actor' || scope.actor)];
     const what = scope.history.has(name) ? ` (\`${name}\` is a ${scope.history.get(name)!.kind}: use \`${scope.history.get(name)!.kind === 'lever' ? 'pulled' : 'fired'}(${name})\`)` : scope.params.has(name) ? ` (a parameter: write \`params.${name}\`)` : '';
     return this.problem(node, `unknown name \`${name}\`${what}`, what ? undefined : hintFor(name, known, 'name'));
+  }
+
+  /** A named condition read by its name: its compiled expression, shared like a derived value's. */
+  private condition(node: Node, name: string, ref: ConditionRef): Checked {
+    // (In a file of format 1, the `conditions` section itself is reported.)
+    const found = ref.resolve();
+    if ('cycle' in found) return this.problem(node, found.cycle, 'a condition may not read itself, directly or through other conditions or derived values');
+    if (found.readsActive) {
+      const withheld = this.scope.withheld?.get('active');
+      if (withheld !== undefined) return this.problem(node, `\`${name}\` cannot be used here: it depends on \`active(…)\`, and ${withheld}`);
+      this.readsActive = true;
+    }
+    return { ty: 'boolean', ir: { k: 'derived', id: name, expr: found } };
+  }
+
+  /** Is a format 1.1 feature allowed here? Reports it when the file declares format 1. */
+  private newIn11(node: Node, what: string): boolean {
+    if ((this.scope.format ?? FORMAT_LATEST) >= 1.1) return true;
+    this.problem(node, `${what} is new in format 1.1, and this file declares \`format: 1\``, 'write `format: 1.1` at the top of the file (Parley 1.1 and later read it)');
+    return false;
   }
 
   private member(node: jsep.MemberExpression): Checked {
@@ -522,10 +575,14 @@ class Compiler {
         this.readsActive = true;
         return { ty: 'boolean', ir: { k: 'active', index: entry.index, tests: this.scope.mediatorActive } };
       }
+      case 'outcome_at':
+        return this.outcomeAt(node);
       case 'pulled':
       case 'fired':
       case 'count':
+      case 'days_since':
       case 'since': {
+        if (name === 'days_since' && !this.newIn11(node.callee, '`days_since`')) return ERROR;
         // `pulled(lever.branch)` is the same as `pulled(lever, branch)`, and needs no comma
         // (a comma ends a value inside a YAML `{ … }` mapping).
         let [first, second] = args;
@@ -554,10 +611,26 @@ class Compiler {
         }
         if (name === 'count') return { ty: 'number', ir: { k: 'count', key } };
         if (name === 'since') return { ty: 'number', ir: { k: 'since', key } };
+        if (name === 'days_since') return { ty: 'number', ir: { k: 'daysSince', key, days: this.scope.time.daysOf } };
         return { ty: 'boolean', ir: { k: 'occurred', key } };
       }
     }
     return this.problem(node.callee, `unknown function \`${name}\``, hintFor(name, FUNCTION_NAMES, 'function'));
+  }
+
+  /** `outcome_at(PHASE)`: the outcome judged at the end of an earlier checkpoint phase. */
+  private outcomeAt(node: jsep.CallExpression): Checked {
+    if (!this.newIn11(node.callee, '`outcome_at`')) return ERROR;
+    const phase = this.idArg(node.arguments[0]);
+    if (node.arguments.length !== 1 || phase === undefined) return this.problem(node, '`outcome_at` takes one phase id, e.g. `outcome_at(first_day) == \'backed_down\'`');
+    const outcomes = this.scope.outcomes;
+    if (!outcomes) return this.problem(node, '`outcome_at` cannot be used here: no outcome has been judged when it is evaluated');
+    const arg = node.arguments[0]!;
+    if (!this.scope.phases.includes(phase)) return this.problem(arg, `unknown phase \`${phase}\``, hintFor(phase, this.scope.phases, 'phase'));
+    if (phase === outcomes.last) return this.problem(arg, `\`${phase}\` is the last phase: its outcome is the run's final outcome, judged when the run ends, and nothing reads it afterwards`, `read the outcome of an earlier checkpoint phase${outcomes.checkpoints.size > 1 ? ` (${[...outcomes.checkpoints.keys()].filter((p) => p !== phase).join(', ')})` : ': add `checkpoint: true` to an earlier phase'}`);
+    const index = outcomes.checkpoints.get(phase);
+    if (index === undefined) return this.problem(arg, `phase \`${phase}\` is not a checkpoint: no outcome is judged at its end`, `add \`checkpoint: true\` to phase \`${phase}\``);
+    return { ty: 'string', ir: { k: 'judged', index, codes: outcomes.ids.map(codeOf), none: codeOf(NOT_JUDGED) }, states: [...outcomes.ids, NOT_JUDGED] };
   }
 
   private numberArg(node: Node): Checked {
@@ -603,7 +676,9 @@ class Compiler {
     if (left.ty === 'string') {
       for (const [named, literal, literalNode] of [[left, right, node.right], [right, left, node.left]] as const) {
         if (named.states && literal.literal !== undefined && !named.states.includes(literal.literal)) {
-          this.problem(literalNode, `\`${literal.literal}\` is not one of the states (${named.states.join(', ')})`, hintFor(literal.literal, named.states, 'state'));
+          if (named.actors?.includes(literal.literal)) this.problem(literalNode, `\`${literal.literal}\` cannot pull this lever, so \`actor\` is never \`${literal.literal}\``, `its actors are: ${named.states.join(', ')}`);
+          else if (named.actors) this.problem(literalNode, `unknown actor \`${literal.literal}\``, hintFor(literal.literal, named.states, 'actor') ?? `the actors who may pull this lever are: ${named.states.join(', ')}`);
+          else this.problem(literalNode, `\`${literal.literal}\` is not one of the states (${named.states.join(', ')})`, hintFor(literal.literal, named.states, 'state'));
         }
       }
     }

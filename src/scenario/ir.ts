@@ -30,8 +30,17 @@ export type IR =
   | { readonly k: 'count'; readonly key: number }
   | { readonly k: 'occurred'; readonly key: number }
   | { readonly k: 'since'; readonly key: number }
-  /** A derived value: its own compiled expression, shared by every expression that reads it. */
-  | { readonly k: 'derived'; readonly id: string; readonly expr: CompiledForms<number> & { readonly constant?: number } }
+  /** Days since the last occurrence of a history key (`days` by global round: days elapsed at its start); Infinity if never. */
+  | { readonly k: 'daysSince'; readonly key: number; readonly days: readonly number[] }
+  /** The actor pulling the lever, as the code of its id (`codes` by actor index). */
+  | { readonly k: 'actor'; readonly codes: readonly number[] }
+  /** The outcome judged at checkpoint `index` (by outcome index, `codes`), or the code of `none` before it is judged. */
+  | { readonly k: 'judged'; readonly index: number; readonly codes: readonly number[]; readonly none: number }
+  /**
+   * A derived value or a named condition: its own compiled expression, shared by every
+   * expression that reads it.
+   */
+  | { readonly k: 'derived'; readonly id: string; readonly expr: CompiledForms & { readonly constant?: number | boolean } }
   /** Is mediator `index` active? Its test is compiled after the expressions that ask, so it is looked up when first run. */
   | { readonly k: 'active'; readonly index: number; readonly tests: readonly CompiledForms<boolean>[] }
   | { readonly k: 'weekly'; readonly rate: IR; readonly weeks: readonly number[] }

@@ -25,6 +25,16 @@ export interface Lanes {
   readonly nh: number;
   /** Relationship state index. */
   readonly rel: Int32Array;
+  /**
+   * The actor pulling the lever whose expressions are evaluated (its odds, modifiers, effects,
+   * precondition), shared by every lane (they decide in lock step); -1 outside a lever.
+   */
+  a: number;
+  /** Outcome index judged at each checkpoint, by lane (`judged[i * nj + c]`); the first `judgedCount` are set. */
+  readonly judged: Int32Array;
+  readonly nj: number;
+  /** Checkpoints judged so far, shared by every lane. */
+  judgedCount: number;
 }
 
 /** An expression's scalar form: its value for lane `i` (conditions as booleans, names as their codes). */
@@ -48,6 +58,8 @@ export interface EvalState {
   readonly st: ArrayLike<number>;
   readonly cnt: ArrayLike<number>;
   readonly last: ArrayLike<number>;
+  /** Outcome index judged at each checkpoint so far (none when left out). */
+  readonly judged?: ArrayLike<number>;
 }
 
 /** One run's state as a set of one lane, for evaluating expressions on it. */
@@ -59,5 +71,7 @@ export function laneOf(s: EvalState): Lanes {
     st: Int32Array.from(s.st), na: s.st.length,
     cnt: Int32Array.from(s.cnt), last: Int32Array.from(s.last), nh: s.cnt.length,
     rel: Int32Array.of(s.rel),
+    a: -1,
+    judged: Int32Array.from(s.judged ?? []), nj: s.judged?.length ?? 0, judgedCount: s.judged?.length ?? 0,
   };
 }

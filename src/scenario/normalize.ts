@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { suggest } from './errors.ts';
-import { compileExpr, ExprError, exprOf, RESERVED, type Expr, type HistoryEntry, type Scope } from './expr.ts';
-import { addDays } from './dates.ts';
+import { compileExpr, ExprError, exprOf, FORMAT_LATEST, RESERVED, type ConditionRef, type Expr, type HistoryEntry, type Scope } from './expr.ts';
+import { codeOf } from './ir.ts';
+import { addDays, clockOf } from './dates.ts';
 import type {
-  ActorDef, ActorPolicyDef, BranchDef, ChartDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
+  ActorDef, ActorPolicyDef, BranchDef, ChartDef, ConditionDef, Effect, EventDef, LeverDef, MediatorDef, PhaseDef, PolicyDef, RoundDef,
   ScenarioDefinition, TensionDef,
 } from './definition.ts';
 import type { PathSegment } from './parse.ts';
@@ -70,6 +71,13 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     });
   });
 
+  // Format 1.1 additions are refused, each where it is used, in a file that declares format 1.
+  const format = config.format;
+  const newIn11 = (path: PathSegment[], what: string, key = true) => {
+    if (format < FORMAT_LATEST) report(path, `${what} new in format 1.1, and this file declares \`format: 1\``, 'write `format: 1.1` at the top of the file (Parley 1.1 and later read it)', { key });
+  };
+  if (config.conditions !== undefined) newIn11(['conditions'], 'named `conditions` are');
+
   const declared = new Map<string, string>();
   const declare = (name: string, kind: string, path: PathSegment[]) => {
     if (RESERVED.has(name)) report(path, `\`${name}\` is a reserved word and cannot name a ${kind}`, 'choose another id', { key: true });
@@ -81,6 +89,7 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   Object.keys(config.derived).forEach((d) => declare(d, 'derived value', ['derived', d]));
   Object.keys(config.levers).forEach((l) => declare(l, 'lever', ['levers', l]));
   Object.keys(config.events).forEach((e) => declare(e, 'event', ['events', e]));
+  Object.keys(config.conditions ?? {}).forEach((c) => declare(c, 'condition', ['conditions', c]));
 
   // --- parameters, tensions ------------------------------------------------------------
   const parameters = Object.entries(config.parameters).map(([pid, p], index) => {
@@ -98,14 +107,19 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   const tensionIndex = new Map(tensions.map((t) => [t.id, t.index]));
   if (tensions.length === 0) report(['tensions'], 'a scenario needs at least one tension');
 
-  const effects = (raw: Record<string, number> | undefined, path: PathSegment[]): Effect[] =>
-    Object.entries(raw ?? {}).flatMap(([name, delta]) => {
+  /** An `effects` map (or a cap or floor); a change written as an expression is compiled in `inScope`. */
+  const effects = (raw: Record<string, number | string> | undefined, path: PathSegment[], inScope?: Scope): Effect[] =>
+    Object.entries(raw ?? {}).flatMap(([name, delta]): Effect[] => {
       const tension = tensionIndex.get(name);
       if (tension === undefined) {
         report([...path, name], `unknown tension \`${name}\``, suggest(name, tensionIndex.keys(), 'tension'), { key: true });
         return [];
       }
-      return [{ tension, delta }];
+      if (typeof delta === 'number') return [{ tension, delta, expr: null, source: '' }];
+      newIn11([...path, name], 'an effect written as an expression is', false);
+      const compiled = expr(delta, 'number', [...path, name], inScope ?? scope);
+      // An expression that folds to a number is that number: it costs nothing more than one.
+      return [compiled.constant !== undefined ? { tension, delta: compiled.constant, expr: null, source: delta } : { tension, delta: 0, expr: compiled, source: delta }];
     });
 
   // --- actors and charts -----------------------------------------------------------------
@@ -138,8 +152,10 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
       turnOrder, checkpoint: p.checkpoint || index === config.phases.length - 1, firstRound: rounds.length,
       cite: p.cite ?? [], judgement: p.judgement ?? false,
     });
+    // A phase of rounds shorter than a day, or one that starts part-way through a day, shows the time of day.
+    const clocked = (p.round_days > 0 && p.round_days < 1) || p.round_days % 1 !== 0 || days % 1 !== 0;
     for (let r = 1; r <= p.rounds && rounds.length <= MAX_ROUNDS; r++) {
-      rounds.push({ phase: index, round: r, days, weeks: p.round_days / 7, date: addDays(config.start, Math.floor(days)) });
+      rounds.push({ phase: index, round: r, days, weeks: p.round_days / 7, date: addDays(config.start, Math.floor(clocked ? Math.round(days * 1440) / 1440 : days)), clock: clocked ? clockOf(days) : '' });
       days += p.round_days;
     }
   });
@@ -173,6 +189,28 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
 
   // --- the expression scope -------------------------------------------------------------------
   const derivedFns = new Map<string, Expr<'number'>>();
+  // Named conditions are compiled when first read (in the scenario's scope, whoever reads them),
+  // so that they may read each other in any order; a cycle is reported where it closes.
+  const conditionSources = Object.entries(config.conditions ?? {});
+  const conditionExprs = new Map<string, Expr<'boolean'>>();
+  const resolving: string[] = [];
+  /** The derived value being compiled: a condition it reads may not read it back. */
+  let definingDerived: string | null = null;
+  const conditionRefs = new Map<string, ConditionRef>(
+    conditionSources.map(([name, source]) => [name, {
+      resolve: () => {
+        const done = conditionExprs.get(name);
+        if (done) return done;
+        if (resolving.includes(name)) return { cycle: `condition \`${name}\` depends on itself: ${[...resolving.slice(resolving.indexOf(name)), name].join(' → ')}` };
+        resolving.push(name);
+        const inScope: Scope = definingDerived === null ? scope : { ...scope, withheld: new Map([[definingDerived, `derived value \`${definingDerived}\` reads condition \`${resolving[0]}\`, which would read it back`]]) };
+        const compiled = expr(source, 'boolean', ['conditions', name], inScope);
+        resolving.pop();
+        conditionExprs.set(name, compiled);
+        return compiled;
+      },
+    }]),
+  );
   const mediatorIds = Object.keys(config.mediators);
   const mediatorActive: Expr<'boolean'>[] = [];
   const relStates = Object.keys(config.relationship.states);
@@ -187,6 +225,13 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     mediators: new Map(mediatorIds.map((m, i) => [m, { index: i }])),
     mediatorActive,
     time: { phaseOf: rounds.map((r) => r.phase), roundOf: rounds.map((r) => r.round), weeksOf: rounds.map((r) => r.weeks), daysOf: rounds.map((r) => r.days) },
+    format,
+    conditions: conditionRefs,
+    outcomes: {
+      ids: config.outcomes.map((o) => o.id),
+      checkpoints: new Map(phases.filter((p) => p.checkpoint).map((p, i) => [p.id, i])),
+      last: phaseIds[phaseIds.length - 1] ?? '',
+    },
   };
   const expr = <T extends 'number' | 'boolean'>(source: ExprSource, ty: T, path: PathSegment[], inScope: Scope = scope): Expr<T> => {
     try {
@@ -200,11 +245,12 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
       return (ty === 'number' ? NO_NUMBER : NO_CONDITION) as Expr<T>;
     }
   };
-  const optionalExpr = <T extends 'number' | 'boolean'>(source: ExprSource | undefined, ty: T, path: PathSegment[]): Expr<T> | null =>
-    source === undefined ? null : expr(source, ty, path);
+  const optionalExpr = <T extends 'number' | 'boolean'>(source: ExprSource | undefined, ty: T, path: PathSegment[], inScope: Scope = scope): Expr<T> | null =>
+    source === undefined ? null : expr(source, ty, path, inScope);
+  const actorCodes = actorIds.map(codeOf);
 
   // Starting values may read parameters only.
-  const paramScope: Scope = { ...scope, tensions: new Map(), derived: new Map(), history: new Map(), mediators: new Map() };
+  const paramScope: Scope = { ...scope, tensions: new Map(), derived: new Map(), history: new Map(), mediators: new Map(), conditions: new Map() };
   tensionEntries.forEach(([tid, t], index) => {
     const initial = expr(t.initial, 'number', ['tensions', tid, 'initial'], paramScope);
     // A starting value written as an expression is clamped to 0..100.
@@ -212,9 +258,16 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
       typeof t.initial === 'number' ? initial : exprOf('number', { k: 'math', fn: 'clamp', args: [initial.ir, { k: 'const', value: 0 }, { k: 'const', value: 100 }] }, { depth: initial.depth });
   });
   const derived = Object.entries(config.derived).map(([did, d]) => {
+    definingDerived = did;
     const fn = expr(d.value, 'number', ['derived', did, 'value']);
+    definingDerived = null;
     derivedFns.set(did, fn);
     return { id: did, label: d.label, value: fn };
+  });
+  // Every condition, read or not, is checked.
+  const conditions: ConditionDef[] = conditionSources.map(([id, source]) => {
+    const compiled = conditionRefs.get(id)!.resolve();
+    return { id, when: 'cycle' in compiled ? NO_CONDITION : compiled, source: String(source) };
   });
 
   const chart = (raw: StatechartConfig, path: PathSegment[]): ChartDef => {
@@ -272,13 +325,13 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     }
     return weight;
   };
-  const branches = (raw: Record<string, BranchConfig>, owner: HistoryEntry, path: PathSegment[]): BranchDef[] => {
+  const branches = (raw: Record<string, BranchConfig>, owner: HistoryEntry, path: PathSegment[], inScope: Scope = scope): BranchDef[] => {
     const count = Object.keys(raw).length;
     if (count > MAX_BRANCHES) report(path, `there are ${count} branches; at most ${MAX_BRANCHES} are allowed`, 'a lever or event needs a few: merge branches with the same effects', { key: true });
     const list = Object.entries(raw).map(([bid, b], index) => ({
       id: bid, index, label: b.label ?? bid, description: b.description ?? '',
-      p: expr(b.p, 'number', [...path, bid, 'p']), pSource: String(b.p),
-      effects: effects(b.effects, [...path, bid, 'effects']),
+      p: expr(b.p, 'number', [...path, bid, 'p'], inScope), pSource: String(b.p),
+      effects: effects(b.effects, [...path, bid, 'effects'], inScope),
       cameo: b.cameo ?? null,
       goldstein: cameoWeight(b.cameo, [...path, bid, 'cameo']) * (b.salience ?? 1),
       tags: b.tags ?? [], historyKey: owner.branches.get(bid)!,
@@ -306,13 +359,17 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     });
     l.tags?.forEach((t) => allTags.add(t));
     if (l.unavailable !== undefined && l.when === undefined) report([...path, 'unavailable'], '`unavailable` explains a `when`, and this lever has none', 'add the `when` it explains, or remove `unavailable`', { key: true });
-    const list = branches(l.branches, entry, [...path, 'branches']);
+    // A lever's expressions may ask who pulls it (`actor`).
+    const leverScope: Scope = { ...scope, actor: { codes: actorCodes, pullers: l.actors.filter((a) => actorIndex.has(a)), all: actorIds } };
+    const list = branches(l.branches, entry, [...path, 'branches'], leverScope);
     const branchIds = list.map((b) => b.id);
+    const leverEffects = effects(l.effects, [...path, 'effects'], leverScope);
     return {
       id: lid, index, label: l.label, description: l.description ?? '', actors: mask,
       phases: phaseMask(l.phases, [...path, 'phases']),
-      when: optionalExpr(l.when, 'boolean', [...path, 'when']), whenSource: l.when === undefined ? '' : String(l.when), unavailable: l.unavailable ?? '',
-      maxUses: l.max_uses ?? Infinity, tags: l.tags ?? [], effects: effects(l.effects, [...path, 'effects']),
+      when: optionalExpr(l.when, 'boolean', [...path, 'when'], leverScope), whenSource: l.when === undefined ? '' : String(l.when), unavailable: l.unavailable ?? '',
+      maxUses: l.max_uses ?? Infinity, tags: l.tags ?? [], effects: leverEffects,
+      exprEffects: [leverEffects, ...list.map((b) => b.effects)].some((list) => list.some((e) => e.expr !== null)),
       branches: list,
       modifiers: (l.modifiers ?? []).map((m, i) => {
         const mp = [...path, 'modifiers', i];
@@ -321,9 +378,9 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
         if (m.add === undefined && m.mul === undefined) report(mp, 'a modifier needs `add` or `mul`');
         return {
           branch: Math.max(branch, 0),
-          add: optionalExpr(m.add, 'number', [...mp, 'add']),
-          mul: optionalExpr(m.mul, 'number', [...mp, 'mul']),
-          when: optionalExpr(m.when, 'boolean', [...mp, 'when']),
+          add: optionalExpr(m.add, 'number', [...mp, 'add'], leverScope),
+          mul: optionalExpr(m.mul, 'number', [...mp, 'mul'], leverScope),
+          when: optionalExpr(m.when, 'boolean', [...mp, 'when'], leverScope),
           why: m.why ?? (m.when === undefined ? 'always' : String(m.when)),
         };
       }),
@@ -410,50 +467,97 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const path = ['couplings', i];
     if (couplingIds.has(c.id)) report([...path, 'id'], `duplicate coupling id \`${c.id}\``);
     couplingIds.add(c.id);
+    const per = c.per ?? 'round';
+    if (c.per !== undefined) newIn11([...path, 'per'], '`per` is');
+    const couplingEffects = effects(c.effects, [...path, 'effects']);
     return {
       id: c.id, label: c.label ?? c.id, when: expr(c.when, 'boolean', [...path, 'when']),
-      effects: effects(c.effects, [...path, 'effects']),
-      cap: effects(c.cap, [...path, 'cap']).map((e) => ({ tension: e.tension, delta: e.delta })),
-      floor: effects(c.floor, [...path, 'floor']).map((e) => ({ tension: e.tension, delta: e.delta })),
+      effects: couplingEffects, exprEffects: couplingEffects.some((e) => e.expr !== null),
+      per, scale: per === 'round' ? null : rounds.map((r) => (per === 'week' ? r.weeks : config.phases[r.phase]!.round_days)),
+      cap: effects(c.cap, [...path, 'cap']),
+      floor: effects(c.floor, [...path, 'floor']),
       cite: c.cite ?? [], judgement: c.judgement ?? false,
     };
   });
 
   // --- policies -----------------------------------------------------------------------------------
+  // A policy that `extends` another starts from its rules (resolved first, cycles refused). Each
+  // weight is compiled once, where it is written, whichever policies inherit it.
+  type Written = { readonly source: ExprSource; readonly path: PathSegment[] };
+  type ActorRules = { readonly weights: Map<string, Written>; readonly otherwise: Written | null };
+  const policyNames = Object.keys(config.policies);
+  const rulesByPolicy = new Map<string, Map<string, ActorRules>>();
+  const extending: string[] = [];
+  const rulesOf = (name: string): Map<string, ActorRules> => {
+    const done = rulesByPolicy.get(name);
+    if (done) return done;
+    const raw = config.policies[name]!;
+    extending.push(name);
+    let base = new Map<string, ActorRules>();
+    const parent = raw.extends;
+    if (parent !== undefined) {
+      const at = ['policies', name, 'extends'];
+      newIn11(at, '`extends` is', false);
+      if (extending.includes(parent)) report(at, `policies extend each other in a cycle: ${[...extending.slice(extending.indexOf(parent)), parent].join(' → ')}`, 'a policy may not inherit from itself, directly or through others: remove one `extends`');
+      else if (Object.hasOwn(config.policies, parent) && parent !== 'random') base = rulesOf(parent);
+      else if (parent !== 'random' && parent !== 'default') report(at, `unknown policy \`${parent}\``, suggest(parent, [...policyNames, 'random'], 'policy'));
+      // The built-in `random` (and `default` when the file has none) weigh every lever alike: nothing to inherit.
+    }
+    const rules = new Map([...base].map(([aid, r]) => [aid, { weights: new Map(r.weights), otherwise: r.otherwise }]));
+    for (const [aid, p] of Object.entries(raw)) {
+      if (aid === 'extends' || typeof p !== 'object') continue;
+      const path = ['policies', name, aid];
+      const weights = rules.get(aid)?.weights ?? new Map<string, Written>();
+      for (const [lever, w] of Object.entries(p.weights)) weights.set(lever, { source: w, path: [...path, 'weights', lever] });
+      rules.set(aid, { weights, otherwise: p.otherwise === undefined ? rules.get(aid)?.otherwise ?? null : { source: p.otherwise, path: [...path, 'otherwise'] } });
+    }
+    extending.pop();
+    rulesByPolicy.set(name, rules);
+    return rules;
+  };
+  const compiledAt = new Map<string, Expr<'number'> | null>();
+  /** A weight (null: a lever the actor cannot pull, reported where it is written), compiled once. */
+  const weightOf = (w: Written, actor: number, aid: string, lever: string): Expr<'number'> | null => {
+    const key = w.path.join('\u0000');
+    if (compiledAt.has(key)) return compiledAt.get(key)!;
+    const fn = expr(w.source, 'number', w.path);
+    let result: Expr<'number'> | null = fn;
+    if (lever !== 'pass') {
+      const li = leverIds.indexOf(lever);
+      if (li < 0) report(w.path, `unknown lever \`${lever}\``, suggest(lever, [...leverIds, 'pass'], 'lever'), { key: true });
+      else if (!levers[li]!.actors[actor]) report(w.path, `\`${aid}\` cannot pull \`${lever}\``, `its actors are: ${config.levers[lever]!.actors.join(', ')}`, { key: true });
+      if (li < 0 || !levers[li]!.actors[actor]) result = null;
+    }
+    compiledAt.set(key, result);
+    return result;
+  };
   const policies = new Map<string, PolicyDef>();
-  policies.set('random', { name: 'random', actors: actors.map(() => null) });
-  for (const [name, byActor] of Object.entries(config.policies)) {
+  policies.set('random', { name: 'random', extends: null, actors: actors.map(() => null) });
+  for (const name of policyNames) {
     if (name === 'random') {
       report(['policies', name], 'the policy `random` is built in and cannot be redefined', undefined, { key: true });
       continue;
     }
+    for (const aid of Object.keys(config.policies[name]!)) {
+      if (aid !== 'extends' && !actorIndex.has(aid)) report(['policies', name, aid], `unknown actor \`${aid}\``, suggest(aid, actorIds, 'actor'), { key: true });
+    }
     const perActor: (ActorPolicyDef | null)[] = actors.map(() => null);
-    for (const [aid, p] of Object.entries(byActor)) {
-      const path = ['policies', name, aid];
+    for (const [aid, rules] of rulesOf(name)) {
       const actor = actorIndex.get(aid);
-      if (actor === undefined) {
-        report(path, `unknown actor \`${aid}\``, suggest(aid, actorIds, 'actor'), { key: true });
-        continue;
-      }
+      if (actor === undefined) continue; // reported where it is written
       const weights: (Expr<'number'> | null)[] = levers.map(() => null);
       let pass: Expr<'number'> | null = null;
-      for (const [lever, w] of Object.entries(p.weights)) {
-        const wp = [...path, 'weights', lever];
-        const fn = expr(w, 'number', wp);
-        if (lever === 'pass') {
-          pass = fn;
-          continue;
-        }
-        const li = leverIds.indexOf(lever);
-        if (li < 0) report(wp, `unknown lever \`${lever}\``, suggest(lever, [...leverIds, 'pass'], 'lever'), { key: true });
-        else if (!levers[li]!.actors[actor]) report(wp, `\`${aid}\` cannot pull \`${lever}\``, `its actors are: ${config.levers[lever]!.actors.join(', ')}`, { key: true });
-        else weights[li] = fn;
+      for (const [lever, w] of rules.weights) {
+        const fn = weightOf(w, actor, aid, lever);
+        if (lever === 'pass') pass = fn;
+        else if (fn) weights[leverIds.indexOf(lever)] = fn;
       }
-      perActor[actor] = { weights, pass, otherwise: expr(p.otherwise, 'number', [...path, 'otherwise']) };
+      const otherwise = rules.otherwise ? weightOf(rules.otherwise, actor, aid, 'pass') ?? ONE : ONE;
+      perActor[actor] = { weights, pass, otherwise, otherwiseSource: rules.otherwise ? String(rules.otherwise.source) : '' };
     }
-    policies.set(name, { name, actors: perActor });
+    policies.set(name, { name, extends: config.policies[name]!.extends ?? null, actors: perActor });
   }
-  if (!policies.has('default')) policies.set('default', { name: 'default', actors: actors.map(() => null) });
+  if (!policies.has('default')) policies.set('default', { name: 'default', extends: null, actors: actors.map(() => null) });
 
   // --- outcomes ------------------------------------------------------------------------------------
   const outcomeIds = new Set<string>();
@@ -472,10 +576,10 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   const maxSteps = phases.reduce((n, p) => n + p.rounds * p.turnOrder.length, 0);
   return {
     id, title: config.title, summary: config.summary, description: config.description ?? '', start: config.start,
-    hash: createHash('sha256').update(canonicalJson(config)).digest('hex'),
+    hash: createHash('sha256').update(canonicalJson(hashed(config))).digest('hex'),
     file, config,
     sources: config.sources.map((s) => ({ id: s.id, title: s.title, url: s.url ?? '', date: s.date ?? '', note: s.note ?? '' })),
-    parameters, tensions, derived, actors, relationship, phases, rounds, levers, mediators, events, schedule, couplings,
+    parameters, tensions, derived, conditions, format, actors, relationship, phases, rounds, levers, mediators, events, schedule, couplings,
     policies, outcomes, historySize, slotCount: 2 * actors.length + 2 * events.length, maxSteps,
     leversByActor: actors.map((a) => levers.filter((l) => l.actors[a.index])),
     leversByActorPhase: actors.map((a) => phases.map((p) => levers.filter((l) => l.actors[a.index] && l.phases[p.index]))),
@@ -500,6 +604,20 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
   };
 }
 
+/**
+ * The config as its hash reads it: a policy's `otherwise` that is left out is written as 1, as
+ * format 1 filled it in, so that every file of format 1 keeps its hash (saved sessions name it).
+ */
+function hashed(config: ScenarioConfig): unknown {
+  const policies = Object.fromEntries(
+    Object.entries(config.policies).map(([name, policy]) => [
+      name,
+      Object.fromEntries(Object.entries(policy).map(([aid, p]) => [aid, p && typeof p === 'object' && p.otherwise === undefined ? { ...p, otherwise: 1 } : p])),
+    ]),
+  );
+  return { ...config, policies };
+}
+
 function visitCites(value: unknown, path: PathSegment[], visit: (cite: string[], path: PathSegment[]) => void): void {
   if (Array.isArray(value)) value.forEach((v, i) => visitCites(v, [...path, i], visit));
   else if (value && typeof value === 'object') {
@@ -515,3 +633,5 @@ const article = (word: string): string => `${/^[aeiou]/.test(word) ? 'an' : 'a'}
 /** What an expression with a reported problem becomes (never run: the file does not load). */
 const NO_NUMBER = exprOf('number', { k: 'const', value: 0 });
 const NO_CONDITION = exprOf('boolean', { k: 'const', value: false });
+/** The weight of a lever a policy does not name, unless it says `otherwise`. */
+const ONE = exprOf('number', { k: 'const', value: 1 });

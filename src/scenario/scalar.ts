@@ -50,6 +50,21 @@ export function scalar(node: IR): ScalarFn {
         return last < 0 ? Infinity : v.g - last;
       };
     }
+    case 'daysSince': {
+      const { key, days } = node;
+      return (v, i) => {
+        const last = v.last[i * v.nh + key]!;
+        return last < 0 ? Infinity : days[v.g]! - days[last]!;
+      };
+    }
+    case 'actor': {
+      const codes = node.codes;
+      return (v) => codes[v.a] ?? 0;
+    }
+    case 'judged': {
+      const { index, codes, none } = node;
+      return (v, i) => (index < v.judgedCount ? codes[v.judged[i * v.nj + index]!]! : none);
+    }
     case 'derived':
       return node.expr.fn;
     case 'active': {

@@ -1,7 +1,11 @@
 /**
- * The scenario format, version 1: the single source of truth. TypeScript types are inferred
+ * The scenario format, version 1.1: the single source of truth. TypeScript types are inferred
  * from these schemas, the JSON Schema shipped in `schema/` is generated from them
  * (`npm run build` writes it), and their descriptions document every field.
+ *
+ * Version 1.1 adds, and only a file that says `format: 1.1` may use: effects written as
+ * expressions, `actor` in a lever's expressions, named `conditions`, `days_since`, `outcome_at`,
+ * a coupling's `per`, and a policy's `extends`. Every file of version 1 loads as it did.
  *
  * This is the *validated config*: what the author wrote, with types checked. Names are resolved
  * and defaults filled by `normalize.ts`; nothing after normalisation looks at these types.
@@ -25,7 +29,7 @@ const Id = z
 const Expr = z
   .union([z.number(), z.boolean(), z.string().min(1)])
   .describe(
-    'A number, or an expression over tensions, derived values, `params.NAME`, `round`, `phase`, `relationship`, `stance(actor)`, `pulled(lever[, branch])`, `count(id[, branch])`, `since(id[, branch])`, `fired(event[, branch])`, `active(mediator)` and the functions min, max, clamp, abs, sqrt, exp, log, pow, logistic, weekly, if.',
+    'A number, or an expression over tensions, derived values, named conditions, `params.NAME`, `round`, `phase`, `relationship`, `elapsed_days`, `round_weeks`, `stance(actor)`, `pulled(lever[, branch])`, `count(id[, branch])`, `since(id[, branch])`, `days_since(id[, branch])`, `fired(event[, branch])`, `active(mediator)`, `outcome_at(phase)`, `actor` (in a lever) and the functions min, max, clamp, abs, sqrt, exp, log, pow, logistic, weekly, if.',
   );
 
 const Cite = z.array(Id).describe('Ids of entries in `sources` that support this value.');
@@ -39,8 +43,14 @@ const Doc = {
 };
 
 const Effects = z
-  .record(Id, z.number().min(-100).max(100))
-  .describe('Changes to tensions, e.g. `{HOST: -5, NARC: +3}`; results are clamped to 0..100.');
+  .record(
+    Id,
+    z.union([
+      z.number().min(-100).max(100),
+      z.string().min(1).describe('An expression (format 1.1), evaluated when the effect applies.'),
+    ]),
+  )
+  .describe('Changes to tensions, e.g. `{HOST: -5, NARC: +3}`; results are clamped to 0..100. Format 1.1: a change may be an expression, e.g. `{ECON: "20 + 10 * params.trade_exposure"}`, evaluated when it applies (every change of one `effects` map on the same state).');
 
 const Cameo = z
   .string()
@@ -256,21 +266,29 @@ export const CouplingSchema = z
     label: z.string().optional(),
     when: Expr,
     effects: Effects.optional(),
+    per: z
+      .enum(['round', 'day', 'week'])
+      .optional()
+      .describe('Format 1.1: `effects` are per round (the default), or per `day` or `week` of game time, scaled by the length of the round (nothing in a round of 0 days).'),
     cap: z.record(Id, z.number().min(0).max(100)).optional().describe('Upper limits applied while `when` holds.'),
     floor: z.record(Id, z.number().min(0).max(100)).optional().describe('Lower limits applied while `when` holds.'),
     ...Doc,
   })
   .describe('A rule applied at the end of every round, in file order.');
 
+const ActorPolicySchema = z
+  .strictObject({
+    weights: z.record(Id, Expr).default({}).describe('Weight of each lever (and of `pass`); negative weights count as 0.'),
+    otherwise: Expr.optional().describe('Weight of available levers not named in `weights` (default 1, or the weight in the policy it `extends`).'),
+  })
+  .describe("One actor's weights under the policy.");
+
 export const PolicySchema = z
-  .record(
-    Id,
-    z.strictObject({
-      weights: z.record(Id, Expr).default({}).describe('Weight of each lever (and of `pass`); negative weights count as 0.'),
-      otherwise: Expr.default(1).describe('Weight of available levers not named in `weights`.'),
-    }),
-  )
-  .describe('How each actor chooses when no person decides for it. Actors not listed choose uniformly.');
+  .object({
+    extends: Id.optional().describe("Format 1.1: another policy whose weights this one starts from; an actor's `weights` here replace those levers' weights there, and its `otherwise` replaces the other's."),
+  })
+  .catchall(ActorPolicySchema)
+  .describe('How each actor chooses when no person decides for it, by actor id. Actors not listed choose uniformly.');
 
 export const OutcomeRuleSchema = z
   .strictObject({
@@ -285,7 +303,7 @@ export const OutcomeRuleSchema = z
 export const ScenarioSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    format: z.literal(1).default(1).describe('Version of the scenario format.'),
+    format: z.literal([1, 1.1]).default(1).describe('Version of the scenario format: 1, or 1.1 to use what 1.1 adds (effects as expressions, `actor`, `conditions`, `days_since`, `outcome_at`, a coupling\'s `per`, a policy\'s `extends`).'),
     title: z.string().min(1),
     summary: z.string().min(1),
     description: z.string().optional(),
@@ -298,6 +316,10 @@ export const ScenarioSchema = z
     parameters: z.record(Id, ParameterSchema).default({}),
     tensions: z.record(Id, TensionSchema),
     derived: z.record(Id, DerivedSchema).default({}),
+    conditions: z
+      .record(Id, z.union([z.boolean(), z.string().min(1)]).describe('A condition (true/false).'))
+      .optional()
+      .describe('Format 1.1: named conditions, e.g. `talks_broke_down: "pulled(walk_out) or fired(strike)"`. Any expression may use one by its name; a condition may read other conditions, but not itself.'),
     actors: z.record(Id, ActorSchema),
     relationship: StatechartSchema,
     phases: z.array(PhaseSchema).min(1),
@@ -309,7 +331,7 @@ export const ScenarioSchema = z
     policies: z.record(Id, PolicySchema).default({}),
     outcomes: z.array(OutcomeRuleSchema).min(1),
   })
-  .describe('A Parley scenario (format 1).');
+  .describe('A Parley scenario (format 1.1).');
 
 export type ScenarioConfig = z.output<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

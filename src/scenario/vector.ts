@@ -79,6 +79,34 @@ export function vector(node: IR): VecFn {
         }
       };
     }
+    case 'daysSince': {
+      const { key, days } = node;
+      return (v, idx, n, out) => {
+        const { last, nh, g } = v;
+        const now = days[g]!;
+        for (let i = 0; i < n; i++) {
+          const l = last[idx[i]! * nh + key]!;
+          out[i] = l < 0 ? Infinity : now - days[l]!;
+        }
+      };
+    }
+    case 'actor': {
+      const codes = node.codes;
+      return (v, _idx, n, out) => {
+        out.fill(codes[v.a] ?? 0, 0, n);
+      };
+    }
+    case 'judged': {
+      const { index, codes, none } = node;
+      return (v, idx, n, out) => {
+        if (index >= v.judgedCount) {
+          out.fill(none, 0, n);
+          return;
+        }
+        const { judged, nj } = v;
+        for (let i = 0; i < n; i++) out[i] = codes[judged[idx[i]! * nj + index]!]!;
+      };
+    }
     case 'derived': {
       const expr = node.expr;
       return (v, idx, n, out) => expr.vec(v, idx, n, out);

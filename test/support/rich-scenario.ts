@@ -195,3 +195,82 @@ export function richDefinition(input: unknown): ScenarioDefinition | null {
     throw error;
   }
 }
+
+/**
+ * `richScenarioInput(seed)` in format 1.1, with every 1.1 addition drawn in (from a generator of
+ * its own, so that the plain draws do not move): effects written as expressions (reading
+ * `actor`, `days_since`, named conditions, parameters and tensions) on levers, branches, events
+ * and couplings; `actor` in preconditions, odds and modifiers; named conditions reading each
+ * other; couplings `per` day or week; `outcome_at` of an earlier checkpoint; and policies that
+ * `extend` others.
+ */
+export function rich11ScenarioInput(seed: number): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const input = richScenarioInput(seed) as any;
+  const R = mulberry(seed ^ 0x5eed11);
+  const n = (k: number) => Math.floor(R() * k);
+  const pickOf = <T,>(xs: readonly T[]): T => xs[n(xs.length)]!;
+  const T = Object.keys(input.tensions);
+  const A = Object.keys(input.actors);
+  const L = Object.keys(input.levers);
+  const E = Object.keys(input.events);
+  const P = Object.keys(input.parameters);
+  input.format = 1.1;
+  input.conditions = {
+    c0: `${pickOf(T)} > ${n(100)} or pulled(${pickOf(L)})`,
+    c1: `c0 and days_since(${pickOf([...L, ...E])}) ${pickOf(['<', '>='])} ${pickOf([0, 0.5, 1, 7])}`,
+    c2: `not c1 or ${pickOf(T)} <= ${n(100)}`,
+  };
+  const cond = () => pickOf(['c0', 'c1', 'c2', 'not c0', `c2 and ${pickOf(T)} > 30`]);
+  const actorExpr = (owners: readonly string[]) => `actor == '${pickOf(owners)}'`;
+  const number = (owners: readonly string[] | null): string => pickOf([
+    () => `${n(21) - 10} + ${pickOf(T)} / ${1 + n(20)}`,
+    () => `if(${cond()}, ${n(21) - 10}, ${n(21) - 10})`,
+    () => `min(${n(15)}, days_since(${pickOf([...L, ...E])}))`,
+    () => (P.length ? `${n(30) - 15} * params.${pickOf(P)}` : `${n(9) - 4}`),
+    () => (owners ? `if(${actorExpr(owners)}, ${n(21) - 10}, ${n(21) - 10})` : `${pickOf(T)} / 10 - 5`),
+    () => `-(${pickOf(T)} - 50) / ${2 + n(8)}`,
+  ])();
+  const exprEffects = (effects: Record<string, unknown> | undefined, owners: readonly string[] | null) => {
+    if (!effects) return effects;
+    for (const t of Object.keys(effects)) if (n(3) > 0) effects[t] = number(owners);
+    if (n(3) === 0) effects[pickOf(T)] = number(owners);
+    return effects;
+  };
+  for (const l of L) {
+    const lever = input.levers[l];
+    const owners: string[] = lever.actors;
+    if (n(2)) lever.when = `(${lever.when ?? 'true'}) and (${actorExpr(owners)} or ${cond()})`;
+    if (n(2)) lever.effects = exprEffects(lever.effects ?? { [pickOf(T)]: 1 }, owners);
+    for (const b of Object.values(lever.branches) as { p: unknown; effects?: Record<string, unknown> }[]) {
+      exprEffects(b.effects, owners);
+      if (n(3) === 0 && typeof b.p === 'number') b.p = `if(${actorExpr(owners)}, ${b.p}, ${Math.round(R() * 100) / 100})`;
+    }
+    for (const m of lever.modifiers ?? []) if (n(2)) m.when = `${actorExpr(owners)} or ${cond()}`;
+  }
+  for (const e of E) {
+    const event = input.events[e];
+    exprEffects(event.effects, null);
+    for (const b of Object.values(event.branches ?? {}) as { effects?: Record<string, unknown> }[]) exprEffects(b.effects, null);
+  }
+  for (const c of input.couplings) {
+    exprEffects(c.effects, null);
+    const per = pickOf(['round', 'day', 'week', undefined]);
+    if (per) c.per = per;
+    if (n(2)) c.when = `${c.when} or ${cond()}`;
+  }
+  // outcome_at an earlier checkpoint, if there is one.
+  const phases: { id: string; checkpoint?: boolean }[] = input.phases;
+  const earlier = phases.slice(0, -1).filter((p) => p.checkpoint);
+  if (earlier.length > 0) input.outcomes[n(2)].when = `outcome_at(${pickOf(earlier).id}) == '${pickOf(['bad', 'mixed', 'calm', 'none'])}' ${pickOf(['or', 'and'])} ${cond()}`;
+  // Policies that extend others: one more, and the default in a chain of two.
+  const weights = (a: string) => Object.fromEntries(L.filter((l) => input.levers[l].actors.includes(a) && n(2)).map((l) => [l, number(null)]));
+  input.policies.firm = { extends: 'default', ...Object.fromEntries(A.filter(() => n(2)).map((a) => [a, { weights: weights(a), ...(n(2) ? { otherwise: n(3) } : {}) }])) };
+  input.policies.firmer = { extends: 'firm', ...Object.fromEntries(A.filter(() => n(3) === 0).map((a) => [a, { weights: weights(a) }])) };
+  return input;
+}
+
+/** The format 1.1 scenario of `seed`, or null when that draw is not a valid scenario. */
+export function rich11Scenario(seed: number): ScenarioDefinition | null {
+  return richDefinition(rich11ScenarioInput(seed));
+}
