@@ -270,6 +270,7 @@ describe('bad 1.1 input from the command line', () => {
     ['an effect that is not an expression', ['ECON: "20 + 10 * params.trade_exposure"', 'ECON: "20 + + "'], '"20 + + "', 'syntax error', 8],
     ['an effect of the wrong type', ['ECON: "20 + 10 * params.trade_exposure"', 'ECON: "ECON > 3"'], 'ECON > 3', 'expected a number, found a condition'],
     ['a condition that is a number', ['tariffs_on: pulled(tariff) and not pulled(tariff_lifted)', 'tariffs_on: ECON + 1'], 'ECON + 1', 'expected a condition'],
+    ['a named condition written as a bare number', ['escalating: tariffs_on or heat > 70', 'escalating: 5'], 'escalating: 5', 'should be a condition (an expression that is true or false), found the number 5', 12],
     ['an unknown coupling period', ['per: day,', 'per: month,'], 'month', '`per` should be one of `round`, `day`, `week`'],
     ['days_since of an unknown lever', ['days_since(tariff)', 'days_since(tarif)'], 'tarif)', 'unknown lever or event `tarif`'],
   ] as [string, string[], string, string, number?][])('%s: exit 2, with line and column', (_, [from, to], place, message, offset = 0) => {

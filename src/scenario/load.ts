@@ -133,7 +133,7 @@ function placeIssue(parsed: ParsedFile, i: PathIssue): Issue {
 const STAND_INS: Record<string, unknown> = { start: '2000-01-01', title: 'untitled', summary: 'untitled', description: '' };
 
 /** Sections whose entries can be set aside one by one when they are malformed. */
-const ENTRY_SECTIONS = new Set(['sources', 'parameters', 'tensions', 'derived', 'actors', 'phases', 'levers', 'mediators', 'events', 'schedule', 'couplings', 'policies', 'outcomes']);
+const ENTRY_SECTIONS = new Set(['sources', 'parameters', 'tensions', 'derived', 'conditions', 'actors', 'phases', 'levers', 'mediators', 'events', 'schedule', 'couplings', 'policies', 'outcomes']);
 
 /**
  * Name and expression problems of a file whose structure is wrong in places: the malformed
@@ -282,7 +282,8 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
     case 'invalid_union': {
       if (!found) return [{ ...where(path.slice(0, -1)), message: `missing required field ${field}` }];
       const isExpr = typeof value === 'object' || value === null;
-      return [{ ...where(path), message: `${field} should be ${isExpr ? 'a number or an expression' : 'one of the allowed forms'}, found ${describeValue(value)}` }];
+      const condition = schema === ScenarioSchema && path[0] === 'conditions' && path.length === 2;
+      return [{ ...where(path), message: `${field} should be ${condition ? 'a condition (an expression that is true or false)' : isExpr ? 'a number or an expression' : 'one of the allowed forms'}, found ${describeValue(value)}`, ...(condition ? { hint: 'write it in quotes, e.g. `"ECON > 50 or pulled(tariff)"`' } : {}) }];
     }
     case 'too_small':
     case 'too_big': {
