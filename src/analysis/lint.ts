@@ -13,8 +13,8 @@
  * dice); warnings are findings that may be intended, or that come from sampling.
  */
 import { toDirectedGraph } from 'xstate/graph';
-import { compile, resolveParams, run, type CompiledScenario } from '../engine/engine.ts';
-import { forEachRun, runner } from './runs.ts';
+import { compile, run, type CompiledScenario } from '../engine/engine.ts';
+import { sampleExercise } from './exercise-runs.ts';
 import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET } from './lint-limits.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
@@ -22,7 +22,7 @@ import type { ChartDef, LeverDef, ScenarioDefinition } from '../scenario/definit
 import { clipQuoted, type Issue } from '../scenario/errors.ts';
 import type { Expr } from '../scenario/expr.ts';
 import { loadScenarioText } from '../scenario/load.ts';
-import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from '../scenario/exercise.ts';
+import { exerciseRef, isExerciseData, loadExercise, readScenarioOrExercise } from '../scenario/exercise.ts';
 import type { Lanes } from '../scenario/lanes.ts';
 import { flowCommaPitfalls, type ParsedFile, type PathSegment } from '../scenario/parse.ts';
 import { describeCameo } from '../scenario/cameo.ts';
@@ -562,26 +562,17 @@ export function lintExercise(parsed: ParsedFile, options: LintOptions = {}): Iss
   const runs = lintRuns(exercise.def.maxSteps, options.runs, 2);
   if (runs > 0) {
     options.onProgress?.({ done: 0, total: 2 * Math.max(runs, seeds.length), runs, requested: options.runs ?? DEFAULT_LINT_RUNS, turns: exercise.def.maxSteps });
-    const sample = [...new Set(seeds)];
-    for (let i = 0; sample.length < Math.max(runs, seeds.length); i++) {
-      const seed = deriveSeed(LINT_SEED, i);
-      if (!sample.includes(seed)) sample.push(seed);
-    }
+    // The batch's code path (`parley batch --exercise`): the exercise's own seeds, then seeds derived from a fixed base.
+    const own = [...new Set(seeds)];
+    const n = Math.max(runs, own.length);
     const policy = exercise.config.policy;
-    const params = resolveParams(exercise.def, exercise.params);
-    const metUnder = (p: string): number => {
-      let met = 0;
-      forEachRun(runner(exercise.def, p), 0, sample.length, (i) => ({ params, seed: sample[i]!, moves: [] }), (end) => {
-        if (judgeExercise(exercise, end.state()).met) met++;
-      });
-      return met;
-    };
+    const metUnder = (p: string): number => sampleExercise(exercise, { policy: p, base: LINT_SEED, runs: n, seeds: own }).met;
     const underPolicy = metUnder(policy);
     const underRandom = policy === 'random' ? underPolicy : metUnder('random');
     if (underPolicy === 0 && underRandom === 0) {
-      add('warning', ['objective'], `the objective was never met in ${sample.length} sampled runs under the \`${policy}\` policy, nor in ${sample.length} of random play`, 'check it against the scenario: an outcome or a condition may be out of reach (a lever\'s `max_uses`, a threshold no run reaches)');
-    } else if (underRandom === sample.length) {
-      add('warning', ['objective'], `the objective was met in all ${sample.length} sampled runs of random play: the student's choices do not matter`, 'ask for more: a better outcome, or a condition on the path');
+      add('warning', ['objective'], `the objective was never met in ${n} sampled runs under the \`${policy}\` policy, nor in ${n} of random play`, `check it against the scenario: an outcome or a condition may be out of reach (a lever's \`max_uses\`, a threshold no run reaches); \`parley batch --exercise ${exerciseRef(exercise.id, exercise.file)} --runs 10000\` measures how rare it is`);
+    } else if (underRandom === n) {
+      add('warning', ['objective'], `the objective was met in all ${n} sampled runs of random play: the student's choices do not matter`, 'ask for more: a better outcome, or a condition on the path');
     }
   }
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));

@@ -50,6 +50,7 @@ export function registerCommands(program: Command): void {
     .option('--resume', 'finish an interrupted batch: same command, same --out')
     .option('--force', 'start again over an existing --out, and replace an existing --summary')
     .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
+    .option('--exercise <id|file>', "run an exercise: its scenario, parameters, policy and injects, its seeds first; report how often the objective is met and the scores")
     .action(async (scenario: string | undefined, flags: BatchFlags) => {
       const { batchCommand } = await import('./batch.ts');
       await batchCommand(scenario, flags);
