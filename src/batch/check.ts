@@ -127,9 +127,9 @@ function layoutOfColumns(columns: readonly string[]): { params: string[]; checkp
   const checkpoints = prefixed('checkpoint.');
   const tensions = checkpoints && prefixed('tension.');
   if (!tensions || !fixed('steps', 'goldstein')) return null;
-  if (columns[i] === 'met') i += fixed('met', 'score') ? 0 : columns.length;
-  if (!fixed('branch') || i !== columns.length) return null;
-  return { params, checkpoints: checkpoints!, tensions, judged: columns.includes('met') };
+  const judged = columns[i] === 'met';
+  if ((judged && !fixed('met', 'score')) || !fixed('branch') || i !== columns.length) return null;
+  return { params, checkpoints: checkpoints!, tensions, judged };
 }
 
 const Proportion = z.strictObject({ count: Count, proportion: Finite.nullable(), ci95: z.tuple([Finite, Finite]) });
