@@ -5,8 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sampleExercise } from '../src/analysis/exercise-runs.ts';
+import { lookupCameo } from '../src/scenario/cameo.ts';
+import { isParleyInputError } from '../src/scenario/errors.ts';
+import { flowCommaPitfalls, parseDataText } from '../src/scenario/parse.ts';
 import { loadExercise } from '../src/scenario/exercise.ts';
 
 function parley(args: readonly string[], cwd?: string) {
@@ -250,5 +254,51 @@ describe('parley batch --exercise', () => {
     expect(broken.code).toBe(2);
     expect(broken.err).toMatch(/broken\.yaml:\d+:\d+: /);
     expect(broken.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('bad input never crashes the new checks', () => {
+  it('flow lists at random: every warning has a place inside the text', () => {
+    const word = fc.stringMatching(/^[a-z0-9() ]{0,12}$/);
+    fc.assert(
+      fc.property(fc.array(word, { maxLength: 6 }), fc.array(fc.tuple(word, word), { maxLength: 4 }), (items, pairs) => {
+        const text = `title: t\nlist: [${items.join(', ')}]\nmap: {${pairs.map(([k, v]) => (v ? `${k}: ${v}` : k)).join(', ')}}\n`;
+        try {
+          parseDataText('case.yaml', text);
+        } catch (error) {
+          if (isParleyInputError(error)) return;
+          throw error;
+        }
+        const lines = text.split('\n');
+        for (const issue of flowCommaPitfalls('case.yaml', text)) {
+          expect(issue.severity).toBe('warning');
+          expect(issue.line).toBeGreaterThanOrEqual(2);
+          expect(issue.column).toBeGreaterThanOrEqual(1);
+          expect(issue.column!).toBeLessThanOrEqual(lines[issue.line! - 1]!.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a CAMEO query of any text gives codes that match it, never an error', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 20 }), (query) => {
+        for (const e of lookupCameo(query)) expect(e.code).toMatch(/^\d{1,4}$/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a mangled exercise for batch --exercise: exit 2 with file:line:col, never a stack', () => {
+    const text = readFileSync('scenarios/exercises/river-treaty.yaml', 'utf8');
+    for (const [from, to] of [['seeds: [1, 2, 3]', 'seeds: [1, 2, -3]'], ['role: envoy', 'role: envoi'], ['phase', 'phaze'], ['objective:', 'objective: [']] as const) {
+      if (!text.includes(from)) continue;
+      const file = variant(text, from, to, 'exercise.yaml');
+      const r = parley(['batch', '--exercise', file, '--runs', '3']);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/exercise\.yaml:\d+:\d+: /);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
   });
 });
