@@ -140,7 +140,7 @@ describe('problems in the document', () => {
       'case.yaml:26:77: unknown actor `c`\n  hint: did you mean `a`?',
       'case.yaml:33:32: unknown tension `HOTS`\n  hint: did you mean `HOST`?',
       'case.yaml:38:11: unknown name `HOTS`\n  hint: did you mean `HOST`?',
-      'case.yaml:40:60: unknown CAMEO code "1389"\n  hint: did you mean `138`?',
+      'case.yaml:40:60: unknown CAMEO code "1389"\n  hint: did you mean "138" (Threaten to use military force, not specified below)? `parley cameo 13` lists the codes under 13',
       'case.yaml:43:18: unknown branch `herd` of lever `threaten`\n  hint: did you mean `heard`?',
       'case.yaml:43:42: unknown parameter `psh`\n  hint: did you mean `push`?',
       'case.yaml:55:46: `angy` is not one of the states (calm, angry)\n  hint: did you mean `angry`?',

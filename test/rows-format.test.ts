@@ -10,13 +10,14 @@ const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g
 function templateRow(layout: RowLayout, r: RunRecord, format: 'csv' | 'jsonl'): string {
   const o = layout.outcomes;
   if (format === 'csv') {
-    return [r.run, r.point, r.replicate, r.seed, ...r.params, layout.policy, o[r.outcome], ...layout.checkpoints.map((_, c) => o[r.judged[c]!]), ...Array.from(r.tensions), r.steps, r.goldstein, csvField(r.branch)].map(String).join(',') + '\n';
+    const judged = layout.exercise !== undefined ? [r.met === true, r.score ?? 0] : [];
+    return [r.run, r.point, r.replicate, r.seed, ...r.params, layout.policy, o[r.outcome], ...layout.checkpoints.map((_, c) => o[r.judged[c]!]), ...Array.from(r.tensions), r.steps, r.goldstein, ...judged, csvField(r.branch)].map(String).join(',') + '\n';
   }
   const named = (names: readonly string[], values: ArrayLike<unknown>) => Object.fromEntries(names.map((n, i) => [n, values[i]]));
   return `${JSON.stringify({
     run: r.run, point: r.point, replicate: r.replicate, seed: r.seed, params: named(layout.params, r.params), policy: layout.policy, outcome: o[r.outcome],
     checkpoints: named(layout.checkpoints, layout.checkpoints.map((_, c) => o[r.judged[c]!])), tensions: named(layout.tensions, r.tensions),
-    steps: r.steps, goldstein: r.goldstein, branch: r.branch,
+    steps: r.steps, goldstein: r.goldstein, ...(layout.exercise !== undefined ? { met: r.met === true, score: r.score ?? 0 } : {}), branch: r.branch,
   })}\n`;
 }
 
@@ -30,11 +31,12 @@ describe('row text', () => {
       fc.property(
         fc.uniqueArray(name, { minLength: 1, maxLength: 4 }), fc.uniqueArray(name, { maxLength: 3 }), fc.uniqueArray(name, { maxLength: 5 }), fc.uniqueArray(name, { maxLength: 2 }), name,
         fc.array(number, { maxLength: 5 }), fc.array(number, { maxLength: 5 }), number, fc.string({ unit: 'binary' }), fc.nat(), fc.nat({ max: 2 ** 32 - 1 }),
-        (outcomes, checkpoints, tensions, params, policy, pv, tv, goldstein, branch, run, seed) => {
-          const layout: RowLayout = { params, checkpoints, tensions, outcomes, policy };
+        fc.option(fc.record({ met: fc.boolean(), score: fc.integer({ min: 0, max: 200 }) }), { nil: undefined }),
+        (outcomes, checkpoints, tensions, params, policy, pv, tv, goldstein, branch, run, seed, judged) => {
+          const layout: RowLayout = { params, checkpoints, tensions, outcomes, policy, ...(judged ? { exercise: 'ex' } : {}) };
           const r: RunRecord = {
             run, point: run % 7, replicate: run % 3, seed, params: params.map((_, i) => pv[i] ?? i), outcome: run % outcomes.length,
-            judged: checkpoints.map((_, c) => (run + c) % outcomes.length), tensions: tensions.map((_, i) => tv[i] ?? -i), steps: run % 200, goldstein, branch,
+            judged: checkpoints.map((_, c) => (run + c) % outcomes.length), tensions: tensions.map((_, i) => tv[i] ?? -i), steps: run % 200, goldstein, branch, ...judged,
           };
           for (const format of ['csv', 'jsonl'] as const) expect(formatRow(layout, r, format)).toBe(templateRow(layout, r, format));
         },

@@ -13,8 +13,8 @@
  * dice); warnings are findings that may be intended, or that come from sampling.
  */
 import { toDirectedGraph } from 'xstate/graph';
-import { compile, resolveParams, run, type CompiledScenario } from '../engine/engine.ts';
-import { forEachRun, runner } from './runs.ts';
+import { compile, run, type CompiledScenario } from '../engine/engine.ts';
+import { sampleExercise } from './exercise-runs.ts';
 import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET } from './lint-limits.ts';
 import { stanceRegion } from '../engine/machine.ts';
 import { deriveSeed } from '../engine/rng.ts';
@@ -22,9 +22,10 @@ import type { ChartDef, LeverDef, ScenarioDefinition } from '../scenario/definit
 import { clipQuoted, type Issue } from '../scenario/errors.ts';
 import type { Expr } from '../scenario/expr.ts';
 import { loadScenarioText } from '../scenario/load.ts';
-import { isExerciseData, judgeExercise, loadExercise, readScenarioOrExercise } from '../scenario/exercise.ts';
+import { exerciseRef, isExerciseData, loadExercise, readScenarioOrExercise } from '../scenario/exercise.ts';
 import type { Lanes } from '../scenario/lanes.ts';
-import type { ParsedFile, PathSegment } from '../scenario/parse.ts';
+import { flowCommaPitfalls, type ParsedFile, type PathSegment } from '../scenario/parse.ts';
+import { describeCameo } from '../scenario/cameo.ts';
 import type { StatechartConfig } from '../scenario/schema.ts';
 
 export interface LintOptions {
@@ -78,6 +79,7 @@ export function lintScenario(def: ScenarioDefinition, parsed: ParsedFile, option
   const add = (severity: Severity, path: PathSegment[], message: string, hint: string, key = true) => {
     issues.push({ file: parsed.file, ...parsed.locate(path, { key }), path: path.join('.'), severity, message: clipQuoted(message), hint: clipQuoted(hint) });
   };
+  issues.push(...flowCommaPitfalls(parsed.file, parsed.text));
   const compiled = compile(def);
   staticChecks(def, compiled, add);
   const runs = lintRuns(def.maxSteps, options.runs, SAMPLED_POLICIES.length);
@@ -99,10 +101,9 @@ function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: 
   const graph = chartGraph(compiled);
 
   // Charts: states unreachable from the initial state, and dead ends no outcome names.
-  const charts: { chart: ChartDef; path: PathSegment[]; what: string; region: string; raw: StatechartConfig }[] = [{ chart: def.relationship, path: ['relationship'], what: 'relationship state', region: 'relationship', raw: config.relationship }];
-  for (const actor of def.actors) if (actor.stance) charts.push({ chart: actor.stance, path: ['actors', actor.id, 'stance'], what: `stance of \`${actor.id}\``, region: stanceRegion(actor.id), raw: config.actors[actor.id]!.stance! });
+  const charts = chartsOf(def);
   const outcomeTexts = config.outcomes.map((o) => (o.when === undefined ? '' : String(o.when)));
-  for (const { chart, path, what, region, raw } of charts) {
+  for (const { chart, path, what, region, raw, reads } of charts) {
     // Transitions whose guard is always false are never taken: report them, and leave them out of reachability.
     const dead = new Set(chart.transitions.filter((t) => isConstantFalse(t.when)).map((t) => t.whenSource));
     raw.transitions.forEach((t, i) => {
@@ -116,7 +117,7 @@ function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: 
         return;
       }
       if (exits[i] === 0 && !outcomeTexts.some((t) => mentionsLiteral(t, state))) {
-        add('warning', at, `${what} \`${state}\` has no transition out: a run that gets there stays there to the end`, `add a transition out of \`${state}\`, or, if it is meant to be final, name it in an outcome rule (e.g. \`when: "... == '${state}'"\`)`);
+        add('warning', at, `${what} \`${state}\` has no transition out: a run that gets there stays there to the end`, `add a transition out of \`${state}\`, or, if it is meant to be final, name it in an outcome rule (e.g. \`when: "${reads} == '${state}'"\`)`);
       }
     });
   }
@@ -196,6 +197,29 @@ function staticChecks(def: ScenarioDefinition, compiled: CompiledScenario, add: 
   config.sources.forEach((s, i) => {
     if (!cited.has(s.id)) add('warning', ['sources', i, 'id'], `source \`${s.id}\` is never cited`, `cite it where it supports a value (\`cite: [${s.id}]\`), or remove it`, false);
   });
+}
+
+/** A chart of the scenario: the relationship, or an actor's stance. */
+interface ChartInfo {
+  readonly chart: ChartDef;
+  readonly path: PathSegment[];
+  /** `relationship state`, `stance of \`petro\``. */
+  readonly what: string;
+  /** Its region in the statechart (`relationship`, `stance_petro`). */
+  readonly region: string;
+  readonly raw: StatechartConfig;
+  /** The expression that reads the chart's state: `relationship`, `stance(petro)`. */
+  readonly reads: string;
+  /** Its key in the sampled runs' log: `relationship`, or the actor's id. */
+  readonly key: string;
+}
+
+function chartsOf(def: ScenarioDefinition): ChartInfo[] {
+  const charts: ChartInfo[] = [{ chart: def.relationship, path: ['relationship'], what: 'relationship state', region: 'relationship', raw: def.config.relationship, reads: 'relationship', key: ' relationship' }];
+  for (const actor of def.actors) {
+    if (actor.stance) charts.push({ chart: actor.stance, path: ['actors', actor.id, 'stance'], what: `stance of \`${actor.id}\``, region: stanceRegion(actor.id), raw: def.config.actors[actor.id]!.stance!, reads: `stance(${actor.id})`, key: actor.id });
+  }
+  return charts;
 }
 
 /**
@@ -300,6 +324,9 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
   const fired = new Map<string, number>();
   const branches = new Map<string, BranchTally>();
   const reached = new Set<number>();
+  // Chart moves taken (`chart key, from, to, why`) and the states each chart was in.
+  const taken = new Set<string>();
+  const visited = new Map<string, Set<string>>(chartsOf(def).map((c) => [c.key, new Set([c.chart.states[c.chart.initial]!])]));
   const tally = (owner: string, odds: readonly { branch: string; p: number }[], drawn: string | null) => {
     for (const o of odds) {
       const key = `${owner}.${o.branch}`;
@@ -340,6 +367,10 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
           } else if (h.type === 'event') {
             fired.set(h.event, (fired.get(h.event) ?? 0) + 1);
             if (h.branch !== null) tally(h.event, h.odds, h.branch);
+          } else if (h.type === 'relationship' || h.type === 'stance') {
+            const key = h.type === 'relationship' ? ' relationship' : h.actor;
+            taken.add(`${key}\u0000${h.from}\u0000${h.to}\u0000${h.why}`);
+            visited.get(key)?.add(h.to);
           }
         }
       }
@@ -367,7 +398,7 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
     for (const b of lever.branches) {
       const t = branches.get(`${lever.id}.${b.id}`);
       if (t && t.maxP === 0 && !nonFinite(['levers', lever.id, 'branches', b.id, 'p'])) {
-        add('warning', ['levers', lever.id, 'branches', b.id], `branch \`${lever.id}.${b.id}\` had probability 0 every time the lever was pulled: ${pulls} pulls in ${sample}`, `check its \`p\` (${b.pSource}) and the modifiers that lower it; a branch that cannot happen can be removed`);
+        add('warning', ['levers', lever.id, 'branches', b.id], `branch \`${lever.id}.${b.id}\`${cameoOf(b.cameo)} had probability 0 every time the lever was pulled: ${pulls} pulls in ${sample}`, `check its \`p\` (${b.pSource}) and the modifiers that lower it; a branch that cannot happen can be removed`);
       }
     }
   }
@@ -378,22 +409,55 @@ function sampledChecks(def: ScenarioDefinition, compiled: CompiledScenario, runs
     const times = fired.get(e.id) ?? 0;
     if (times === 0) {
       if (nonFinite(['events', e.id, 'hazard'])) continue;
-      add('warning', ['events', e.id], `event \`${e.id}\` never fired in ${sample}`, e.hazard ? `its hazard \`${e.hazardSource}\` may be too small, or zero in the phases where it applies` : 'check the schedule');
+      add('warning', ['events', e.id], `event \`${e.id}\`${cameoOf(e.cameo)} never fired in ${sample}`, e.hazard ? `its hazard \`${e.hazardSource}\` may be too small, or zero in the phases where it applies` : 'check the schedule');
       continue;
     }
     for (const b of e.branches) {
       const t = branches.get(`${e.id}.${b.id}`);
       if (t && t.maxP === 0 && !nonFinite(['events', e.id, 'branches', b.id, 'p'])) {
-        add('warning', ['events', e.id, 'branches', b.id], `branch \`${e.id}.${b.id}\` had probability 0 every time the event fired: ${times} times in ${sample}`, `check its \`p\` (${b.pSource})`);
+        add('warning', ['events', e.id, 'branches', b.id], `branch \`${e.id}.${b.id}\`${cameoOf(b.cameo)} had probability 0 every time the event fired: ${times} times in ${sample}`, `check its \`p\` (${b.pSource})`);
       }
     }
   }
+
+  for (const c of chartsOf(def)) untakenTransitions(c, taken, visited.get(c.key)!, sample, add);
 
   const shadowed = def.outcomes.findIndex((o) => o.when === null || isConstantTrue(o.when));
   def.outcomes.forEach((o, i) => {
     // Rules after one that always holds are reported by the static checks.
     if (shadowed >= 0 && i > shadowed) return;
     if (!reached.has(i)) add('warning', ['outcomes', i, 'id'], `outcome \`${o.id}\` was never reached in ${sample}`, o.when ? 'its condition may be too strict, or a rule above it catches the same runs' : 'every run matched a rule above this one', false);
+  });
+}
+
+/**
+ * Transitions of a chart that no sampled run took, each with why: no run was in a state it
+ * leaves, or runs were but its guard never held there (or an earlier transition always went
+ * first). Transitions the static checks report (a guard always false, a state that cannot be
+ * reached) are left to them.
+ */
+function untakenTransitions(c: ChartInfo, taken: ReadonlySet<string>, visited: ReadonlySet<string>, sample: string, add: Add): void {
+  const { chart, raw, reads } = c;
+  const dead = new Set(chart.transitions.filter((t) => isConstantFalse(t.when)).map((t) => t.whenSource));
+  const { reachable } = reachableStates(chart, undefined, dead);
+  raw.transitions.forEach((t, i) => {
+    const when = String(t.when);
+    if (dead.has(when)) return;
+    const froms = (t.from === '*' ? chart.states.filter((s) => s !== t.to) : typeof t.from === 'string' ? [t.from] : t.from).filter((f) => reachable[chart.states.indexOf(f)]);
+    if (froms.length === 0) return;
+    const why = t.why ?? when;
+    if (froms.some((f) => taken.has(`${c.key}\u0000${f}\u0000${t.to}\u0000${why}`))) return;
+    const from = t.from === '*' ? 'any other state' : `\`${froms.join('`, `')}\``;
+    const at: PathSegment[] = [...c.path, 'transitions', i];
+    const inFrom = froms.filter((f) => visited.has(f));
+    if (inFrom.length === 0) {
+      const test = froms.map((f) => `${reads} == '${f}'`).join(' or ');
+      add('warning', at, `the transition from ${from} to \`${t.to}\` was never taken in ${sample}: no run was ever in ${froms.length === 1 ? 'that state' : 'those states'}`, `\`${test}\` never held at the end of a round: check the transitions into ${froms.length === 1 ? `\`${froms[0]}\`` : 'them'} first`, false);
+      return;
+    }
+    const earlier = raw.transitions.slice(0, i).filter((e) => e.from === '*' || e.from === inFrom[0] || (Array.isArray(e.from) && e.from.includes(inFrom[0]!)));
+    const first = earlier.length > 0 ? `, or an earlier transition out of \`${inFrom[0]}\` (to ${earlier.map((e) => `\`${e.to}\``).join(', ')}) took every run first` : '';
+    add('warning', at, `the transition from ${from} to \`${t.to}\` was never taken in ${sample}, though runs were in \`${inFrom.join('`, `')}\``, `its guard \`${when}\` never held while \`${reads} == '${inFrom[0]}'\`${first}; a coupling, a cap or a floor may keep it out of reach`, false);
   });
 }
 
@@ -488,6 +552,11 @@ function watchValues(def: ScenarioDefinition): { found: Map<string, NonFiniteVal
   };
 }
 
+/** ` (CAMEO 057, Sign formal agreement)` after the name of a branch or event with a code. */
+function cameoOf(code: string | null): string {
+  return code ? ` (CAMEO ${describeCameo(code)})` : '';
+}
+
 function leverHint(def: ScenarioDefinition, id: string): string {
   const lever = def.leverById.get(id)!;
   const inTurn = def.phases.some((p) => lever.phases[p.index] && p.turnOrder.some((a) => lever.actors[a]));
@@ -509,6 +578,7 @@ export function lintExercise(parsed: ParsedFile, options: LintOptions = {}): Iss
   const add = (severity: Severity, path: PathSegment[], message: string, hint: string) => {
     issues.push({ file: parsed.file, ...parsed.locate(path), path: path.join('.'), severity, message, hint });
   };
+  issues.push(...flowCommaPitfalls(parsed.file, parsed.text));
   const seeds = exercise.config.seeds;
   seeds.forEach((seed, i) => {
     if (seeds.indexOf(seed) < i) add('warning', ['seeds', i], `seed ${seed} is listed twice`, 'two sections would play the same run: use distinct seeds');
@@ -516,26 +586,17 @@ export function lintExercise(parsed: ParsedFile, options: LintOptions = {}): Iss
   const runs = lintRuns(exercise.def.maxSteps, options.runs, 2);
   if (runs > 0) {
     options.onProgress?.({ done: 0, total: 2 * Math.max(runs, seeds.length), runs, requested: options.runs ?? DEFAULT_LINT_RUNS, turns: exercise.def.maxSteps });
-    const sample = [...new Set(seeds)];
-    for (let i = 0; sample.length < Math.max(runs, seeds.length); i++) {
-      const seed = deriveSeed(LINT_SEED, i);
-      if (!sample.includes(seed)) sample.push(seed);
-    }
+    // The batch's code path (`parley batch --exercise`): the exercise's own seeds, then seeds derived from a fixed base.
+    const own = [...new Set(seeds)];
+    const n = Math.max(runs, own.length);
     const policy = exercise.config.policy;
-    const params = resolveParams(exercise.def, exercise.params);
-    const metUnder = (p: string): number => {
-      let met = 0;
-      forEachRun(runner(exercise.def, p), 0, sample.length, (i) => ({ params, seed: sample[i]!, moves: [] }), (end) => {
-        if (judgeExercise(exercise, end.state()).met) met++;
-      });
-      return met;
-    };
+    const metUnder = (p: string): number => sampleExercise(exercise, { policy: p, base: LINT_SEED, runs: n, seeds: own }).met;
     const underPolicy = metUnder(policy);
     const underRandom = policy === 'random' ? underPolicy : metUnder('random');
     if (underPolicy === 0 && underRandom === 0) {
-      add('warning', ['objective'], `the objective was never met in ${sample.length} sampled runs under the \`${policy}\` policy, nor in ${sample.length} of random play`, 'check it against the scenario: an outcome or a condition may be out of reach (a lever\'s `max_uses`, a threshold no run reaches)');
-    } else if (underRandom === sample.length) {
-      add('warning', ['objective'], `the objective was met in all ${sample.length} sampled runs of random play: the student's choices do not matter`, 'ask for more: a better outcome, or a condition on the path');
+      add('warning', ['objective'], `the objective was never met in ${n} sampled runs under the \`${policy}\` policy, nor in ${n} of random play`, `check it against the scenario: an outcome or a condition may be out of reach (a lever's \`max_uses\`, a threshold no run reaches); \`parley batch --exercise ${exerciseRef(exercise.id, exercise.file)} --runs 10000\` measures how rare it is`);
+    } else if (underRandom === n) {
+      add('warning', ['objective'], `the objective was met in all ${n} sampled runs of random play: the student's choices do not matter`, 'ask for more: a better outcome, or a condition on the path');
     }
   }
   return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));

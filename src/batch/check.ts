@@ -29,6 +29,7 @@ const DesignObject = z.strictObject({
   points: int(1, MAX_POINTS),
   runs: int(1, MAX_RUNS),
   shard: z.strictObject({ k: int(1, MAX_SHARDS), n: int(1, MAX_SHARDS), start: Count, end: Count }).nullable(),
+  exercise: z.strictObject({ id: Text.min(1), hash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 content hash' }), seeds: z.array(int(0, MAX_SEED)).min(1).max(100_000) }).optional(),
 });
 
 type Ctx = z.RefinementCtx;
@@ -86,9 +87,10 @@ const HeaderSchema = z
     checkDesign(h.design, ctx, ['design']);
     const layout = layoutOfColumns(h.columns);
     if (!layout) {
-      problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, branch)');
+      problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, [met, score,] branch)');
       return;
     }
+    if (layout.judged !== (h.design.exercise !== undefined)) problem(ctx, ['columns'], h.design.exercise ? 'lack `met` and `score`, which the rows of an exercise carry' : 'have `met` and `score`, but the design runs no exercise');
     const params = new Set(layout.params);
     designParams(h.design).forEach(([path, p]) => {
       if (!params.has(p)) problem(ctx, ['design', ...path], `\`${p}\` is not a parameter of the columns`);
@@ -105,7 +107,7 @@ function designParams(d: Design | z.infer<typeof DesignObject>): [(string | numb
 }
 
 /** The names in the columns of a row file, or null when they are not a row file's columns. */
-function layoutOfColumns(columns: readonly string[]): { params: string[]; checkpoints: string[]; tensions: string[] } | null {
+function layoutOfColumns(columns: readonly string[]): { params: string[]; checkpoints: string[]; tensions: string[]; judged: boolean } | null {
   let i = 0;
   const fixed = (...names: string[]) => names.every((n) => columns[i++] === n);
   const prefixed = (prefix: string) => {
@@ -124,12 +126,21 @@ function layoutOfColumns(columns: readonly string[]): { params: string[]; checkp
   if (!params || !fixed('policy', 'outcome')) return null;
   const checkpoints = prefixed('checkpoint.');
   const tensions = checkpoints && prefixed('tension.');
-  if (!tensions || !fixed('steps', 'goldstein', 'branch') || i !== columns.length) return null;
-  return { params, checkpoints: checkpoints!, tensions };
+  if (!tensions || !fixed('steps', 'goldstein')) return null;
+  const judged = columns[i] === 'met';
+  if ((judged && !fixed('met', 'score')) || !fixed('branch') || i !== columns.length) return null;
+  return { params, checkpoints: checkpoints!, tensions, judged };
 }
 
 const Proportion = z.strictObject({ count: Count, proportion: Finite.nullable(), ci95: z.tuple([Finite, Finite]) });
 const MeanInterval = z.strictObject({ mean: Finite.nullable(), sd: Finite.nullable(), ci95: z.tuple([Finite, Finite]).nullable() });
+const Objective = z.strictObject({
+  met: Proportion,
+  score: z.strictObject({
+    mean: Finite.nullable(), sd: Finite.nullable(), ci95: z.tuple([Finite, Finite]).nullable(), min: Finite.nullable(), max: Finite.nullable(),
+    distribution: z.array(z.strictObject({ score: Finite, count: Count, proportion: Finite.nullable() })).max(1_000_000),
+  }),
+});
 const Stats = {
   runs: Count,
   outcomes: z.record(Name, Proportion),
@@ -137,6 +148,7 @@ const Stats = {
   tensions: z.record(Name, MeanInterval),
   goldstein: MeanInterval,
   steps: z.strictObject({ mean: Finite.nullable() }),
+  objective: Objective.optional(),
 };
 const QUANTUM_SQUARED = 1e-6;
 const clip = (digits: string): string => (digits.length > 24 ? `${digits.slice(0, 12)}…(${digits.length} digits)` : digits);
@@ -150,8 +162,9 @@ const Exact = z.strictObject({
   steps: Count,
   tensions: z.array(z.tuple([Big, Big])),
   goldstein: z.tuple([Big, Big]),
+  objective: z.strictObject({ met: Count, scores: z.array(z.tuple([Finite, Count])).max(1_000_000) }).optional(),
 });
-const Layout = z.strictObject({ params: z.array(Name), checkpoints: z.array(Name), tensions: z.array(Name), outcomes: z.array(Name).min(1), policy: Text.min(1) });
+const Layout = z.strictObject({ params: z.array(Name), checkpoints: z.array(Name), tensions: z.array(Name), outcomes: z.array(Name).min(1), policy: Text.min(1), exercise: Text.min(1).optional() });
 
 const SummarySchema = z
   .strictObject({
@@ -177,6 +190,7 @@ const SummarySchema = z
     checkDesign(d, ctx, ['design']);
     for (const key of ['params', 'checkpoints', 'tensions', 'outcomes'] as const) duplicates(ctx, ['layout', key], l[key]);
     if (l.policy !== d.policy) problem(ctx, ['layout', 'policy'], `is \`${l.policy}\`, but the design's policy is \`${d.policy}\``);
+    if ((l.exercise === undefined) !== (d.exercise === undefined) || (d.exercise && l.exercise !== d.exercise.id)) problem(ctx, ['layout', 'exercise'], `should name the design's exercise (${d.exercise ? `\`${d.exercise.id}\`` : 'none'})`);
     const params = new Set(l.params);
     designParams(d).forEach(([path, p]) => {
       if (!params.has(p)) problem(ctx, ['design', ...path], `\`${p}\` is not a parameter of the layout`);
@@ -201,6 +215,14 @@ const SummarySchema = z
         else if (row.reduce((a, b) => a + b, 0) !== e.n) problem(ctx, path, `counts ${row.reduce((a, b) => a + b, 0)} runs, not n = ${e.n}`);
       };
       counts([...at, 'exact', 'outcomes'], e.outcomes);
+      if ((e.objective === undefined) !== (d.exercise === undefined)) problem(ctx, [...at, 'exact', 'objective'], d.exercise ? 'is missing: the batch runs an exercise' : 'is there, but the batch runs no exercise');
+      else if (e.objective) {
+        const judged = e.objective.scores.reduce((a, [, runs]) => a + runs, 0);
+        if (judged !== e.n || e.objective.met > e.n) problem(ctx, [...at, 'exact', 'objective'], `counts ${judged} scored runs and ${e.objective.met} that met the objective, for n = ${e.n}`);
+        e.objective.scores.forEach(([score], j) => {
+          if (j > 0 && score <= e.objective!.scores[j - 1]![0]) problem(ctx, [...at, 'exact', 'objective', 'scores', j], 'scores must be listed once each, lowest first');
+        });
+      }
       if (e.checkpoints.length !== l.checkpoints.length) problem(ctx, [...at, 'exact', 'checkpoints'], `has ${e.checkpoints.length} rows for the layout's ${l.checkpoints.length} checkpoints`);
       else e.checkpoints.forEach((row, c) => counts([...at, 'exact', 'checkpoints', c], row));
       if (e.tensions.length !== l.tensions.length) problem(ctx, [...at, 'exact', 'tensions'], `has ${e.tensions.length} sums for the layout's ${l.tensions.length} tensions`);

@@ -4,6 +4,8 @@
  * pool's threads, so the output cannot depend on where it ran.
  */
 import { runGroup, runner, type RunStart, type Runner } from '../analysis/runs.ts';
+import { exerciseSeed, judgeEnd } from '../analysis/exercise-runs.ts';
+import { loadExercise, type Exercise } from '../scenario/exercise.ts';
 import type { Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import { MAX_LANES } from '../engine/runs.ts';
@@ -35,6 +37,11 @@ export interface BatchPlan {
   readonly branch: BranchStart | null;
   /** Row format, or null when no rows are written. */
   readonly format: RowFormat | null;
+  /**
+   * The exercise the batch runs (`--exercise`): the file its threads load it from (its injects
+   * change the scenario's schedule), and its seeds, which the first replicates of each point play.
+   */
+  readonly exercise?: { readonly file: string; readonly seeds: readonly number[] };
 }
 
 export interface ChunkTask {
@@ -61,23 +68,26 @@ export interface ChunkContext {
   readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces };
   /** Where this thread writes its rows (taken whole at the end of each chunk). */
   readonly out: RowBuffer;
+  /** The exercise whose objective and score each run is judged by, when the batch runs one. */
+  readonly exercise?: Exercise;
 }
 
-/** A chunk context for a compiled scenario and policy. */
-export function chunkContext(r: Runner, layout: RowLayout): ChunkContext {
-  return { runner: r, layout, pieces: { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl') }, out: new RowBuffer() };
+/** A chunk context for a compiled scenario and policy (and the exercise a batch runs, if any). */
+export function chunkContext(r: Runner, layout: RowLayout, exercise?: Exercise): ChunkContext {
+  return { runner: r, layout, pieces: { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl') }, out: new RowBuffer(), ...(exercise ? { exercise } : {}) };
 }
 
 const contexts = new Map<string, ChunkContext>();
 
 /** The compiled scenario for a plan, loaded once per thread. */
 export function contextFor(plan: BatchPlan): ChunkContext {
-  const key = `${plan.scenarioFile}\0${plan.hash}\0${plan.policy}`;
+  const key = `${plan.scenarioFile}\0${plan.hash}\0${plan.policy}\0${plan.exercise?.file ?? ''}`;
   let ctx = contexts.get(key);
   if (!ctx) {
-    const def = loadScenario(plan.scenarioFile);
+    const exercise = plan.exercise ? loadExercise(plan.exercise.file) : undefined;
+    const def = exercise ? exercise.def : loadScenario(plan.scenarioFile);
     if (def.hash !== plan.hash) throw new UsageError('the scenario file changed while the batch was starting; run it again', undefined, plan.scenarioFile);
-    ctx = chunkContext(runner(def, plan.policy), rowLayout(def, plan.policy));
+    ctx = chunkContext(runner(def, plan.policy), rowLayout(def, plan.policy, exercise?.id), exercise);
     contexts.set(key, ctx);
   }
   return ctx;
@@ -85,7 +95,7 @@ export function contextFor(plan: BatchPlan): ChunkContext {
 
 /** Seed, moves and branch code of run `index`. */
 export function runStart(plan: BatchPlan, scenario: string, index: number): { seed: number; startSeed: number; moves: readonly Move[]; branch: string } {
-  const seed = deriveSeed(plan.seed, index);
+  const seed = plan.exercise ? exerciseSeed(plan.exercise.seeds, plan.seed, index % plan.runsPerPoint, index) : deriveSeed(plan.seed, index);
   const b = plan.branch;
   if (!b) return { seed, startSeed: seed, moves: [], branch: `${scenario}:${seed}:${plan.policy}` };
   return {
@@ -116,7 +126,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   // The first group is small, and later ones are sized to take about GROUP_MS.
   let lanes = stopped || sliceMs !== undefined ? 8 : MAX_LANES;
   let done = task.start;
-  const { runner, layout, out } = ctx;
+  const { runner, layout, out, exercise } = ctx;
   const pieces = plan.format ? ctx.pieces[plan.format] : null;
   out.clear();
   const def = runner.k.def;
@@ -140,8 +150,14 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       const i = from + j;
       const { point, params, start } = group[j]!;
       let acc = accs.get(point);
-      if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
+      if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length, exercise !== undefined)));
       acc.add(s.outcome, s.judged, s.tensions, s.steps, s.goldstein);
+      if (exercise) {
+        const { met, score } = judgeEnd(exercise, s);
+        acc.judge(met, score);
+        record.met = met;
+        record.score = score;
+      }
       if (pieces) {
         record.run = i;
         record.point = point;

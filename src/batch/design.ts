@@ -47,6 +47,19 @@ export interface Design {
   /** Runs of the whole batch (all shards). */
   readonly runs: number;
   readonly shard: ShardSpec | null;
+  /** A batch of an exercise's runs (`--exercise`): absent otherwise. */
+  readonly exercise?: ExerciseSpec;
+}
+
+/**
+ * The exercise a batch runs: replicate r of each point plays the exercise's seed r while there
+ * is one, then `deriveSeed(seed, i)` (see `exerciseSeed`); its parameters are in `set`.
+ */
+export interface ExerciseSpec {
+  readonly id: string;
+  /** SHA-256 of the exercise file's text: a resumed batch runs the same exercise. */
+  readonly hash: string;
+  readonly seeds: readonly number[];
 }
 
 export const MAX_POINTS = 1_000_000;
@@ -177,6 +190,7 @@ export interface DesignInput {
   readonly sample: string | null;
   readonly branch: string | null;
   readonly shard: string | null;
+  readonly exercise?: ExerciseSpec;
 }
 
 /** Validates the flags of a batch against the scenario and fixes its design. */
@@ -212,7 +226,7 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
     throw new UsageError(`${count(runs)} runs of up to ${count(def.maxSteps)} steps could not be counted exactly`, `at most ${count(Math.floor(Number.MAX_SAFE_INTEGER / (def.maxSteps + 1)))} runs for ${def.id}`, '--runs');
   }
   const shard = input.shard === null ? null : parseShard(input.shard, runs);
-  return { seed: input.seed, policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard };
+  return { seed: input.seed, policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard, ...(input.exercise ? { exercise: input.exercise } : {}) };
 }
 
 /** First and one-past-last run index this process runs. */

@@ -4,6 +4,7 @@
  * and summary are exactly those of an uninterrupted run.
  */
 import { deriveSeed } from '../engine/rng.ts';
+import { exerciseSeed } from '../analysis/exercise-runs.ts';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
 import { completeLength, readLines, shellCommand } from '../io/files.ts';
@@ -21,6 +22,7 @@ function flagView(d: Design): [string, string][] {
     ['--sample', d.sample ? `${d.sample.method}:${d.sample.points}` : '(none)'],
     ['--branch', d.branch ?? '(none)'],
     ['--shard', d.shard ? `${d.shard.k}/${d.shard.n}` : '(none)'],
+    ['--exercise', d.exercise ? `${d.exercise.id} (content ${d.exercise.hash.slice(0, 12)}…)` : '(none)'],
   ];
 }
 
@@ -95,11 +97,14 @@ export async function readForResume(
     }
     const point = Math.floor(next / n);
     if (row.run !== next || row.point !== point || row.replicate !== next - point * n) throw bad(`it is run ${row.run}`);
-    if (row.seed !== deriveSeed(header.design.seed, next)) throw bad('its seed is not the one the design gives');
+    const seed = header.design.exercise ? exerciseSeed(header.design.exercise.seeds, header.design.seed, next - point * n, next) : deriveSeed(header.design.seed, next);
+    if (row.seed !== seed) throw bad('its seed is not the one the design gives');
     const outcome = outcomes.get(row.outcome);
     const judged = row.checkpoints.map((c) => outcomes.get(c));
     if (outcome === undefined || judged.some((j) => j === undefined)) throw bad('unknown outcome');
-    accumulator(point).add(outcome, judged as number[], row.tensions, row.steps, row.goldstein);
+    const acc = accumulator(point);
+    acc.add(outcome, judged as number[], row.tensions, row.steps, row.goldstein);
+    if (row.met !== undefined) acc.judge(row.met, row.score!);
     next++;
   }
   if (lineNo < lines) throw new UsageError(`${file} has an incomplete header`, 'remove it to start again', '--resume');

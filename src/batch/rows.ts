@@ -46,6 +46,9 @@ export interface RunRecord {
   steps: number;
   goldstein: number;
   branch: string;
+  /** Runs of an exercise (`parley batch --exercise`): whether the run met the objective, and its score. */
+  met?: boolean;
+  score?: number;
 }
 
 /** Names and order of the fields of a scenario's rows. */
@@ -56,15 +59,18 @@ export interface RowLayout {
   readonly tensions: readonly string[];
   readonly outcomes: readonly string[];
   readonly policy: string;
+  /** The exercise whose objective and score the rows carry (columns `met` and `score`), when the batch runs one. */
+  readonly exercise?: string;
 }
 
-export function rowLayout(def: ScenarioDefinition, policy: string): RowLayout {
+export function rowLayout(def: ScenarioDefinition, policy: string, exercise?: string): RowLayout {
   return {
     params: def.parameters.map((p) => p.id),
     checkpoints: def.phases.filter((p) => p.checkpoint && p.index < def.phases.length - 1).map((p) => p.id),
     tensions: def.tensions.map((t) => t.id),
     outcomes: def.outcomes.map((o) => o.id),
     policy,
+    ...(exercise !== undefined ? { exercise } : {}),
   };
 }
 
@@ -75,7 +81,7 @@ export function columns(layout: RowLayout): string[] {
     'policy', 'outcome',
     ...layout.checkpoints.map((c) => `checkpoint.${c}`),
     ...layout.tensions.map((t) => `tension.${t}`),
-    'steps', 'goldstein', 'branch',
+    'steps', 'goldstein', ...(layout.exercise !== undefined ? ['met', 'score'] : []), 'branch',
   ];
 }
 
@@ -195,16 +201,20 @@ export interface RowPieces {
   readonly policy: Uint8Array;
   /** Checkpoints before the last phase, whose outcomes the row gives. */
   readonly checkpoints: number;
+  /** Rows of an exercise's runs carry `met` and `score`. */
+  readonly judged: boolean;
 }
 
 export function rowPieces(layout: RowLayout, format: RowFormat): RowPieces {
   const keyed = (names: readonly string[]) => names.map((n, i) => utf8(`${i ? ',' : ''}${JSON.stringify(n)}:`));
   const checkpoints = layout.checkpoints.length;
+  const judged = layout.exercise !== undefined;
   return format === 'csv'
-    ? { format, checkpoints, outcomes: layout.outcomes.map((o) => utf8(`,${o}`)), keys: { params: [], checkpoints: [], tensions: [] }, policy: utf8(`,${layout.policy}`) }
+    ? { format, checkpoints, judged, outcomes: layout.outcomes.map((o) => utf8(`,${o}`)), keys: { params: [], checkpoints: [], tensions: [] }, policy: utf8(`,${layout.policy}`) }
     : {
         format,
         checkpoints,
+        judged,
         outcomes: layout.outcomes.map((o) => utf8(JSON.stringify(o))),
         keys: { params: keyed(layout.params), checkpoints: keyed(layout.checkpoints), tensions: keyed(layout.tensions) },
         policy: utf8(`},"policy":${JSON.stringify(layout.policy)},"outcome":`),
@@ -236,6 +246,10 @@ export function writeRow(out: RowBuffer, p: RowPieces, r: RunRecord): void {
     out.number(r.steps);
     out.byte(COMMA);
     out.number(r.goldstein);
+    if (p.judged) {
+      out.text(r.met === true ? ',true,' : ',false,');
+      out.number(r.score ?? 0);
+    }
     out.byte(COMMA);
     out.text(csvField(r.branch));
     out.byte(NEWLINE);
@@ -270,6 +284,10 @@ export function writeRow(out: RowBuffer, p: RowPieces, r: RunRecord): void {
   out.number(r.steps);
   out.text(',"goldstein":');
   out.number(r.goldstein);
+  if (p.judged) {
+    out.text(r.met === true ? ',"met":true,"score":' : ',"met":false,"score":');
+    out.number(r.score ?? 0);
+  }
   out.text(',"branch":');
   out.text(JSON.stringify(r.branch));
   out.text('}\n');
@@ -338,6 +356,9 @@ export interface ParsedRow {
   readonly tensions: readonly number[];
   readonly steps: number;
   readonly goldstein: number;
+  /** Rows of an exercise's runs only. */
+  readonly met?: boolean;
+  readonly score?: number;
 }
 
 function splitCsv(line: string): string[] {
@@ -372,6 +393,12 @@ function splitCsv(line: string): string[] {
   return out;
 }
 
+/** `true`/`false` (JSON or CSV text); anything else is not a judgement. */
+const bool = (x: unknown): boolean => {
+  if (x === true || x === 'true') return true;
+  if (x === false || x === 'false') return false;
+  throw new Error('bad met');
+};
 const num = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : NaN);
 
 /** Parses one row of a file with the given layout; throws a plain Error on a malformed row. */
@@ -379,13 +406,14 @@ export function parseRow(layout: RowLayout, line: string, format: RowFormat): Pa
   let row: ParsedRow;
   if (format === 'csv') {
     const f = splitCsv(line);
-    const expected = 4 + layout.params.length + 2 + layout.checkpoints.length + layout.tensions.length + 3;
+    const judged = layout.exercise !== undefined;
+    const expected = 4 + layout.params.length + 2 + layout.checkpoints.length + layout.tensions.length + 3 + (judged ? 2 : 0);
     if (f.length !== expected) throw new Error(`${f.length} fields, expected ${expected}`);
     let i = 4 + layout.params.length + 1;
     const outcome = f[i++]!;
     const checkpoints = layout.checkpoints.map(() => f[i++]!);
     const tensions = layout.tensions.map(() => num(f[i++]));
-    row = { run: num(f[0]), point: num(f[1]), replicate: num(f[2]), seed: num(f[3]), outcome, checkpoints, tensions, steps: num(f[i]), goldstein: num(f[i + 1]) };
+    row = { run: num(f[0]), point: num(f[1]), replicate: num(f[2]), seed: num(f[3]), outcome, checkpoints, tensions, steps: num(f[i]), goldstein: num(f[i + 1]), ...(judged ? { met: bool(f[i + 2]), score: num(f[i + 3]) } : {}) };
   } else {
     const o: unknown = JSON.parse(line);
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object');
@@ -396,6 +424,7 @@ export function parseRow(layout: RowLayout, line: string, format: RowFormat): Pa
       run: num(field(o, 'run')), point: num(field(o, 'point')), replicate: num(field(o, 'replicate')), seed: num(field(o, 'seed')), outcome: text(field(o, 'outcome')),
       checkpoints: layout.checkpoints.map((c) => text(field(field(o, 'checkpoints'), c))), tensions: layout.tensions.map((t) => num(field(field(o, 'tensions'), t))),
       steps: num(field(o, 'steps')), goldstein: num(field(o, 'goldstein')),
+      ...(layout.exercise !== undefined ? { met: bool(field(o, 'met')), score: num(field(o, 'score')) } : {}),
     };
   }
   for (const [k, v] of Object.entries(row)) if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`bad ${k}`);

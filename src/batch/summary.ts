@@ -32,6 +32,20 @@ export interface ExactTally {
   readonly steps: number;
   readonly tensions: readonly (readonly [string, string])[];
   readonly goldstein: readonly [string, string];
+  /** Runs of an exercise: how many met its objective, and runs by score ([score, runs], by score). */
+  readonly objective?: { readonly met: number; readonly scores: readonly (readonly [number, number])[] };
+}
+
+/** How an exercise's runs did (`parley batch --exercise`): the objective met, and the scores. */
+export interface ObjectiveStats {
+  /** Runs that met the objective, with a 95% Wilson interval of the share. */
+  readonly met: Proportion;
+  readonly score: MeanInterval & {
+    readonly min: number | null;
+    readonly max: number | null;
+    /** Every score reached, lowest first, with its runs and their share. */
+    readonly distribution: readonly { readonly score: number; readonly count: number; readonly proportion: number | null }[];
+  };
 }
 
 export interface Stats {
@@ -44,6 +58,8 @@ export interface Stats {
   readonly tensions: Record<string, MeanInterval>;
   readonly goldstein: MeanInterval;
   readonly steps: { readonly mean: number | null };
+  /** Runs of an exercise only. */
+  readonly objective?: ObjectiveStats;
 }
 
 export interface PointSummary extends Stats {
@@ -91,6 +107,28 @@ function stats(layout: RowLayout, a: PointAccumulator): Stats {
     tensions: Object.fromEntries(layout.tensions.map((id, i) => [id, meanInterval(t.n, t.tensions[i]![0], t.tensions[i]![1])])),
     goldstein: meanInterval(t.n, t.goldstein[0], t.goldstein[1]),
     steps: { mean: t.n ? tidy(t.steps / t.n) : null },
+    ...(t.objective ? { objective: objectiveStats(t.n, t.objective) } : {}),
+  };
+}
+
+function objectiveStats(n: number, o: NonNullable<PointTally['objective']>): ObjectiveStats {
+  // Sums of the scores in units of the quantum, as a batch's other means (exact: whole numbers).
+  let sum = 0n;
+  let sumSq = 0n;
+  for (const [score, runs] of o.scores) {
+    const q = BigInt(Math.round(score / QUANTUM));
+    sum += q * BigInt(runs);
+    sumSq += q * q * BigInt(runs);
+  }
+  const met = proportions(['met'], [o.met], n)['met']!;
+  return {
+    met,
+    score: {
+      ...meanInterval(n, sum, sumSq),
+      min: o.scores.length ? o.scores[0]![0] : null,
+      max: o.scores.length ? o.scores[o.scores.length - 1]![0] : null,
+      distribution: o.scores.map(([score, count]) => ({ score, count, proportion: n ? tidy(count / n) : null })),
+    },
   };
 }
 
@@ -99,6 +137,7 @@ export function toExact(t: PointTally): ExactTally {
     n: t.n, outcomes: t.outcomes, checkpoints: t.checkpoints, steps: t.steps,
     tensions: t.tensions.map(([s, q]) => [s.toString(), q.toString()] as const),
     goldstein: [t.goldstein[0].toString(), t.goldstein[1].toString()],
+    ...(t.objective ? { objective: { met: t.objective.met, scores: t.objective.scores.map(([a, b]) => [a, b] as const) } } : {}),
   };
 }
 
@@ -106,11 +145,12 @@ export function fromExact(point: number, e: ExactTally): PointTally {
   return {
     point, n: e.n, outcomes: e.outcomes.slice(), checkpoints: e.checkpoints.map((r) => r.slice()), steps: e.steps,
     tensions: e.tensions.map(([s, q]) => [BigInt(s), BigInt(q)]), goldstein: [BigInt(e.goldstein[0]), BigInt(e.goldstein[1])],
+    ...(e.objective ? { objective: { met: e.objective.met, scores: e.objective.scores.map(([a, b]) => [a, b] as [number, number]) } } : {}),
   };
 }
 
 export function newAccumulator(layout: RowLayout, point: number): PointAccumulator {
-  return new PointAccumulator(point, layout.outcomes.length, layout.checkpoints.length, layout.tensions.length);
+  return new PointAccumulator(point, layout.outcomes.length, layout.checkpoints.length, layout.tensions.length, layout.exercise !== undefined);
 }
 
 export interface SummaryInput {

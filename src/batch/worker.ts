@@ -53,7 +53,8 @@ function loadEarly(start: WorkerStart | undefined): { def: ScenarioDefinition } 
 
 /** `contextFor(plan)`, from the scenario loaded early when it is the plan's (same file, same content). */
 function contextOf(plan: BatchPlan): ChunkContext {
-  if (!early || early.def.file !== plan.scenarioFile || early.def.hash !== plan.hash) return contextFor(plan);
+  // An exercise's runs need its injects: its own file is loaded (contextFor).
+  if (!early || plan.exercise || early.def.file !== plan.scenarioFile || early.def.hash !== plan.hash) return contextFor(plan);
   let ctx = contexts.get(plan.policy);
   if (!ctx) contexts.set(plan.policy, (ctx = chunkContext(runner(early.def, plan.policy), rowLayout(early.def, plan.policy))));
   return ctx;

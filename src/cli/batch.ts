@@ -4,7 +4,8 @@
  * a summary of outcome proportions and mean tensions. Worker threads, shards, SIGINT and
  * `--resume` never change a byte of the rows. See docs/batch.md.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve as resolvePath } from 'node:path';
 import { compile, run, type CompiledScenario } from '../engine/engine.ts';
@@ -15,7 +16,9 @@ import { UsageError } from '../scenario/errors.ts';
 import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
+import { buildDesign, designPoints, parseRuns, runRange, type Design, type ExerciseSpec } from '../batch/design.ts';
+import { exerciseRef, loadExercise } from '../scenario/exercise.ts';
+import { checkExerciseScenario } from './run.ts';
 import { chunkContext, type BatchPlan, type BranchStart } from '../batch/chunk.ts';
 import { executeBatch, startPool, type WorkerPool } from '../batch/execute.ts';
 import { runner } from '../analysis/runs.ts';
@@ -26,7 +29,7 @@ import { readTextBounded } from '../io/read.ts';
 import { readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
-import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
+import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type ObjectiveStats, type SummaryDoc } from '../batch/summary.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
 
 export interface BatchFlags {
@@ -43,6 +46,7 @@ export interface BatchFlags {
   resume?: boolean;
   force?: boolean;
   branch?: string;
+  exercise?: string;
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -112,7 +116,7 @@ export class Interrupts {
 /** The command as recorded in headers: canonical, with the seed, without --workers and --resume. */
 function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined): string[] {
   return [
-    'parley', 'batch', scenarioRef,
+    'parley', 'batch', ...(design.exercise ? ['--exercise'] : []), scenarioRef,
     '--runs', String(design.runsPerPoint),
     '--seed', String(design.seed),
     '--policy', design.policy,
@@ -172,7 +176,19 @@ export function outcomeChart(summary: SummaryDoc, width = 30): string {
     return `  ${id.padEnd(pad)}  ${bar.padEnd(width + 1)} ${(p * 100).toFixed(1).padStart(5)}%  ${ci}`;
   });
   const timing = summary.wallSeconds !== null ? ` · ${summary.wallSeconds.toFixed(1)} s · ${int(summary.runsPerSecond ?? 0)} runs/s` : '';
-  return `${summary.scenario.id} · ${int(summary.runs)} runs${timing}\n${lines.join('\n')}\n`;
+  const exercise = summary.design.exercise ? ` · exercise ${summary.design.exercise.id}` : '';
+  return `${summary.scenario.id}${exercise} · ${int(summary.runs)} runs${timing}\n${lines.join('\n')}\n${summary.objective ? objectiveLines(summary.objective) : ''}`;
+}
+
+/** The objective's share with its interval, and the scores' mean and distribution. */
+export function objectiveLines(o: ObjectiveStats): string {
+  const pc = (p: number) => `${(p * 100).toFixed(1)}%`;
+  const met = `  objective met in ${int(o.met.count)} runs: ${pc(o.met.proportion ?? 0)} [${pc(o.met.ci95[0])}–${pc(o.met.ci95[1])}]`;
+  const s = o.score;
+  const mean = s.mean === null ? '' : `mean ${s.mean.toFixed(1)}${s.ci95 ? ` [${s.ci95[0].toFixed(1)}–${s.ci95[1].toFixed(1)}]` : ''}`;
+  const shown = s.distribution.slice(0, 12).map((d) => `${+d.score.toFixed(3)}: ${pc(d.proportion ?? 0)}`);
+  const more = s.distribution.length > 12 ? `, … (${s.distribution.length - 12} more scores in the summary)` : '';
+  return `${met}\n  score ${mean}${mean ? ' · ' : ''}${shown.join(', ')}${more}\n`;
 }
 
 export async function batchCommand(scenarioArg: string | undefined, flags: BatchFlags): Promise<void> {
@@ -204,6 +220,7 @@ function workersAhead(flags: BatchFlags): number {
 
 /** The file the batch will load its scenario from, when the flags tell it (else undefined: the threads wait for the plan). */
 function scenarioFileAhead(scenarioArg: string | undefined, flags: BatchFlags): string | undefined {
+  if (flags.exercise !== undefined) return undefined;
   try {
     return resolveScenarioPath(scenarioArg ?? (flags.branch === undefined ? DEFAULT_SCENARIO : parseBranchCode(flags.branch).scenario));
   } catch {
@@ -221,14 +238,24 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   if (flags.resume && out === undefined) throw new UsageError('--resume needs --out FILE: a batch resumes from its rows', undefined, '--resume');
   if (flags.resume && flags.force) throw new UsageError('give --resume (finish the batch in --out) or --force (start it again), not both', undefined, '--force');
   if (flags.summary !== undefined && out !== undefined && (flags.summary === out || sameExisting(flags.summary, out))) throw new UsageError('--summary and --out name the same file', undefined, '--summary');
-  const sets = parseSets(flags.set ?? []);
+  let sets = parseSets(flags.set ?? []);
 
-  // The scenario, and where runs start.
+  // The scenario (or the exercise), and where runs start.
+  if (flags.exercise !== undefined && flags.branch !== undefined) throw new UsageError('give --exercise or --branch, not both', "an exercise's runs start at the beginning, with its seeds and injects", '--branch');
+  const exercise = flags.exercise === undefined ? null : loadExercise(flags.exercise);
+  if (exercise) checkExerciseScenario(scenarioArg, exercise);
   const code = flags.branch === undefined ? null : parseBranch(flags.branch);
-  const ref = scenarioArg ?? code?.scenario ?? DEFAULT_SCENARIO;
-  const def: ScenarioDefinition = loadScenario(ref);
+  const ref = exercise ? exerciseRef(exercise.id, exercise.file) : (scenarioArg ?? code?.scenario ?? DEFAULT_SCENARIO);
+  const def: ScenarioDefinition = exercise ? exercise.def : loadScenario(ref);
+  let exerciseSpec: ExerciseSpec | undefined;
+  if (exercise) {
+    // The exercise's parameters, but for those the command sets, sweeps or samples itself.
+    const own = new Set([...Object.keys(sets), ...(flags.sweep ?? []).map((x) => x.split('=')[0]!.trim())]);
+    sets = { ...Object.fromEntries(Object.entries(exercise.params).filter(([k]) => !own.has(k))), ...sets };
+    exerciseSpec = { id: exercise.id, hash: createHash('sha256').update(readFileSync(exercise.file)).digest('hex'), seeds: exercise.config.seeds };
+  }
   if (code && !codeNames(code.scenario, def)) throw new UsageError(`the branch code is for scenario \`${code.scenario}\`, not \`${def.codeName ?? def.id}\``, undefined, '--branch');
-  let policy = policyFlag ?? 'default';
+  let policy = policyFlag ?? exercise?.config.policy ?? 'default';
   if (code) {
     if (policyFlag !== undefined && policyFlag !== code.policy) throw new UsageError(`--policy ${policyFlag} disagrees with the branch code's policy ${code.policy}`, 'runs from a branch continue under the policy that reached it; leave out --policy', '--policy');
     policy = code.policy;
@@ -246,13 +273,13 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     picked = true;
   }
 
-  const design = buildDesign(def, { seed, policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null });
+  const design = buildDesign(def, { seed, policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null, ...(exerciseSpec ? { exercise: exerciseSpec } : {}) });
   const workers = parseWorkers(flags.workers, design.runs);
   const compiled = compile(def);
   const branch = code ? branchStart(compiled, code, sets) : null;
   const points = designPoints(def, design);
   const [from, to] = runRange(design);
-  const layout = rowLayout(def, policy);
+  const layout = rowLayout(def, policy, exercise?.id);
   const command = canonicalCommand(ref, design, out, flags.summary);
   const header: RowsHeader = {
     format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
@@ -264,7 +291,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   // written over; an existing --out is finished (--resume) or started again (--force) only while
   // this process holds its lock; an existing --summary is replaced only with --force or when it
   // is the summary of the very batch being resumed.
-  const inputs = [def.file];
+  const inputs = [def.file, ...(exercise ? [exercise.file] : [])];
   const resuming = flags.resume === true && out !== undefined && existsSync(out) && !isSpecialFile(out);
   let summaryReplace: boolean | FileIdentity | null = flags.force === true;
   if (flags.summary !== undefined) {
@@ -336,7 +363,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   }
 
   async function runAndReport(): Promise<void> {
-    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format };
+    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format, ...(exercise ? { exercise: { file: resolvePath(exercise.file), seeds: exercise.config.seeds } } : {}) };
     const tty = process.stderr.isTTY === true;
     const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
@@ -357,7 +384,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       outcome = await executeBatch({
         plan, points, from: start, to, workers, workerFile, signal: controller.signal,
         // The scenario this command loaded and compiled: the main thread's runs use it as it is.
-        context: chunkContext(runner(compiled.def, policy), layout),
+        context: chunkContext(runner(compiled.def, policy), layout, exercise ?? undefined),
         pool: takePool(),
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);

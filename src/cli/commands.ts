@@ -5,7 +5,7 @@
  * linter, the graph renderer or Ink, and `parley --version` loads none of them, nor the scenario
  * loader. This module imports only what the help shows.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_SCENARIO } from '../paths.ts';
 import { DEFAULT_LINT_RUNS, LINT_TURN_BUDGET } from '../analysis/lint-limits.ts';
 import type { RunFlags } from './run.ts';
@@ -28,6 +28,7 @@ export function registerCommands(program: Command): void {
     .option('--executor <name>', 'xstate (reference) or fast', 'xstate')
     .option('--exercise <id|file>', "run under an exercise: its scenario, seeds, policy, parameters and injects; report the objective and the score")
     .option('--json', 'print one JSON document instead of the transcript')
+    .addOption(new Option('--role <id>', 'not for run: every actor follows the policy (see play --role)').hideHelp())
     .action(async (scenario: string | undefined, flags: RunFlags, command: Command) => {
       const { runCommand } = await import('./run.ts');
       runCommand(scenario, flags, process.stdout, command.getOptionValueSource('policy') === 'cli');
@@ -50,6 +51,7 @@ export function registerCommands(program: Command): void {
     .option('--resume', 'finish an interrupted batch: same command, same --out')
     .option('--force', 'start again over an existing --out, and replace an existing --summary')
     .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
+    .option('--exercise <id|file>', "run an exercise: its scenario, parameters, policy and injects, its seeds first; report how often the objective is met and the scores")
     .action(async (scenario: string | undefined, flags: BatchFlags) => {
       const { batchCommand } = await import('./batch.ts');
       await batchCommand(scenario, flags);
@@ -128,7 +130,7 @@ export function registerCommands(program: Command): void {
 
   program
     .command('graph')
-    .description('draw the statechart (phases, relationship, stances, levers, events) as Mermaid or DOT')
+    .description('draw the statechart (phases, relationship, stances, levers, events, outcome rules, mediators) as Mermaid or DOT')
     .argument('[scenario]', 'bundled scenario id or path to a .yaml/.json file', DEFAULT_SCENARIO)
     .option('--format <format>', 'mermaid (stateDiagram-v2) or dot (Graphviz)', 'mermaid')
     .option('--out <file>', 'write to this file instead of standard output (never over an existing file without --force)')
@@ -147,6 +149,16 @@ export function registerCommands(program: Command): void {
     .action(async (files: string[], flags: { runs?: string; json?: boolean }) => {
       const { lintCommand } = await import('./lint.ts');
       lintCommand(files, flags);
+    });
+
+  program
+    .command('cameo')
+    .description('look up CAMEO event codes by number or by words, with their Goldstein weights')
+    .argument('[query...]', 'a code (0834), the first digits of codes (08), or words of the description (mediation); none lists every code')
+    .option('--json', 'one JSON document on standard output')
+    .action(async (query: string[], flags: { json?: boolean }) => {
+      const { cameoCommand } = await import('./cameo.ts');
+      cameoCommand(query, flags);
     });
 
   program

@@ -6,8 +6,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { compile } from '../engine/engine.ts';
-import { isParleyInputError, UsageError } from '../scenario/errors.ts';
-import { createSession, type Session } from '../play/session.ts';
+import { isParleyInputError, suggest, UsageError } from '../scenario/errors.ts';
+import { createSession, roles, type Session } from '../play/session.ts';
+import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { readSessionFile, saveSession, saveSessionFresh, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
 import { exportToNewFile, nameCandidates, sessionFileName } from '../play/files.ts';
@@ -50,6 +51,7 @@ export function openSession(scenarioRef: string | undefined, flags: PlayFlags, e
     const code = flags.branch !== undefined ? resolveRunStart(exercise.def.file ?? exercise.def.id, { ...flags, policy: flags.policy ?? exercise.config.policy }, explicitPolicy) : null;
     if (code && code.def.id !== exercise.def.id) throw new UsageError(`the branch code is for scenario \`${code.def.id}\`, not the exercise's \`${exercise.def.id}\``, undefined, '--branch');
     const seed = code ? code.seed : flags.seed === undefined ? exercise.config.seeds[0]! : parseSeed(flags.seed);
+    if (flags.role !== undefined) checkPlayable(exercise.def, flags.role);
     const session = createSession(compile(exercise.def), {
       seed,
       ...(code ? { moves: code.moves } : {}),
@@ -61,8 +63,27 @@ export function openSession(scenarioRef: string | undefined, flags: PlayFlags, e
     return { session, picked: false, file: null, exercise };
   }
   const { def, seed, policy, moves, picked } = resolveRunStart(scenarioRef, flags, explicitPolicy);
+  if (flags.role !== undefined) checkPlayable(def, flags.role);
   const session = createSession(compile(def), { seed, policy, params: parseSets(flags.set ?? []), moves, ...(flags.role !== undefined ? { role: flags.role } : {}) });
   return { session, picked, file: null };
+}
+
+/**
+ * `--role`: the facilitator or an actor a student may play (principals and mediators, unless the
+ * scenario marks actors `playable`). An adviser or an actor marked `playable: false` is refused,
+ * and the hint lists exactly the roles that may be played.
+ */
+export function checkPlayable(def: ScenarioDefinition, role: string): void {
+  const playable = roles(def).map((r) => r.id);
+  if (playable.includes(role)) return;
+  const hint = `roles of ${def.id}: ${playable.join(', ')}`;
+  const actor = def.actors.find((a) => a.id === role);
+  if (!actor) {
+    const near = suggest(role, playable, 'role');
+    throw new UsageError(`unknown role \`${role}\``, near?.startsWith('did you mean') ? `${near} ${hint}` : hint, '--role');
+  }
+  const why = def.config.actors[actor.id]?.playable === false ? 'it is marked `playable: false`' : `${actor.role}s are not played unless the scenario marks them \`playable: true\``;
+  throw new UsageError(`\`${role}\` (${actor.name}, ${actor.role}) cannot be played: ${why}`, hint, '--role');
 }
 
 export async function playCommand(scenarioRef: string | undefined, flags: PlayFlags, explicitPolicy = false): Promise<void> {

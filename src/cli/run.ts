@@ -21,9 +21,12 @@ export interface RunFlags {
   branch?: string;
   executor?: string;
   exercise?: string;
+  /** Refused: a run plays no role (see `refuseRole`). */
+  role?: string;
 }
 
 export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out: NodeJS.WritableStream = process.stdout, explicitPolicy = false): void {
+  if (flags.role !== undefined) refuseRole(scenarioRef, flags);
   const executor = flags.executor ?? 'xstate';
   if (executor !== 'xstate' && executor !== 'fast') throw new UsageError(`must be xstate or fast, not \`${executor}\``, undefined, '--executor');
   let exercise: Exercise | null = null;
@@ -70,7 +73,7 @@ export function runCommand(scenarioRef: string | undefined, flags: RunFlags, out
   // injects are not in it, so say what repeats this run when they matter.
   const sets = def.parameters.filter((p) => result.params[p.index] !== p.default).map((p) => `--set ${p.id}=${result.params[p.index]}`);
   const replay = exercise ? ['parley run --exercise', exerciseRef(exercise.id, exercise.file), '--branch', result.branchCode, ...(flags.set ?? []).map((x) => `--set ${x}`)].join(' ') : sets.length ? `parley run ${scenarioRef === undefined ? '' : `${scenarioRef} `}--branch ${result.branchCode} ${sets.join(' ')}` : undefined;
-  out.write(formatTranscript(def, result, replay));
+  out.write(formatTranscript(def, result, replay, exercise ? injectKeys(exercise) : undefined));
   if (exercise && judged) {
     const lines = [`Exercise: ${exercise.config.title} (${exercise.id}) · role ${exercise.config.role}`, `Objective: ${exercise.config.objective.description}`, ...judged.details.map((line) => `  ${line}`)];
     out.write(safeText(`\n${lines.join('\n')}\n`));
@@ -104,6 +107,29 @@ export function writeJson(out: NodeJS.WritableStream, doc: Readonly<Record<strin
   });
   put(fields.length ? '\n}\n' : '}\n');
   out.write(safeJson(buffer));
+}
+
+/**
+ * `run --role`: a run has no player, so it has no role. Says what the user likely wants: to play
+ * as that actor (`play --role`), or to change how the actors choose (`--policy`).
+ */
+function refuseRole(scenarioRef: string | undefined, flags: RunFlags): never {
+  const words = ['parley', 'play', ...(flags.exercise !== undefined ? ['--exercise', flags.exercise] : scenarioRef !== undefined ? [scenarioRef] : []), ...(flags.branch !== undefined ? ['--branch', flags.branch] : flags.seed !== undefined ? ['--seed', flags.seed] : []), '--role', flags.role!];
+  throw new UsageError(
+    '`parley run` plays no role: every actor decides by the policy',
+    `to decide for ${flags.role} yourself, run \`${shellCommand(words)}\`; to change how the actors choose, give --policy NAME (default, random, or a policy of the scenario)`,
+    '--role',
+  );
+}
+
+/** The exercise's injects as `ROUND:EVENT` (global round from 0), for the transcript to mark them. */
+export function injectKeys(exercise: Exercise): Set<string> {
+  const keys = new Set<string>();
+  for (const inject of exercise.config.injects) {
+    const phase = exercise.def.phases.find((p) => p.id === inject.phase);
+    if (phase) keys.add(`${phase.firstRound + inject.round - 1}:${inject.event}`);
+  }
+  return keys;
 }
 
 /** An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake. */

@@ -1,7 +1,8 @@
 /**
  * The statechart of a scenario as a diagram for a slide or a handout: the timeline of phases
  * (with their rounds, the levers each actor may pull and the events that may fire), the
- * relationship chart and each actor's stance chart, every transition labelled with its guard.
+ * relationship chart and each actor's stance chart, every transition labelled with its guard,
+ * the outcome rules in the order they are tried, and the mediators' channels.
  * Two formats: Mermaid (`stateDiagram-v2`) and Graphviz DOT (`digraph`).
  *
  * Pure: the same definition gives the same text.
@@ -17,7 +18,8 @@ interface Region {
   readonly key: string;
   readonly title: string;
   readonly nodes: readonly { readonly id: string; readonly label: string; readonly lines: readonly string[] }[];
-  readonly initial: string;
+  /** The state a chart starts in; null for a region that is a list (the mediators). */
+  readonly initial: string | null;
   readonly edges: readonly { readonly from: string; readonly to: string | null; readonly label: string }[];
 }
 
@@ -27,7 +29,38 @@ export function graphRegions(def: ScenarioDefinition): Region[] {
   for (const actor of def.actors) {
     if (actor.stance) regions.push(chartRegion(`st${actor.index}`, `Stance of ${actor.name}`, actor.stance));
   }
+  regions.push(outcomeRegion(def));
+  if (def.mediators.length) regions.push(mediatorRegion(def));
   return regions;
+}
+
+/** The outcome rules in the order they are tried: the first whose condition holds is the outcome. */
+function outcomeRegion(def: ScenarioDefinition): Region {
+  const id = (i: number) => `out_${def.outcomes[i]!.id}`;
+  const nodes = def.outcomes.map((o, i) => {
+    const when = def.config.outcomes[i]?.when;
+    return { id: id(i), label: o.label, lines: [when === undefined ? 'otherwise (always holds)' : `when ${String(when)}`] };
+  });
+  const edges = def.outcomes.slice(1).map((_, i) => ({ from: id(i), to: id(i + 1), label: 'else' }));
+  return { key: 'outcomes', title: 'Outcomes (first rule that holds)', nodes, initial: id(0), edges };
+}
+
+/** Each mediator's channel: whose it is, when it is active, the odds it shifts and the increases it damps. */
+function mediatorRegion(def: ScenarioDefinition): Region {
+  const targets = (t: { levers?: readonly string[] | undefined; lever_tag?: string | undefined }) =>
+    t.levers ? `levers ${t.levers.join(', ')}` : t.lever_tag ? `${t.lever_tag} levers` : 'every lever';
+  const why = (text: string | undefined) => (text ? ` (${text})` : '');
+  const nodes = def.mediators.map((m) => {
+    const raw = def.config.mediators[m.id]!;
+    const lines = [`${def.actors[m.actor]!.name}, active while ${String(raw.active_when)}`];
+    for (const r of raw.modifiers) {
+      const change = [r.mul !== undefined ? `×${String(r.mul)}` : '', r.add !== undefined ? `+${String(r.add)}` : ''].filter(Boolean).join(' ');
+      lines.push(`${r.branch_tag} branches of ${targets(r)}: ${change || 'no change'}${why(r.why)}`);
+    }
+    for (const d of raw.damping) lines.push(`damps ${d.tension} increases from ${targets(d)} ×${d.factor}${why(d.why)}`);
+    return { id: `med_${m.id}`, label: m.label, lines };
+  });
+  return { key: 'mediators', title: 'Mediators', nodes, initial: null, edges: [] };
 }
 
 function timeline(def: ScenarioDefinition): Region {
@@ -94,7 +127,7 @@ function mermaid(def: ScenarioDefinition): string {
       out.push(`      state "${escapeMermaid(node.label)}" as ${node.id}`);
       for (const line of node.lines) out.push(`      ${node.id} : ${escapeMermaid(line)}`);
     }
-    out.push(`      [*] --> ${region.initial}`);
+    if (region.initial !== null) out.push(`      [*] --> ${region.initial}`);
     for (const edge of region.edges) out.push(`      ${edge.from} --> ${edge.to ?? '[*]'} : ${escapeMermaid(edge.label)}`);
     out.push('    }');
   });
@@ -118,13 +151,13 @@ function dot(def: ScenarioDefinition): string {
   for (const region of graphRegions(def)) {
     out.push(`  subgraph ${q(`cluster_${region.key}`)} {`);
     out.push(`    label=${q(region.title)};`);
-    out.push(`    ${q(`${region.key}__start`)} [shape=point, width=0.12, label=""];`);
+    if (region.initial !== null) out.push(`    ${q(`${region.key}__start`)} [shape=point, width=0.12, label=""];`);
     for (const node of region.nodes) {
       // Left-justified detail lines (`\l`) under the state's label.
       const detail = node.lines.map((l) => `${escapeDot(l)}\\l`).join('');
       out.push(`    ${q(node.id)} [label="${escapeDot(node.label)}${detail ? `\\n${detail}` : ''}"];`);
     }
-    out.push(`    ${q(`${region.key}__start`)} -> ${q(region.initial)};`);
+    if (region.initial !== null) out.push(`    ${q(`${region.key}__start`)} -> ${q(region.initial)};`);
     let hasEnd = false;
     for (const edge of region.edges) {
       if (edge.to === null) hasEnd = true;

@@ -10,6 +10,7 @@ import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { safeText } from '../scenario/safe-text.ts';
 import { roundMoment } from '../scenario/dates.ts';
+import { describeCameo } from '../scenario/cameo.ts';
 
 /** One decimal, without a trailing `.0`. */
 export const num = (x: number): string => {
@@ -44,24 +45,35 @@ function leverLabel(def: ScenarioDefinition, id: string): string {
   return def.levers.find((l) => l.id === id)?.label ?? id;
 }
 
-/** The lines for happenings that are not the lever pull itself. */
-export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    '): string[] {
+/** ` · CAMEO 057 (Sign formal agreement)` for a branch (or event) with a CAMEO code, else nothing. */
+function cameoNote(code: string | null | undefined): string {
+  return code ? ` · CAMEO ${describeCameo(code)}` : '';
+}
+
+/**
+ * The lines for happenings that are not the lever pull itself. `inject` marks an event an
+ * exercise scheduled (see `formatTranscript`).
+ */
+export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    ', inject = false): string[] {
   switch (h.type) {
     case 'lever': {
       const changes = formatChanges(h.effects);
       const single = h.odds.length === 1;
+      const cameo = cameoNote(def.leverById.get(h.lever)?.branches.find((b) => b.id === h.branch)?.cameo);
       const lines = [
         ...(single ? [] : [`${indent}odds: ${formatOdds(h.odds)}`]),
-        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}`,
+        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}${cameo}`,
       ];
       for (const d of h.damped) lines.push(`${indent}mediator ${d.mediator} damps ${d.tension} increases ×${d.factor}`);
       return lines;
     }
     case 'event': {
-      const label = def.events.find((e) => e.id === h.event)?.label ?? h.event;
-      const how = h.scheduled ? 'scheduled' : `hazard ${pct(h.hazard ?? 0)}, draw ${(h.draw ?? 0).toFixed(3)}`;
+      const event = def.events.find((e) => e.id === h.event);
+      const label = event?.label ?? h.event;
+      const how = h.scheduled ? (inject ? 'inject' : 'scheduled') : `hazard ${pct(h.hazard ?? 0)}, draw ${(h.draw ?? 0).toFixed(3)}`;
       const branch = h.branch ? ` → ${h.branch} (${formatOdds(h.odds)})` : '';
-      return [`${indent}event: ${label} (${how})${branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}`];
+      const cameo = cameoNote((h.branch ? event?.branches.find((b) => b.id === h.branch)?.cameo : null) ?? event?.cameo);
+      return [`${indent}event: ${label} (${how})${branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}${cameo}`];
     }
     case 'coupling':
       return [`${indent}coupling ${h.coupling}: ${formatChanges(h.effects)}`];
@@ -106,9 +118,11 @@ function tensionLine(def: ScenarioDefinition, values: Readonly<Record<string, nu
 
 /**
  * The whole transcript of a run. `replay` is the command that repeats it when the branch code
- * alone does not (parameters set on the command line, an exercise's injects).
+ * alone does not (parameters set on the command line, an exercise's injects). `injects` are the
+ * events an exercise added to the schedule, as `ROUND:EVENT` (global round from 0): they read
+ * "(inject)" instead of "(scheduled)".
  */
-export function formatTranscript(def: ScenarioDefinition, result: RunResult, replay?: string): string {
+export function formatTranscript(def: ScenarioDefinition, result: RunResult, replay?: string, injects: ReadonlySet<string> = new Set()): string {
   const out: string[] = [];
   const start = describeState(def, result.initial);
   out.push(`Parley ${ENGINE_VERSION} — ${def.title} (${def.id}, ${def.hash.slice(0, 12)})`);
@@ -127,16 +141,17 @@ export function formatTranscript(def: ScenarioDefinition, result: RunResult, rep
     const phase = def.phases[round.phase]!;
     out.push('', `${phase.label} — round ${round.round} of ${phase.rounds} — ${roundMoment(round)}`);
   };
+  const injected = (h: Happening) => h.type === 'event' && h.scheduled && injects.has(`${g}:${h.event}`);
   if (result.opening.length) {
     header({ g: 0 });
-    for (const h of result.opening) out.push(...formatHappening(def, h, '  '));
+    for (const h of result.opening) out.push(...formatHappening(def, h, '  ', injected(h)));
   }
   for (const entry of result.trace) {
     header(entry);
     out.push(actionLine(def, entry));
     for (const h of entry.happenings) {
       if (h.type === 'round') header(h);
-      else out.push(...formatHappening(def, h));
+      else out.push(...formatHappening(def, h, '    ', injected(h)));
     }
   }
   const end = describeState(def, result.state);

@@ -277,6 +277,7 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
     case 'invalid_type': {
       const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
       if (!found) return [{ ...where(path.slice(0, -1)), message: `missing required field ${field} (${expected})` }];
+      if (path[path.length - 1] === 'cameo' && typeof value === 'number') return [unquotedCameo(parsed, where(path), value)];
       return [{ ...where(path), message: `${field} should be ${expected}, found ${describeValue(value)}` }];
     }
     case 'invalid_union': {
@@ -311,6 +312,17 @@ export function zodIssue(parsed: ParsedFile, issue: ZodIssue, schema: z.ZodType 
     default:
       return [{ ...where(path), message: `${field}: ${issue.message}` }];
   }
+}
+
+/**
+ * `cameo: 0834` unquoted: YAML reads a number (834, or an octal's value), and the leading zero
+ * is lost. One issue that says so and shows the code quoted, as it was typed.
+ */
+function unquotedCameo(parsed: ParsedFile, at: { file: string; line: number; column: number; path: string }, value: number): Issue {
+  const typed = /^[0-9A-Za-z_.+-]+/.exec(parsed.text.split(/\r?\n/)[at.line - 1]?.slice(at.column - 1) ?? '')?.[0] ?? String(value);
+  const digits = typed.replace(/^0[ox]/i, '0').replace(/\D/g, '');
+  const code = /^\d{2,4}$/.test(digits) ? digits : String(value).padStart(3, '0');
+  return { ...at, message: `\`cameo\` is the number ${value} here: YAML reads an unquoted ${typed} as a number${/^0/.test(typed) ? ', without its leading zero' : ''}; a CAMEO code is text`, hint: `quote the code: cameo: "${code}" (\`parley cameo ${code}\` says what it means)` };
 }
 
 function hint(text: string | undefined): { hint?: string } {

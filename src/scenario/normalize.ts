@@ -4,7 +4,8 @@
  * into lines and columns).
  */
 import { createHash } from 'node:crypto';
-import { suggest } from './errors.ts';
+import { closest, suggest } from './errors.ts';
+import { cameoDescriptions } from './cameo.ts';
 import { compileExpr, ExprError, exprOf, FORMAT_LATEST, RESERVED, type ConditionRef, type Expr, type HistoryEntry, type Scope } from './expr.ts';
 import { codeOf } from './ir.ts';
 import { addDays, clockOf } from './dates.ts';
@@ -319,8 +320,9 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const weight = goldstein.get(code);
     if (weight === undefined) {
       const near = [...goldstein.keys()].filter((c) => c.startsWith(code.slice(0, 2)));
-      const where = 'the codes and their Goldstein weights are in data/cameo-goldstein.tsv (two to four digits, quoted, e.g. "042")';
-      report(path, `unknown CAMEO code "${code}"`, (near.length > 0 ? suggest(code, near, 'code') : undefined) ?? where);
+      const where = 'the codes and their Goldstein weights are in data/cameo-goldstein.tsv (two to four digits, quoted, e.g. "042"); `parley cameo WORDS` finds one';
+      const best = near.length > 0 ? closest(code, near) : undefined;
+      report(path, `unknown CAMEO code "${code}"`, best !== undefined ? `did you mean "${best}" (${cameoDescriptions().get(best) ?? 'no description'})? \`parley cameo ${code.slice(0, 2)}\` lists the codes under ${code.slice(0, 2)}` : where);
       return 0;
     }
     return weight;

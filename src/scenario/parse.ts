@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTextBounded, ReadFailure } from '../io/read.ts';
 import { parsedDir } from '../paths.ts';
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { clip, ScenarioError, type Issue } from './errors.ts';
+import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
+import { clip, clipQuoted, MAX_ECHO, ScenarioError, type Issue } from './errors.ts';
 
 /** Larger files are refused before parsing: a scenario is a few hundred kilobytes at most. */
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -236,4 +236,61 @@ function nodeAt(doc: Document, path: readonly PathSegment[], wantKey: boolean): 
   }
   if (wantKey && keyNode) return { node: keyNode as Node, exact: true };
   return { node: (node as Node) ?? null, exact: true };
+}
+
+/**
+ * Words that begin the rest of a sentence, not an item of its own: an item of a flow list that
+ * starts with one (`[reduce strikes, keep aid, and trade]`) was most likely split at a comma.
+ */
+const CONTINUATIONS = new Set(['and', 'or', 'but', 'nor', 'yet', 'so', 'then', 'which', 'who', 'whom', 'whose', 'where', 'when', 'while', 'whereas', 'including', 'especially', 'notably', 'unless', 'if', 'because', 'though', 'although', 'as', 'than', 'not', 'etc', 'e.g', 'i.e']);
+
+/**
+ * Flow lists and mappings (`[a, b]`, `{a: 1}`) whose items look like a sentence split at a
+ * comma: an unquoted item that starts with a word such as `and` or `which`, that closes a
+ * parenthesis an item before it opened, or that continues a number written with a thousands
+ * comma (`[1,000 troops]`). In YAML a comma inside `[…]` or `{…}` always ends an item, so the
+ * author meant one item where the file has two. One warning per place, with the text to quote.
+ * The text must parse (it has been read with `readDataFile` already).
+ */
+export function flowCommaPitfalls(file: string, text: string): Issue[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, keepSourceTokens: false });
+  const issues: Issue[] = [];
+  const plain = (node: unknown): node is Scalar<string> & { range: [number, number, number] } => isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' && node.range != null;
+  const stack: { node: unknown; path: PathSegment[] }[] = [{ node: doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isMap(node)) {
+      for (const pair of node.items) if (isScalar(pair.key)) stack.push({ node: pair.value, path: [...path, String(pair.key.value)] });
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+    }
+    if (!(isMap(node) || isSeq(node)) || !node.flow) continue;
+    // Pairs of neighbours: a list's items; in a mapping, a key without a value and the value (or
+    // key) before it (`{label: Talks, then a deal}` reads `then a deal` as a key with no value).
+    const pairs: [unknown, unknown][] = isSeq(node)
+      ? node.items.slice(1).map((item, i) => [node.items[i], item])
+      : node.items.slice(1).flatMap((pair, i): [unknown, unknown][] => (pair.value === null || (isScalar(pair.value) && pair.value.value === null) ? [[node.items[i]!.value ?? node.items[i]!.key, pair.key]] : []));
+    for (const [before, item] of pairs) {
+      if (!plain(item) || !plain(before)) continue;
+      const first = /^[A-Za-z.]+/.exec(item.value)?.[0]?.toLowerCase() ?? '';
+      const opened = (before.value.match(/\(/g)?.length ?? 0) > (before.value.match(/\)/g)?.length ?? 0);
+      const why = CONTINUATIONS.has(first.replace(/\.$/, ''))
+        ? `starts with \`${first}\``
+        : opened && item.value.includes(')')
+          ? 'closes a parenthesis the item before it opened'
+          : /\d$/.test(before.value) && /^\d{3}\b/.test(item.value)
+            ? 'continues a number written with a thousands comma'
+            : null;
+      if (why === null) continue;
+      const { line, col } = lineCounter.linePos(item.range[0]);
+      const joined = text.slice(before.range[0], item.range[1]).replace(/\s+/g, ' ');
+      issues.push({
+        file, line, column: col, path: path.join('.'), severity: 'warning',
+        message: clipQuoted(`the item \`${item.value}\` ${why}: it looks like the rest of \`${before.value}\`, split at a comma`),
+        hint: `inside \`[…]\` and \`{…}\` a comma always ends an item: if it is one item, quote it: "${clip(joined.replace(/"/g, '\\"'), 4 * MAX_ECHO)}"`,
+      });
+    }
+  }
+  return issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }

@@ -77,6 +77,8 @@ export interface PointTally {
   /** By tension: [sum, sumSq] of values in units of QUANTUM. */
   tensions: [bigint, bigint][];
   goldstein: [bigint, bigint];
+  /** Runs of an exercise only: how many met its objective, and how many got each score ([score, runs], by score). */
+  objective?: { met: number; scores: [number, number][] };
 }
 
 /** Accumulates the runs of one design point. */
@@ -87,13 +89,18 @@ export class PointAccumulator {
   readonly checkpoints: number[][];
   readonly tensions: Moments[];
   readonly goldstein = new Moments();
+  /** With `judged`: runs that met the objective, and runs by score. */
+  met = 0;
+  readonly scores: Map<number, number> | null;
 
   constructor(
     readonly point: number,
     outcomeCount: number,
     checkpointCount: number,
     tensionCount: number,
+    judged = false,
   ) {
+    this.scores = judged ? new Map() : null;
     this.outcomes = new Array<number>(outcomeCount).fill(0);
     this.checkpoints = Array.from({ length: checkpointCount }, () => new Array<number>(outcomeCount).fill(0));
     this.tensions = Array.from({ length: tensionCount }, () => new Moments());
@@ -109,7 +116,17 @@ export class PointAccumulator {
     this.goldstein.add(goldstein);
   }
 
+  /** An exercise's judgement of the run just added: whether it met the objective, and its score. */
+  judge(met: boolean, score: number): void {
+    if (met) this.met++;
+    this.scores?.set(score, (this.scores.get(score) ?? 0) + 1);
+  }
+
   merge(t: PointTally): void {
+    if (t.objective) {
+      this.met += t.objective.met;
+      for (const [score, runs] of t.objective.scores) this.scores?.set(score, (this.scores.get(score) ?? 0) + runs);
+    }
     this.n += t.n;
     this.steps += t.steps;
     t.outcomes.forEach((c, i) => (this.outcomes[i]! += c));
@@ -127,6 +144,7 @@ export class PointAccumulator {
       steps: this.steps,
       tensions: this.tensions.map((m) => [m.sum.value(), m.sumSq.value()]),
       goldstein: [this.goldstein.sum.value(), this.goldstein.sumSq.value()],
+      ...(this.scores ? { objective: { met: this.met, scores: [...this.scores].sort((a, b) => a[0] - b[0]) } } : {}),
     };
   }
 }
