@@ -12,6 +12,7 @@ import type { RunFlags } from './run.ts';
 import type { BatchFlags } from './batch.ts';
 import type { MergeFlags } from './merge.ts';
 import type { PlayFlags } from './play.ts';
+import type { OddsFlags } from './odds.ts';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -52,6 +53,24 @@ export function registerCommands(program: Command): void {
     .action(async (scenario: string | undefined, flags: BatchFlags) => {
       const { batchCommand } = await import('./batch.ts');
       await batchCommand(scenario, flags);
+    });
+
+  program
+    .command('odds')
+    .description('outcome probabilities from any node: exact when the rest of the tree is small, else Monte Carlo to a precision')
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
+    .option('--branch <code>', 'from the node after the branch code\'s last move (default: the start)')
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--policy <name>', 'how actors choose from the node on (default: the branch code\'s, or default)')
+    .option('--checkpoint <phase>', 'the outcome judged at the end of this checkpoint phase instead of the final one')
+    .option('--precision <x>', 'stop once every outcome\'s 95% interval is within ±x (0.01 is ±1 point)', '0.01')
+    .option('--max-runs <n>', 'stop after this many runs even if the precision is not reached', '100000')
+    .option('--seed <n>', 'base seed: run i has seed deriveSeed(n, i) (default: the branch code\'s seed, or 1)')
+    .option('--exact-budget <n>', 'most tree nodes an exact enumeration may expand; 0 for Monte Carlo only', '20000')
+    .option('--json', 'print one JSON document (outcomes keyed by id with proportion and ci95, as in the batch summary)')
+    .action(async (scenario: string | undefined, flags: OddsFlags, command: Command) => {
+      const { oddsCommand } = await import('./odds.ts');
+      oddsCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli');
     });
 
   program
