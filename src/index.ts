@@ -36,3 +36,6 @@ export { exactOdds, treeSizeBound, EXACT_BUDGET, type ExactOptions, type ExactRe
 export { startNode, codeNode, nodeWhereActs, runFromNode, type AnalysisNode } from './analysis/node.ts';
 export { outcomeGoal, objectiveGoal, exerciseGoal, checkpointIndex, type Goal, type GoalSpec } from './analysis/goal.ts';
 export { finish, finishAsync, type AsyncControl } from './analysis/steps.ts';
+export { compareLevers, compareLeversAsync, compareSteps, movesAt, DEFAULT_COMPARE_RUNS, type CompareOptions, type CompareResult, type CompareProgress, type CompareRun, type Arm, type Share } from './analysis/compare.ts';
+export { PairedTally, type PairedDifference } from './analysis/paired.ts';
+export { advise, adviseAsync, adviseSteps, advisePlay, advisePlayAsync, advisePlaySteps, searchBase, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, type AdviseOptions, type Advice, type MoveEstimate, type PlayOptions, type PlayResult } from './analysis/advise.ts';
