@@ -193,6 +193,8 @@ class Enumeration {
    */
   private roundEnd(before: SimState, events: readonly number[], j: number, draws: readonly (readonly [number, number])[], p: number, out: Child[]): void {
     const { k, def } = this;
+    // Each combination of the round's events counts as a node: they multiply as decisions do.
+    if (++this.nodes > this.options.budget) throw new TooBig();
     if (j === events.length) {
       const L = this.reload(before);
       for (const [at, u] of draws) L.u[at] = u;
