@@ -63,17 +63,18 @@ describe('parley odds', () => {
   });
 
   it.each([
-    ['random', 'mini:2:random:12@2'],
-    ['default (weights and passing)', 'mini:2:default:12@2'],
-  ])('enumerates a small tree exactly under the %s policy, inside a large Monte Carlo interval', (_, code) => {
-    const exact = json('odds', MINI, '--branch', code);
+    ['the random policy', 'mini:2:random:12@2', []],
+    ['the default policy (weights and passing)', 'mini:2:default:12@2', []],
+    ['a checkpoint (the enumeration stops there)', 'mini:2:random:4@2', ['--checkpoint', 'talks']],
+  ])('enumerates a small tree exactly under %s, inside a large Monte Carlo interval', (_, code, extra) => {
+    const exact = json('odds', MINI, '--branch', code, ...extra);
     expect(exact.method).toBe('exact');
     expect(exact.runs).toBe(0);
     const p = Object.values(exact.outcomes as Record<string, { proportion: number }>).map((o) => o.proportion);
     expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
     expect(Math.max(...p)).toBeLessThan(1);
-    expect(parley('odds', MINI, '--branch', code).out).toContain('Exact: the rest of the outcome tree enumerated');
-    const mc = json('odds', MINI, '--branch', code, '--exact-budget', '0', '--precision', '0.003', '--seed', '3');
+    expect(parley('odds', MINI, '--branch', code, ...extra).out).toContain('Exact: the rest of the outcome tree enumerated');
+    const mc = json('odds', MINI, '--branch', code, ...extra, '--exact-budget', '0', '--precision', '0.003', '--seed', '3');
     expect(mc.method).toBe('monte-carlo');
     for (const [id, o] of Object.entries(exact.outcomes as Record<string, { proportion: number }>)) {
       const [lo, hi] = mc.outcomes[id].ci95;

@@ -58,13 +58,16 @@ export function exactUnsupported(def: ScenarioDefinition, state: SimState, atSta
 }
 
 /**
- * A rough upper bound on the number of nodes below `state` (log10), to skip enumerations that
- * cannot fit the budget without trying them.
+ * A rough upper bound on the number of nodes below `state` (log10), to the end or to the end of
+ * checkpoint `checkpoint` (index among the checkpoints), to skip enumerations that cannot fit the
+ * budget without trying them.
  */
-export function treeSizeBound(def: ScenarioDefinition, state: SimState): number {
+export function treeSizeBound(def: ScenarioDefinition, state: SimState, checkpoint = -1): number {
   let log = 0;
   const branches = (n: number) => Math.log10(Math.max(1, n));
-  for (let g = state.g; g < def.rounds.length; g++) {
+  const phase = checkpoint >= 0 ? def.phases.filter((p) => p.checkpoint)[checkpoint] : undefined;
+  const end = phase ? phase.firstRound + phase.rounds : def.rounds.length;
+  for (let g = state.g; g < end; g++) {
     const phase = def.rounds[g]!.phase;
     const order = def.phases[phase]!.turnOrder;
     for (let t = g === state.g ? state.turn : 0; t < order.length; t++) {

@@ -111,7 +111,7 @@ export function* oddsSteps(compiled: CompiledScenario, node: AnalysisNode, optio
   let nodes = 0;
   if (options.exact ?? true) {
     // A tree far too big for the budget is not tried (the bound ignores merged states and moves never available, hence a margin).
-    if (treeSizeBound(def, node.state) > Math.log10(Math.max(1, budget)) + 2) notExact = `the rest of the tree is far larger than the budget of ${budget.toLocaleString('en-US')} nodes`;
+    if (treeSizeBound(def, node.state, c) > Math.log10(Math.max(1, budget)) + 2) notExact = `the rest of the tree is far larger than the budget of ${budget.toLocaleString('en-US')} nodes`;
     else {
       const exact = exactOdds(def, node.state, { policy: options.policy, checkpoint: c, budget, atStart: node.atStart });
       if (exact.type === 'exact') {
