@@ -159,7 +159,7 @@ class Enumeration {
       decide(k, L, false, actor);
       const c = k.w.chosen[0]!;
       if (c < 0) {
-        this.after(s, pChoice, out);
+        this.after(pChoice, out);
         continue;
       }
       const lever = candidatesOf(def, L, actor)[c]!;
@@ -170,14 +170,14 @@ class Enumeration {
         lane.u[branchSlot] = u;
         k.w.chosen[0] = c;
         pullChosen(k, lane, null, actor);
-        this.after(s, pChoice * pBranch, out);
+        this.after(pChoice * pBranch, out);
       }
     }
     return out;
   }
 
   /** The lane has taken its decision: the turn moves on, and the round ends if it was its last. */
-  private after(_s: SimState, p: number, out: Child[]): void {
+  private after(p: number, out: Child[]): void {
     const L = this.L;
     if (!advanceTurn(L)) {
       out.push([p, store(L, 0)]);
