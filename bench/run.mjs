@@ -204,7 +204,7 @@ if (!flag('skip-odds') && def.id === 'petro-trump') {
   const cmp = lib.compareLevers(compiled, petroFirst, { policy: 'default', goal: lib.outcomeGoal(def, ['strategic_reset']), runs: 2000, seed: 1 });
   const ms = now() - t;
   const each = cmp.arms.filter((a) => a.vsPolicy).map((a) => `${a.id} ${fmt(a.vsPolicy.narrower ?? 0, 1)}×`).join(', ');
-  out("compare at Petro's first decision: paired / independent", `${fmt(cmp.narrower, 1)}×`, `median; ${each} (2,000 runs per move, ${fmt(ms / 1000, 1)} s); target ≥ 3× ${cmp.narrower >= 3 ? '✓' : '✗'}`);
+  out("compare at Petro's first decision: paired / independent", `${fmt(cmp.narrower, 1)}×`, `median at equal runs per move (${fmt(cmp.narrowerAtEqualTotal, 1)}× at equal runs in all); ${each} (2,000 runs per move, ${fmt(ms / 1000, 1)} s); target ≥ 3× ${cmp.narrower >= 3 ? '✓' : '✗'}`);
 }
 
 // 3. Start-up: a one-run command against a bare node.

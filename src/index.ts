@@ -33,7 +33,7 @@ export { wilson } from './stats/stats.ts';
 export { loadExercise, judgeExercise, ExerciseSchema, exerciseJsonSchema, type Exercise, type ExerciseConfig, type ExerciseResult } from './scenario/exercise.ts';
 export { odds, oddsAsync, oddsSteps, widestHalf, MIN_RUNS, DEFAULT_PRECISION, DEFAULT_MAX_RUNS, type OddsOptions, type OddsResult, type OddsProgress, type OutcomeOdds, type SeedPlan } from './analysis/odds.ts';
 export { exactOdds, treeSizeBound, EXACT_BUDGET, type ExactOptions, type ExactResult } from './analysis/exact.ts';
-export { startNode, codeNode, nodeWhereActs, runFromNode, type AnalysisNode } from './analysis/node.ts';
+export { startNode, codeNode, nodeAt, nodeWhereActs, runFromNode, type AnalysisNode } from './analysis/node.ts';
 export { outcomeGoal, objectiveGoal, exerciseGoal, checkpointIndex, type Goal, type GoalSpec } from './analysis/goal.ts';
 export { finish, finishAsync, type AsyncControl } from './analysis/steps.ts';
 export { compareLevers, compareLeversAsync, compareSteps, movesAt, DEFAULT_COMPARE_RUNS, type CompareOptions, type CompareResult, type CompareProgress, type CompareRun, type Arm, type Share } from './analysis/compare.ts';

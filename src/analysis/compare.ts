@@ -68,8 +68,13 @@ export interface CompareResult {
   readonly seed: number;
   /** The policy's own arm first, then each lever the actor may pull, then passing. */
   readonly arms: readonly Arm[];
-  /** Median over the moves of how many times narrower the paired intervals are than independent ones (of the goal, or of every outcome share without one). */
+  /** Median over the moves of how many times narrower the paired intervals are than independent ones (of the goal, or of every outcome share without one), at the same number of runs per move. */
   readonly narrower: number | null;
+  /**
+   * The same at the same number of runs in all: independent sampling would also need runs of the
+   * policy's own choice (k + 1 arms against k), so each paired move could have (k + 1)/k as many.
+   */
+  readonly narrowerAtEqualTotal: number | null;
 }
 
 export interface CompareProgress {
@@ -197,7 +202,9 @@ export function* compareSteps(compiled: CompiledScenario, node: AnalysisNode, op
       vsPolicy: vs, outcomesVsPolicy: outcomesVs,
     });
   }
-  return { actor: def.actors[actor]!.id, runs, seed: base, arms: result, narrower: median(ratios) };
+  const narrower = median(ratios);
+  const narrowerAtEqualTotal = narrower === null ? null : tidy(narrower * Math.sqrt((arms.length + 1) / arms.length));
+  return { actor: def.actors[actor]!.id, runs, seed: base, arms: result, narrower, narrowerAtEqualTotal };
 }
 
 function median(xs: number[]): number | null {

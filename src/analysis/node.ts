@@ -23,6 +23,11 @@ export interface AnalysisNode {
   readonly moves: readonly Move[];
 }
 
+/** Any state as a node (a play session's current state, say): runs from it reroll there to their own seeds. */
+export function nodeAt(state: SimState): AnalysisNode {
+  return { state, atStart: false, moves: [] };
+}
+
 /** The start of a run of `seed` with parameter values `params` (by index). */
 export function startNode(def: ScenarioDefinition, seed: number, params: readonly number[]): AnalysisNode {
   const { L } = runner(def, 'random');

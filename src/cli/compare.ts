@@ -30,6 +30,7 @@ export function compareCommand(scenarioRef: string | undefined, flags: CompareFl
       runs: r.runs,
       seedPlan: { base: r.seed, seed: 'run j of every move rerolls to deriveSeed(base, j) at the node, then takes the move', policyArm: "the policy's own choice on seed j: the moves' results on seed j weighted by the policy's chance of choosing each" },
       narrower: r.narrower,
+      narrowerAtEqualTotal: r.narrowerAtEqualTotal,
       moves: r.arms.map((a) => ({
         id: a.id, label: a.label, action: a.action, policyP: a.policyP,
         ...(a.goal ? { goal: a.goal } : {}),
@@ -78,6 +79,6 @@ function formatCompare(setup: AnalysisSetup, goal: Goal | null, r: CompareResult
     if (!goal) lines.push(`  ${''.padEnd(w)} ${def.outcomes.map((o) => `±${(((a.outcomesVsPolicy[o.id]!.ci95[1] - a.outcomesVsPolicy[o.id]!.ci95[0]) / 2) * 100).toFixed(1)}`.padStart(ow)).join('  ')}`);
   }
   lines.push('');
-  lines.push(r.narrower === null ? 'Every pair of runs agreed: the moves make no difference on these seeds.' : `Variance reduction: the paired intervals are ${r.narrower.toFixed(1)}× narrower (median over the moves${goal ? '' : ' and outcomes'}) than independent runs of each move and of the policy would give at the same number of runs.`);
+  lines.push(r.narrower === null ? 'Every pair of runs agreed: the moves make no difference on these seeds.' : `Variance reduction: the paired intervals are ${r.narrower.toFixed(1)}× narrower (median over the moves${goal ? '' : ' and outcomes'}) than independent runs of each move and of the policy would give at the same number of runs per move; ${r.narrowerAtEqualTotal!.toFixed(1)}× at the same number of runs in all (the policy's own choice needs no runs of its own).`);
   return `${lines.join('\n')}\n`;
 }
