@@ -13,7 +13,7 @@
 import { actorNow } from '../engine/kernel.ts';
 import { begin, reroll, runToEnd } from '../engine/advance.ts';
 import type { Move } from '../engine/branch-code.ts';
-import type { CompiledScenario } from '../engine/engine.ts';
+import type { Scenario } from './node.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import { load, MAX_LANES, store, type RunLanes } from '../engine/runs.ts';
 import { availableLevers } from '../engine/state.ts';
@@ -132,7 +132,7 @@ function halve(r: Runner, node: AnalysisNode, moves: readonly Candidate[], goal:
   return [alive[0]!, ...rest];
 }
 
-function candidates(compiled: CompiledScenario, node: AnalysisNode, policy: string): Candidate[] {
+function candidates(compiled: Scenario, node: AnalysisNode, policy: string): Candidate[] {
   return movesAt(compiled, node, policy).moves.map((m) => ({ ...m, runs: 0, met: 0, droppedIn: null }));
 }
 
@@ -142,7 +142,7 @@ const estimate = (c: Candidate): MoveEstimate => ({
 });
 
 /** The role's best move at `node` for the goal, with its chance against default play. */
-export function* adviseSteps(compiled: CompiledScenario, node: AnalysisNode, options: AdviseOptions): Generator<{ readonly phase: 'search' | 'check' }, Advice> {
+export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: AdviseOptions): Generator<{ readonly phase: 'search' | 'check' }, Advice> {
   const { def } = compiled;
   const s = node.state;
   if (s.ended) throw new UsageError('the run has ended at this node: there is nothing left to advise', 'give the code of a node before the end', '--branch');
@@ -190,11 +190,11 @@ export function* adviseSteps(compiled: CompiledScenario, node: AnalysisNode, opt
  * console.log(a.recommended.id, a.check.difference.ci95);
  * ```
  */
-export function advise(compiled: CompiledScenario, node: AnalysisNode, options: AdviseOptions): Advice {
+export function advise(compiled: Scenario, node: AnalysisNode, options: AdviseOptions): Advice {
   return finish(adviseSteps(compiled, node, options));
 }
 
-export function adviseAsync(compiled: CompiledScenario, node: AnalysisNode, options: AdviseOptions, control: AsyncControl<{ readonly phase: 'search' | 'check' }> = {}): Promise<Advice> {
+export function adviseAsync(compiled: Scenario, node: AnalysisNode, options: AdviseOptions, control: AsyncControl<{ readonly phase: 'search' | 'check' }> = {}): Promise<Advice> {
   return finishAsync(adviseSteps(compiled, node, options), control);
 }
 
@@ -229,7 +229,7 @@ export interface PlayResult {
  * choosing every move by the search above (on search seeds it never evaluates on), the other
  * actors on their policy; default play on the same evaluation seeds is the comparison.
  */
-export function* advisePlaySteps(compiled: CompiledScenario, node: AnalysisNode, options: PlayOptions): Generator<{ readonly runs: number; readonly of: number }, PlayResult> {
+export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options: PlayOptions): Generator<{ readonly runs: number; readonly of: number }, PlayResult> {
   const { def } = compiled;
   const runs = options.runs ?? 200;
   const budget = options.budget ?? DEFAULT_PLAY_BUDGET;
@@ -292,10 +292,10 @@ function startLanes(L: RunLanes, node: AnalysisNode, base: number, from: number,
   for (let i = 0; i < size; i++) reroll(L, i, deriveSeed(base, from + i));
 }
 
-export function advisePlay(compiled: CompiledScenario, node: AnalysisNode, options: PlayOptions): PlayResult {
+export function advisePlay(compiled: Scenario, node: AnalysisNode, options: PlayOptions): PlayResult {
   return finish(advisePlaySteps(compiled, node, options));
 }
 
-export function advisePlayAsync(compiled: CompiledScenario, node: AnalysisNode, options: PlayOptions, control: AsyncControl<{ readonly runs: number; readonly of: number }> = {}): Promise<PlayResult> {
+export function advisePlayAsync(compiled: Scenario, node: AnalysisNode, options: PlayOptions, control: AsyncControl<{ readonly runs: number; readonly of: number }> = {}): Promise<PlayResult> {
   return finishAsync(advisePlaySteps(compiled, node, options), control);
 }

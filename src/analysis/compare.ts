@@ -14,7 +14,7 @@
  */
 import type { Action } from '../engine/types.ts';
 import type { Move } from '../engine/branch-code.ts';
-import type { CompiledScenario } from '../engine/engine.ts';
+import type { Scenario } from './node.ts';
 import { MAX_LANES } from '../engine/runs.ts';
 import { availableLevers, currentActor, policyChoice } from '../engine/state.ts';
 import { UsageError } from '../scenario/errors.ts';
@@ -99,7 +99,7 @@ interface ArmTally {
 }
 
 /** The moves of the actor deciding at `node`: every lever available there, then passing (always allowed). */
-export function movesAt(compiled: CompiledScenario, node: AnalysisNode, policy: string): { actor: number; moves: { id: string; label: string; action: Action; policyP: number }[] } {
+export function movesAt(compiled: Scenario, node: AnalysisNode, policy: string): { actor: number; moves: { id: string; label: string; action: Action; policyP: number }[] } {
   const { def } = compiled;
   const s = node.state;
   if (s.ended) throw new UsageError('the run has ended at this node: there is no move to compare', 'give the code of a node before the end', '--branch');
@@ -125,7 +125,7 @@ export interface CompareRun {
 }
 
 /** `compareLevers` as a generator reporting its progress after each block of seeds. */
-export function* compareSteps(compiled: CompiledScenario, node: AnalysisNode, options: CompareOptions, visit?: (run: CompareRun) => void): Generator<CompareProgress, CompareResult> {
+export function* compareSteps(compiled: Scenario, node: AnalysisNode, options: CompareOptions, visit?: (run: CompareRun) => void): Generator<CompareProgress, CompareResult> {
   const { def } = compiled;
   const runs = options.runs ?? DEFAULT_COMPARE_RUNS;
   const base = options.seed ?? 1;
@@ -224,11 +224,11 @@ function median(xs: number[]): number | null {
  * for (const arm of r.arms) console.log(arm.id, arm.goal?.proportion, arm.vsPolicy?.ci95);
  * ```
  */
-export function compareLevers(compiled: CompiledScenario, node: AnalysisNode, options: CompareOptions, visit?: (run: CompareRun) => void): CompareResult {
+export function compareLevers(compiled: Scenario, node: AnalysisNode, options: CompareOptions, visit?: (run: CompareRun) => void): CompareResult {
   return finish(compareSteps(compiled, node, options, visit));
 }
 
 /** `compareLevers` in slices that give the event loop back, with progress and cancellation (for a terminal UI). */
-export function compareLeversAsync(compiled: CompiledScenario, node: AnalysisNode, options: CompareOptions, control: AsyncControl<CompareProgress> = {}): Promise<CompareResult> {
+export function compareLeversAsync(compiled: Scenario, node: AnalysisNode, options: CompareOptions, control: AsyncControl<CompareProgress> = {}): Promise<CompareResult> {
   return finishAsync(compareSteps(compiled, node, options), control);
 }

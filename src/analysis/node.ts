@@ -13,6 +13,11 @@ import type { SimState } from '../engine/types.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { runner, type RunStart } from './runs.ts';
 
+/** What the analyses need of a scenario: its definition (a `CompiledScenario` is one; so is `{ def }`, without the statechart). */
+export interface Scenario {
+  readonly def: ScenarioDefinition;
+}
+
 /** A node: the state where the analysed runs start, and how it was reached. */
 export interface AnalysisNode {
   /** The state at the node (before the decision at `state.step`). */

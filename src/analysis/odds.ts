@@ -5,7 +5,7 @@
  * group of `MAX_LANES` runs (and not before `MIN_RUNS`), so the same options give the same runs
  * and the same figures, byte for byte.
  */
-import type { CompiledScenario } from '../engine/engine.ts';
+import type { Scenario } from './node.ts';
 import { MAX_LANES } from '../engine/runs.ts';
 import { tidy, wilson } from '../stats/stats.ts';
 import { EXACT_BUDGET, exactOdds, treeSizeBound } from './exact.ts';
@@ -92,7 +92,7 @@ export function widestHalf(counts: readonly number[], n: number): number {
 }
 
 /** The computation of `odds`, as a generator reporting its progress after each group of runs. */
-export function* oddsSteps(compiled: CompiledScenario, node: AnalysisNode, options: OddsOptions): Generator<OddsProgress, OddsResult> {
+export function* oddsSteps(compiled: Scenario, node: AnalysisNode, options: OddsOptions): Generator<OddsProgress, OddsResult> {
   const { def } = compiled;
   const precision = options.precision ?? DEFAULT_PRECISION;
   const maxRuns = options.maxRuns ?? DEFAULT_MAX_RUNS;
@@ -154,11 +154,11 @@ export function* oddsSteps(compiled: CompiledScenario, node: AnalysisNode, optio
  * r.outcomes.map((o) => `${o.id} ${o.proportion} [${o.ci95}]`);
  * ```
  */
-export function odds(compiled: CompiledScenario, node: AnalysisNode, options: OddsOptions): OddsResult {
+export function odds(compiled: Scenario, node: AnalysisNode, options: OddsOptions): OddsResult {
   return finish(oddsSteps(compiled, node, options));
 }
 
 /** `odds` in slices that give the event loop back, with progress and cancellation. */
-export function oddsAsync(compiled: CompiledScenario, node: AnalysisNode, options: OddsOptions, control: AsyncControl<OddsProgress> = {}): Promise<OddsResult> {
+export function oddsAsync(compiled: Scenario, node: AnalysisNode, options: OddsOptions, control: AsyncControl<OddsProgress> = {}): Promise<OddsResult> {
   return finishAsync(oddsSteps(compiled, node, options), control);
 }

@@ -9,8 +9,7 @@ import { advise, advisePlay, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, type Ad
 import type { Goal } from '../analysis/goal.ts';
 import { nodeWhereActs } from '../analysis/node.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
-import { describeNode, int, nodeCode, parseCount, pct, provenance, resolveGoal, resolveSetup, type AnalysisFlags, type AnalysisSetup } from './odds.ts';
-import { writeJson } from './run.ts';
+import { describeNode, int, nodeCode, parseCount, pct, provenance, resolveGoal, resolveSetup, type AnalysisFlags, type AnalysisSetup, writeJson } from './odds.ts';
 
 export interface AdviseFlags extends AnalysisFlags {
   role?: string;

@@ -7,8 +7,7 @@ import { safeText } from '../scenario/safe-text.ts';
 import { compareLevers, DEFAULT_COMPARE_RUNS, type CompareResult } from '../analysis/compare.ts';
 import type { Goal } from '../analysis/goal.ts';
 import type { PairedDifference } from '../analysis/paired.ts';
-import { describeNode, int, parseCount, pct, provenance, resolveGoal, resolveSetup, type AnalysisFlags, type AnalysisSetup } from './odds.ts';
-import { writeJson } from './run.ts';
+import { describeNode, int, parseCount, pct, provenance, resolveGoal, resolveSetup, type AnalysisFlags, type AnalysisSetup, writeJson } from './odds.ts';
 
 export interface CompareFlags extends AnalysisFlags {
   outcome?: string;

@@ -4,7 +4,6 @@
  * precision. Also the pieces `compare` and `advise` share: where the analysis starts, its
  * seed, its policy and its goal.
  */
-import { compile, resolveParams, type CompiledScenario } from '../engine/engine.ts';
 import { BranchCodeError, formatBranchCode, parseBranchCode, type Move } from '../engine/branch-code.ts';
 import type { SimState } from '../engine/types.ts';
 import { codeNames, loadScenario } from '../scenario/load.ts';
@@ -15,17 +14,19 @@ import { unknownPolicy } from '../engine/kernel.ts';
 import { safeText } from '../scenario/safe-text.ts';
 import { shellCommand } from '../io/files.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { codeNode, startNode, type AnalysisNode } from '../analysis/node.ts';
+import { codeNode, startNode, type AnalysisNode, type Scenario } from '../analysis/node.ts';
 import { exerciseGoal, objectiveGoal, outcomeGoal, type Goal } from '../analysis/goal.ts';
 import { DEFAULT_MAX_RUNS, DEFAULT_PRECISION, odds, type OddsResult } from '../analysis/odds.ts';
 import { EXACT_BUDGET } from '../analysis/exact.ts';
 import { parseSeed, parseSets } from './io.ts';
-import { writeJson } from './run.ts';
+import { parseSetValues } from '../batch/design.ts';
+import { safeJson } from '../scenario/safe-text.ts';
 
 /** Where an analysis starts and what it runs: what `odds`, `compare` and `advise` read from their flags. */
 export interface AnalysisSetup {
   readonly def: ScenarioDefinition;
-  readonly compiled: CompiledScenario;
+  /** The scenario as the analyses take it (no statechart: these commands never load xstate). */
+  readonly compiled: Scenario;
   /** How the command names the scenario (for commands that repeat it). */
   readonly ref: string;
   readonly policy: string;
@@ -80,8 +81,8 @@ export function resolveSetup(scenarioRef: string | undefined, flags: AnalysisFla
     policy = code.policy;
   }
   if (!def.policies.has(policy)) throw unknownPolicy(def, policy);
-  const sets = { ...(exercise?.params ?? {}), ...parseSets(flags.set ?? []) };
-  const params = resolveParams(def, sets);
+  const sets = parseSetValues(def, { ...(exercise?.params ?? {}), ...parseSets(flags.set ?? []) });
+  const params = def.parameters.map((p) => (Object.hasOwn(sets, p.id) ? sets[p.id]! : p.default));
   const seed = flags.seed !== undefined ? parseSeed(flags.seed) : (code?.seed ?? exercise?.config.seeds[0] ?? 1);
   let node: AnalysisNode;
   if (code) {
@@ -92,7 +93,7 @@ export function resolveSetup(scenarioRef: string | undefined, flags: AnalysisFla
       throw error;
     }
   } else node = startNode(def, seed, params);
-  return { def, compiled: compile(def), ref, policy, sets, node, seed, code: flags.branch?.trim() ?? null, exercise };
+  return { def, compiled: { def }, ref, policy, sets, node, seed, code: flags.branch?.trim() ?? null, exercise };
 }
 
 /** The goal the flags name (`--outcome`, `--objective`, or the exercise's objective), or null. */
@@ -127,6 +128,11 @@ export function describeNode(setup: AnalysisSetup, state: SimState = setup.node.
   const who = actor === undefined ? '' : `, ${def.actors[actor]!.name} to decide`;
   const where = `${phase.label}, round ${round.round} of ${phase.rounds}${who}`;
   return setup.node.atStart && state === setup.node.state ? `from the start (${where})` : `from step ${state.step + 1} (${where})`;
+}
+
+/** One JSON document on `out` (safe for a terminal). */
+export function writeJson(out: NodeJS.WritableStream, doc: Readonly<Record<string, unknown>>): void {
+  out.write(`${safeJson(JSON.stringify(doc, null, 2))}\n`);
 }
 
 export const int = (n: number): string => n.toLocaleString('en-US');
