@@ -34,7 +34,7 @@ describe('parley odds', () => {
     expect(a.out).toBe(parley('odds', 'petro-trump', '--precision', '0.03', '--seed', '5').out);
     expect(a.out).toMatch(/Monte Carlo: [\d,]+ runs; every outcome within ±[\d.]+ points \(95%\), as asked \(±3\.00\)/);
     expect(json('odds', MINI, '--branch', 'mini:3:default:5@3', '--exact-budget', '0')).toEqual(json('odds', MINI, '--branch', 'mini:3:default:5@3', '--exact-budget', '0'));
-  });
+  }, 120_000);
 
   it('stops at the precision, checked after whole groups of 256 runs, and reports the runs and intervals as the batch summary does', () => {
     const doc = json('odds', 'petro-trump', '--precision', '0.02', '--seed', '9');
@@ -49,7 +49,7 @@ describe('parley odds', () => {
     expect(fewer.halfWidth).toBeGreaterThan(0.02);
     expect(Object.keys(doc.outcomes)).toEqual(['militarised_crisis', 'public_blow_up', 'strategic_reset', 'conditional_truce', 'cordial_but_thin']);
     expect(doc.scenario.hash).toMatch(/^[0-9a-f]{64}$/);
-  });
+  }, 120_000);
 
   it('runs exactly the runs of the batch it names (same seeds, same counts)', () => {
     const doc = json('odds', MINI, '--branch', 'mini:2:random:1=praise,2=praise', '--seed', '4', '--precision', '0', '--max-runs', '700', '--exact-budget', '0');
@@ -81,7 +81,7 @@ describe('parley odds', () => {
       expect(o.proportion).toBeGreaterThanOrEqual(lo);
       expect(o.proportion).toBeLessThanOrEqual(hi);
     }
-  }, 60_000);
+  }, 120_000);
 
   it('is exact on a toy whose odds are known: two wins in three rounds at 1/3 each is 7/27', () => {
     const def = loadScenario(TOY);
@@ -124,7 +124,7 @@ describe('parley compare', () => {
     }
     expect(doc.narrower).toBeGreaterThan(1.5);
     expect(doc.node.code).toBe('petro-trump:1:default:2@1');
-  }, 60_000);
+  }, 120_000);
 
   it('runs every move on the same seeds: run j of a move is the run of its branch code with a reroll to deriveSeed(base, j)', () => {
     const def = loadScenario(MINI);
