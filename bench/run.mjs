@@ -5,6 +5,7 @@
 //   npm run bench -- --quick          small sizes (seconds)
 //   npm run bench -- --scenario FILE --xstate-runs N --fast-runs N --scaling-runs N
 //                    --mem-small N --mem-mid N --mem-large N --big-runs N --skip-big
+//                    --skip-odds (the odds and lever-comparison figures of `parley odds` and `parley compare`)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -169,6 +170,42 @@ if (!flag('skip-big')) {
   if (bare) out(`${fmt(sizes.big)} runs, 2 workers, summary only`, `${fmt(bare.wall, 2)} s`, `${fmt(bare.rate)} runs/s`);
 }
 rmSync(work, { recursive: true, force: true });
+
+// 2b. Odds and lever comparisons (issue 13): `parley odds` from the start to ±1 point, as a user
+// runs it (a child process, start-up included) and in-process; `compare` at the first decision of
+// Petro, paired intervals against independent ones at equal runs.
+if (!flag('skip-odds') && def.id === 'petro-trump') {
+  console.log('\nodds and lever comparisons (petro-trump)');
+  const walls = [];
+  let doc = null;
+  for (let rep = 0; rep < 3; rep++) {
+    const t = now();
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'parley.js'), 'odds', '--precision', '0.01', '--json'], { encoding: 'utf8' });
+    walls.push(now() - t);
+    if (r.status === 0) doc = JSON.parse(r.stdout);
+  }
+  walls.sort((a, b) => a - b);
+  const wall = walls[1] / 1000;
+  if (doc) out('parley odds, from the start, ±1 point', `${fmt(wall, 2)} s`, `median of 3, ${fmt(doc.runs)} runs, half-width ±${fmt(doc.halfWidth * 100, 2)} pt; target ≤ 1.5 s ${wall <= 1.5 ? '✓' : '✗'}`);
+  const node = lib.startNode(def, 1, def.parameters.map((p) => p.default));
+  let best = Infinity;
+  let cpu = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    const c = process.cpuUsage();
+    const t = now();
+    lib.odds(compiled, node, { policy: 'default', precision: 0.01, seed: 1 });
+    best = Math.min(best, now() - t);
+    const used = process.cpuUsage(c);
+    cpu = Math.min(cpu, (used.user + used.system) / 1000);
+  }
+  out('odds(), in process, ±1 point', `${fmt(best / 1000, 2)} s`, `best of 3 (${fmt(cpu / 1000, 2)} s of CPU)`);
+  const petroFirst = lib.codeNode(def, 'default', 1, node.state.p, [{ step: 1, action: { type: 'reroll', seed: 1 } }]);
+  const t = now();
+  const cmp = lib.compareLevers(compiled, petroFirst, { policy: 'default', goal: lib.outcomeGoal(def, ['strategic_reset']), runs: 2000, seed: 1 });
+  const ms = now() - t;
+  const each = cmp.arms.filter((a) => a.vsPolicy).map((a) => `${a.id} ${fmt(a.vsPolicy.narrower ?? 0, 1)}×`).join(', ');
+  out("compare at Petro's first decision: paired / independent", `${fmt(cmp.narrower, 1)}×`, `median at equal runs per move (${fmt(cmp.narrowerAtEqualTotal, 1)}× at equal runs in all); ${each} (2,000 runs per move, ${fmt(ms / 1000, 1)} s); target ≥ 3× ${cmp.narrower >= 3 ? '✓' : '✗'}`);
+}
 
 // 3. Start-up: a one-run command against a bare node.
 function median(cmd, argv, n = 7) {

@@ -30,6 +30,9 @@ export interface RunEnd {
   readonly goldstein: number;
   /** The whole final state, as a value of its own (for what the fields above do not say). */
   state(): SimState;
+  /** The lanes and the lane the run ended in, for reading it without a copy (an expression's `fn(lanes, lane)`). */
+  readonly lanes: RunLanes;
+  readonly lane: number;
 }
 
 /** Lane `i`'s end. */
@@ -41,6 +44,8 @@ function endOf(L: RunLanes, i: number): RunEnd {
     steps: L.step,
     goldstein: L.gs[i]!,
     state: () => store(L, i),
+    lanes: L,
+    lane: i,
   };
 }
 

@@ -13,6 +13,9 @@ import type { BatchFlags } from './batch.ts';
 import type { MergeFlags } from './merge.ts';
 import type { PlayFlags } from './play.ts';
 import type { ReportFlags } from './report.ts';
+import type { OddsFlags } from './odds.ts';
+import type { CompareFlags } from './compare.ts';
+import type { AdviseFlags } from './advise.ts';
 
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -55,6 +58,63 @@ export function registerCommands(program: Command): void {
     .action(async (scenario: string | undefined, flags: BatchFlags) => {
       const { batchCommand } = await import('./batch.ts');
       await batchCommand(scenario, flags);
+    });
+
+  program
+    .command('odds')
+    .description('outcome probabilities from any node: exact when the rest of the tree is small, else Monte Carlo to a precision')
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
+    .option('--branch <code>', 'from the node after the branch code\'s last move (default: the start)')
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--policy <name>', 'how actors choose from the node on (default: the branch code\'s, or default)')
+    .option('--checkpoint <phase>', 'the outcome judged at the end of this checkpoint phase instead of the final one')
+    .option('--precision <x>', 'stop once every outcome\'s 95% interval is within ±x (0.01 is ±1 point)', '0.01')
+    .option('--max-runs <n>', 'stop after this many runs even if the precision is not reached', '100000')
+    .option('--seed <n>', 'base seed: run i has seed deriveSeed(n, i) (default: the branch code\'s seed, or 1)')
+    .option('--exact-budget <n>', 'most tree nodes an exact enumeration may expand; 0 for Monte Carlo only', '20000')
+    .option('--json', 'print one JSON document (outcomes keyed by id with proportion and ci95, as in the batch summary)')
+    .action(async (scenario: string | undefined, flags: OddsFlags, command: Command) => {
+      const { oddsCommand } = await import('./odds.ts');
+      oddsCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli');
+    });
+
+  program
+    .command('compare')
+    .description("every move of the actor deciding at a node, continued under the policy on the same seeds: P(goal), outcome shares, paired differences")
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
+    .option('--branch <code>', "the node: right after the branch code's last move (default: the start)")
+    .option('--outcome <ids>', 'goal: the run ends in one of these outcomes (comma-separated)')
+    .option('--objective <expr>', 'goal: a condition over the final state, e.g. "HOST < 40 and relationship == \'cordial\'"')
+    .option('--exercise <id|file>', "the exercise's scenario, parameters and policy, and its objective as the goal")
+    .option('--runs <n>', 'runs per move (the same seeds for every move)', '2000')
+    .option('--seed <n>', "base seed: run j rerolls to deriveSeed(n, j) at the node (default: the branch code's seed, or 1)")
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--policy <name>', "how actors choose after the move (default: the branch code's, or default)")
+    .option('--json', 'print one JSON document')
+    .action(async (scenario: string | undefined, flags: CompareFlags, command: Command) => {
+      const { compareCommand } = await import('./compare.ts');
+      compareCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli');
+    });
+
+  program
+    .command('advise')
+    .description("the role's best move now for a goal, by rollouts on common random numbers; --play: the advisor plays whole runs")
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's or the exercise's, or ${DEFAULT_SCENARIO})`)
+    .option('--role <id>', "the actor advised (default: the exercise's role)")
+    .option('--branch <code>', "the node: right after the branch code's last move (default: the start); the others play on by policy to the role's turn")
+    .option('--outcome <ids>', 'goal: the run ends in one of these outcomes (comma-separated)')
+    .option('--objective <expr>', 'goal: a condition over the final state')
+    .option('--exercise <id|file>', "the exercise's scenario, parameters, policy and role, and its objective as the goal")
+    .option('--budget <n>', `rollouts per decision (default: ${6000} for advice, ${192} with --play)`)
+    .option('--play', 'let the advisor play the role through whole runs on evaluation seeds, against default play')
+    .option('--runs <n>', 'evaluation runs with --play (default: 200)')
+    .option('--seed <n>', "base seed of the check (or evaluation) runs (default: the branch code's seed, the exercise's first seed, or 1)")
+    .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
+    .option('--policy <name>', "how the other actors choose (default: the branch code's or the exercise's, or default)")
+    .option('--json', 'print one JSON document')
+    .action(async (scenario: string | undefined, flags: AdviseFlags, command: Command) => {
+      const { adviseCommand } = await import('./advise.ts');
+      adviseCommand(scenario, flags, command.getOptionValueSource('policy') === 'cli');
     });
 
   program
