@@ -20,6 +20,8 @@ const Text = z.string().max(100_000);
 
 const DesignObject = z.strictObject({
   seed: int(0, MAX_SEED),
+  // Optional so that a file of an engine before paired seeds is read, and refused for its engine version.
+  seeds: z.enum(['paired', 'independent']).optional(),
   policy: Text.min(1),
   runsPerPoint: int(1, MAX_RUNS),
   set: z.record(Name, Finite),
@@ -86,7 +88,7 @@ const HeaderSchema = z
     checkDesign(h.design, ctx, ['design']);
     const layout = layoutOfColumns(h.columns);
     if (!layout) {
-      problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, branch)');
+      problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, branch[, replay])');
       return;
     }
     const params = new Set(layout.params);
@@ -124,7 +126,9 @@ function layoutOfColumns(columns: readonly string[]): { params: string[]; checkp
   if (!params || !fixed('policy', 'outcome')) return null;
   const checkpoints = prefixed('checkpoint.');
   const tensions = checkpoints && prefixed('tension.');
-  if (!tensions || !fixed('steps', 'goldstein', 'branch') || i !== columns.length) return null;
+  if (!tensions || !fixed('steps', 'goldstein', 'branch')) return null;
+  if (i < columns.length && columns[i] === 'replay') i++;
+  if (i !== columns.length) return null;
   return { params, checkpoints: checkpoints!, tensions };
 }
 

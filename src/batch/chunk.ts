@@ -5,7 +5,7 @@
  */
 import { runGroup, runner, type RunStart, type Runner } from '../analysis/runs.ts';
 import type { Move } from '../engine/branch-code.ts';
-import { deriveSeed } from '../engine/rng.ts';
+import { runSeed, type SeedPairing } from './design.ts';
 import { MAX_LANES } from '../engine/runs.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
@@ -29,12 +29,16 @@ export interface BatchPlan {
   readonly scenarioFile: string;
   readonly hash: string;
   readonly policy: string;
-  /** Base seed: run i has seed deriveSeed(seed, i). */
+  /** Base seed: run i has seed `runSeed(plan, i)`. */
   readonly seed: number;
+  /** Default `paired`. */
+  readonly seeds?: SeedPairing;
   readonly runsPerPoint: number;
   readonly branch: BranchStart | null;
   /** Row format, or null when no rows are written. */
   readonly format: RowFormat | null;
+  /** Whether rows carry the `replay` column (see `columns`). */
+  readonly replay?: boolean;
 }
 
 export interface ChunkTask {
@@ -57,15 +61,16 @@ export interface ChunkResult {
 export interface ChunkContext {
   readonly runner: Runner;
   readonly layout: RowLayout;
-  /** The layout's constant row text, by format. */
-  readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces };
+  /** The layout's constant row text, by format, without and with the replay column. */
+  readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces; readonly csvReplay: RowPieces; readonly jsonlReplay: RowPieces };
   /** Where this thread writes its rows (taken whole at the end of each chunk). */
   readonly out: RowBuffer;
 }
 
 /** A chunk context for a compiled scenario and policy. */
 export function chunkContext(r: Runner, layout: RowLayout): ChunkContext {
-  return { runner: r, layout, pieces: { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl') }, out: new RowBuffer() };
+  const pieces = { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl'), csvReplay: rowPieces(layout, 'csv', true), jsonlReplay: rowPieces(layout, 'jsonl', true) };
+  return { runner: r, layout, pieces, out: new RowBuffer() };
 }
 
 const contexts = new Map<string, ChunkContext>();
@@ -85,7 +90,7 @@ export function contextFor(plan: BatchPlan): ChunkContext {
 
 /** Seed, moves and branch code of run `index`. */
 export function runStart(plan: BatchPlan, scenario: string, index: number): { seed: number; startSeed: number; moves: readonly Move[]; branch: string } {
-  const seed = deriveSeed(plan.seed, index);
+  const seed = runSeed(plan, index);
   const b = plan.branch;
   if (!b) return { seed, startSeed: seed, moves: [], branch: `${scenario}:${seed}:${plan.policy}` };
   return {
@@ -117,12 +122,22 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   let lanes = stopped || sliceMs !== undefined ? 8 : MAX_LANES;
   let done = task.start;
   const { runner, layout, out } = ctx;
-  const pieces = plan.format ? ctx.pieces[plan.format] : null;
+  const pieces = plan.format === null ? null : plan.replay ? (plan.format === 'csv' ? ctx.pieces.csvReplay : ctx.pieces.jsonlReplay) : ctx.pieces[plan.format];
   out.clear();
   const def = runner.k.def;
   const checkpoints = layout.checkpoints.length;
   const accs = new Map<number, PointAccumulator>();
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
+  const sets = new Map<number, string>();
+  /** ` --set NAME=VALUE` for each parameter of the point that differs from its default. */
+  const setsOf = (point: number, params: readonly number[]): string => {
+    let text = sets.get(point);
+    if (text === undefined) {
+      text = def.parameters.filter((p) => params[p.index] !== p.default).map((p) => ` --set ${p.id}=${params[p.index]}`).join('');
+      sets.set(point, text);
+    }
+    return text;
+  };
   const group: (RunStart & { point: number; start: ReturnType<typeof runStart> })[] = [];
   while (done < task.end && !stopped?.()) {
     const from = done;
@@ -154,6 +169,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
         record.steps = s.steps;
         record.goldstein = s.goldstein;
         record.branch = start.branch;
+        if (pieces.replay) record.replay = `--branch ${start.branch}${setsOf(point, params)}`;
         writeRow(out, pieces, record);
       }
     }, stopped);

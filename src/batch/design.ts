@@ -3,12 +3,31 @@
  * each, with which seeds, and which slice of the run indices this process runs (a shard).
  *
  * Points are the grid of the sweeps (first sweep slowest) crossed with the Latin hypercube
- * samples (fastest); run index `i` is replicate `i mod N` of point `⌊i / N⌋`, with seed
- * `deriveSeed(base, i)`.
+ * samples (fastest); run index `i` is replicate `r = i mod N` of point `⌊i / N⌋`. Its seed is
+ * `deriveSeed(base, r)` (paired seeds, the default: replicate r of every point draws the same
+ * random numbers, so a contrast between points is not blurred by different luck), or
+ * `deriveSeed(base, i)` with `--seeds independent`. A batch of one point gets the same seeds
+ * either way.
  */
+import { deriveSeed } from '../engine/rng.ts';
 import type { ParameterDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { suggest, UsageError } from '../scenario/errors.ts';
 import { latinHypercube } from './lhs.ts';
+
+export type SeedPairing = 'paired' | 'independent';
+export const SEED_PAIRINGS: readonly SeedPairing[] = ['paired', 'independent'];
+
+/** Seed of run `index` of a batch with base seed `seed` and `runsPerPoint` replicates per point. */
+export function runSeed(d: { readonly seed: number; readonly seeds?: SeedPairing; readonly runsPerPoint: number }, index: number): number {
+  return deriveSeed(d.seed, d.seeds === 'independent' ? index : index % d.runsPerPoint);
+}
+
+export function parseSeedPairing(text: string | undefined): SeedPairing {
+  if (text === undefined) return 'paired';
+  const t = text.trim();
+  if (t === 'paired' || t === 'independent') return t;
+  throw new UsageError(`expected paired or independent, not \`${text}\``, 'paired (the default): replicate r of every design point has the same seed; independent: every run its own', '--seeds');
+}
 
 export interface SweepSpec {
   readonly param: string;
@@ -36,6 +55,8 @@ export interface ShardSpec {
 /** Everything that decides the rows of a batch (recorded in every output file's header). */
 export interface Design {
   readonly seed: number;
+  /** How runs get their seeds: `paired` (replicate r of every point the same) or `independent` (by run index). */
+  readonly seeds: SeedPairing;
   readonly policy: string;
   readonly runsPerPoint: number;
   readonly set: Readonly<Record<string, number>>;
@@ -170,6 +191,7 @@ export function parseShard(text: string, runs: number): ShardSpec {
 
 export interface DesignInput {
   readonly seed: number;
+  readonly seeds?: SeedPairing;
   readonly policy: string;
   readonly runsPerPoint: number;
   readonly set: Readonly<Record<string, number>>;
@@ -212,7 +234,12 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
     throw new UsageError(`${count(runs)} runs of up to ${count(def.maxSteps)} steps could not be counted exactly`, `at most ${count(Math.floor(Number.MAX_SAFE_INTEGER / (def.maxSteps + 1)))} runs for ${def.id}`, '--runs');
   }
   const shard = input.shard === null ? null : parseShard(input.shard, runs);
-  return { seed: input.seed, policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard };
+  return { seed: input.seed, seeds: input.seeds ?? 'paired', policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard };
+}
+
+/** Whether a design's rows need a `replay` column: its points set parameters that the branch code does not carry. */
+export function replayColumn(design: Design): boolean {
+  return Object.keys(design.set).length > 0 || design.sweep.length > 0 || design.sample !== null;
 }
 
 /** First and one-past-last run index this process runs. */

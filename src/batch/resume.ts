@@ -3,9 +3,8 @@
  * already written are read back (streamed) to restore the tallies, so that the finished file
  * and summary are exactly those of an uninterrupted run.
  */
-import { deriveSeed } from '../engine/rng.ts';
 import { UsageError } from '../scenario/errors.ts';
-import type { Design } from './design.ts';
+import { runSeed, type Design } from './design.ts';
 import { completeLength, readLines, shellCommand } from '../io/files.ts';
 import { parseRow, readHeader, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
@@ -14,6 +13,7 @@ import type { PointAccumulator } from '../stats/stats.ts';
 function flagView(d: Design): [string, string][] {
   return [
     ['--seed', String(d.seed)],
+    ['--seeds', d.seeds ?? 'paired'],
     ['--policy', d.policy],
     ['--runs', String(d.runsPerPoint)],
     ['--set', Object.entries(d.set).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'],
@@ -35,6 +35,12 @@ export function designDifferences(recorded: Design, wanted: Design): string[] {
   });
   if (out.length === 0 && JSON.stringify(recorded) !== JSON.stringify(wanted)) out.push('the design differs');
   return out;
+}
+
+/** What changed since an engine version that matters to a batch. */
+export function engineNote(version: string): string {
+  const [major, minor] = version.split('.').map(Number);
+  return major === 0 && minor !== undefined && minor < 4 ? ' (since 0.4.0 the design points share their seeds: replicate r of every point has the same seed, so its runs would not continue the same batch)' : '';
 }
 
 export interface ResumeState {
@@ -61,8 +67,10 @@ export async function readForResume(
   if (format !== expected.format) problems.push(`the file holds ${format.toUpperCase()} rows, --out asks for ${expected.format.toUpperCase()}`);
   if (header.scenario?.id !== want.scenario.id) problems.push(`the file is a batch of scenario \`${String(header.scenario?.id)}\`, not \`${want.scenario.id}\``);
   else if (header.scenario.hash !== want.scenario.hash) problems.push(`scenario ${want.scenario.id} has changed since the batch started (content hash ${header.scenario.hash.slice(0, 12)}… then, ${want.scenario.hash.slice(0, 12)}… now)`);
-  if (header.parley !== want.parley) problems.push(`the batch was run by Parley engine ${header.parley}, this is ${want.parley}`);
-  problems.push(...designDifferences(header.design, want.design));
+  const otherEngine = header.parley !== want.parley;
+  if (otherEngine) problems.push(`the batch was run by Parley engine ${header.parley}, this is ${want.parley}${engineNote(header.parley)}`);
+  // Another engine's design is read by its own rules (seeds, say): comparing it flag by flag would mislead.
+  else problems.push(...designDifferences(header.design, want.design));
   if (problems.length === 0 && JSON.stringify(header.columns) !== JSON.stringify(want.columns)) problems.push('its columns differ');
   if (problems.length > 0) {
     // A changed scenario or engine cannot be resumed by any command: the rows would mix two models.
@@ -89,13 +97,13 @@ export async function readForResume(
     if (next >= end) throw bad('the batch has no more runs');
     let row;
     try {
-      row = parseRow(expected.layout, line, format);
+      row = parseRow(expected.layout, line, format, header.columns[header.columns.length - 1] === 'replay');
     } catch (error) {
       throw bad((error as Error).message);
     }
     const point = Math.floor(next / n);
     if (row.run !== next || row.point !== point || row.replicate !== next - point * n) throw bad(`it is run ${row.run}`);
-    if (row.seed !== deriveSeed(header.design.seed, next)) throw bad('its seed is not the one the design gives');
+    if (row.seed !== runSeed(header.design, next)) throw bad('its seed is not the one the design gives');
     const outcome = outcomes.get(row.outcome);
     const judged = row.checkpoints.map((c) => outcomes.get(c));
     if (outcome === undefined || judged.some((j) => j === undefined)) throw bad('unknown outcome');

@@ -15,7 +15,7 @@ import { UsageError } from '../scenario/errors.ts';
 import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { buildDesign, designPoints, parseRuns, runRange, type Design } from '../batch/design.ts';
+import { buildDesign, designPoints, parseRuns, parseSeedPairing, replayColumn, runRange, type Design } from '../batch/design.ts';
 import { chunkContext, type BatchPlan, type BranchStart } from '../batch/chunk.ts';
 import { executeBatch, startPool, type WorkerPool } from '../batch/execute.ts';
 import { runner } from '../analysis/runs.ts';
@@ -43,6 +43,7 @@ export interface BatchFlags {
   resume?: boolean;
   force?: boolean;
   branch?: string;
+  seeds?: string;
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -115,6 +116,7 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
     'parley', 'batch', scenarioRef,
     '--runs', String(design.runsPerPoint),
     '--seed', String(design.seed),
+    ...(design.seeds === 'independent' ? ['--seeds', 'independent'] : []),
     '--policy', design.policy,
     ...Object.entries(design.set).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ...design.sweep.flatMap((s) => ['--sweep', `${s.param}=${s.from}:${s.to}:${s.steps}`]),
@@ -246,7 +248,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     picked = true;
   }
 
-  const design = buildDesign(def, { seed, policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null });
+  const design = buildDesign(def, { seed, seeds: parseSeedPairing(flags.seeds), policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null });
   const workers = parseWorkers(flags.workers, design.runs);
   const compiled = compile(def);
   const branch = code ? branchStart(compiled, code, sets) : null;
@@ -256,7 +258,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   const command = canonicalCommand(ref, design, out, flags.summary);
   const header: RowsHeader = {
     format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
-    scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout),
+    scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout, replayColumn(design)),
   };
   if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
 
@@ -336,7 +338,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   }
 
   async function runAndReport(): Promise<void> {
-    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format };
+    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design) };
     const tty = process.stderr.isTTY === true;
     const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);

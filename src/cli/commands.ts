@@ -38,6 +38,7 @@ export function registerCommands(program: Command): void {
     .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: the branch code's, or ${DEFAULT_SCENARIO})`)
     .option('--runs <n>', 'replicates per design point')
     .option('--seed <n>', 'base seed; run i gets its own seed derived from it (default: the branch code\'s seed, or picked and recorded)')
+    .option('--seeds <paired|independent>', 'paired (default): replicate r of every design point has the same seed; independent: each run its own')
     .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
     .option('--set <name=value>', 'fix a parameter (repeatable)', collect, [])
     .option('--sweep <name=from:to:steps>', 'grid over a parameter, both ends included (repeatable)', collect, [])
