@@ -103,3 +103,68 @@ describe('rows that replay', () => {
     expect(replays(dir, 'rows.csv', MINI, 1)).toBe(3);
   });
 });
+
+describe('summaries for studies', () => {
+  it('pairs with Newcombe: the interval holds the difference, and pairing narrows it', async () => {
+    const { newcombePaired, newcombeIndependent, wilson } = await import('../src/stats/stats.ts');
+    // 100 pairs: 40 both, 5 only the first, 15 only the second, 40 neither.
+    const paired = newcombePaired(40, 5, 15, 100);
+    expect(paired.difference).toBeCloseTo(-0.1, 12);
+    expect(paired.ci95[0]).toBeLessThan(-0.1);
+    expect(paired.ci95[1]).toBeGreaterThan(-0.1);
+    const independent = newcombeIndependent(45, 100, 55, 100);
+    expect(paired.ci95[1] - paired.ci95[0]).toBeLessThan(independent.ci95[1] - independent.ci95[0]);
+    // Without correlation (φ = 0) the paired interval is the independent one.
+    const flat = newcombePaired(25, 25, 25, 100);
+    const flatIndependent = newcombeIndependent(50, 100, 50, 100);
+    expect(flat.ci95[0]).toBeCloseTo(flatIndependent.ci95[0], 12);
+    expect(wilson(0, 10)[0]).toBe(0);
+  });
+
+  it('gives groups with Wilson intervals, cells by swept value, paired contrasts and a chart line per swept value; a merge of shards gives the same groups and cells', () => {
+    const dir = tmp();
+    const args = ['--runs', '300', '--seed', '4', '--sweep', 'push=0:1:3', '--group', 'calm=deal'];
+    const r = parley(dir, 'batch', MINI, ...args, '--summary', 'whole.json');
+    expect(r.code, r.err).toBe(0);
+    const whole = JSON.parse(read(join(dir, 'whole.json')));
+    const outcomes = Object.keys(whole.outcomes);
+    expect(whole.groups.calm.outcomes).toEqual(['deal']);
+    expect(whole.groups.calm.count).toBe(whole.outcomes.deal.count);
+    expect(whole.cells.map((c: { sweep: Record<string, number> }) => c.sweep.push)).toEqual([0, 0.5, 1]);
+    expect(whole.cells[1].runs).toBe(300);
+    expect(whole.contrasts).toHaveLength(2);
+    const c = whole.contrasts[0];
+    expect(c).toMatchObject({ param: 'push', from: 0, to: 0.5, pairs: 300, method: 'newcombe-paired-10' });
+    const m = c.measures.calm;
+    expect(m.from).toBe(whole.cells[0].groups.calm.proportion);
+    expect(m.to).toBe(whole.cells[1].groups.calm.proportion);
+    expect(m.exact.both + m.exact.fromOnly).toBe(whole.cells[0].groups.calm.count);
+    expect(m.ci95[0]).toBeLessThanOrEqual(m.difference);
+    expect(Object.keys(c.measures)).toEqual([...outcomes, 'calm']);
+    // Shards: groups and cells merge exactly; contrasts need the whole batch.
+    for (const k of [1, 2, 3]) expect(parley(dir, 'batch', MINI, ...args, '--shard', `${k}/3`, '--summary', `s${k}.json`).code).toBe(0);
+    expect(JSON.parse(read(join(dir, 's1.json'))).contrastsNote).toMatch(/shard/);
+    expect(parley(dir, 'merge', 's3.json', 's1.json', 's2.json', '--out', 'merged.json').code).toBe(0);
+    const merged = JSON.parse(read(join(dir, 'merged.json')));
+    expect(merged.groups).toEqual(whole.groups);
+    expect(merged.cells).toEqual(whole.cells);
+    expect(merged.contrasts).toBeUndefined();
+    expect(merged.contrastsNote).toMatch(/merge/);
+  });
+
+  it('refuses a group of an unknown outcome, naming the outcomes', () => {
+    const r = parley(tmp(), 'batch', MINI, '--runs', '3', '--group', 'calm=deal+peace');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('`peace` in --group calm is not an outcome');
+    expect(r.err).toMatch(/hint: the outcomes: /);
+  });
+
+  it('draws one chart line per swept value', async () => {
+    const { outcomeChart } = await import('../src/cli/batch.ts');
+    const dir = tmp();
+    expect(parley(dir, 'batch', MINI, '--runs', '50', '--seed', '1', '--sweep', 'push=0:1:5', '--group', 'calm=deal', '--summary', 's.json').code).toBe(0);
+    const chart = outcomeChart(JSON.parse(read(join(dir, 's.json'))));
+    expect(chart).toContain('calm (deal) by swept value:');
+    for (const v of ['0', '0.25', '0.5', '0.75', '1']) expect(chart).toMatch(new RegExp(`^  push=${v.replace('.', '\\.')} +[█▏▎▍▌▋▊▉ ]* +\\d+\\.\\d%  \\[`, 'm'));
+  });
+});

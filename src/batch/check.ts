@@ -170,7 +170,12 @@ const SummarySchema = z
     expected: Count,
     complete: z.boolean(),
     ...Stats,
-    points: z.array(z.strictObject({ point: Count, params: z.record(Name, Finite), ...Stats, exact: Exact })),
+    points: z.array(z.strictObject({ point: Count, params: z.record(Name, Finite), ...Stats, groups: z.record(Name, Proportion).optional(), exact: Exact })),
+    groups: z.record(Name, z.strictObject({ outcomes: z.array(Name).min(1), count: Count, proportion: Finite.nullable(), ci95: z.tuple([Finite, Finite]) })).optional(),
+    // Cells and contrasts are read back as they are (a merge makes them again from the points).
+    cells: z.array(z.record(z.string(), z.unknown())).max(MAX_POINTS).optional(),
+    contrasts: z.array(z.record(z.string(), z.unknown())).max(MAX_POINTS * 100).optional(),
+    contrastsNote: Text.optional(),
     wallSeconds: Finite.nullable(),
     runsPerSecond: Finite.nullable(),
     workers: int(1, 256).optional(),

@@ -39,6 +39,8 @@ export interface BatchPlan {
   readonly format: RowFormat | null;
   /** Whether rows carry the `replay` column (see `columns`). */
   readonly replay?: boolean;
+  /** Whether a chunk hands back each run's outcome (to pair runs across points). */
+  readonly outcomes?: boolean;
 }
 
 export interface ChunkTask {
@@ -56,6 +58,8 @@ export interface ChunkResult {
   /** The rows' text; null when no rows are written. */
   readonly rows: string | null;
   readonly tallies: PointTally[];
+  /** Each run's outcome index, in run order (when the plan asks for them). */
+  readonly outcomes?: number[];
 }
 
 export interface ChunkContext {
@@ -128,6 +132,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   const checkpoints = layout.checkpoints.length;
   const accs = new Map<number, PointAccumulator>();
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
+  const outcomes: number[] | null = plan.outcomes ? [] : null;
   const sets = new Map<number, string>();
   /** ` --set NAME=VALUE` for each parameter of the point that differs from its default. */
   const setsOf = (point: number, params: readonly number[]): string => {
@@ -157,6 +162,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       let acc = accs.get(point);
       if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
       acc.add(s.outcome, s.judged, s.tensions, s.steps, s.goldstein);
+      outcomes?.push(s.outcome);
       if (pieces) {
         record.run = i;
         record.point = point;
@@ -173,11 +179,15 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
         writeRow(out, pieces, record);
       }
     }, stopped);
-    if (!finished) break; // stopped: the group is dropped
+    if (!finished) {
+      // Stopped: the group is dropped.
+      if (outcomes) outcomes.length = done - task.start;
+      break;
+    }
     done = from + group.length;
     const now = performance.now(); // clock-ok: as above
     lanes = Math.max(1, Math.min(MAX_LANES, Math.floor((group.length * GROUP_MS) / Math.max(now - t0, 0.01))));
     if (sliceMs !== undefined && now - began >= sliceMs) break;
   }
-  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()) };
+  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()), ...(outcomes ? { outcomes } : {}) };
 }

@@ -60,6 +60,7 @@ export async function readForResume(
   file: string,
   expected: { header: RowsHeader; format: RowFormat; layout: RowLayout; range: [number, number] },
   accumulator: (point: number) => PointAccumulator,
+  onRun?: (run: number, outcome: number) => void,
 ): Promise<ResumeState> {
   const { header, format, lines } = readHeader(file);
   const want = expected.header;
@@ -108,6 +109,7 @@ export async function readForResume(
     const judged = row.checkpoints.map((c) => outcomes.get(c));
     if (outcome === undefined || judged.some((j) => j === undefined)) throw bad('unknown outcome');
     accumulator(point).add(outcome, judged as number[], row.tensions, row.steps, row.goldstein);
+    onRun?.(next, outcome);
     next++;
   }
   if (lineNo < lines) throw new UsageError(`${file} has an incomplete header`, 'remove it to start again', '--resume');

@@ -28,6 +28,7 @@ import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORM
 import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
+import { ContrastCounter, contrastsOf, gridOf, parseGroups, type OutcomeGroup } from '../batch/study.ts';
 
 export interface BatchFlags {
   runs?: string;
@@ -44,6 +45,7 @@ export interface BatchFlags {
   force?: boolean;
   branch?: string;
   seeds?: string;
+  group?: string[];
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -111,7 +113,7 @@ export class Interrupts {
 }
 
 /** The command as recorded in headers: canonical, with the seed, without --workers and --resume. */
-function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined): string[] {
+function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined, groups: readonly OutcomeGroup[] = []): string[] {
   return [
     'parley', 'batch', scenarioRef,
     '--runs', String(design.runsPerPoint),
@@ -125,6 +127,7 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
     ...(design.shard ? ['--shard', `${design.shard.k}/${design.shard.n}`] : []),
     ...(out ? ['--out', out] : []),
     ...(summary ? ['--summary', summary] : []),
+    ...groups.flatMap((g) => ['--group', `${g.name}=${g.outcomes.join('+')}`]),
   ];
 }
 
@@ -159,22 +162,49 @@ class Progress {
   }
 }
 
-/** The outcome chart printed at the end on a terminal. */
+const BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A share as a bar of `width` cells, its percentage and its interval. */
+function shareLine(label: string, pad: number, p: number, ci: readonly [number, number], width: number): string {
+  const cells = p * width;
+  const whole = Math.floor(cells);
+  const bar = '█'.repeat(whole) + BLOCKS[Math.floor((cells - whole) * 8)]!;
+  return `  ${label.padEnd(pad)}  ${bar.padEnd(width + 1)} ${(p * 100).toFixed(1).padStart(5)}%  [${(ci[0] * 100).toFixed(1)}–${(ci[1] * 100).toFixed(1)}]`;
+}
+
+/** Most cells the chart draws one line for. */
+const CHART_CELLS = 40;
+
+/**
+ * The outcome chart printed at the end on a terminal: each outcome's (and group's) share over
+ * the batch, or, when parameters are swept, one line per swept value (pooled over sampled
+ * points) for each group (without groups, for the three most common outcomes).
+ */
 export function outcomeChart(summary: SummaryDoc, width = 30): string {
-  const ids = Object.keys(summary.outcomes);
-  const pad = Math.max(...ids.map((id) => id.length));
-  const blocks = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-  const lines = ids.map((id) => {
-    const o = summary.outcomes[id]!;
-    const p = o.proportion ?? 0;
-    const cells = p * width;
-    const whole = Math.floor(cells);
-    const bar = '█'.repeat(whole) + blocks[Math.floor((cells - whole) * 8)]!;
-    const ci = `[${(o.ci95[0] * 100).toFixed(1)}–${(o.ci95[1] * 100).toFixed(1)}]`;
-    return `  ${id.padEnd(pad)}  ${bar.padEnd(width + 1)} ${(p * 100).toFixed(1).padStart(5)}%  ${ci}`;
-  });
   const timing = summary.wallSeconds !== null ? ` · ${summary.wallSeconds.toFixed(1)} s · ${int(summary.runsPerSecond ?? 0)} runs/s` : '';
-  return `${summary.scenario.id} · ${int(summary.runs)} runs${timing}\n${lines.join('\n')}\n`;
+  const head = `${summary.scenario.id} · ${int(summary.runs)} runs${timing}\n`;
+  const groups = Object.entries(summary.groups ?? {});
+  const cells = summary.cells ?? [];
+  if (cells.length === 0) {
+    const rows: [string, { proportion: number | null; ci95: [number, number] }][] = [...Object.entries(summary.outcomes), ...groups];
+    const pad = Math.max(...rows.map(([id]) => id.length));
+    return head + rows.map(([id, o]) => shareLine(id, pad, o.proportion ?? 0, o.ci95, width)).join('\n') + '\n';
+  }
+  const measures = groups.length
+    ? groups.map(([name, g]) => ({ name, title: `${name} (${g.outcomes.join(' + ')})`, of: (c: NonNullable<SummaryDoc['cells']>[number]) => c.groups?.[name] }))
+    : Object.entries(summary.outcomes).sort((a, b) => b[1].count - a[1].count).slice(0, 3).map(([id]) => ({ name: id, title: id, of: (c: NonNullable<SummaryDoc['cells']>[number]) => c.outcomes[id] }));
+  const labels = cells.slice(0, CHART_CELLS).map((c) => Object.entries(c.sweep).map(([k, v]) => `${k}=${v}`).join(' '));
+  const pad = Math.max(...labels.map((l) => l.length));
+  const pooled = summary.design.sample ? ` (pooled over ${summary.design.sample.points} sampled points)` : '';
+  const blocks = measures.map((m) => {
+    const lines = cells.slice(0, CHART_CELLS).map((c, i) => {
+      const share = m.of(c);
+      return shareLine(labels[i]!, pad, share?.proportion ?? 0, share?.ci95 ?? [0, 1], width);
+    });
+    const more = cells.length > CHART_CELLS ? `\n  … and ${int(cells.length - CHART_CELLS)} more swept values in the summary's cells` : '';
+    return `${m.title} by swept value${pooled}:\n${lines.join('\n')}${more}`;
+  });
+  return head + blocks.join('\n') + '\n';
 }
 
 export async function batchCommand(scenarioArg: string | undefined, flags: BatchFlags): Promise<void> {
@@ -255,7 +285,14 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   const points = designPoints(def, design);
   const [from, to] = runRange(design);
   const layout = rowLayout(def, policy);
-  const command = canonicalCommand(ref, design, out, flags.summary);
+  const groups = parseGroups(flags.group ?? [], def.outcomes.map((o) => o.id));
+  const command = canonicalCommand(ref, design, out, flags.summary, groups);
+  // Paired contrasts: counted from every run's outcome, in run order, when the design allows.
+  const contrastsNote = ContrastCounter.feasible(design) ?? (def.outcomes.length > 255 ? 'more than 255 outcomes' : null);
+  const measureNames = [...def.outcomes.map((o) => o.id), ...groups.map((g) => g.name)];
+  const counter = contrastsNote === null
+    ? new ContrastCounter(gridOf(design), design.runsPerPoint, [...def.outcomes.map((o) => def.outcomes.map((x) => x === o)), ...groups.map((g) => def.outcomes.map((o) => g.outcomes.includes(o.id)))])
+    : null;
   const header: RowsHeader = {
     format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
     scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout, replayColumn(design)),
@@ -312,7 +349,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         file.commit();
         fd = openOrFail(out, 'a');
       } else if (exists) {
-        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator);
+        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator, counter ? (run, outcome) => counter.add(run, outcome) : undefined);
         start = state.next;
         fd = openOrFail(out, 'r+');
         ftruncateSync(fd, state.keep);
@@ -338,7 +375,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   }
 
   async function runAndReport(): Promise<void> {
-    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design) };
+    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design), outcomes: counter !== null };
     const tty = process.stderr.isTTY === true;
     const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
@@ -364,6 +401,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
           for (const t of r.tallies) accumulator(t.point).merge(t);
+          if (counter && r.outcomes) r.outcomes.forEach((o, j) => counter.add(r.start + j, o));
           progress?.update(r.end - from);
         },
       });
@@ -400,6 +438,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     const summary = buildSummary({
       parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
       expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers,
+      groups, contrasts: counter ? contrastsOf(gridOf(design), counter, measureNames) : null,
+      ...(contrastsNote !== null && design.sweep.length > 0 ? { contrastsNote: `no paired contrasts: ${contrastsNote}` } : {}),
     });
     const text = JSON.stringify(summary, null, 2) + '\n';
     if (flags.summary !== undefined) writeOutput(flags.summary, text, { flag: '--summary', inputs: [...inputs, out], replace: summaryReplace });

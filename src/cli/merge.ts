@@ -45,6 +45,8 @@ interface BatchIdentity {
   readonly hash: string;
   readonly design: Design;
   readonly shape: string;
+  /** The outcome groups of a summary (`--group`), as JSON. */
+  readonly groups?: string;
 }
 
 function sameBatch(file: string, first: BatchIdentity & { file: string }, other: BatchIdentity): void {
@@ -53,6 +55,7 @@ function sameBatch(file: string, first: BatchIdentity & { file: string }, other:
   if (other.parley !== first.parley) problems.push(`engine ${other.parley}, not ${first.parley}`);
   if (JSON.stringify(unsharded(other.design)) !== JSON.stringify(unsharded(first.design))) problems.push('the design differs');
   else if (other.shape !== first.shape) problems.push('the columns differ');
+  if (other.groups !== first.groups) problems.push('the outcome groups (--group) differ');
   if (problems.length) throw new UsageError(`${file} is not a shard of the same batch as ${first.file}: ${problems.join('; ')}`, undefined, 'parley merge');
 }
 
@@ -102,7 +105,8 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   if (!/\.json$/i.test(out) && !isSpecialFile(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
-  const identity = (doc: SummaryDoc): BatchIdentity => ({ parley: doc.parley, hash: doc.scenario.hash, design: doc.design, shape: JSON.stringify(doc.layout) });
+  const groupsOf = (doc: SummaryDoc) => JSON.stringify(Object.entries(doc.groups ?? {}).map(([name, g]) => [name, g.outcomes]));
+  const identity = (doc: SummaryDoc): BatchIdentity => ({ parley: doc.parley, hash: doc.scenario.hash, design: doc.design, shape: JSON.stringify(doc.layout), groups: groupsOf(doc) });
   const base = { file: first.file, ...identity(first.doc) };
   output = { ...output, replace: output.replace || previousMerge(out, base, () => { const d = checkSummary(out, readJson(out)); return { merged: d.shards !== undefined, parley: d.parley, hash: d.scenario.hash, design: d.design }; }) };
   checkOutput(out, output);
@@ -124,6 +128,8 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   const summary: SummaryDoc = buildSummary({
     parley: first.doc.parley, scenario: first.doc.scenario, command, design, layout, expected: design.runs,
     points: accumulators.values(), paramsOf: (p) => params.get(p)!, wallSeconds: null,
+    groups: Object.entries(first.doc.groups ?? {}).map(([name, g]) => ({ name, outcomes: g.outcomes })),
+    ...(design.sweep.length > 0 && design.seeds !== 'independent' ? { contrastsNote: 'no paired contrasts: a merge of summaries does not see both runs of every pair; run the batch whole for them' } : {}),
     shards: ordered.map(({ file, doc }) => ({ file, shard: doc.design.shard ? `${doc.design.shard.k}/${doc.design.shard.n}` : null, runs: doc.runs, wallSeconds: doc.wallSeconds })),
   });
   if (!summary.complete) process.stderr.write(`parley: warning: the merged summary counts ${summary.runs} of the batch's ${design.runs} runs\n`);
