@@ -168,3 +168,83 @@ describe('summaries for studies', () => {
     for (const v of ['0', '0.25', '0.5', '0.75', '1']) expect(chart).toMatch(new RegExp(`^  push=${v.replace('.', '\\.')} +[█▏▎▍▌▋▊▉ ]* +\\d+\\.\\d%  \\[`, 'm'));
   });
 });
+
+describe('--record rounds', () => {
+  const args = ['--runs', '40', '--seed', '6', '--sweep', 'push=0:1:3', '--summary', 's.json', '--record', 'rounds'];
+
+  it('writes one row per run and round, whose last round is the run\'s final state, the same with 2 workers', () => {
+    const one = tmp();
+    const two = tmp();
+    expect(parley(one, 'batch', MINI, ...args, '--out', 'r.csv', '--rounds', 'rounds.csv', '--workers', '1').code).toBe(0);
+    expect(parley(two, 'batch', MINI, ...args, '--out', 'r.csv', '--rounds', 'rounds.csv', '--workers', '2').code).toBe(0);
+    expect(read(join(two, 'rounds.csv'))).toBe(read(join(one, 'rounds.csv')));
+    const rounds = csvRows(join(one, 'rounds.csv'));
+    const rows = csvRows(join(one, 'r.csv'));
+    const perRun = rounds.filter((r) => r.run === '0').length;
+    expect(perRun).toBe(7); // mini: 3 rounds of talks, 4 of aftermath
+    expect(rounds).toHaveLength(rows.length * perRun);
+    expect(Object.keys(rounds[0]!)).toEqual(['run', 'point', 'replicate', 'round', 'phase', 'phase_round', 'date', 'tension.HOST', 'tension.MIL', 'derived.crisis', 'relationship', 'stance.a', 'levers', 'events', 'goldstein']);
+    for (const row of rows) {
+      const own = rounds.filter((r) => r.run === row.run);
+      expect(own.map((r) => Number(r.round))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      const last = own[own.length - 1]!;
+      expect(last['tension.HOST']).toBe(row['tension.HOST']);
+      expect(last['tension.MIL']).toBe(row['tension.MIL']);
+      // The rounds' Goldstein sums add up to the run's (to rounding).
+      expect(own.reduce((s, r) => s + Number(r.goldstein), 0)).toBeCloseTo(Number(row.goldstein), 6);
+    }
+    expect(rounds.some((r) => r.levers!.includes('praise'))).toBe(true);
+  });
+
+  it('resumes with the rows: both files go back to the last run both hold, and end as an uninterrupted batch', () => {
+    const whole = tmp();
+    expect(parley(whole, 'batch', MINI, ...args, '--out', 'r.jsonl', '--rounds', 'rounds.csv').code).toBe(0);
+    const rowsText = read(join(whole, 'r.jsonl'));
+    const roundsText = read(join(whole, 'rounds.csv'));
+    const cut = tmp();
+    // The rows stop after run 70; the rounds part-way through run 52.
+    writeFileSync(join(cut, 'r.jsonl'), rowsText.split('\n').slice(0, 1 + 71).join('\n') + '\n{"run":71,"po');
+    writeFileSync(join(cut, 'rounds.csv'), roundsText.split('\n').slice(0, 2 + 52 * 7 + 3).join('\n') + '\n');
+    const r = parley(cut, 'batch', MINI, ...args, '--out', 'r.jsonl', '--rounds', 'rounds.csv', '--resume', '--force');
+    expect(r.code).toBe(2); // --resume and --force together are refused
+    const again = parley(cut, 'batch', MINI, ...args, '--out', 'r.jsonl', '--rounds', 'rounds.csv', '--resume');
+    expect(again.code, again.err).toBe(0);
+    expect(read(join(cut, 'rounds.csv'))).toBe(roundsText);
+    expect(read(join(cut, 'r.jsonl'))).toBe(rowsText);
+  });
+
+  it('needs --rounds with --record rounds, and --out with them', () => {
+    expect(parley(tmp(), 'batch', MINI, '--runs', '3', '--record', 'rounds').err).toMatch(/--record rounds needs --rounds FILE/);
+    expect(parley(tmp(), 'batch', MINI, '--runs', '3', '--record', 'rounds', '--rounds', 'x.csv').err).toMatch(/--rounds needs --out FILE/);
+    expect(parley(tmp(), 'batch', MINI, '--runs', '3', '--record', 'steps', '--rounds', 'x.csv').err).toMatch(/only thing --record records is `rounds`/);
+  });
+});
+
+describe('shards of rounds, and merge messages', () => {
+  it('merges the rounds of shards into the whole batch\'s rounds', () => {
+    const dir = tmp();
+    const args = ['--runs', '30', '--seed', '2', '--sweep', 'push=0:1:2', '--record', 'rounds'];
+    expect(parley(dir, 'batch', MINI, ...args, '--out', 'r.csv', '--rounds', 'rounds.csv', '--summary', 's.json').code).toBe(0);
+    for (const k of [1, 2, 3]) expect(parley(dir, 'batch', MINI, ...args, '--shard', `${k}/3`, '--out', `r${k}.csv`, '--rounds', `rounds${k}.csv`, '--summary', `s${k}.json`).code).toBe(0);
+    const m = parley(dir, 'merge', '--rows', 'rounds2.csv', 'rounds1.csv', 'rounds3.csv', '--out', 'merged.csv');
+    expect(m.code, m.err).toBe(0);
+    const body = (f: string) => read(join(dir, f)).split('\n').slice(2).join('\n');
+    expect(body('merged.csv')).toBe(body('rounds.csv'));
+    // A shard cut short is named, with the command that finishes it.
+    writeFileSync(join(dir, 'rounds2.csv'), read(join(dir, 'rounds2.csv')).split('\n').slice(0, 30).join('\n') + '\n');
+    const cut = parley(dir, 'merge', '--rows', 'rounds1.csv', 'rounds2.csv', 'rounds3.csv', '--out', 'm2.csv');
+    expect(cut.code).toBe(2);
+    expect(cut.err).toMatch(/rounds2\.csv holds the rounds of runs 20–2\d of its shard's 20–39/);
+    expect(cut.err).toContain('--rounds rounds2.csv --resume');
+  });
+
+  it('names the fields that differ when summaries of different designs are merged', () => {
+    const dir = tmp();
+    expect(parley(dir, 'batch', MINI, '--runs', '30', '--seed', '2', '--shard', '1/2', '--summary', 'a.json').code).toBe(0);
+    expect(parley(dir, 'batch', MINI, '--runs', '40', '--seed', '3', '--shard', '2/2', '--summary', 'b.json').code).toBe(0);
+    const r = parley(dir, 'merge', 'a.json', 'b.json', '--out', 'm.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--seed: the first has 2, this one 3');
+    expect(r.err).toContain('--runs: the first has 30, this one 40');
+  });
+});

@@ -11,6 +11,7 @@ import { loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { RowBuffer, rowLayout, rowPieces, writeRow, type RowFormat, type RowLayout, type RowPieces, type RunRecord } from './rows.ts';
 import { PointAccumulator, type PointTally } from '../stats/stats.ts';
+import { RoundRecorder } from './rounds.ts';
 
 /** Where every run of a `--branch` batch starts: the code's moves, then a reroll at `step`. */
 export interface BranchStart {
@@ -41,6 +42,8 @@ export interface BatchPlan {
   readonly replay?: boolean;
   /** Whether a chunk hands back each run's outcome (to pair runs across points). */
   readonly outcomes?: boolean;
+  /** Format of the rounds' rows (`--record rounds`), or null/absent when they are not recorded. */
+  readonly rounds?: RowFormat | null;
 }
 
 export interface ChunkTask {
@@ -60,6 +63,8 @@ export interface ChunkResult {
   readonly tallies: PointTally[];
   /** Each run's outcome index, in run order (when the plan asks for them). */
   readonly outcomes?: number[];
+  /** The rows of the runs' rounds, in run order (when the plan records rounds). */
+  readonly rounds?: string;
 }
 
 export interface ChunkContext {
@@ -69,12 +74,15 @@ export interface ChunkContext {
   readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces; readonly csvReplay: RowPieces; readonly jsonlReplay: RowPieces };
   /** Where this thread writes its rows (taken whole at the end of each chunk). */
   readonly out: RowBuffer;
+  /** Where it writes the rows of rounds, and its recorders by format (made when first needed). */
+  readonly roundsOut: RowBuffer;
+  readonly recorders: Partial<Record<RowFormat, RoundRecorder>>;
 }
 
 /** A chunk context for a compiled scenario and policy. */
 export function chunkContext(r: Runner, layout: RowLayout): ChunkContext {
   const pieces = { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl'), csvReplay: rowPieces(layout, 'csv', true), jsonlReplay: rowPieces(layout, 'jsonl', true) };
-  return { runner: r, layout, pieces, out: new RowBuffer() };
+  return { runner: r, layout, pieces, out: new RowBuffer(), roundsOut: new RowBuffer(), recorders: {} };
 }
 
 const contexts = new Map<string, ChunkContext>();
@@ -133,6 +141,10 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   const accs = new Map<number, PointAccumulator>();
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
   const outcomes: number[] | null = plan.outcomes ? [] : null;
+  const recorder = plan.rounds ? (ctx.recorders[plan.rounds] ??= new RoundRecorder(def, plan.rounds, runner.L.capacity)) : null;
+  const roundsOut = ctx.roundsOut;
+  roundsOut.clear();
+  runner.L.onRoundEnd = recorder?.hook ?? null;
   const sets = new Map<number, string>();
   /** ` --set NAME=VALUE` for each parameter of the point that differs from its default. */
   const setsOf = (point: number, params: readonly number[]): string => {
@@ -155,6 +167,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       const start = runStart(plan, def.id, i);
       group.push({ params, seed: start.startSeed, moves: start.moves, point, start });
     }
+    recorder?.clear(group.length);
     // A batch's runs share their moves but for the last reroll, so they advance in lock step.
     const finished = runGroup(runner, group, (s, j) => {
       const i = from + j;
@@ -163,6 +176,8 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       if (!acc) accs.set(point, (acc = new PointAccumulator(point, def.outcomes.length, checkpoints, def.tensions.length)));
       acc.add(s.outcome, s.judged, s.tensions, s.steps, s.goldstein);
       outcomes?.push(s.outcome);
+      // Runs that cannot share lanes run one at a time in lane 0, each visited right after it ends.
+      recorder?.take(runner.L.n === group.length ? j : 0, roundsOut, i, point, i - point * plan.runsPerPoint);
       if (pieces) {
         record.run = i;
         record.point = point;
@@ -189,5 +204,6 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
     lanes = Math.max(1, Math.min(MAX_LANES, Math.floor((group.length * GROUP_MS) / Math.max(now - t0, 0.01))));
     if (sliceMs !== undefined && now - began >= sliceMs) break;
   }
-  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()), ...(outcomes ? { outcomes } : {}) };
+  runner.L.onRoundEnd = null;
+  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()), ...(outcomes ? { outcomes } : {}), ...(recorder ? { rounds: roundsOut.take() } : {}) };
 }

@@ -61,6 +61,8 @@ export async function readForResume(
   expected: { header: RowsHeader; format: RowFormat; layout: RowLayout; range: [number, number] },
   accumulator: (point: number) => PointAccumulator,
   onRun?: (run: number, outcome: number) => void,
+  /** Read no row from this run on (the rows after it are cut): where the batch's rounds file stops. */
+  limit?: number,
 ): Promise<ResumeState> {
   const { header, format, lines } = readHeader(file);
   const want = expected.header;
@@ -91,8 +93,11 @@ export async function readForResume(
   const outcomes = new Map(expected.layout.outcomes.map((id, i) => [id, i]));
   let next = start;
   let lineNo = 0;
+  let bytes = 0;
   for await (const line of readLines(file, keep)) {
     lineNo++;
+    if (next === limit) break;
+    bytes += Buffer.byteLength(line) + 1;
     if (lineNo <= lines) continue;
     const bad = (why: string) => new UsageError(`${file} line ${lineNo} is not the row expected for run ${next} (${why})`, 'the file was changed by hand; remove it to start again', '--resume');
     if (next >= end) throw bad('the batch has no more runs');
@@ -113,5 +118,5 @@ export async function readForResume(
     next++;
   }
   if (lineNo < lines) throw new UsageError(`${file} has an incomplete header`, 'remove it to start again', '--resume');
-  return { header, next, keep, rows: next - start };
+  return { header, next, keep: limit === undefined ? keep : bytes, rows: next - start };
 }

@@ -28,6 +28,7 @@ import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORM
 import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
+import { checkRoundsFile, formatRoundsHeader, roundColumns, ROUNDS_FORMAT, ROUNDS_VERSION, scanRounds, type RoundsHeader } from '../batch/rounds.ts';
 import { ContrastCounter, contrastsOf, gridOf, parseGroups, type OutcomeGroup } from '../batch/study.ts';
 
 export interface BatchFlags {
@@ -46,6 +47,8 @@ export interface BatchFlags {
   branch?: string;
   seeds?: string;
   group?: string[];
+  record?: string;
+  rounds?: string;
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -113,7 +116,7 @@ export class Interrupts {
 }
 
 /** The command as recorded in headers: canonical, with the seed, without --workers and --resume. */
-function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined, groups: readonly OutcomeGroup[] = []): string[] {
+function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined, groups: readonly OutcomeGroup[] = [], rounds?: string): string[] {
   return [
     'parley', 'batch', scenarioRef,
     '--runs', String(design.runsPerPoint),
@@ -127,6 +130,7 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
     ...(design.shard ? ['--shard', `${design.shard.k}/${design.shard.n}`] : []),
     ...(out ? ['--out', out] : []),
     ...(summary ? ['--summary', summary] : []),
+    ...(rounds ? ['--record', 'rounds', '--rounds', rounds] : []),
     ...groups.flatMap((g) => ['--group', `${g.name}=${g.outcomes.join('+')}`]),
   ];
 }
@@ -286,7 +290,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   const [from, to] = runRange(design);
   const layout = rowLayout(def, policy);
   const groups = parseGroups(flags.group ?? [], def.outcomes.map((o) => o.id));
-  const command = canonicalCommand(ref, design, out, flags.summary, groups);
+  const roundsFile = roundsFlag(flags, out);
+  const command = canonicalCommand(ref, design, out, flags.summary, groups, roundsFile ?? undefined);
   // Paired contrasts: counted from every run's outcome, in run order, when the design allows.
   const contrastsNote = ContrastCounter.feasible(design) ?? (def.outcomes.length > 255 ? 'more than 255 outcomes' : null);
   const measureNames = [...def.outcomes.map((o) => o.id), ...groups.map((g) => g.name)];
@@ -317,6 +322,14 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     return a;
   };
   let fd: number | null = null;
+  const roundsHeader: RoundsHeader | null = roundsFile === null ? null : { format: ROUNDS_FORMAT, version: ROUNDS_VERSION, parley: ENGINE_VERSION, scenario: header.scenario, command, design, columns: roundColumns(def) };
+  const roundsFormat: RowFormat | null = roundsFile === null ? null : formatFromPath(roundsFile);
+  let roundsFd: number | null = null;
+  if (roundsFile !== null) {
+    if (sameExisting(roundsFile, out!) || (flags.summary !== undefined && sameExisting(roundsFile, flags.summary))) throw new UsageError('--rounds names the same file as --out or --summary', undefined, '--rounds');
+    checkOutput(roundsFile, { flag: '--rounds', inputs: [...inputs, out], replace: true });
+    if (existsSync(roundsFile) && !flags.resume && !flags.force && !isSpecialFile(roundsFile)) throw new UsageError(`${roundsFile} already exists`, 'add --resume to finish the batch that wrote it, --force to start it again, or remove it', '--rounds');
+  }
   let start = from;
   let lock: Lock | null = null;
   const refuseExisting = () => {
@@ -349,8 +362,11 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         file.commit();
         fd = openOrFail(out, 'a');
       } else if (exists) {
-        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator, counter ? (run, outcome) => counter.add(run, outcome) : undefined);
+        // With rounds, both files go back to the last run that both hold whole.
+        const roundsNext = roundsFile !== null && roundsHeader ? await roundsResume(roundsFile, roundsHeader, roundsFormat!, [from, to], def.rounds.length) : undefined;
+        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator, counter ? (run, outcome) => counter.add(run, outcome) : undefined, roundsNext);
         start = state.next;
+        if (roundsFile !== null) roundsFd = await cutRounds(roundsFile, roundsFormat!, [from, to], def.rounds.length, start);
         fd = openOrFail(out, 'r+');
         ftruncateSync(fd, state.keep);
         closeSync(fd);
@@ -368,6 +384,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         }
       }
     }
+    if (roundsFile !== null && roundsFd === null) roundsFd = startRounds(roundsFile, formatRoundsHeader(roundsHeader!, roundsFormat!), inputs);
     await runAndReport();
   } finally {
     releaseLock();
@@ -375,7 +392,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   }
 
   async function runAndReport(): Promise<void> {
-    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design), outcomes: counter !== null };
+    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design), outcomes: counter !== null, rounds: roundsFormat };
     const tty = process.stderr.isTTY === true;
     const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
@@ -400,6 +417,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         pool: takePool(),
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
+          if (roundsFd !== null && r.rounds) writeRows(roundsFd, roundsFile!, r.rounds, command, '--rounds');
           for (const t of r.tallies) accumulator(t.point).merge(t);
           if (counter && r.outcomes) r.outcomes.forEach((o, j) => counter.add(r.start + j, o));
           progress?.update(r.end - from);
@@ -409,6 +427,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
       progress?.clear();
+      if (roundsFd !== null) closeSynced(roundsFd, roundsFile!, '--rounds');
       if (fd !== null) {
         try {
           // A pipe or a terminal cannot be synced (EINVAL); a file can.
@@ -472,13 +491,64 @@ function openOrFail(path: string, mode: string): number {
  * Appends rows; a full disk or another write error stops the batch with a message. Whole chunks
  * are appended in order, and a resume drops a partial last line, so the file stays resumable.
  */
-function writeRows(fd: number, out: string, text: string, command?: readonly string[]): void {
+function writeRows(fd: number, out: string, text: string, command?: readonly string[], flag = '--out'): void {
   try {
     writeAll(fd, text);
   } catch (error) {
-    const e = writeError(out, '--out', error);
+    const e = writeError(out, flag, error);
     if (!command) throw e;
-    throw new UsageError(`${e.issues[0]!.message}; ${out} keeps the rows written so far`, `make room, then finish the batch with: ${shellCommand([...command, '--resume'])}`, '--out');
+    throw new UsageError(`${e.issues[0]!.message}; ${out} keeps the rows written so far`, `make room, then finish the batch with: ${shellCommand([...command, '--resume'])}`, flag);
+  }
+}
+
+/** `--rounds FILE` with `--record rounds`: checked together; null when rounds are not recorded. */
+function roundsFlag(flags: BatchFlags, out: string | undefined): string | null {
+  if (flags.record !== undefined && flags.record.trim() !== 'rounds') throw new UsageError(`the only thing --record records is \`rounds\`, not \`${flags.record}\``, 'e.g. --record rounds --rounds rounds.csv', '--record');
+  if (flags.record !== undefined && flags.rounds === undefined) throw new UsageError('--record rounds needs --rounds FILE: where the rows of rounds go', 'e.g. --rounds rounds.csv (or .jsonl)', '--record');
+  if (flags.rounds !== undefined && flags.record === undefined) throw new UsageError('--rounds FILE records the rounds only with --record rounds', `add --record rounds`, '--rounds');
+  if (flags.rounds === undefined) return null;
+  if (out === undefined) throw new UsageError('--rounds needs --out FILE: the rounds of a batch resume with its rows', 'add --out rows.csv', '--rounds');
+  return flags.rounds;
+}
+
+/** The first run whose rounds a resumed batch's rounds file lacks (checking that it is this batch's). */
+async function roundsResume(file: string, header: RoundsHeader, format: RowFormat, range: [number, number], rounds: number): Promise<number> {
+  if (!existsSync(file)) throw new UsageError(`${file} is missing, but the rows of the batch are there`, 'the rounds of the runs already written cannot be had again: remove the rows too, or add --force, to start again', '--rounds');
+  const skip = checkRoundsFile(file, header, format);
+  return (await scanRounds(file, format, skip, range, rounds)).next;
+}
+
+/** Cuts a rounds file back to the rounds of the runs before `start`, and opens it to append. */
+async function cutRounds(file: string, format: RowFormat, range: [number, number], rounds: number, start: number): Promise<number> {
+  const skip = format === 'csv' ? 2 : 1;
+  const { keep } = await scanRounds(file, format, skip, range, rounds, start);
+  const fd = openOrFail(file, 'r+');
+  ftruncateSync(fd, keep);
+  closeSync(fd);
+  return openOrFail(file, 'a');
+}
+
+/** A new rounds file with its header (one started again replaces the old in one step). */
+function startRounds(file: string, header: string, inputs: readonly (string | null)[]): number {
+  if (isSpecialFile(file)) {
+    const fd = openOrFail(file, 'w');
+    writeRows(fd, file, header, undefined, '--rounds');
+    return fd;
+  }
+  const f = OutputFile.open(file, { flag: '--rounds', inputs, replace: true });
+  f.write(header);
+  f.commit();
+  return openOrFail(file, 'a');
+}
+
+/** Syncs (when it is a file) and closes a file the batch appended to. */
+function closeSynced(fd: number, file: string, flag: string): void {
+  try {
+    if (fstatSync(fd).isFile()) fsyncSync(fd);
+  } catch (error) {
+    throw writeError(file, flag, error);
+  } finally {
+    closeSync(fd);
   }
 }
 
