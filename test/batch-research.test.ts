@@ -248,3 +248,35 @@ describe('shards of rounds, and merge messages', () => {
     expect(r.err).toContain('--runs: the first has 30, this one 40');
   });
 });
+
+describe('progress for batch jobs', () => {
+  function batchLog(dir: string, env: Record<string, string>, ...args: string[]) {
+    const r = spawnSync(process.execPath, [BIN, 'batch', MINI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
+    return { code: r.status, err: r.stderr };
+  }
+
+  it('prints progress lines and one at the end when standard error is a file; --quiet prints none', () => {
+    const dir = tmp();
+    const r = batchLog(dir, { PARLEY_PROGRESS_SECONDS: '0.05' }, '--runs', '60000', '--seed', '1', '--workers', '1', '--out', 'r.csv', '--summary', 's.json');
+    expect(r.code).toBe(0);
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const l of lines.slice(0, -1)) expect(l).toMatch(/^parley: [\d,]+ of 60,000 runs \(\d+\.\d%\) · ([\d,]+|…) runs\/s · ETA (\d+ s|\d+ min|…)$/);
+    expect(lines.at(-1)).toMatch(/^parley: done: 60,000 of 60,000 runs in \d+\.\d s · [\d,]+ runs\/s after start-up$/);
+    expect(r.err).not.toContain('\r');
+    expect(batchLog(dir, { PARLEY_PROGRESS_SECONDS: '0.05' }, '--runs', '2000', '--seed', '1', '--quiet', '--summary', 'q.json').err).toBe('');
+  });
+
+  it('reports a resumed batch\'s own part and rate', () => {
+    const dir = tmp();
+    expect(batchLog(dir, {}, '--runs', '20000', '--seed', '1', '--out', 'r.csv', '--summary', 's.json').code).toBe(0);
+    const text = read(join(dir, 'r.csv'));
+    writeFileSync(join(dir, 'r.csv'), text.split('\n').slice(0, 2 + 15000).join('\n') + '\n');
+    const r = batchLog(dir, { PARLEY_PROGRESS_SECONDS: '30' }, '--runs', '20000', '--seed', '1', '--out', 'r.csv', '--summary', 's.json', '--resume');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^parley: done: 20,000 of 20,000 runs in .*; resumed after 15,000, this process ran 5,000\n$/);
+    const summary = JSON.parse(read(join(dir, 's.json')));
+    // The rate is the resumed part's: 5,000 runs in the process's time.
+    expect(Math.abs(summary.runsPerSecond - 5000 / summary.wallSeconds)).toBeLessThanOrEqual(1);
+  });
+});

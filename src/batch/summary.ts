@@ -154,6 +154,8 @@ export interface SummaryInput {
   readonly paramsOf: (point: number) => readonly number[];
   readonly wallSeconds: number | null;
   readonly workers?: number;
+  /** Runs this process ran (a resumed batch's part), for its rate; default: all the summary's runs. */
+  readonly ranHere?: number;
   readonly shards?: SummaryDoc['shards'];
   readonly groups?: readonly OutcomeGroup[];
   readonly contrasts?: Contrast[] | null;
@@ -195,7 +197,7 @@ export function buildSummary(input: SummaryInput): SummaryDoc {
     }),
     ...study,
     wallSeconds: wall === null ? null : tidy(wall),
-    runsPerSecond: wall === null || wall <= 0 ? null : Math.round(all.runs / wall),
+    runsPerSecond: wall === null || wall <= 0 ? null : Math.round((input.ranHere ?? all.runs) / wall),
     ...(input.workers !== undefined ? { workers: input.workers } : {}),
     ...(input.shards ? { shards: input.shards } : {}),
   };

@@ -46,6 +46,7 @@ export interface BatchFlags {
   force?: boolean;
   branch?: string;
   seeds?: string;
+  quiet?: boolean;
   group?: string[];
   record?: string;
   rounds?: string;
@@ -136,33 +137,69 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
 }
 
 
-/** A progress line on stderr: bar, count, rate and time left. Only on a terminal. */
-class Progress {
+/** Time left, as a person reads it. */
+function eta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '…';
+  return seconds >= 5400 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.ceil(seconds)} s`;
+}
+
+/**
+ * Progress of a batch on stderr: on a terminal, a bar redrawn in place; otherwise (a batch job's
+ * log) a line every `every` seconds and one at the end. Rates and times left count from the
+ * first chunk handed over, so the start-up (loading, compiling, starting threads) does not make
+ * the first estimate wrong; a resumed batch's rate is that of the runs it ran itself.
+ */
+export class Progress {
   private last = 0;
+  /** When the first chunk came back, and how many runs were done then. */
+  private first: { at: number; done: number } | null = null;
   private readonly t0 = performance.now(); // clock-ok: progress display only
   constructor(
     private readonly total: number,
     private readonly already: number,
-    private readonly stream: NodeJS.WriteStream,
-  ) {}
+    private readonly stream: NodeJS.WritableStream,
+    private readonly tty: boolean,
+    private readonly every = 30,
+  ) {
+    this.last = this.t0;
+  }
+
+  /** Runs per second since the first chunk, or null before two chunks. */
+  private rate(done: number, now: number): number | null {
+    if (!this.first || now <= this.first.at || done <= this.first.done) return null;
+    return ((done - this.first.done) * 1000) / (now - this.first.at);
+  }
 
   update(done: number, force = false): void {
     const now = performance.now(); // clock-ok: progress display only
-    if (!force && now - this.last < 100) return;
+    if (this.first === null && done > this.already) this.first = { at: now, done };
+    if (!force && now - this.last < (this.tty ? 100 : this.every * 1000)) return;
     this.last = now;
-    const fresh = done - this.already;
-    const seconds = (now - this.t0) / 1000;
-    const rate = seconds > 0 ? fresh / seconds : 0;
-    const left = rate > 0 ? (this.total - done) / rate : NaN;
-    const width = 24;
+    const rate = this.rate(done, now);
+    const left = rate ? (this.total - done) / rate : NaN;
     const frac = this.total ? done / this.total : 1;
+    const speed = rate === null ? '… runs/s' : `${int(Math.round(rate))} runs/s`;
+    if (!this.tty) {
+      this.stream.write(`parley: ${int(done)} of ${int(this.total)} runs (${(frac * 100).toFixed(1)}%) · ${speed} · ETA ${eta(left)}\n`);
+      return;
+    }
+    const width = 24;
     const filled = Math.round(frac * width);
-    const eta = Number.isFinite(left) ? (left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`) : '…';
-    this.stream.write(`\r\x1b[K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${int(done)}/${int(this.total)} runs  ${int(Math.round(rate))} runs/s  ETA ${eta}`);
+    this.stream.write(`\r\x1b[K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${int(done)}/${int(this.total)} runs  ${speed}  ETA ${eta(left)}`);
+  }
+
+  /** The line at the end (not on a terminal, where the chart follows). */
+  finish(done: number): void {
+    if (this.tty) return;
+    const now = performance.now(); // clock-ok: progress display only
+    const ran = done - this.already;
+    const rate = this.rate(done, now);
+    const resumed = this.already > 0 ? `; resumed after ${int(this.already)}, this process ran ${int(ran)}` : '';
+    this.stream.write(`parley: done: ${int(done)} of ${int(this.total)} runs in ${((now - this.t0) / 1000).toFixed(1)} s${rate === null ? '' : ` · ${int(Math.round(rate))} runs/s after start-up`}${resumed}\n`);
   }
 
   clear(): void {
-    this.stream.write('\r\x1b[K');
+    if (this.tty) this.stream.write('\r\x1b[K');
   }
 }
 
@@ -245,6 +282,16 @@ function scenarioFileAhead(scenarioArg: string | undefined, flags: BatchFlags): 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Seconds between progress lines when standard error is not a terminal: 30, or
+ * PARLEY_PROGRESS_SECONDS (0 turns the lines off, as --quiet does; the test suite sets it).
+ */
+function progressSeconds(): number {
+  const text = process.env.PARLEY_PROGRESS_SECONDS;
+  const n = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : 30;
 }
 
 /** The batch itself; `takePool` hands over the threads started ahead, if any (they are then `executeBatch`'s to stop). */
@@ -394,7 +441,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   async function runAndReport(): Promise<void> {
     const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design), outcomes: counter !== null, rounds: roundsFormat };
     const tty = process.stderr.isTTY === true;
-    const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
+    const every = progressSeconds();
+    const progress = !flags.quiet && to > start && (tty || every > 0) ? new Progress(to - from, start - from, process.stderr, tty, every) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
     // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
     // stop the runs in flight and leave a resumable file; a second signal quits at once.
@@ -409,7 +457,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     process.on('SIGTERM', onSigint);
     let outcome;
     try {
-      progress?.update(start - from, true);
+      if (tty) progress?.update(start - from, true);
       outcome = await executeBatch({
         plan, points, from: start, to, workers, workerFile, signal: controller.signal,
         // The scenario this command loaded and compiled: the main thread's runs use it as it is.
@@ -453,10 +501,11 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       return;
     }
 
+    progress?.finish(outcome.done - from);
     const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
     const summary = buildSummary({
       parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
-      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers,
+      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers, ranHere: to - start,
       groups, contrasts: counter ? contrastsOf(gridOf(design), counter, measureNames) : null,
       ...(contrastsNote !== null && design.sweep.length > 0 ? { contrastsNote: `no paired contrasts: ${contrastsNote}` } : {}),
     });

@@ -47,6 +47,7 @@ export function registerCommands(program: Command): void {
     .option('--shard <k/n>', 'run only the k-th of n slices of the run indices (merge with `parley merge`)')
     .option('--out <file>', 'write one row per run, .csv or .jsonl, in run order')
     .option('--summary <file>', 'write the summary JSON there (default: standard output)')
+    .option('--quiet', 'no progress on standard error (by default a bar on a terminal, else a line every 30 s and one at the end)')
     .option('--record <what>', 'record more than one row per run: `rounds` (one row per run and round, to --rounds FILE)')
     .option('--rounds <file>', 'where the rows of rounds go (.csv or .jsonl), with --record rounds')
     .option('--group <name=id+id…>', 'an outcome group: its share, per point, per swept value and in the contrasts (repeatable)', collect, [])
