@@ -280,3 +280,57 @@ describe('progress for batch jobs', () => {
     expect(Math.abs(summary.runsPerSecond - 5000 / summary.wallSeconds)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('Parquet', () => {
+  async function readParquet(path: string) {
+    const { parquetMetadata, parquetReadObjects } = await import('hyparquet');
+    const bytes = readFileSync(path);
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const meta = parquetMetadata(file);
+    const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+    return { meta, rows, kv: Object.fromEntries((meta.key_value_metadata ?? []).map((e) => [e.key, e.value])) };
+  }
+
+  it('writes typed columns with the provenance in the key-value metadata, the same values as the CSV, and rounds too', async () => {
+    const dir = tmp();
+    const args = ['--runs', '200', '--seed', '9', '--sweep', 'push=0:1:2', '--record', 'rounds', '--summary', 's.json'];
+    expect(parley(dir, 'batch', MINI, ...args, '--out', 'r.csv', '--rounds', 'ro.csv').code).toBe(0);
+    const p = parley(dir, 'batch', MINI, ...args, '--out', 'r.parquet', '--rounds', 'ro.parquet', '--force');
+    expect(p.code, p.err).toBe(0);
+    const { meta, rows, kv } = await readParquet(join(dir, 'r.parquet'));
+    const csv = csvRows(join(dir, 'r.csv'));
+    expect(rows).toHaveLength(csv.length);
+    const types = Object.fromEntries(meta.schema.slice(1).map((e) => [e.name, e.type]));
+    expect(types).toMatchObject({ run: 'INT64', seed: 'INT64', 'param.push': 'DOUBLE', outcome: 'BYTE_ARRAY', 'tension.HOST': 'DOUBLE', steps: 'INT32', goldstein: 'DOUBLE', replay: 'BYTE_ARRAY' });
+    rows.forEach((r, i) => {
+      const c = csv[i]!;
+      expect(String(r.run)).toBe(c.run);
+      expect(String(r.seed)).toBe(c.seed);
+      expect(String(r['tension.HOST'])).toBe(c['tension.HOST']);
+      expect(r.outcome).toBe(c.outcome);
+      expect(r.replay).toBe(c.replay);
+    });
+    expect(kv['parley.scenario.id']).toBe('mini');
+    expect(kv['parley.scenario.hash']).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(kv['parley.design']!)).toMatchObject({ seed: 9, seeds: 'paired', runsPerPoint: 200 });
+    expect(JSON.parse(kv['parley.command']!)).toContain('r.parquet');
+    expect(JSON.parse(kv.parley!).format).toBe('parley-batch-rows');
+    const rounds = await readParquet(join(dir, 'ro.parquet'));
+    expect(rounds.rows).toHaveLength(csvRows(join(dir, 'ro.csv')).length);
+    expect(rounds.kv['parley.engine']).toBe(JSON.parse(kv.parley!).parley);
+  });
+
+  it('merges CSV shards into Parquet, and refuses to resume into Parquet', async () => {
+    const dir = tmp();
+    const args = ['--runs', '100', '--seed', '9', '--sweep', 'push=0:1:2'];
+    expect(parley(dir, 'batch', MINI, ...args, '--out', 'whole.parquet', '--summary', 'w.json').code).toBe(0);
+    for (const k of [1, 2]) expect(parley(dir, 'batch', MINI, ...args, '--shard', `${k}/2`, '--out', `r${k}.csv`, '--summary', `s${k}.json`).code).toBe(0);
+    const m = parley(dir, 'merge', '--rows', 'r2.csv', 'r1.csv', '--out', 'merged.parquet');
+    expect(m.code, m.err).toBe(0);
+    expect((await readParquet(join(dir, 'merged.parquet'))).rows).toEqual((await readParquet(join(dir, 'whole.parquet'))).rows);
+    const r = parley(dir, 'batch', MINI, ...args, '--out', 'whole.parquet', '--resume');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('a Parquet file is written whole');
+    expect(r.err).toContain('parley merge --rows rows.csv --out rows.parquet');
+  });
+});

@@ -359,7 +359,7 @@ export interface ParsedRow {
   readonly goldstein: number;
 }
 
-function splitCsv(line: string): string[] {
+export function splitCsv(line: string): string[] {
   const out: string[] = [];
   let i = 0;
   while (i <= line.length) {

@@ -28,6 +28,7 @@ import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORM
 import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type SummaryDoc } from '../batch/summary.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
+import { isParquet, noParquetResume, ParquetSink } from '../batch/parquet.ts';
 import { checkRoundsFile, formatRoundsHeader, roundColumns, ROUNDS_FORMAT, ROUNDS_VERSION, scanRounds, type RoundsHeader } from '../batch/rounds.ts';
 import { ContrastCounter, contrastsOf, gridOf, parseGroups, type OutcomeGroup } from '../batch/study.ts';
 
@@ -300,7 +301,10 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   if (flags.runs === undefined) throw new UsageError('--runs is required: the number of replicates per design point', 'e.g. parley batch --runs 1000', '--runs');
   const runsPerPoint = parseRuns(flags.runs);
   const out = flags.out;
-  const format: RowFormat | null = out === undefined ? null : formatFromPath(out);
+  // Parquet rows are made from the chunks' CSV text (see parquet.ts).
+  const parquetOut = out !== undefined && isParquet(out);
+  const format: RowFormat | null = out === undefined ? null : parquetOut ? 'csv' : formatFromPath(out);
+  if (flags.resume && (parquetOut || (flags.rounds !== undefined && isParquet(flags.rounds)))) throw noParquetResume('--resume');
   if (flags.resume && out === undefined) throw new UsageError('--resume needs --out FILE: a batch resumes from its rows', undefined, '--resume');
   if (flags.resume && flags.force) throw new UsageError('give --resume (finish the batch in --out) or --force (start it again), not both', undefined, '--force');
   if (flags.summary !== undefined && out !== undefined && (flags.summary === out || sameExisting(flags.summary, out))) throw new UsageError('--summary and --out name the same file', undefined, '--summary');
@@ -370,7 +374,9 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   };
   let fd: number | null = null;
   const roundsHeader: RoundsHeader | null = roundsFile === null ? null : { format: ROUNDS_FORMAT, version: ROUNDS_VERSION, parley: ENGINE_VERSION, scenario: header.scenario, command, design, columns: roundColumns(def) };
-  const roundsFormat: RowFormat | null = roundsFile === null ? null : formatFromPath(roundsFile);
+  const parquetRounds = roundsFile !== null && isParquet(roundsFile);
+  const roundsFormat: RowFormat | null = roundsFile === null ? null : parquetRounds ? 'csv' : formatFromPath(roundsFile);
+  const sinks: { rows: ParquetSink | null; rounds: ParquetSink | null } = { rows: null, rounds: null };
   let roundsFd: number | null = null;
   if (roundsFile !== null) {
     if (sameExisting(roundsFile, out!) || (flags.summary !== undefined && sameExisting(roundsFile, flags.summary))) throw new UsageError('--rounds names the same file as --out or --summary', undefined, '--rounds');
@@ -398,7 +404,9 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       // Looked at again now that the lock is held: another process may have made the file since.
       refuseExisting();
       const exists = existsSync(out);
-      if (exists && isSpecialFile(out)) {
+      if (parquetOut) {
+        sinks.rows = new ParquetSink(out, header.columns, header);
+      } else if (exists && isSpecialFile(out)) {
         fd = openOrFail(out, 'w');
         writeRows(fd, out, formatHeader(header, format!));
       } else if (exists && (flags.force || isEmptyFile(out))) {
@@ -431,9 +439,12 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         }
       }
     }
-    if (roundsFile !== null && roundsFd === null) roundsFd = startRounds(roundsFile, formatRoundsHeader(roundsHeader!, roundsFormat!), inputs);
+    if (parquetRounds) sinks.rounds = new ParquetSink(roundsFile!, roundsHeader!.columns, roundsHeader!, '--rounds');
+    else if (roundsFile !== null && roundsFd === null) roundsFd = startRounds(roundsFile, formatRoundsHeader(roundsHeader!, roundsFormat!), inputs);
     await runAndReport();
   } finally {
+    sinks.rows?.abort();
+    sinks.rounds?.abort();
     releaseLock();
     process.off('exit', releaseLock);
   }
@@ -465,6 +476,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         pool: takePool(),
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
+          if (sinks.rows && r.rows) sinks.rows.addCsv(r.rows);
+          if (sinks.rounds && r.rounds) sinks.rounds.addCsv(r.rounds);
           if (roundsFd !== null && r.rounds) writeRows(roundsFd, roundsFile!, r.rounds, command, '--rounds');
           for (const t of r.tallies) accumulator(t.point).merge(t);
           if (counter && r.outcomes) r.outcomes.forEach((o, j) => counter.add(r.start + j, o));
@@ -493,7 +506,9 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       const done = outcome.done - from;
       const resume = shellCommand([...command, '--resume']);
       process.stderr.write(
-        out !== undefined
+        parquetOut
+          ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (a Parquet file is written whole: for a batch that may be stopped, write CSV with --out and merge it into Parquet at the end).\n`
+          : out !== undefined
           ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
           : `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
       );
@@ -501,6 +516,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       return;
     }
 
+    sinks.rows?.finish();
+    sinks.rounds?.finish();
     progress?.finish(outcome.done - from);
     const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
     const summary = buildSummary({

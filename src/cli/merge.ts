@@ -13,6 +13,7 @@ import type { Design } from '../batch/design.ts';
 import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
 import { ROUNDS_FORMAT, type RoundsHeader } from '../batch/rounds.ts';
 import { designDifferences, engineNote } from '../batch/resume.ts';
+import { isParquet, ParquetSink } from '../batch/parquet.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeOutput, type FileIdentity, type OutputOptions } from '../io/output.ts';
 import { formatFromPath, formatHeader, readHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
@@ -155,7 +156,9 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
 }
 
 async function mergeRows(files: readonly string[], out: string, command: string[], output: OutputOptions): Promise<void> {
-  const outFormat = formatFromPath(out);
+  // Parquet is written from CSV shards (resumable while they run), typed, with the provenance in its metadata.
+  const parquet = isParquet(out);
+  const outFormat = parquet ? 'csv' : formatFromPath(out);
   if (files.length > 0 && roundsHeaderOf(files[0]!) !== null) return mergeRounds(files, out, outFormat, command, output);
   const inputs = files.map((file) => {
     if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`, undefined, 'parley merge');
@@ -183,9 +186,9 @@ async function mergeRows(files: readonly string[], out: string, command: string[
 
   const header: RowsHeader = { ...first.header, command, design };
   // A temporary file beside --out, put in place only once every shard is copied and checked.
-  const file = OutputFile.open(out, output);
+  const file: Appender = parquet ? parquetAppender(out, header) : OutputFile.open(out, output);
   try {
-    file.write(formatHeader(header, outFormat));
+    if (!parquet) file.write(formatHeader(header, outFormat));
     for (const i of ordered) await copyRows(file, i.file, i.format, i.lines, range(i.header.design));
     file.commit();
   } finally {
@@ -196,7 +199,19 @@ async function mergeRows(files: readonly string[], out: string, command: string[
 const RUN = { csv: /^(\d+),/, jsonl: /^\{"run":(\d+),/ } as const;
 
 /** Copies a shard's rows, checking that they are exactly its runs in order. */
-async function copyRows(out: OutputFile, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
+/** Where merged rows go: a text file, or a Parquet file fed the CSV rows. */
+interface Appender {
+  write(text: string): void;
+  commit(): void;
+  abort(): void;
+}
+
+function parquetAppender(out: string, header: RowsHeader | RoundsHeader): Appender {
+  const sink = new ParquetSink(out, header.columns, header);
+  return { write: (text) => sink.addCsv(text), commit: () => sink.finish(), abort: () => sink.abort() };
+}
+
+async function copyRows(out: Appender, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
   let next = start;
   let lineNo = 0;
   let buffer = '';
@@ -263,10 +278,11 @@ async function mergeRounds(files: readonly string[], out: string, outFormat: Row
     expect = end;
   }
   if (expect !== design.runs) throw new UsageError(`runs ${expect}–${design.runs - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
-  const file = OutputFile.open(out, output);
+  const header = { ...first.header, command, design };
+  const parquet = isParquet(out);
+  const file: Appender = parquet ? parquetAppender(out, header) : OutputFile.open(out, output);
   try {
-    const header = { ...first.header, command, design };
-    file.write(outFormat === 'csv' ? `# ${JSON.stringify(header)}\n${header.columns.join(',')}\n` : `${JSON.stringify(header)}\n`);
+    if (!parquet) file.write(outFormat === 'csv' ? `# ${JSON.stringify(header)}\n${header.columns.join(',')}\n` : `${JSON.stringify(header)}\n`);
     let perRun = -1;
     for (const i of ordered) {
       const [start, end] = range(i.header.design);
