@@ -334,3 +334,52 @@ describe('Parquet', () => {
     expect(r.err).toContain('parley merge --rows rows.csv --out rows.parquet');
   });
 });
+
+describe('parameter kinds', () => {
+  /** The mini fixture with parameters of each kind added. */
+  function kinded(dir: string, kinds: string): string {
+    const text = read(MINI).replace('  push: {default: 0.5, range: [0, 1], judgement: true}', `  push: {default: 0.5, range: [0, 1], judgement: true}\n${kinds}`);
+    const file = join(dir, 'kinds.yaml');
+    writeFileSync(file, text);
+    return file;
+  }
+
+  it('samples a switch as 0 or 1 and an integer as whole numbers, and sweeps them only over such values', () => {
+    const dir = tmp();
+    const file = kinded(dir, '  peak: {default: 0, range: [0, 1], kind: switch}\n  seats: {default: 2, range: [1, 5], kind: integer}\n  wide: {default: 0.5, range: [0, 1], kind: real}');
+    const r = parley(dir, 'batch', file, '--runs', '1', '--seed', '3', '--sample', 'lhs:40', '--out', 'r.csv', '--summary', 's.json');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe('');
+    const rows = csvRows(join(dir, 'r.csv'));
+    const peaks = rows.map((x) => Number(x['param.peak']));
+    expect(new Set(peaks)).toEqual(new Set([0, 1]));
+    expect(peaks.filter((v) => v === 1)).toHaveLength(20); // the strata split evenly
+    const seats = rows.map((x) => Number(x['param.seats']));
+    expect(new Set(seats)).toEqual(new Set([1, 2, 3, 4, 5]));
+    expect(rows.some((x) => !Number.isInteger(Number(x['param.wide'])))).toBe(true);
+    const bad = parley(dir, 'batch', file, '--runs', '1', '--sweep', 'peak=0:1:5');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/peak is a switch \(0 or 1\)[\s\S]*sweep it as peak=0:1:2/);
+    const uneven = parley(dir, 'batch', file, '--runs', '1', '--sweep', 'seats=1:5:4');
+    expect(uneven.code).toBe(2);
+    expect(uneven.err).toMatch(/seats takes whole numbers, and this sweep gives 2\.33333[\s\S]*hint: .*seats=1:5:5/);
+    expect(parley(dir, 'batch', file, '--runs', '1', '--sweep', 'seats=1:5:5', '--summary', 'k.json').code).toBe(0);
+  });
+
+  it('warns when a parameter that looks like a switch, without a kind, is sampled or swept between 0 and 1', () => {
+    const dir = tmp();
+    const file = kinded(dir, '  peak: {default: 0, range: [0, 1]}');
+    const r = parley(dir, 'batch', file, '--runs', '1', '--sample', 'lhs:4', '--summary', 's.json');
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('parley: warning: peak looks like a 0/1 switch (range [0, 1], default 0, no kind) and --sample draws it anywhere in [0, 1]');
+    expect(parley(dir, 'batch', file, '--runs', '1', '--sweep', 'peak=0:1:2', '--summary', 's2.json').err).toBe('');
+  });
+
+  it('refuses a switch whose range is not [0, 1], with the place in the file', () => {
+    const dir = tmp();
+    const file = kinded(dir, '  peak: {default: 0, range: [0, 2], kind: switch}');
+    const r = parley(dir, 'validate', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/kinds\.yaml:\d+:\d+.*a switch has the range \[0, 1\] and a default of 0 or 1/);
+  });
+});

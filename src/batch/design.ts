@@ -143,7 +143,13 @@ export function parseSweep(def: ScenarioDefinition, text: string): SweepSpec {
   if (from === to) throw new UsageError(`\`${text}\`: FROM and TO are equal`, `use --set ${name}=${from}`, '--sweep');
   inRange(p, from, '--sweep', `\`${text}\`: FROM ${from}`);
   inRange(p, to, '--sweep', `\`${text}\`: TO ${to}`);
-  return { param: name, from, to, steps: Number(stepsText) };
+  const spec = { param: name, from, to, steps: Number(stepsText) };
+  if (p.kind === 'switch' && spec.steps !== 2) throw new UsageError(`\`${text}\`: ${name} is a switch (0 or 1)`, `sweep it as ${name}=0:1:2`, '--sweep');
+  if (p.kind === 'integer') {
+    const off = sweepValues(spec).find((v) => !Number.isInteger(v));
+    if (off !== undefined) throw new UsageError(`\`${text}\`: ${name} takes whole numbers, and this sweep gives ${off}`, `choose STEPS so that (TO − FROM) / (STEPS − 1) is whole, e.g. ${name}=${from}:${to}:${Math.abs(to - from) + 1}`, '--sweep');
+  }
+  return spec;
 }
 
 /**
@@ -242,6 +248,35 @@ export function replayColumn(design: Design): boolean {
   return Object.keys(design.set).length > 0 || design.sweep.length > 0 || design.sample !== null;
 }
 
+/**
+ * A unit coordinate `u` in [0, 1) as a value of parameter `p`, by its kind: a switch is 0 below
+ * 0.5 and 1 above (so the strata split evenly), an integer the whole number of its stratum, a
+ * real the point of the range.
+ */
+export function sampled(p: ParameterDef, u: number): number {
+  if (p.kind === 'switch') return u < 0.5 ? 0 : 1;
+  if (p.kind === 'integer') return Math.min(p.max, Math.floor(p.min + (p.max - p.min + 1) * u));
+  return between(p.min + (p.max - p.min) * u, p.min, p.max, u);
+}
+
+/** Does `p` look like a 0/1 switch that does not say it is one? */
+const looksLikeSwitch = (p: ParameterDef) => !p.declaredKind && p.min === 0 && p.max === 1 && (p.default === 0 || p.default === 1);
+
+/** Warnings about a design: a parameter that looks like a 0/1 switch, without a kind, sampled or swept over values between. */
+export function designWarnings(def: ScenarioDefinition, design: Design): string[] {
+  const out: string[] = [];
+  const hint = (p: ParameterDef) => `if it is a switch, declare \`kind: switch\` in the scenario's parameters (then it takes 0 or 1); \`kind: real\` says it is not`;
+  for (const s of design.sweep) {
+    const p = def.parameters.find((x) => x.id === s.param)!;
+    if (looksLikeSwitch(p) && sweepValues(s).some((v) => v !== 0 && v !== 1)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sweep gives it values between; ${hint(p)}`);
+  }
+  for (const id of design.sample?.params ?? []) {
+    const p = def.parameters.find((x) => x.id === id)!;
+    if (looksLikeSwitch(p)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sample draws it anywhere in [0, 1]; ${hint(p)}`);
+  }
+  return out;
+}
+
 /** First and one-past-last run index this process runs. */
 export function runRange(design: Design): [number, number] {
   return design.shard ? [design.shard.start, design.shard.end] : [0, design.runs];
@@ -267,7 +302,7 @@ export function designPoints(def: ScenarioDefinition, design: Design): number[][
     const unit = latinHypercube(design.sample.points, dims.length, design.seed);
     points = points.flatMap((pt) => unit.map((u) => {
       const next = pt.slice();
-      dims.forEach((p, d) => (next[p.index] = between(p.min + (p.max - p.min) * u[d]!, p.min, p.max, u[d]!)));
+      dims.forEach((p, d) => (next[p.index] = sampled(p, u[d]!)));
       return next;
     }));
   }

@@ -15,7 +15,7 @@ import { UsageError } from '../scenario/errors.ts';
 import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { buildDesign, designPoints, parseRuns, parseSeedPairing, replayColumn, runRange, type Design } from '../batch/design.ts';
+import { buildDesign, designPoints, designWarnings, parseRuns, parseSeedPairing, replayColumn, runRange, type Design } from '../batch/design.ts';
 import { chunkContext, type BatchPlan, type BranchStart } from '../batch/chunk.ts';
 import { executeBatch, startPool, type WorkerPool } from '../batch/execute.ts';
 import { runner } from '../analysis/runs.ts';
@@ -334,6 +334,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   }
 
   const design = buildDesign(def, { seed, seeds: parseSeedPairing(flags.seeds), policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null });
+  for (const w of designWarnings(def, design)) process.stderr.write(`parley: warning: ${w}\n`);
   const workers = parseWorkers(flags.workers, design.runs);
   const compiled = compile(def);
   const branch = code ? branchStart(compiled, code, sets) : null;
