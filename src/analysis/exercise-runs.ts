@@ -13,8 +13,8 @@ import { forEachRun, runner, type RunEnd } from './runs.ts';
  * Seed of replicate `replicate` (run index `index`) of an exercise's runs: the exercise's own
  * seeds first — the runs every section of a class plays — then seeds derived from `base`.
  */
-export function exerciseSeed(seeds: readonly number[], base: number, replicate: number, index: number): number {
-  return replicate < seeds.length ? seeds[replicate]! : deriveSeed(base, index);
+export function exerciseSeed(seeds: readonly number[], replicate: number, otherwise: () => number): number {
+  return replicate < seeds.length ? seeds[replicate]! : otherwise();
 }
 
 /** Whether a run's end meets the exercise's objective, and its score (see `judgeExercise`). */
@@ -25,7 +25,7 @@ export function judgeEnd(exercise: Exercise, end: RunEnd): { met: boolean; score
 
 /**
  * `runs` runs of the exercise under `policy`, with its parameters and injects, the seeds of
- * `exerciseSeed(seeds, base, i, i)`, judged: how many met the objective, and how many got each
+ * `exerciseSeed(seeds, i, () => deriveSeed(base, i))`, judged: how many met the objective, and how many got each
  * score (a point accumulator's tally: the same statistics a batch reports).
  */
 export function sampleExercise(exercise: Exercise, options: { readonly policy: string; readonly base: number; readonly runs: number; readonly seeds?: readonly number[] }): PointAccumulator {
@@ -33,7 +33,7 @@ export function sampleExercise(exercise: Exercise, options: { readonly policy: s
   const seeds = options.seeds ?? exercise.config.seeds;
   const params = resolveParams(def, exercise.params);
   const acc = new PointAccumulator(0, def.outcomes.length, 0, def.tensions.length, true);
-  forEachRun(runner(def, options.policy), 0, options.runs, (i) => ({ params, seed: exerciseSeed(seeds, options.base, i, i), moves: [] }), (end) => {
+  forEachRun(runner(def, options.policy), 0, options.runs, (i) => ({ params, seed: exerciseSeed(seeds, i, () => deriveSeed(options.base, i)), moves: [] }), (end) => {
     acc.add(end.outcome, [], end.tensions, end.steps, end.goldstein);
     const { met, score } = judgeEnd(exercise, end);
     acc.judge(met, score);

@@ -20,6 +20,8 @@ const Text = z.string().max(100_000);
 
 const DesignObject = z.strictObject({
   seed: int(0, MAX_SEED),
+  // Optional so that a file of an engine before paired seeds is read, and refused for its engine version.
+  seeds: z.enum(['paired', 'independent']).optional(),
   policy: Text.min(1),
   runsPerPoint: int(1, MAX_RUNS),
   set: z.record(Name, Finite),
@@ -87,7 +89,7 @@ const HeaderSchema = z
     checkDesign(h.design, ctx, ['design']);
     const layout = layoutOfColumns(h.columns);
     if (!layout) {
-      problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, [met, score,] branch)');
+      problem(ctx, ['columns'], 'are not the columns of a Parley row file (run, point, replicate, seed, param.*, policy, outcome, checkpoint.*, tension.*, steps, goldstein, [met, score,] branch[, replay])');
       return;
     }
     if (layout.judged !== (h.design.exercise !== undefined)) problem(ctx, ['columns'], h.design.exercise ? 'lack `met` and `score`, which the rows of an exercise carry' : 'have `met` and `score`, but the design runs no exercise');
@@ -128,7 +130,9 @@ function layoutOfColumns(columns: readonly string[]): { params: string[]; checkp
   const tensions = checkpoints && prefixed('tension.');
   if (!tensions || !fixed('steps', 'goldstein')) return null;
   const judged = columns[i] === 'met';
-  if ((judged && !fixed('met', 'score')) || !fixed('branch') || i !== columns.length) return null;
+  if ((judged && !fixed('met', 'score')) || !fixed('branch')) return null;
+  if (i < columns.length && columns[i] === 'replay') i++;
+  if (i !== columns.length) return null;
   return { params, checkpoints: checkpoints!, tensions, judged };
 }
 
@@ -179,7 +183,12 @@ const SummarySchema = z
     expected: Count,
     complete: z.boolean(),
     ...Stats,
-    points: z.array(z.strictObject({ point: Count, params: z.record(Name, Finite), ...Stats, exact: Exact })),
+    points: z.array(z.strictObject({ point: Count, params: z.record(Name, Finite), ...Stats, groups: z.record(Name, Proportion).optional(), exact: Exact })),
+    groups: z.record(Name, z.strictObject({ outcomes: z.array(Name).min(1), count: Count, proportion: Finite.nullable(), ci95: z.tuple([Finite, Finite]) })).optional(),
+    // Cells and contrasts are read back as they are (a merge makes them again from the points).
+    cells: z.array(z.record(z.string(), z.unknown())).max(MAX_POINTS).optional(),
+    contrasts: z.array(z.record(z.string(), z.unknown())).max(MAX_POINTS * 100).optional(),
+    contrastsNote: Text.optional(),
     wallSeconds: Finite.nullable(),
     runsPerSecond: Finite.nullable(),
     workers: int(1, 256).optional(),

@@ -7,12 +7,14 @@ import { runGroup, runner, type RunStart, type Runner } from '../analysis/runs.t
 import { exerciseSeed, judgeEnd } from '../analysis/exercise-runs.ts';
 import { loadExercise, type Exercise } from '../scenario/exercise.ts';
 import type { Move } from '../engine/branch-code.ts';
-import { deriveSeed } from '../engine/rng.ts';
+import { runSeed, type SeedPairing } from './design.ts';
 import { MAX_LANES } from '../engine/runs.ts';
+import { shellCommand } from '../io/files.ts';
 import { loadScenario } from '../scenario/load.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { RowBuffer, rowLayout, rowPieces, writeRow, type RowFormat, type RowLayout, type RowPieces, type RunRecord } from './rows.ts';
 import { PointAccumulator, type PointTally } from '../stats/stats.ts';
+import { RoundRecorder } from './rounds.ts';
 
 /** Where every run of a `--branch` batch starts: the code's moves, then a reroll at `step`. */
 export interface BranchStart {
@@ -31,8 +33,10 @@ export interface BatchPlan {
   readonly scenarioFile: string;
   readonly hash: string;
   readonly policy: string;
-  /** Base seed: run i has seed deriveSeed(seed, i). */
+  /** Base seed: run i has seed `runSeed(plan, i)`. */
   readonly seed: number;
+  /** Default `paired`. */
+  readonly seeds?: SeedPairing;
   readonly runsPerPoint: number;
   readonly branch: BranchStart | null;
   /** Row format, or null when no rows are written. */
@@ -41,7 +45,13 @@ export interface BatchPlan {
    * The exercise the batch runs (`--exercise`): the file its threads load it from (its injects
    * change the scenario's schedule), and its seeds, which the first replicates of each point play.
    */
-  readonly exercise?: { readonly file: string; readonly seeds: readonly number[] };
+  readonly exercise?: { readonly file: string; readonly seeds: readonly number[]; readonly ref: string };
+  /** Whether rows carry the `replay` column (see `columns`). */
+  readonly replay?: boolean;
+  /** Whether a chunk hands back each run's outcome (to pair runs across points). */
+  readonly outcomes?: boolean;
+  /** Format of the rounds' rows (`--record rounds`), or null/absent when they are not recorded. */
+  readonly rounds?: RowFormat | null;
 }
 
 export interface ChunkTask {
@@ -59,22 +69,30 @@ export interface ChunkResult {
   /** The rows' text; null when no rows are written. */
   readonly rows: string | null;
   readonly tallies: PointTally[];
+  /** Each run's outcome index, in run order (when the plan asks for them). */
+  readonly outcomes?: number[];
+  /** The rows of the runs' rounds, in run order (when the plan records rounds). */
+  readonly rounds?: string;
 }
 
 export interface ChunkContext {
   readonly runner: Runner;
   readonly layout: RowLayout;
-  /** The layout's constant row text, by format. */
-  readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces };
+  /** The layout's constant row text, by format, without and with the replay column. */
+  readonly pieces: { readonly csv: RowPieces; readonly jsonl: RowPieces; readonly csvReplay: RowPieces; readonly jsonlReplay: RowPieces };
   /** Where this thread writes its rows (taken whole at the end of each chunk). */
   readonly out: RowBuffer;
   /** The exercise whose objective and score each run is judged by, when the batch runs one. */
   readonly exercise?: Exercise;
+  /** Where it writes the rows of rounds, and its recorders by format (made when first needed). */
+  readonly roundsOut: RowBuffer;
+  readonly recorders: Partial<Record<RowFormat, RoundRecorder>>;
 }
 
 /** A chunk context for a compiled scenario and policy (and the exercise a batch runs, if any). */
 export function chunkContext(r: Runner, layout: RowLayout, exercise?: Exercise): ChunkContext {
-  return { runner: r, layout, pieces: { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl') }, out: new RowBuffer(), ...(exercise ? { exercise } : {}) };
+  const pieces = { csv: rowPieces(layout, 'csv'), jsonl: rowPieces(layout, 'jsonl'), csvReplay: rowPieces(layout, 'csv', true), jsonlReplay: rowPieces(layout, 'jsonl', true) };
+  return { runner: r, layout, pieces, out: new RowBuffer(), roundsOut: new RowBuffer(), recorders: {}, ...(exercise ? { exercise } : {}) };
 }
 
 const contexts = new Map<string, ChunkContext>();
@@ -95,7 +113,9 @@ export function contextFor(plan: BatchPlan): ChunkContext {
 
 /** Seed, moves and branch code of run `index`. */
 export function runStart(plan: BatchPlan, scenario: string, index: number): { seed: number; startSeed: number; moves: readonly Move[]; branch: string } {
-  const seed = plan.exercise ? exerciseSeed(plan.exercise.seeds, plan.seed, index % plan.runsPerPoint, index) : deriveSeed(plan.seed, index);
+  // An exercise's runs play its own seeds first (replicate r plays seed r), then the batch's.
+  const replicate = index % plan.runsPerPoint;
+  const seed = plan.exercise ? exerciseSeed(plan.exercise.seeds, replicate, () => runSeed(plan, index)) : runSeed(plan, index);
   const b = plan.branch;
   if (!b) return { seed, startSeed: seed, moves: [], branch: `${scenario}:${seed}:${plan.policy}` };
   return {
@@ -127,12 +147,29 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
   let lanes = stopped || sliceMs !== undefined ? 8 : MAX_LANES;
   let done = task.start;
   const { runner, layout, out, exercise } = ctx;
-  const pieces = plan.format ? ctx.pieces[plan.format] : null;
+  const pieces = plan.format === null ? null : plan.replay ? (plan.format === 'csv' ? ctx.pieces.csvReplay : ctx.pieces.jsonlReplay) : ctx.pieces[plan.format];
   out.clear();
   const def = runner.k.def;
   const checkpoints = layout.checkpoints.length;
   const accs = new Map<number, PointAccumulator>();
   const record: RunRecord = { run: 0, point: 0, replicate: 0, seed: 0, params: [], outcome: 0, judged: [], tensions: [], steps: 0, goldstein: 0, branch: '' };
+  const outcomes: number[] | null = plan.outcomes ? [] : null;
+  const recorder = plan.rounds ? (ctx.recorders[plan.rounds] ??= new RoundRecorder(def, plan.rounds, runner.L.capacity)) : null;
+  const roundsOut = ctx.roundsOut;
+  roundsOut.clear();
+  runner.L.onRoundEnd = recorder?.hook ?? null;
+  const sets = new Map<number, string>();
+  // An exercise's runs replay under it (its injects are not in the branch code).
+  const replayExercise = plan.exercise ? `--exercise ${shellCommand([plan.exercise.ref])} ` : '';
+  /** ` --set NAME=VALUE` for each parameter of the point that differs from its default. */
+  const setsOf = (point: number, params: readonly number[]): string => {
+    let text = sets.get(point);
+    if (text === undefined) {
+      text = def.parameters.filter((p) => params[p.index] !== p.default).map((p) => ` --set ${p.id}=${params[p.index]}`).join('');
+      sets.set(point, text);
+    }
+    return text;
+  };
   const group: (RunStart & { point: number; start: ReturnType<typeof runStart> })[] = [];
   while (done < task.end && !stopped?.()) {
     const from = done;
@@ -145,6 +182,7 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
       const start = runStart(plan, def.id, i);
       group.push({ params, seed: start.startSeed, moves: start.moves, point, start });
     }
+    recorder?.clear(group.length);
     // A batch's runs share their moves but for the last reroll, so they advance in lock step.
     const finished = runGroup(runner, group, (s, j) => {
       const i = from + j;
@@ -158,6 +196,9 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
         record.met = met;
         record.score = score;
       }
+      outcomes?.push(s.outcome);
+      // Runs that cannot share lanes run one at a time in lane 0, each visited right after it ends.
+      recorder?.take(runner.L.n === group.length ? j : 0, roundsOut, i, point, i - point * plan.runsPerPoint);
       if (pieces) {
         record.run = i;
         record.point = point;
@@ -170,14 +211,20 @@ export function runChunk(ctx: ChunkContext, task: ChunkTask, control: ChunkContr
         record.steps = s.steps;
         record.goldstein = s.goldstein;
         record.branch = start.branch;
+        if (pieces.replay) record.replay = `${replayExercise}--branch ${start.branch}${setsOf(point, params)}`;
         writeRow(out, pieces, record);
       }
     }, stopped);
-    if (!finished) break; // stopped: the group is dropped
+    if (!finished) {
+      // Stopped: the group is dropped.
+      if (outcomes) outcomes.length = done - task.start;
+      break;
+    }
     done = from + group.length;
     const now = performance.now(); // clock-ok: as above
     lanes = Math.max(1, Math.min(MAX_LANES, Math.floor((group.length * GROUP_MS) / Math.max(now - t0, 0.01))));
     if (sliceMs !== undefined && now - began >= sliceMs) break;
   }
-  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()) };
+  runner.L.onRoundEnd = null;
+  return { start: task.start, end: done, rows: pieces ? out.take() : null, tallies: [...accs.values()].map((a) => a.tally()), ...(outcomes ? { outcomes } : {}), ...(recorder ? { rounds: roundsOut.take() } : {}) };
 }

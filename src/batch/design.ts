@@ -3,12 +3,31 @@
  * each, with which seeds, and which slice of the run indices this process runs (a shard).
  *
  * Points are the grid of the sweeps (first sweep slowest) crossed with the Latin hypercube
- * samples (fastest); run index `i` is replicate `i mod N` of point `⌊i / N⌋`, with seed
- * `deriveSeed(base, i)`.
+ * samples (fastest); run index `i` is replicate `r = i mod N` of point `⌊i / N⌋`. Its seed is
+ * `deriveSeed(base, r)` (paired seeds, the default: replicate r of every point draws the same
+ * random numbers, so a contrast between points is not blurred by different luck), or
+ * `deriveSeed(base, i)` with `--seeds independent`. A batch of one point gets the same seeds
+ * either way.
  */
+import { deriveSeed } from '../engine/rng.ts';
 import type { ParameterDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { suggest, UsageError } from '../scenario/errors.ts';
 import { latinHypercube } from './lhs.ts';
+
+export type SeedPairing = 'paired' | 'independent';
+export const SEED_PAIRINGS: readonly SeedPairing[] = ['paired', 'independent'];
+
+/** Seed of run `index` of a batch with base seed `seed` and `runsPerPoint` replicates per point. */
+export function runSeed(d: { readonly seed: number; readonly seeds?: SeedPairing; readonly runsPerPoint: number }, index: number): number {
+  return deriveSeed(d.seed, d.seeds === 'independent' ? index : index % d.runsPerPoint);
+}
+
+export function parseSeedPairing(text: string | undefined): SeedPairing {
+  if (text === undefined) return 'paired';
+  const t = text.trim();
+  if (t === 'paired' || t === 'independent') return t;
+  throw new UsageError(`expected paired or independent, not \`${text}\``, 'paired (the default): replicate r of every design point has the same seed; independent: every run its own', '--seeds');
+}
 
 export interface SweepSpec {
   readonly param: string;
@@ -36,6 +55,8 @@ export interface ShardSpec {
 /** Everything that decides the rows of a batch (recorded in every output file's header). */
 export interface Design {
   readonly seed: number;
+  /** How runs get their seeds: `paired` (replicate r of every point the same) or `independent` (by run index). */
+  readonly seeds: SeedPairing;
   readonly policy: string;
   readonly runsPerPoint: number;
   readonly set: Readonly<Record<string, number>>;
@@ -135,7 +156,13 @@ export function parseSweep(def: ScenarioDefinition, text: string): SweepSpec {
   if (from === to) throw new UsageError(`\`${text}\`: FROM and TO are equal`, `use --set ${name}=${from}`, '--sweep');
   inRange(p, from, '--sweep', `\`${text}\`: FROM ${from}`);
   inRange(p, to, '--sweep', `\`${text}\`: TO ${to}`);
-  return { param: name, from, to, steps: Number(stepsText) };
+  const spec = { param: name, from, to, steps: Number(stepsText) };
+  if (p.kind === 'switch' && spec.steps !== 2) throw new UsageError(`\`${text}\`: ${name} is a switch (0 or 1)`, `sweep it as ${name}=0:1:2`, '--sweep');
+  if (p.kind === 'integer') {
+    const off = sweepValues(spec).find((v) => !Number.isInteger(v));
+    if (off !== undefined) throw new UsageError(`\`${text}\`: ${name} takes whole numbers, and this sweep gives ${off}`, `choose STEPS so that (TO − FROM) / (STEPS − 1) is whole, e.g. ${name}=${from}:${to}:${Math.abs(to - from) + 1}`, '--sweep');
+  }
+  return spec;
 }
 
 /**
@@ -183,6 +210,7 @@ export function parseShard(text: string, runs: number): ShardSpec {
 
 export interface DesignInput {
   readonly seed: number;
+  readonly seeds?: SeedPairing;
   readonly policy: string;
   readonly runsPerPoint: number;
   readonly set: Readonly<Record<string, number>>;
@@ -226,7 +254,41 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
     throw new UsageError(`${count(runs)} runs of up to ${count(def.maxSteps)} steps could not be counted exactly`, `at most ${count(Math.floor(Number.MAX_SAFE_INTEGER / (def.maxSteps + 1)))} runs for ${def.id}`, '--runs');
   }
   const shard = input.shard === null ? null : parseShard(input.shard, runs);
-  return { seed: input.seed, policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard, ...(input.exercise ? { exercise: input.exercise } : {}) };
+  return { seed: input.seed, seeds: input.seeds ?? 'paired', policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard, ...(input.exercise ? { exercise: input.exercise } : {}) };
+}
+
+/** Whether a design's rows need a `replay` column: its points set parameters that the branch code does not carry. */
+export function replayColumn(design: Design): boolean {
+  return Object.keys(design.set).length > 0 || design.sweep.length > 0 || design.sample !== null;
+}
+
+/**
+ * A unit coordinate `u` in [0, 1) as a value of parameter `p`, by its kind: a switch is 0 below
+ * 0.5 and 1 above (so the strata split evenly), an integer the whole number of its stratum, a
+ * real the point of the range.
+ */
+export function sampled(p: ParameterDef, u: number): number {
+  if (p.kind === 'switch') return u < 0.5 ? 0 : 1;
+  if (p.kind === 'integer') return Math.min(p.max, Math.floor(p.min + (p.max - p.min + 1) * u));
+  return between(p.min + (p.max - p.min) * u, p.min, p.max, u);
+}
+
+/** Does `p` look like a 0/1 switch that does not say it is one? */
+const looksLikeSwitch = (p: ParameterDef) => !p.declaredKind && p.min === 0 && p.max === 1 && (p.default === 0 || p.default === 1);
+
+/** Warnings about a design: a parameter that looks like a 0/1 switch, without a kind, sampled or swept over values between. */
+export function designWarnings(def: ScenarioDefinition, design: Design): string[] {
+  const out: string[] = [];
+  const hint = (p: ParameterDef) => `if it is a switch, declare \`kind: switch\` in the scenario's parameters (then it takes 0 or 1); \`kind: real\` says it is not`;
+  for (const s of design.sweep) {
+    const p = def.parameters.find((x) => x.id === s.param)!;
+    if (looksLikeSwitch(p) && sweepValues(s).some((v) => v !== 0 && v !== 1)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sweep gives it values between; ${hint(p)}`);
+  }
+  for (const id of design.sample?.params ?? []) {
+    const p = def.parameters.find((x) => x.id === id)!;
+    if (looksLikeSwitch(p)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sample draws it anywhere in [0, 1]; ${hint(p)}`);
+  }
+  return out;
 }
 
 /** First and one-past-last run index this process runs. */
@@ -254,7 +316,7 @@ export function designPoints(def: ScenarioDefinition, design: Design): number[][
     const unit = latinHypercube(design.sample.points, dims.length, design.seed);
     points = points.flatMap((pt) => unit.map((u) => {
       const next = pt.slice();
-      dims.forEach((p, d) => (next[p.index] = between(p.min + (p.max - p.min) * u[d]!, p.min, p.max, u[d]!)));
+      dims.forEach((p, d) => (next[p.index] = sampled(p, u[d]!)));
       return next;
     }));
   }

@@ -3,10 +3,9 @@
  * already written are read back (streamed) to restore the tallies, so that the finished file
  * and summary are exactly those of an uninterrupted run.
  */
-import { deriveSeed } from '../engine/rng.ts';
 import { exerciseSeed } from '../analysis/exercise-runs.ts';
 import { UsageError } from '../scenario/errors.ts';
-import type { Design } from './design.ts';
+import { runSeed, type Design } from './design.ts';
 import { completeLength, readLines, shellCommand } from '../io/files.ts';
 import { parseRow, readHeader, type RowFormat, type RowLayout, type RowsHeader } from './rows.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
@@ -15,6 +14,7 @@ import type { PointAccumulator } from '../stats/stats.ts';
 function flagView(d: Design): [string, string][] {
   return [
     ['--seed', String(d.seed)],
+    ['--seeds', d.seeds ?? 'paired'],
     ['--policy', d.policy],
     ['--runs', String(d.runsPerPoint)],
     ['--set', Object.entries(d.set).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'],
@@ -39,6 +39,12 @@ export function designDifferences(recorded: Design, wanted: Design): string[] {
   return out;
 }
 
+/** What changed since an engine version that matters to a batch. */
+export function engineNote(version: string): string {
+  const [major, minor] = version.split('.').map(Number);
+  return major === 0 && minor !== undefined && minor < 4 ? ' (since 0.4.0 the design points share their seeds: replicate r of every point has the same seed, so its runs would not continue the same batch)' : '';
+}
+
 export interface ResumeState {
   readonly header: RowsHeader;
   /** Next run index to run. */
@@ -56,6 +62,9 @@ export async function readForResume(
   file: string,
   expected: { header: RowsHeader; format: RowFormat; layout: RowLayout; range: [number, number] },
   accumulator: (point: number) => PointAccumulator,
+  onRun?: (run: number, outcome: number) => void,
+  /** Read no row from this run on (the rows after it are cut): where the batch's rounds file stops. */
+  limit?: number,
 ): Promise<ResumeState> {
   const { header, format, lines } = readHeader(file);
   const want = expected.header;
@@ -63,8 +72,10 @@ export async function readForResume(
   if (format !== expected.format) problems.push(`the file holds ${format.toUpperCase()} rows, --out asks for ${expected.format.toUpperCase()}`);
   if (header.scenario?.id !== want.scenario.id) problems.push(`the file is a batch of scenario \`${String(header.scenario?.id)}\`, not \`${want.scenario.id}\``);
   else if (header.scenario.hash !== want.scenario.hash) problems.push(`scenario ${want.scenario.id} has changed since the batch started (content hash ${header.scenario.hash.slice(0, 12)}… then, ${want.scenario.hash.slice(0, 12)}… now)`);
-  if (header.parley !== want.parley) problems.push(`the batch was run by Parley engine ${header.parley}, this is ${want.parley}`);
-  problems.push(...designDifferences(header.design, want.design));
+  const otherEngine = header.parley !== want.parley;
+  if (otherEngine) problems.push(`the batch was run by Parley engine ${header.parley}, this is ${want.parley}${engineNote(header.parley)}`);
+  // Another engine's design is read by its own rules (seeds, say): comparing it flag by flag would mislead.
+  else problems.push(...designDifferences(header.design, want.design));
   if (problems.length === 0 && JSON.stringify(header.columns) !== JSON.stringify(want.columns)) problems.push('its columns differ');
   if (problems.length > 0) {
     // A changed scenario or engine cannot be resumed by any command: the rows would mix two models.
@@ -84,20 +95,24 @@ export async function readForResume(
   const outcomes = new Map(expected.layout.outcomes.map((id, i) => [id, i]));
   let next = start;
   let lineNo = 0;
+  let bytes = 0;
   for await (const line of readLines(file, keep)) {
     lineNo++;
+    if (next === limit) break;
+    bytes += Buffer.byteLength(line) + 1;
     if (lineNo <= lines) continue;
     const bad = (why: string) => new UsageError(`${file} line ${lineNo} is not the row expected for run ${next} (${why})`, 'the file was changed by hand; remove it to start again', '--resume');
     if (next >= end) throw bad('the batch has no more runs');
     let row;
     try {
-      row = parseRow(expected.layout, line, format);
+      row = parseRow(expected.layout, line, format, header.columns[header.columns.length - 1] === 'replay');
     } catch (error) {
       throw bad((error as Error).message);
     }
     const point = Math.floor(next / n);
     if (row.run !== next || row.point !== point || row.replicate !== next - point * n) throw bad(`it is run ${row.run}`);
-    const seed = header.design.exercise ? exerciseSeed(header.design.exercise.seeds, header.design.seed, next - point * n, next) : deriveSeed(header.design.seed, next);
+    const design = header.design;
+    const seed = design.exercise ? exerciseSeed(design.exercise.seeds, next - point * n, () => runSeed(design, next)) : runSeed(design, next);
     if (row.seed !== seed) throw bad('its seed is not the one the design gives');
     const outcome = outcomes.get(row.outcome);
     const judged = row.checkpoints.map((c) => outcomes.get(c));
@@ -105,8 +120,9 @@ export async function readForResume(
     const acc = accumulator(point);
     acc.add(outcome, judged as number[], row.tensions, row.steps, row.goldstein);
     if (row.met !== undefined) acc.judge(row.met, row.score!);
+    onRun?.(next, outcome);
     next++;
   }
   if (lineNo < lines) throw new UsageError(`${file} has an incomplete header`, 'remove it to start again', '--resume');
-  return { header, next, keep, rows: next - start };
+  return { header, next, keep: limit === undefined ? keep : bytes, rows: next - start };
 }

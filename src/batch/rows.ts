@@ -49,6 +49,8 @@ export interface RunRecord {
   /** Runs of an exercise (`parley batch --exercise`): whether the run met the objective, and its score. */
   met?: boolean;
   score?: number;
+  /** What `parley run` needs to repeat the run: `--branch CODE` and the `--set` values (written when the pieces say so). */
+  replay?: string;
 }
 
 /** Names and order of the fields of a scenario's rows. */
@@ -74,7 +76,12 @@ export function rowLayout(def: ScenarioDefinition, policy: string, exercise?: st
   };
 }
 
-export function columns(layout: RowLayout): string[] {
+/**
+ * The columns of a batch's rows. `replay` (the arguments of `parley run` that repeat the row)
+ * follows `branch` when the design sets, sweeps or samples parameters; otherwise the branch code
+ * repeats a row by itself, and the rows stay as they were before the column existed.
+ */
+export function columns(layout: RowLayout, replay = false): string[] {
   return [
     'run', 'point', 'replicate', 'seed',
     ...layout.params.map((p) => `param.${p}`),
@@ -82,6 +89,7 @@ export function columns(layout: RowLayout): string[] {
     ...layout.checkpoints.map((c) => `checkpoint.${c}`),
     ...layout.tensions.map((t) => `tension.${t}`),
     'steps', 'goldstein', ...(layout.exercise !== undefined ? ['met', 'score'] : []), 'branch',
+    ...(replay ? ['replay'] : []),
   ];
 }
 
@@ -203,18 +211,21 @@ export interface RowPieces {
   readonly checkpoints: number;
   /** Rows of an exercise's runs carry `met` and `score`. */
   readonly judged: boolean;
+  /** Whether rows end with the `replay` column. */
+  readonly replay: boolean;
 }
 
-export function rowPieces(layout: RowLayout, format: RowFormat): RowPieces {
+export function rowPieces(layout: RowLayout, format: RowFormat, replay = false): RowPieces {
   const keyed = (names: readonly string[]) => names.map((n, i) => utf8(`${i ? ',' : ''}${JSON.stringify(n)}:`));
   const checkpoints = layout.checkpoints.length;
   const judged = layout.exercise !== undefined;
   return format === 'csv'
-    ? { format, checkpoints, judged, outcomes: layout.outcomes.map((o) => utf8(`,${o}`)), keys: { params: [], checkpoints: [], tensions: [] }, policy: utf8(`,${layout.policy}`) }
+    ? { format, checkpoints, judged, replay, outcomes: layout.outcomes.map((o) => utf8(`,${o}`)), keys: { params: [], checkpoints: [], tensions: [] }, policy: utf8(`,${layout.policy}`) }
     : {
         format,
         checkpoints,
         judged,
+        replay,
         outcomes: layout.outcomes.map((o) => utf8(JSON.stringify(o))),
         keys: { params: keyed(layout.params), checkpoints: keyed(layout.checkpoints), tensions: keyed(layout.tensions) },
         policy: utf8(`},"policy":${JSON.stringify(layout.policy)},"outcome":`),
@@ -252,6 +263,10 @@ export function writeRow(out: RowBuffer, p: RowPieces, r: RunRecord): void {
     }
     out.byte(COMMA);
     out.text(csvField(r.branch));
+    if (p.replay) {
+      out.byte(COMMA);
+      out.text(csvField(r.replay ?? ''));
+    }
     out.byte(NEWLINE);
     return;
   }
@@ -290,13 +305,17 @@ export function writeRow(out: RowBuffer, p: RowPieces, r: RunRecord): void {
   }
   out.text(',"branch":');
   out.text(JSON.stringify(r.branch));
+  if (p.replay) {
+    out.text(',"replay":');
+    out.text(JSON.stringify(r.replay ?? ''));
+  }
   out.text('}\n');
 }
 
 /** One run's row as text, with its line end. */
-export function formatRow(layout: RowLayout, r: RunRecord, format: RowFormat): string {
+export function formatRow(layout: RowLayout, r: RunRecord, format: RowFormat, replay = false): string {
   const out = new RowBuffer();
-  writeRow(out, rowPieces(layout, format), r);
+  writeRow(out, rowPieces(layout, format, replay), r);
   return out.take();
 }
 
@@ -361,7 +380,7 @@ export interface ParsedRow {
   readonly score?: number;
 }
 
-function splitCsv(line: string): string[] {
+export function splitCsv(line: string): string[] {
   const out: string[] = [];
   let i = 0;
   while (i <= line.length) {
@@ -402,12 +421,12 @@ const bool = (x: unknown): boolean => {
 const num = (x: unknown): number => (typeof x === 'number' ? x : typeof x === 'string' && x.trim() !== '' ? Number(x) : NaN);
 
 /** Parses one row of a file with the given layout; throws a plain Error on a malformed row. */
-export function parseRow(layout: RowLayout, line: string, format: RowFormat): ParsedRow {
+export function parseRow(layout: RowLayout, line: string, format: RowFormat, replay = false): ParsedRow {
   let row: ParsedRow;
   if (format === 'csv') {
     const f = splitCsv(line);
     const judged = layout.exercise !== undefined;
-    const expected = 4 + layout.params.length + 2 + layout.checkpoints.length + layout.tensions.length + 3 + (judged ? 2 : 0);
+    const expected = 4 + layout.params.length + 2 + layout.checkpoints.length + layout.tensions.length + 3 + (judged ? 2 : 0) + (replay ? 1 : 0);
     if (f.length !== expected) throw new Error(`${f.length} fields, expected ${expected}`);
     let i = 4 + layout.params.length + 1;
     const outcome = f[i++]!;

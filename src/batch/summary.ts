@@ -11,6 +11,7 @@ import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
 import { checkSummaryDoc } from './check.ts';
 import type { RowLayout } from './rows.ts';
+import { cellValues, groupShares, gridOf, type Contrast, type OutcomeGroup, type Share } from './study.ts';
 import { meanInterval, PointAccumulator, QUANTUM, tidy, wilson, type MeanInterval, type PointTally } from '../stats/stats.ts';
 
 export const SUMMARY_FORMAT = 'parley-batch-summary';
@@ -65,6 +66,8 @@ export interface Stats {
 export interface PointSummary extends Stats {
   readonly point: number;
   readonly params: Record<string, number>;
+  /** Each `--group`'s share (when groups are given). */
+  readonly groups?: Record<string, Share>;
   readonly exact: ExactTally;
 }
 
@@ -85,8 +88,33 @@ export interface SummaryDoc extends Stats {
   readonly wallSeconds: number | null;
   readonly runsPerSecond: number | null;
   readonly workers?: number;
+  /** Each `--group`: its outcomes and its share with a 95% Wilson interval. */
+  readonly groups?: Record<string, GroupSummary>;
+  /** With sweeps: the points pooled by their swept values (over the sampled points). */
+  readonly cells?: CellSummary[];
+  /** With sweeps and paired seeds, in a whole batch: differences between adjacent swept values. */
+  readonly contrasts?: Contrast[];
+  /** Why there are no contrasts, when there could be. */
+  readonly contrastsNote?: string;
   /** For a merge: the summaries merged, with their own timing. */
   readonly shards?: readonly { readonly file: string; readonly shard: string | null; readonly runs: number; readonly wallSeconds: number | null }[];
+}
+
+export interface GroupSummary extends Share {
+  readonly outcomes: readonly string[];
+}
+
+export interface CellSummary {
+  readonly cell: number;
+  /** The swept parameters' values. */
+  readonly sweep: Record<string, number>;
+  /** Design points pooled (the sampled points at these swept values). */
+  readonly points: number;
+  readonly runs: number;
+  readonly outcomes: Record<string, Proportion>;
+  readonly groups?: Record<string, Share>;
+  readonly tensions: Record<string, MeanInterval>;
+  readonly goldstein: MeanInterval;
 }
 
 function proportions(ids: readonly string[], counts: readonly number[], n: number): Record<string, Proportion> {
@@ -166,7 +194,12 @@ export interface SummaryInput {
   readonly paramsOf: (point: number) => readonly number[];
   readonly wallSeconds: number | null;
   readonly workers?: number;
+  /** Runs this process ran (a resumed batch's part), for its rate; default: all the summary's runs. */
+  readonly ranHere?: number;
   readonly shards?: SummaryDoc['shards'];
+  readonly groups?: readonly OutcomeGroup[];
+  readonly contrasts?: Contrast[] | null;
+  readonly contrastsNote?: string;
 }
 
 export function buildSummary(input: SummaryInput): SummaryDoc {
@@ -176,6 +209,15 @@ export function buildSummary(input: SummaryInput): SummaryDoc {
   for (const a of sorted) overall.merge(a.tally());
   const all = stats(layout, overall);
   const wall = input.wallSeconds;
+  const groups = input.groups ?? [];
+  const shares = (t: PointTally) => (groups.length ? { groups: groupShares(groups, layout.outcomes, t.outcomes, t.n) } : {});
+  const top = overall.tally();
+  const study = {
+    ...(groups.length ? { groups: Object.fromEntries(groups.map((g) => [g.name, { outcomes: g.outcomes, ...groupShares([g], layout.outcomes, top.outcomes, top.n)[g.name]! }])) } : {}),
+    ...(input.design.sweep.length ? { cells: cellsOf(input.design, layout, sorted, groups) } : {}),
+    ...(input.contrasts ? { contrasts: input.contrasts } : {}),
+    ...(input.contrastsNote ? { contrastsNote: input.contrastsNote } : {}),
+  };
   return {
     format: SUMMARY_FORMAT,
     version: SUMMARY_VERSION,
@@ -190,13 +232,37 @@ export function buildSummary(input: SummaryInput): SummaryDoc {
     ...all,
     points: sorted.map((a) => {
       const values = input.paramsOf(a.point);
-      return { point: a.point, params: Object.fromEntries(layout.params.map((id, i) => [id, values[i]!])), ...stats(layout, a), exact: toExact(a.tally()) };
+      const t = a.tally();
+      return { point: a.point, params: Object.fromEntries(layout.params.map((id, i) => [id, values[i]!])), ...stats(layout, a), ...shares(t), exact: toExact(t) };
     }),
+    ...study,
     wallSeconds: wall === null ? null : tidy(wall),
-    runsPerSecond: wall === null || wall <= 0 ? null : Math.round(all.runs / wall),
+    runsPerSecond: wall === null || wall <= 0 ? null : Math.round((input.ranHere ?? all.runs) / wall),
     ...(input.workers !== undefined ? { workers: input.workers } : {}),
     ...(input.shards ? { shards: input.shards } : {}),
   };
+}
+
+/** The points pooled by grid cell: sums of their exact tallies. */
+function cellsOf(design: Design, layout: RowLayout, points: readonly PointAccumulator[], groups: readonly OutcomeGroup[]): CellSummary[] {
+  const grid = gridOf(design);
+  const cells = new Map<number, { acc: PointAccumulator; points: number }>();
+  for (const a of points) {
+    const c = Math.floor(a.point / grid.perCell);
+    let cell = cells.get(c);
+    if (!cell) cells.set(c, (cell = { acc: newAccumulator(layout, c), points: 0 }));
+    cell.acc.merge(a.tally());
+    cell.points++;
+  }
+  return [...cells.entries()].sort((a, b) => a[0] - b[0]).map(([c, { acc, points: n }]) => {
+    const s = stats(layout, acc);
+    const t = acc.tally();
+    return {
+      cell: c, sweep: cellValues(grid, c), points: n, runs: s.runs, outcomes: s.outcomes,
+      ...(groups.length ? { groups: groupShares(groups, layout.outcomes, t.outcomes, t.n) } : {}),
+      tensions: s.tensions, goldstein: s.goldstein,
+    };
+  });
 }
 
 function notSummary(file: string, why: string): UsageError {

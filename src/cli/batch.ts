@@ -16,7 +16,7 @@ import { UsageError } from '../scenario/errors.ts';
 import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { buildDesign, designPoints, parseRuns, runRange, type Design, type ExerciseSpec } from '../batch/design.ts';
+import { buildDesign, designPoints, designWarnings, parseRuns, parseSeedPairing, replayColumn, runRange, type Design, type ExerciseSpec } from '../batch/design.ts';
 import { exerciseRef, loadExercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario } from './run.ts';
 import { chunkContext, type BatchPlan, type BranchStart } from '../batch/chunk.ts';
@@ -31,6 +31,9 @@ import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORM
 import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type ObjectiveStats, type SummaryDoc } from '../batch/summary.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
+import { isParquet, noParquetResume, ParquetSink } from '../batch/parquet.ts';
+import { checkRoundsFile, formatRoundsHeader, roundColumns, ROUNDS_FORMAT, ROUNDS_VERSION, scanRounds, type RoundsHeader } from '../batch/rounds.ts';
+import { ContrastCounter, contrastsOf, gridOf, parseGroups, type OutcomeGroup } from '../batch/study.ts';
 
 export interface BatchFlags {
   runs?: string;
@@ -47,6 +50,11 @@ export interface BatchFlags {
   force?: boolean;
   branch?: string;
   exercise?: string;
+  seeds?: string;
+  quiet?: boolean;
+  group?: string[];
+  record?: string;
+  rounds?: string;
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -114,11 +122,12 @@ export class Interrupts {
 }
 
 /** The command as recorded in headers: canonical, with the seed, without --workers and --resume. */
-function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined): string[] {
+function canonicalCommand(scenarioRef: string, design: Design, out: string | undefined, summary: string | undefined, groups: readonly OutcomeGroup[] = [], rounds?: string): string[] {
   return [
     'parley', 'batch', ...(design.exercise ? ['--exercise'] : []), scenarioRef,
     '--runs', String(design.runsPerPoint),
     '--seed', String(design.seed),
+    ...(design.seeds === 'independent' ? ['--seeds', 'independent'] : []),
     '--policy', design.policy,
     ...Object.entries(design.set).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ...design.sweep.flatMap((s) => ['--sweep', `${s.param}=${s.from}:${s.to}:${s.steps}`]),
@@ -127,57 +136,123 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
     ...(design.shard ? ['--shard', `${design.shard.k}/${design.shard.n}`] : []),
     ...(out ? ['--out', out] : []),
     ...(summary ? ['--summary', summary] : []),
+    ...(rounds ? ['--record', 'rounds', '--rounds', rounds] : []),
+    ...groups.flatMap((g) => ['--group', `${g.name}=${g.outcomes.join('+')}`]),
   ];
 }
 
 
-/** A progress line on stderr: bar, count, rate and time left. Only on a terminal. */
-class Progress {
+/** Time left, as a person reads it. */
+function eta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '…';
+  return seconds >= 5400 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 90 ? `${Math.round(seconds / 60)} min` : `${Math.ceil(seconds)} s`;
+}
+
+/**
+ * Progress of a batch on stderr: on a terminal, a bar redrawn in place; otherwise (a batch job's
+ * log) a line every `every` seconds and one at the end. Rates and times left count from the
+ * first chunk handed over, so the start-up (loading, compiling, starting threads) does not make
+ * the first estimate wrong; a resumed batch's rate is that of the runs it ran itself.
+ */
+export class Progress {
   private last = 0;
+  /** When the first chunk came back, and how many runs were done then. */
+  private first: { at: number; done: number } | null = null;
   private readonly t0 = performance.now(); // clock-ok: progress display only
   constructor(
     private readonly total: number,
     private readonly already: number,
-    private readonly stream: NodeJS.WriteStream,
-  ) {}
+    private readonly stream: NodeJS.WritableStream,
+    private readonly tty: boolean,
+    private readonly every = 30,
+  ) {
+    this.last = this.t0;
+  }
+
+  /** Runs per second since the first chunk, or null before two chunks. */
+  private rate(done: number, now: number): number | null {
+    if (!this.first || now <= this.first.at || done <= this.first.done) return null;
+    return ((done - this.first.done) * 1000) / (now - this.first.at);
+  }
 
   update(done: number, force = false): void {
     const now = performance.now(); // clock-ok: progress display only
-    if (!force && now - this.last < 100) return;
+    if (this.first === null && done > this.already) this.first = { at: now, done };
+    if (!force && now - this.last < (this.tty ? 100 : this.every * 1000)) return;
     this.last = now;
-    const fresh = done - this.already;
-    const seconds = (now - this.t0) / 1000;
-    const rate = seconds > 0 ? fresh / seconds : 0;
-    const left = rate > 0 ? (this.total - done) / rate : NaN;
-    const width = 24;
+    const rate = this.rate(done, now);
+    const left = rate ? (this.total - done) / rate : NaN;
     const frac = this.total ? done / this.total : 1;
+    const speed = rate === null ? '… runs/s' : `${int(Math.round(rate))} runs/s`;
+    if (!this.tty) {
+      this.stream.write(`parley: ${int(done)} of ${int(this.total)} runs (${(frac * 100).toFixed(1)}%) · ${speed} · ETA ${eta(left)}\n`);
+      return;
+    }
+    const width = 24;
     const filled = Math.round(frac * width);
-    const eta = Number.isFinite(left) ? (left >= 90 ? `${Math.round(left / 60)} min` : `${Math.ceil(left)} s`) : '…';
-    this.stream.write(`\r\x1b[K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${int(done)}/${int(this.total)} runs  ${int(Math.round(rate))} runs/s  ETA ${eta}`);
+    this.stream.write(`\r\x1b[K[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${int(done)}/${int(this.total)} runs  ${speed}  ETA ${eta(left)}`);
+  }
+
+  /** The line at the end (not on a terminal, where the chart follows). */
+  finish(done: number): void {
+    if (this.tty) return;
+    const now = performance.now(); // clock-ok: progress display only
+    const ran = done - this.already;
+    const rate = this.rate(done, now);
+    const resumed = this.already > 0 ? `; resumed after ${int(this.already)}, this process ran ${int(ran)}` : '';
+    this.stream.write(`parley: done: ${int(done)} of ${int(this.total)} runs in ${((now - this.t0) / 1000).toFixed(1)} s${rate === null ? '' : ` · ${int(Math.round(rate))} runs/s after start-up`}${resumed}\n`);
   }
 
   clear(): void {
-    this.stream.write('\r\x1b[K');
+    if (this.tty) this.stream.write('\r\x1b[K');
   }
 }
 
-/** The outcome chart printed at the end on a terminal. */
+const BLOCKS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A share as a bar of `width` cells, its percentage and its interval. */
+function shareLine(label: string, pad: number, p: number, ci: readonly [number, number], width: number): string {
+  const cells = p * width;
+  const whole = Math.floor(cells);
+  const bar = '█'.repeat(whole) + BLOCKS[Math.floor((cells - whole) * 8)]!;
+  return `  ${label.padEnd(pad)}  ${bar.padEnd(width + 1)} ${(p * 100).toFixed(1).padStart(5)}%  [${(ci[0] * 100).toFixed(1)}–${(ci[1] * 100).toFixed(1)}]`;
+}
+
+/** Most cells the chart draws one line for. */
+const CHART_CELLS = 40;
+
+/**
+ * The outcome chart printed at the end on a terminal: each outcome's (and group's) share over
+ * the batch, or, when parameters are swept, one line per swept value (pooled over sampled
+ * points) for each group (without groups, for the three most common outcomes).
+ */
 export function outcomeChart(summary: SummaryDoc, width = 30): string {
-  const ids = Object.keys(summary.outcomes);
-  const pad = Math.max(...ids.map((id) => id.length));
-  const blocks = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-  const lines = ids.map((id) => {
-    const o = summary.outcomes[id]!;
-    const p = o.proportion ?? 0;
-    const cells = p * width;
-    const whole = Math.floor(cells);
-    const bar = '█'.repeat(whole) + blocks[Math.floor((cells - whole) * 8)]!;
-    const ci = `[${(o.ci95[0] * 100).toFixed(1)}–${(o.ci95[1] * 100).toFixed(1)}]`;
-    return `  ${id.padEnd(pad)}  ${bar.padEnd(width + 1)} ${(p * 100).toFixed(1).padStart(5)}%  ${ci}`;
-  });
   const timing = summary.wallSeconds !== null ? ` · ${summary.wallSeconds.toFixed(1)} s · ${int(summary.runsPerSecond ?? 0)} runs/s` : '';
   const exercise = summary.design.exercise ? ` · exercise ${summary.design.exercise.id}` : '';
-  return `${summary.scenario.id}${exercise} · ${int(summary.runs)} runs${timing}\n${lines.join('\n')}\n${summary.objective ? objectiveLines(summary.objective) : ''}`;
+  const head = `${summary.scenario.id}${exercise} · ${int(summary.runs)} runs${timing}\n`;
+  const objective = summary.objective ? objectiveLines(summary.objective) : '';
+  const groups = Object.entries(summary.groups ?? {});
+  const cells = summary.cells ?? [];
+  if (cells.length === 0) {
+    const rows: [string, { proportion: number | null; ci95: [number, number] }][] = [...Object.entries(summary.outcomes), ...groups];
+    const pad = Math.max(...rows.map(([id]) => id.length));
+    return head + rows.map(([id, o]) => shareLine(id, pad, o.proportion ?? 0, o.ci95, width)).join('\n') + '\n' + objective;
+  }
+  const measures = groups.length
+    ? groups.map(([name, g]) => ({ name, title: `${name} (${g.outcomes.join(' + ')})`, of: (c: NonNullable<SummaryDoc['cells']>[number]) => c.groups?.[name] }))
+    : Object.entries(summary.outcomes).sort((a, b) => b[1].count - a[1].count).slice(0, 3).map(([id]) => ({ name: id, title: id, of: (c: NonNullable<SummaryDoc['cells']>[number]) => c.outcomes[id] }));
+  const labels = cells.slice(0, CHART_CELLS).map((c) => Object.entries(c.sweep).map(([k, v]) => `${k}=${v}`).join(' '));
+  const pad = Math.max(...labels.map((l) => l.length));
+  const pooled = summary.design.sample ? ` (pooled over ${summary.design.sample.points} sampled points)` : '';
+  const blocks = measures.map((m) => {
+    const lines = cells.slice(0, CHART_CELLS).map((c, i) => {
+      const share = m.of(c);
+      return shareLine(labels[i]!, pad, share?.proportion ?? 0, share?.ci95 ?? [0, 1], width);
+    });
+    const more = cells.length > CHART_CELLS ? `\n  … and ${int(cells.length - CHART_CELLS)} more swept values in the summary's cells` : '';
+    return `${m.title} by swept value${pooled}:\n${lines.join('\n')}${more}`;
+  });
+  return head + blocks.join('\n') + '\n' + objective;
 }
 
 /** The objective's share with its interval, and the scores' mean and distribution. */
@@ -228,13 +303,26 @@ function scenarioFileAhead(scenarioArg: string | undefined, flags: BatchFlags): 
   }
 }
 
+/**
+ * Seconds between progress lines when standard error is not a terminal: 30, or
+ * PARLEY_PROGRESS_SECONDS (0 turns the lines off, as --quiet does; the test suite sets it).
+ */
+function progressSeconds(): number {
+  const text = process.env.PARLEY_PROGRESS_SECONDS;
+  const n = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isFinite(n) && n >= 0 ? n : 30;
+}
+
 /** The batch itself; `takePool` hands over the threads started ahead, if any (they are then `executeBatch`'s to stop). */
 async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: number, workerFile: string, takePool: () => WorkerPool | undefined): Promise<void> {
   const policyFlag = flags.policy;
   if (flags.runs === undefined) throw new UsageError('--runs is required: the number of replicates per design point', 'e.g. parley batch --runs 1000', '--runs');
   const runsPerPoint = parseRuns(flags.runs);
   const out = flags.out;
-  const format: RowFormat | null = out === undefined ? null : formatFromPath(out);
+  // Parquet rows are made from the chunks' CSV text (see parquet.ts).
+  const parquetOut = out !== undefined && isParquet(out);
+  const format: RowFormat | null = out === undefined ? null : parquetOut ? 'csv' : formatFromPath(out);
+  if (flags.resume && (parquetOut || (flags.rounds !== undefined && isParquet(flags.rounds)))) throw noParquetResume('--resume');
   if (flags.resume && out === undefined) throw new UsageError('--resume needs --out FILE: a batch resumes from its rows', undefined, '--resume');
   if (flags.resume && flags.force) throw new UsageError('give --resume (finish the batch in --out) or --force (start it again), not both', undefined, '--force');
   if (flags.summary !== undefined && out !== undefined && (flags.summary === out || sameExisting(flags.summary, out))) throw new UsageError('--summary and --out name the same file', undefined, '--summary');
@@ -273,17 +361,26 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     picked = true;
   }
 
-  const design = buildDesign(def, { seed, policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null, ...(exerciseSpec ? { exercise: exerciseSpec } : {}) });
+  const design = buildDesign(def, { seed, seeds: parseSeedPairing(flags.seeds), policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null, ...(exerciseSpec ? { exercise: exerciseSpec } : {}) });
+  for (const w of designWarnings(def, design)) process.stderr.write(`parley: warning: ${w}\n`);
   const workers = parseWorkers(flags.workers, design.runs);
   const compiled = compile(def);
   const branch = code ? branchStart(compiled, code, sets) : null;
   const points = designPoints(def, design);
   const [from, to] = runRange(design);
   const layout = rowLayout(def, policy, exercise?.id);
-  const command = canonicalCommand(ref, design, out, flags.summary);
+  const groups = parseGroups(flags.group ?? [], def.outcomes.map((o) => o.id));
+  const roundsFile = roundsFlag(flags, out);
+  const command = canonicalCommand(ref, design, out, flags.summary, groups, roundsFile ?? undefined);
+  // Paired contrasts: counted from every run's outcome, in run order, when the design allows.
+  const contrastsNote = ContrastCounter.feasible(design) ?? (def.outcomes.length > 255 ? 'more than 255 outcomes' : null);
+  const measureNames = [...def.outcomes.map((o) => o.id), ...groups.map((g) => g.name)];
+  const counter = contrastsNote === null
+    ? new ContrastCounter(gridOf(design), design.runsPerPoint, [...def.outcomes.map((o) => def.outcomes.map((x) => x === o)), ...groups.map((g) => def.outcomes.map((o) => g.outcomes.includes(o.id)))])
+    : null;
   const header: RowsHeader = {
     format: ROWS_FORMAT, version: ROWS_VERSION, parley: ENGINE_VERSION,
-    scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout),
+    scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout, replayColumn(design)),
   };
   if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
 
@@ -305,6 +402,16 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     return a;
   };
   let fd: number | null = null;
+  const roundsHeader: RoundsHeader | null = roundsFile === null ? null : { format: ROUNDS_FORMAT, version: ROUNDS_VERSION, parley: ENGINE_VERSION, scenario: header.scenario, command, design, columns: roundColumns(def) };
+  const parquetRounds = roundsFile !== null && isParquet(roundsFile);
+  const roundsFormat: RowFormat | null = roundsFile === null ? null : parquetRounds ? 'csv' : formatFromPath(roundsFile);
+  const sinks: { rows: ParquetSink | null; rounds: ParquetSink | null } = { rows: null, rounds: null };
+  let roundsFd: number | null = null;
+  if (roundsFile !== null) {
+    if (sameExisting(roundsFile, out!) || (flags.summary !== undefined && sameExisting(roundsFile, flags.summary))) throw new UsageError('--rounds names the same file as --out or --summary', undefined, '--rounds');
+    checkOutput(roundsFile, { flag: '--rounds', inputs: [...inputs, out], replace: true });
+    if (existsSync(roundsFile) && !flags.resume && !flags.force && !isSpecialFile(roundsFile)) throw new UsageError(`${roundsFile} already exists`, 'add --resume to finish the batch that wrote it, --force to start it again, or remove it', '--rounds');
+  }
   let start = from;
   let lock: Lock | null = null;
   const refuseExisting = () => {
@@ -326,7 +433,9 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       // Looked at again now that the lock is held: another process may have made the file since.
       refuseExisting();
       const exists = existsSync(out);
-      if (exists && isSpecialFile(out)) {
+      if (parquetOut) {
+        sinks.rows = new ParquetSink(out, header.columns, header);
+      } else if (exists && isSpecialFile(out)) {
         fd = openOrFail(out, 'w');
         writeRows(fd, out, formatHeader(header, format!));
       } else if (exists && (flags.force || isEmptyFile(out))) {
@@ -337,8 +446,11 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         file.commit();
         fd = openOrFail(out, 'a');
       } else if (exists) {
-        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator);
+        // With rounds, both files go back to the last run that both hold whole.
+        const roundsNext = roundsFile !== null && roundsHeader ? await roundsResume(roundsFile, roundsHeader, roundsFormat!, [from, to], def.rounds.length) : undefined;
+        const state = await readForResume(out, { header, format: format!, layout, range: [from, to] }, accumulator, counter ? (run, outcome) => counter.add(run, outcome) : undefined, roundsNext);
         start = state.next;
+        if (roundsFile !== null) roundsFd = await cutRounds(roundsFile, roundsFormat!, [from, to], def.rounds.length, start);
         fd = openOrFail(out, 'r+');
         ftruncateSync(fd, state.keep);
         closeSync(fd);
@@ -356,16 +468,21 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         }
       }
     }
+    if (parquetRounds) sinks.rounds = new ParquetSink(roundsFile!, roundsHeader!.columns, roundsHeader!, '--rounds');
+    else if (roundsFile !== null && roundsFd === null) roundsFd = startRounds(roundsFile, formatRoundsHeader(roundsHeader!, roundsFormat!), inputs);
     await runAndReport();
   } finally {
+    sinks.rows?.abort();
+    sinks.rounds?.abort();
     releaseLock();
     process.off('exit', releaseLock);
   }
 
   async function runAndReport(): Promise<void> {
-    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, runsPerPoint, branch, format, ...(exercise ? { exercise: { file: resolvePath(exercise.file), seeds: exercise.config.seeds } } : {}) };
+    const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design), outcomes: counter !== null, rounds: roundsFormat, ...(exercise ? { exercise: { file: resolvePath(exercise.file), seeds: exercise.config.seeds, ref } } : {}) };
     const tty = process.stderr.isTTY === true;
-    const progress = tty && to > start ? new Progress(to - from, start - from, process.stderr) : null;
+    const every = progressSeconds();
+    const progress = !flags.quiet && to > start && (tty || every > 0) ? new Progress(to - from, start - from, process.stderr, tty, every) : null;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
     // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
     // stop the runs in flight and leave a resumable file; a second signal quits at once.
@@ -380,7 +497,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     process.on('SIGTERM', onSigint);
     let outcome;
     try {
-      progress?.update(start - from, true);
+      if (tty) progress?.update(start - from, true);
       outcome = await executeBatch({
         plan, points, from: start, to, workers, workerFile, signal: controller.signal,
         // The scenario this command loaded and compiled: the main thread's runs use it as it is.
@@ -388,7 +505,11 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
         pool: takePool(),
         onChunk: (r) => {
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
+          if (sinks.rows && r.rows) sinks.rows.addCsv(r.rows);
+          if (sinks.rounds && r.rounds) sinks.rounds.addCsv(r.rounds);
+          if (roundsFd !== null && r.rounds) writeRows(roundsFd, roundsFile!, r.rounds, command, '--rounds');
           for (const t of r.tallies) accumulator(t.point).merge(t);
+          if (counter && r.outcomes) r.outcomes.forEach((o, j) => counter.add(r.start + j, o));
           progress?.update(r.end - from);
         },
       });
@@ -396,6 +517,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
       progress?.clear();
+      if (roundsFd !== null) closeSynced(roundsFd, roundsFile!, '--rounds');
       if (fd !== null) {
         try {
           // A pipe or a terminal cannot be synced (EINVAL); a file can.
@@ -413,7 +535,9 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       const done = outcome.done - from;
       const resume = shellCommand([...command, '--resume']);
       process.stderr.write(
-        out !== undefined
+        parquetOut
+          ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (a Parquet file is written whole: for a batch that may be stopped, write CSV with --out and merge it into Parquet at the end).\n`
+          : out !== undefined
           ? `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; ${out} holds them, in order.\nTo finish the batch, run:\n  ${resume}\n`
           : `parley: interrupted (${signal}) after ${int(done)} of ${int(to - from)} runs; nothing was saved (give --out FILE to make a batch resumable).\n`,
       );
@@ -421,10 +545,15 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       return;
     }
 
+    sinks.rows?.finish();
+    sinks.rounds?.finish();
+    progress?.finish(outcome.done - from);
     const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
     const summary = buildSummary({
       parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
-      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers,
+      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers, ranHere: to - start,
+      groups, contrasts: counter ? contrastsOf(gridOf(design), counter, measureNames) : null,
+      ...(contrastsNote !== null && design.sweep.length > 0 ? { contrastsNote: `no paired contrasts: ${contrastsNote}` } : {}),
     });
     const text = JSON.stringify(summary, null, 2) + '\n';
     if (flags.summary !== undefined) writeOutput(flags.summary, text, { flag: '--summary', inputs: [...inputs, out], replace: summaryReplace });
@@ -457,13 +586,64 @@ function openOrFail(path: string, mode: string): number {
  * Appends rows; a full disk or another write error stops the batch with a message. Whole chunks
  * are appended in order, and a resume drops a partial last line, so the file stays resumable.
  */
-function writeRows(fd: number, out: string, text: string, command?: readonly string[]): void {
+function writeRows(fd: number, out: string, text: string, command?: readonly string[], flag = '--out'): void {
   try {
     writeAll(fd, text);
   } catch (error) {
-    const e = writeError(out, '--out', error);
+    const e = writeError(out, flag, error);
     if (!command) throw e;
-    throw new UsageError(`${e.issues[0]!.message}; ${out} keeps the rows written so far`, `make room, then finish the batch with: ${shellCommand([...command, '--resume'])}`, '--out');
+    throw new UsageError(`${e.issues[0]!.message}; ${out} keeps the rows written so far`, `make room, then finish the batch with: ${shellCommand([...command, '--resume'])}`, flag);
+  }
+}
+
+/** `--rounds FILE` with `--record rounds`: checked together; null when rounds are not recorded. */
+function roundsFlag(flags: BatchFlags, out: string | undefined): string | null {
+  if (flags.record !== undefined && flags.record.trim() !== 'rounds') throw new UsageError(`the only thing --record records is \`rounds\`, not \`${flags.record}\``, 'e.g. --record rounds --rounds rounds.csv', '--record');
+  if (flags.record !== undefined && flags.rounds === undefined) throw new UsageError('--record rounds needs --rounds FILE: where the rows of rounds go', 'e.g. --rounds rounds.csv (or .jsonl)', '--record');
+  if (flags.rounds !== undefined && flags.record === undefined) throw new UsageError('--rounds FILE records the rounds only with --record rounds', `add --record rounds`, '--rounds');
+  if (flags.rounds === undefined) return null;
+  if (out === undefined) throw new UsageError('--rounds needs --out FILE: the rounds of a batch resume with its rows', 'add --out rows.csv', '--rounds');
+  return flags.rounds;
+}
+
+/** The first run whose rounds a resumed batch's rounds file lacks (checking that it is this batch's). */
+async function roundsResume(file: string, header: RoundsHeader, format: RowFormat, range: [number, number], rounds: number): Promise<number> {
+  if (!existsSync(file)) throw new UsageError(`${file} is missing, but the rows of the batch are there`, 'the rounds of the runs already written cannot be had again: remove the rows too, or add --force, to start again', '--rounds');
+  const skip = checkRoundsFile(file, header, format);
+  return (await scanRounds(file, format, skip, range, rounds)).next;
+}
+
+/** Cuts a rounds file back to the rounds of the runs before `start`, and opens it to append. */
+async function cutRounds(file: string, format: RowFormat, range: [number, number], rounds: number, start: number): Promise<number> {
+  const skip = format === 'csv' ? 2 : 1;
+  const { keep } = await scanRounds(file, format, skip, range, rounds, start);
+  const fd = openOrFail(file, 'r+');
+  ftruncateSync(fd, keep);
+  closeSync(fd);
+  return openOrFail(file, 'a');
+}
+
+/** A new rounds file with its header (one started again replaces the old in one step). */
+function startRounds(file: string, header: string, inputs: readonly (string | null)[]): number {
+  if (isSpecialFile(file)) {
+    const fd = openOrFail(file, 'w');
+    writeRows(fd, file, header, undefined, '--rounds');
+    return fd;
+  }
+  const f = OutputFile.open(file, { flag: '--rounds', inputs, replace: true });
+  f.write(header);
+  f.commit();
+  return openOrFail(file, 'a');
+}
+
+/** Syncs (when it is a file) and closes a file the batch appended to. */
+function closeSynced(fd: number, file: string, flag: string): void {
+  try {
+    if (fstatSync(fd).isFile()) fsyncSync(fd);
+  } catch (error) {
+    throw writeError(file, flag, error);
+  } finally {
+    closeSync(fd);
   }
 }
 

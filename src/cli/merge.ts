@@ -10,7 +10,11 @@
 import { existsSync } from 'node:fs';
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from '../batch/design.ts';
-import { completeLength, readLines, shellCommand } from '../io/files.ts';
+import { completeLength, headLines, readLines, shellCommand } from '../io/files.ts';
+import { ROUNDS_FORMAT, type RoundsHeader } from '../batch/rounds.ts';
+import { designDifferences, engineNote } from '../batch/resume.ts';
+import { isParquet, ParquetSink } from '../batch/parquet.ts';
+import { ENGINE_VERSION } from '../version.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeOutput, type FileIdentity, type OutputOptions } from '../io/output.ts';
 import { formatFromPath, formatHeader, readHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, MAX_SUMMARY_BYTES, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
@@ -45,14 +49,32 @@ interface BatchIdentity {
   readonly hash: string;
   readonly design: Design;
   readonly shape: string;
+  /** The outcome groups of a summary (`--group`), as JSON. */
+  readonly groups?: string;
+}
+
+/**
+ * What differs between two shards' provenance, named field by field: the scenario content, the
+ * engine, each flag of the design (as `--resume` names them), the columns.
+ */
+function differences(first: { parley: string; scenario: { hash: string }; design: Design; columns?: readonly string[] }, other: typeof first): string[] {
+  const problems: string[] = [];
+  if (other.scenario.hash !== first.scenario.hash) problems.push(`the scenario content differs (hash ${other.scenario.hash.slice(0, 12)}…, not ${first.scenario.hash.slice(0, 12)}…)`);
+  if (other.parley !== first.parley) problems.push(`engine ${other.parley}, not ${first.parley}${engineNote(other.parley === ENGINE_VERSION ? first.parley : other.parley)}`);
+  else {
+    const flags = designDifferences(unsharded(first.design), unsharded(other.design)).map((d) => d.replace('the file has', 'the first has').replace('this command', 'this one'));
+    problems.push(...flags);
+    if (flags.length === 0 && JSON.stringify(other.columns) !== JSON.stringify(first.columns)) problems.push('the columns differ');
+  }
+  return problems;
 }
 
 function sameBatch(file: string, first: BatchIdentity & { file: string }, other: BatchIdentity): void {
-  const problems: string[] = [];
-  if (other.hash !== first.hash) problems.push('the scenario content differs');
-  if (other.parley !== first.parley) problems.push(`engine ${other.parley}, not ${first.parley}`);
-  if (JSON.stringify(unsharded(other.design)) !== JSON.stringify(unsharded(first.design))) problems.push('the design differs');
-  else if (other.shape !== first.shape) problems.push('the columns differ');
+  const problems: string[] = differences(
+    { parley: first.parley, scenario: { hash: first.hash }, design: first.design, columns: [first.shape] },
+    { parley: other.parley, scenario: { hash: other.hash }, design: other.design, columns: [other.shape] },
+  );
+  if (other.groups !== first.groups) problems.push('the outcome groups (--group) differ');
   if (problems.length) throw new UsageError(`${file} is not a shard of the same batch as ${first.file}: ${problems.join('; ')}`, undefined, 'parley merge');
 }
 
@@ -102,7 +124,8 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   if (!/\.json$/i.test(out) && !isSpecialFile(out)) throw new UsageError(`${out}: a merged summary is JSON, so its name must end in .json`, 'to merge row files, add --rows', '--out');
   const docs = files.map((file) => ({ file, doc: checkSummary(file, readJson(file)) }));
   const first = docs[0]!;
-  const identity = (doc: SummaryDoc): BatchIdentity => ({ parley: doc.parley, hash: doc.scenario.hash, design: doc.design, shape: JSON.stringify(doc.layout) });
+  const groupsOf = (doc: SummaryDoc) => JSON.stringify(Object.entries(doc.groups ?? {}).map(([name, g]) => [name, g.outcomes]));
+  const identity = (doc: SummaryDoc): BatchIdentity => ({ parley: doc.parley, hash: doc.scenario.hash, design: doc.design, shape: JSON.stringify(doc.layout), groups: groupsOf(doc) });
   const base = { file: first.file, ...identity(first.doc) };
   output = { ...output, replace: output.replace || previousMerge(out, base, () => { const d = checkSummary(out, readJson(out)); return { merged: d.shards !== undefined, parley: d.parley, hash: d.scenario.hash, design: d.design }; }) };
   checkOutput(out, output);
@@ -124,6 +147,8 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
   const summary: SummaryDoc = buildSummary({
     parley: first.doc.parley, scenario: first.doc.scenario, command, design, layout, expected: design.runs,
     points: accumulators.values(), paramsOf: (p) => params.get(p)!, wallSeconds: null,
+    groups: Object.entries(first.doc.groups ?? {}).map(([name, g]) => ({ name, outcomes: g.outcomes })),
+    ...(design.sweep.length > 0 && design.seeds !== 'independent' ? { contrastsNote: 'no paired contrasts: a merge of summaries does not see both runs of every pair; run the batch whole for them' } : {}),
     shards: ordered.map(({ file, doc }) => ({ file, shard: doc.design.shard ? `${doc.design.shard.k}/${doc.design.shard.n}` : null, runs: doc.runs, wallSeconds: doc.wallSeconds })),
   });
   if (!summary.complete) process.stderr.write(`parley: warning: the merged summary counts ${summary.runs} of the batch's ${design.runs} runs\n`);
@@ -131,7 +156,10 @@ function mergeSummaries(files: readonly string[], out: string, command: string[]
 }
 
 async function mergeRows(files: readonly string[], out: string, command: string[], output: OutputOptions): Promise<void> {
-  const outFormat = formatFromPath(out);
+  // Parquet is written from CSV shards (resumable while they run), typed, with the provenance in its metadata.
+  const parquet = isParquet(out);
+  const outFormat = parquet ? 'csv' : formatFromPath(out);
+  if (files.length > 0 && roundsHeaderOf(files[0]!) !== null) return mergeRounds(files, out, outFormat, command, output);
   const inputs = files.map((file) => {
     if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`, undefined, 'parley merge');
     const { header, format, lines } = readHeader(file);
@@ -158,9 +186,9 @@ async function mergeRows(files: readonly string[], out: string, command: string[
 
   const header: RowsHeader = { ...first.header, command, design };
   // A temporary file beside --out, put in place only once every shard is copied and checked.
-  const file = OutputFile.open(out, output);
+  const file: Appender = parquet ? parquetAppender(out, header) : OutputFile.open(out, output);
   try {
-    file.write(formatHeader(header, outFormat));
+    if (!parquet) file.write(formatHeader(header, outFormat));
     for (const i of ordered) await copyRows(file, i.file, i.format, i.lines, range(i.header.design));
     file.commit();
   } finally {
@@ -171,7 +199,19 @@ async function mergeRows(files: readonly string[], out: string, command: string[
 const RUN = { csv: /^(\d+),/, jsonl: /^\{"run":(\d+),/ } as const;
 
 /** Copies a shard's rows, checking that they are exactly its runs in order. */
-async function copyRows(out: OutputFile, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
+/** Where merged rows go: a text file, or a Parquet file fed the CSV rows. */
+interface Appender {
+  write(text: string): void;
+  commit(): void;
+  abort(): void;
+}
+
+function parquetAppender(out: string, header: RowsHeader | RoundsHeader): Appender {
+  const sink = new ParquetSink(out, header.columns, header);
+  return { write: (text) => sink.addCsv(text), commit: () => sink.finish(), abort: () => sink.abort() };
+}
+
+async function copyRows(out: Appender, file: string, format: RowFormat, skip: number, [start, end]: [number, number]): Promise<void> {
   let next = start;
   let lineNo = 0;
   let buffer = '';
@@ -199,4 +239,85 @@ function resumeCommand(file: string): string {
   const out = command.indexOf('--out');
   if (out >= 0) command[out + 1] = file;
   return shellCommand([...command, '--resume']);
+}
+
+/** The header of a rounds file (`--record rounds`), or null when `file` is not one. */
+function roundsHeaderOf(file: string): { header: RoundsHeader; format: RowFormat; lines: number } | null {
+  if (!existsSync(file)) return null;
+  try {
+    const [first] = headLines(file);
+    if (first === undefined) return null;
+    const csv = first.startsWith('# ');
+    const doc = JSON.parse(csv ? first.slice(2) : first) as RoundsHeader;
+    return doc?.format === ROUNDS_FORMAT && typeof doc.design === 'object' && doc.design !== null ? { header: doc, format: csv ? 'csv' : 'jsonl', lines: csv ? 2 : 1 } : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Rounds files of the shards of one batch, concatenated in run order (each run's rounds whole). */
+async function mergeRounds(files: readonly string[], out: string, outFormat: RowFormat, command: string[], output: OutputOptions): Promise<void> {
+  const inputs = files.map((file) => {
+    const found = roundsHeaderOf(file);
+    if (!found) throw new UsageError(`${file} is not a Parley rounds file, as ${files[0]} is`, 'merge rounds files with rounds files, row files with row files', 'parley merge');
+    return { file, ...found };
+  });
+  const first = inputs[0]!;
+  checkOutput(out, output);
+  for (const i of inputs.slice(1)) {
+    const problems = differences(first.header, i.header);
+    if (problems.length) throw new UsageError(`${i.file} is not a shard of the same batch as ${first.file}: ${problems.join('; ')}`, undefined, 'parley merge');
+  }
+  for (const i of inputs) if (i.format !== outFormat) throw new UsageError(`${i.file} holds ${i.format.toUpperCase()} rows; --out ${out} asks for ${outFormat.toUpperCase()}`, `name the output .${i.format}`, '--out');
+  const ordered = orderShards(inputs, (i) => i.header.design, (i) => i.file);
+  const design = unsharded(first.header.design);
+  let expect = 0;
+  for (const i of ordered) {
+    const [start, end] = range(i.header.design);
+    if (start !== expect) throw new UsageError(`runs ${expect}–${start - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
+    expect = end;
+  }
+  if (expect !== design.runs) throw new UsageError(`runs ${expect}–${design.runs - 1} are missing: no shard among the inputs holds them`, 'give every shard of the batch', 'parley merge');
+  const header = { ...first.header, command, design };
+  const parquet = isParquet(out);
+  const file: Appender = parquet ? parquetAppender(out, header) : OutputFile.open(out, output);
+  try {
+    if (!parquet) file.write(outFormat === 'csv' ? `# ${JSON.stringify(header)}\n${header.columns.join(',')}\n` : `${JSON.stringify(header)}\n`);
+    let perRun = -1;
+    for (const i of ordered) {
+      const [start, end] = range(i.header.design);
+      let next = start;
+      let inRun = 0;
+      let lineNo = 0;
+      let buffer = '';
+      for await (const line of readLines(i.file, completeLength(i.file))) {
+        if (++lineNo <= i.lines) continue;
+        const m = RUN[i.format].exec(line);
+        const run = m ? Number(m[1]) : -1;
+        if (run === next + 1 && inRun > 0 && (perRun < 0 || inRun === perRun)) {
+          perRun = inRun;
+          next++;
+          inRun = 0;
+        }
+        if (run !== next || next >= end) throw new UsageError(`${i.file} line ${lineNo} is not a round of run ${next}`, 'the file is not a complete shard written by `parley batch --record rounds`', 'parley merge');
+        inRun++;
+        buffer += line + '\n';
+        if (buffer.length > 1 << 20) {
+          file.write(buffer);
+          buffer = '';
+        }
+      }
+      file.write(buffer);
+      if (inRun > 0 && (perRun < 0 || inRun === perRun)) next++;
+      if (next < end) {
+        const again = [...i.header.command];
+        const at = again.indexOf('--rounds');
+        if (at >= 0) again[at + 1] = i.file;
+        throw new UsageError(`${i.file} holds the rounds of runs ${start}–${next - 1} of its shard's ${start}–${end - 1}`, `finish it first: ${shellCommand([...again, '--resume'])}`, 'parley merge');
+      }
+    }
+    file.commit();
+  } finally {
+    file.abort();
+  }
 }

@@ -240,6 +240,7 @@ export function closeRound(k: Kernel, L: RunLanes, log: Log): void {
     L.judgedCount++;
     if (final) L.ended = true;
   }
+  L.onRoundEnd?.(L);
   if (L.ended) return;
   L.g++;
   L.turn = 0;

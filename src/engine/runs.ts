@@ -34,6 +34,12 @@ export interface RunLanes extends Lanes {
   readonly gs: Float64Array;
   /** Final outcome index by lane, -1 until the run has ended. */
   readonly outcome: Int32Array;
+  /**
+   * Called at the end of every round, once for all lanes, after the charts have moved and a
+   * checkpoint's outcome is judged, before the next round starts (`L.g` is still the round that
+   * ends). A recorder of trajectories reads the lanes here; it must not change them.
+   */
+  onRoundEnd?: ((L: RunLanes) => void) | null;
 }
 
 /** An empty set of lanes for `capacity` runs of `def`. */

@@ -220,6 +220,10 @@ export interface ParameterDef extends Cited {
   readonly default: number;
   readonly min: number;
   readonly max: number;
+  /** What values it takes: `switch` 0 or 1, `integer` whole numbers, `real` any in the range. */
+  readonly kind: 'switch' | 'integer' | 'real';
+  /** Whether the file declares the kind (a switch-like parameter without one is warned about when sampled or swept). */
+  readonly declaredKind: boolean;
 }
 
 export interface TensionDef extends Cited {

@@ -97,7 +97,10 @@ export function normalizeScenario(id: string, config: ScenarioConfig, goldstein:
     const [min, max] = p.range;
     if (min > max) report(['parameters', pid, 'range'], `the range [${min}, ${max}] is empty`, 'write [min, max]');
     else if (p.default < min || p.default > max) report(['parameters', pid, 'default'], `the default ${p.default} is outside the range [${min}, ${max}]`);
-    return { id: pid, index, label: p.label ?? pid, doc: p.doc ?? '', default: p.default, min, max, cite: p.cite ?? [], judgement: p.judgement ?? false };
+    const kind = p.kind ?? 'real';
+    if (kind === 'switch' && (min !== 0 || max !== 1 || (p.default !== 0 && p.default !== 1))) report(['parameters', pid, 'kind'], `a switch has the range [0, 1] and a default of 0 or 1, not [${min}, ${max}] and ${p.default}`, 'write range: [0, 1] and default: 0 or 1, or leave out `kind: switch`');
+    if (kind === 'integer' && ![min, max, p.default].every(Number.isInteger)) report(['parameters', pid, 'kind'], `an integer parameter has whole numbers for its range and default, not [${min}, ${max}] and ${p.default}`, 'write whole numbers, or leave out `kind: integer`');
+    return { id: pid, index, label: p.label ?? pid, doc: p.doc ?? '', default: p.default, min, max, kind, declaredKind: p.kind !== undefined, cite: p.cite ?? [], judgement: p.judgement ?? false };
   });
   const tensionEntries = Object.entries(config.tensions);
   const tensions: TensionDef[] = tensionEntries.map(([tid, t], index) => ({

@@ -71,6 +71,10 @@ export const ParameterSchema = z
   .strictObject({
     default: z.number().describe('Value used unless a run sets another.'),
     range: z.tuple([z.number(), z.number()]).describe('[min, max]: the values researchers may sweep.'),
+    kind: z
+      .enum(['switch', 'integer', 'real'])
+      .optional()
+      .describe('What values it takes (default `real`): `switch` is 0 or 1 (range [0, 1]), `integer` whole numbers in the range. Latin hypercube samples and sweeps respect it.'),
     label: z.string().optional(),
     doc: z.string().optional(),
     ...Doc,

@@ -187,3 +187,38 @@ export function meanInterval(n: number, sum: bigint, sumSq: bigint): MeanInterva
 export function tidy(x: number): number {
   return Math.round(x * 1e9) / 1e9;
 }
+
+/**
+ * Newcombe's interval for the difference of two paired proportions, p1 − p2 (Newcombe 1998,
+ * "Improved confidence intervals for the difference between binomial proportions based on
+ * paired data", Statistics in Medicine 17:2635–2650, method 10: Wilson score intervals for each
+ * proportion, combined with the correlation φ of the pairs, without continuity correction).
+ * `both`: pairs where both hold; `first`: only the first; `second`: only the second; `n`: pairs.
+ */
+export function newcombePaired(both: number, first: number, second: number, n: number, z = Z95): { difference: number; ci95: [number, number] } {
+  if (n === 0) return { difference: 0, ci95: [-1, 1] };
+  const neither = n - both - first - second;
+  const p1 = (both + first) / n;
+  const p2 = (both + second) / n;
+  const [l1, u1] = wilson(both + first, n, z);
+  const [l2, u2] = wilson(both + second, n, z);
+  // φ as Newcombe defines it for method 10: AD − BC shrunk by N/2 when positive, 0 when the margins leave no correlation.
+  const margins = (both + first) * (second + neither) * (both + second) * (first + neither);
+  const ad = both * neither - first * second;
+  const shrunk = ad > n / 2 ? ad - n / 2 : ad < 0 ? ad : 0;
+  const phi = margins > 0 ? shrunk / Math.sqrt(margins) : 0;
+  const d = p1 - p2;
+  const lower = d - Math.sqrt(Math.max(0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2));
+  const upper = d + Math.sqrt(Math.max(0, (u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2));
+  return { difference: d, ci95: [Math.max(-1, lower), Math.min(1, upper)] };
+}
+
+/** Newcombe's hybrid score interval (1998, method 10 for independent samples) for p1 − p2 of two independent proportions. */
+export function newcombeIndependent(c1: number, n1: number, c2: number, n2: number, z = Z95): { difference: number; ci95: [number, number] } {
+  const p1 = n1 ? c1 / n1 : 0;
+  const p2 = n2 ? c2 / n2 : 0;
+  const [l1, u1] = wilson(c1, n1, z);
+  const [l2, u2] = wilson(c2, n2, z);
+  const d = p1 - p2;
+  return { difference: d, ci95: [Math.max(-1, d - Math.hypot(p1 - l1, u2 - p2)), Math.min(1, d + Math.hypot(u1 - p1, p2 - l2))] };
+}
