@@ -5,7 +5,7 @@
  * Everything runs the built CLI on real files.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -381,5 +381,31 @@ describe('parameter kinds', () => {
     const r = parley(dir, 'validate', file);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/kinds\.yaml:\d+:\d+.*a switch has the range \[0, 1\] and a default of 0 or 1/);
+  });
+});
+
+describe('the cluster recipe', () => {
+  const parallel = spawnSync('sh', ['-c', 'command -v parallel'], { encoding: 'utf8' }).status === 0;
+  if (!parallel) console.warn('GNU parallel is not installed: the test of the cluster recipe is skipped (.ci/run installs it)');
+
+  it.skipIf(!parallel)('runs the GNU parallel recipe with 4 shards on this machine, and the merge equals the whole batch', () => {
+    const dir = tmp();
+    // `npm link` puts a `parley` on PATH; a shim in a folder of its own does the same here.
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'parley'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const batch = `parley batch ${MINI} --runs 500 --seed 20260101 --sweep push=0:1:3 --shard {}/4 --workers 1 --out rows-{}.csv --summary summary-{}.json --resume`;
+    const r = spawnSync('sh', ['-c', `seq 1 4 | parallel -j 4 -S : --workdir . '${batch}' && parley merge summary-*.json --out summary.json && parley merge --rows rows-*.csv --out rows.csv`], { cwd: dir, env, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(parley(dir, 'batch', MINI, '--runs', '500', '--seed', '20260101', '--sweep', 'push=0:1:3', '--out', 'whole.csv', '--summary', 'whole.json').code).toBe(0);
+    const body = (f: string) => read(join(dir, f)).split('\n').slice(2).join('\n');
+    expect(body('rows.csv')).toBe(body('whole.csv'));
+    const strip = (f: string) => {
+      const { wallSeconds, runsPerSecond, workers, command, shards, contrasts, contrastsNote, ...rest } = JSON.parse(read(join(dir, f)));
+      void wallSeconds, runsPerSecond, workers, command, shards, contrasts, contrastsNote;
+      return rest;
+    };
+    expect(strip('summary.json')).toEqual(strip('whole.json'));
   });
 });
