@@ -26,11 +26,11 @@ export function formatChanges(changes: readonly TensionChange[]): string {
     .join(', ');
 }
 
-export function formatOdds(odds: readonly BranchOdds[]): string {
+export function formatOdds(odds: readonly BranchOdds[], name: (branch: string) => string = (b) => b): string {
   return odds
     .map((o) => {
       const mods = o.modifiers.filter((m) => m.add !== 0 || m.mul !== 1).map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)}` : ''}${m.add !== 0 ? signed(m.add * 100) + 'pt' : ''} ${m.source === '' ? '' : `(${m.why})`}`.trim());
-      return `${o.branch} ${pct(o.p)}${mods.length ? ` [base ${pct(o.base)}; ${mods.join('; ')}]` : ''}`;
+      return `${name(o.branch)} ${pct(o.p)}${mods.length ? ` [base ${pct(o.base)}; ${mods.join('; ')}]` : ''}`;
     })
     .join(', ');
 }
@@ -43,23 +43,39 @@ function leverLabel(def: ScenarioDefinition, id: string): string {
   return def.levers.find((l) => l.id === id)?.label ?? id;
 }
 
-/** The lines for happenings that are not the lever pull itself. */
-export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    '): string[] {
+/** A chart's state by its label. */
+function stateLabel(chart: { readonly states: readonly string[]; readonly labels: readonly string[] }, state: string): string {
+  const i = chart.states.indexOf(state);
+  return i >= 0 ? chart.labels[i]! : state;
+}
+
+/** A lever's branch by its label (its id if it has none). */
+export function branchLabel(def: ScenarioDefinition, lever: string, branch: string): string {
+  return def.leverById.get(lever)?.branches.find((b) => b.id === branch)?.label ?? branch;
+}
+
+/**
+ * The lines for happenings that are not the lever pull itself. With `labels`, branches and
+ * mediators go by their labels (for people: play, exports) rather than their ids.
+ */
+export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    ', labels = false): string[] {
   switch (h.type) {
     case 'lever': {
       const changes = formatChanges(h.effects);
       const single = h.odds.length === 1;
       const lines = [
-        ...(single ? [] : [`${indent}odds: ${formatOdds(h.odds)}`]),
-        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}`,
+        ...(single ? [] : [`${indent}odds: ${formatOdds(h.odds, labels ? (b) => branchLabel(def, h.lever, b) : undefined)}`]),
+        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${labels ? branchLabel(def, h.lever, h.branch) : h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}`,
       ];
-      for (const d of h.damped) lines.push(`${indent}mediator ${d.mediator} damps ${d.tension} increases ×${d.factor}`);
+      for (const d of h.damped) lines.push(`${indent}mediator ${labels ? (def.mediators.find((m) => m.id === d.mediator)?.label ?? d.mediator) : d.mediator} damps ${d.tension} increases ×${d.factor}`);
       return lines;
     }
     case 'event': {
       const label = def.events.find((e) => e.id === h.event)?.label ?? h.event;
       const how = h.scheduled ? 'scheduled' : `hazard ${pct(h.hazard ?? 0)}, draw ${(h.draw ?? 0).toFixed(3)}`;
-      const branch = h.branch ? ` → ${h.branch} (${formatOdds(h.odds)})` : '';
+      const e = def.events.find((x) => x.id === h.event);
+      const name = (b: string) => (labels ? (e?.branches.find((x) => x.id === b)?.label ?? b) : b);
+      const branch = h.branch ? ` → ${name(h.branch)} (${formatOdds(h.odds, name)})` : '';
       return [`${indent}event: ${label} (${how})${branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}`];
     }
     case 'coupling':
@@ -68,10 +84,15 @@ export function formatHappening(def: ScenarioDefinition, h: Happening, indent = 
       const changes = formatChanges(h.effects);
       return changes ? [`${indent}decay: ${changes}`] : [];
     }
-    case 'relationship':
-      return [`${indent}relationship: ${h.from} → ${h.to} (${h.why})`];
-    case 'stance':
-      return [`${indent}stance of ${actorName(def, h.actor)}: ${h.from} → ${h.to} (${h.why})`];
+    case 'relationship': {
+      const name = (st: string) => (labels ? stateLabel(def.relationship, st) : st);
+      return [`${indent}relationship: ${name(h.from)} → ${name(h.to)} (${h.why})`];
+    }
+    case 'stance': {
+      const chart = def.actors.find((a) => a.id === h.actor)?.stance;
+      const name = (st: string) => (labels && chart ? stateLabel(chart, st) : st);
+      return [`${indent}stance of ${actorName(def, h.actor)}: ${name(h.from)} → ${name(h.to)} (${h.why})`];
+    }
     case 'round':
       return [];
     case 'checkpoint': {
@@ -82,19 +103,19 @@ export function formatHappening(def: ScenarioDefinition, h: Happening, indent = 
   }
 }
 
-/** The line saying what was decided at a step. */
-export function actionLine(def: ScenarioDefinition, e: TraceEntry): string {
+/** The line saying what was decided at a step (with `labels`, without the lever's id). */
+export function actionLine(def: ScenarioDefinition, e: TraceEntry, labels = false): string {
   const who = actorName(def, e.actor);
   const a = e.action;
   if (a.type === 'reroll') return `  [${e.step + 1}] seed rerolled to ${a.seed} from here on`;
   if (a.type === 'pass') return `  [${e.step + 1}] ${who} passes${e.by === 'auto' ? ' (no lever available)' : e.by === 'player' ? ' (chosen)' : ''}`;
   const how = e.by === 'player' ? ' (chosen)' : e.choice ? ` (policy ${e.choice.policy}, draw ${e.choice.draw.toFixed(3)} over ${e.choice.options.length} option${e.choice.options.length === 1 ? '' : 's'})` : '';
-  return `  [${e.step + 1}] ${who} pulls ${leverLabel(def, a.lever)} (${a.lever})${a.force ? ` forcing ${a.force}` : ''}${how}`;
+  return `  [${e.step + 1}] ${who} pulls ${leverLabel(def, a.lever)}${labels ? '' : ` (${a.lever})`}${a.force ? ` forcing ${labels ? branchLabel(def, a.lever, a.force) : a.force}` : ''}${how}`;
 }
 
 /** Lines of one step: the decision and everything that followed from it. */
-export function formatEntry(def: ScenarioDefinition, e: TraceEntry): string[] {
-  return [actionLine(def, e), ...e.happenings.flatMap((h) => formatHappening(def, h))];
+export function formatEntry(def: ScenarioDefinition, e: TraceEntry, labels = false): string[] {
+  return [actionLine(def, e, labels), ...e.happenings.flatMap((h) => formatHappening(def, h, '    ', labels))];
 }
 
 function tensionLine(def: ScenarioDefinition, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): string {
