@@ -70,7 +70,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
   if (!interactive) {
     const how = `(to play interactively, run \`parley play${scenarioRef === undefined ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
     const { session, picked, exercise: ex } = openSession(scenarioRef, flags, explicitPolicy);
-    if (flags.load !== undefined) process.stdout.write(safeText(exportMarkdown(session)));
+    if (flags.load !== undefined) process.stdout.write(safeText(exportMarkdown(session, session.current, ex)));
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
@@ -116,7 +116,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
       }
       return savePath;
     },
-    onExport: (s) => exportToNewFile(s, process.cwd(), exportMarkdown(s)),
+    onExport: (s) => exportToNewFile(s, process.cwd(), exportMarkdown(s, s.current, exercise)),
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {

@@ -335,7 +335,7 @@ export function conditionInWords(source: string, def: ScenarioDefinition): strin
   text = text.replace(/\b(since|count)\(\s*(\w+)\s*(?:[.,]\s*(\w+)\s*)?\)/g, (m, fn: string, id: string, b?: string) => {
     const what = lever(id) ? ref(id, b) : event(id) ? `“${event(id)}”` : null;
     if (!what) return m;
-    return fn === 'since' ? `rounds since ${what}` : `times ${what}`;
+    return fn === 'since' ? `rounds since ${what}` : `times ${what} ${lever(id) ? 'was pulled' : 'happened'}`;
   });
   text = text.replace(/\brelationship\s*(==|!=)\s*'(\w+)'/g, (_m, op: string, st: string) => `relationship ${op === '==' ? 'is' : 'is not'} ${stateLabel(def.relationship, st)}`);
   text = text.replace(/\bstance\(\s*(\w+)\s*\)\s*(==|!=)\s*'(\w+)'/g, (m, a: string, op: string, st: string) => {
@@ -352,6 +352,20 @@ export function conditionInWords(source: string, def: ScenarioDefinition): strin
 export function briefingLines(exercise: Exercise): string[] {
   const { basic, advanced } = exercise.config.briefing;
   return [basic.trim(), ...(advanced ? ['', `Going further: ${advanced.trim()}`] : [])];
+}
+
+/** The objective's outcome requirement in words: `the final outcome is Deal or Muddle`. */
+function outcomeRequirement(exercise: Exercise): string {
+  const { def, config } = exercise;
+  const phase = exercise.checkpoint < 0 ? null : def.phases.find((p) => p.id === config.objective.checkpoint)?.label;
+  const wanted = [...(exercise.objectiveOutcomes ?? [])].map((i) => def.outcomes[i]?.label ?? '?');
+  return `${phase ? `the outcome at the end of ${phase}` : 'the final outcome'} is ${wanted.length > 1 ? `${wanted.slice(0, -1).join(', ')} or ${wanted.at(-1)}` : wanted[0]}`;
+}
+
+/** What the objective asks, requirement by requirement, in words (labels where the file gives them). */
+export function objectiveRequirements(exercise: Exercise): string[] {
+  const parts = exercise.objectiveParts.length ? exercise.objectiveParts.map((p) => p.label) : exercise.objectiveWhen ? [String(exercise.config.objective.when)] : [];
+  return [...parts, ...(exercise.objectiveOutcomes ? [outcomeRequirement(exercise)] : [])];
 }
 
 /** Whether the final state meets the objective, and the score: how many points came from what. */
@@ -389,9 +403,7 @@ export function judgeExercise(exercise: Exercise, state: { readonly ended: boole
     const ok = exercise.objectiveOutcomes.has(outcome);
     const where = exercise.checkpoint < 0 ? 'final outcome' : `outcome at the end of ${config.objective.checkpoint}`;
     details.push(`${ok ? 'met' : 'not met'}: ${where} ${def.outcomes[outcome]?.id ?? 'none yet'} (wanted ${config.objective.outcomes!.join(' or ')})`);
-    const phase = exercise.checkpoint < 0 ? null : def.phases.find((p) => p.id === config.objective.checkpoint)?.label;
-    const wanted = [...exercise.objectiveOutcomes].map(label);
-    requirements.push({ label: `${phase ? `the outcome at the end of ${phase}` : 'the final outcome'} is ${wanted.length > 1 ? `${wanted.slice(0, -1).join(', ')} or ${wanted.at(-1)}` : wanted[0]} (it was ${label(outcome)})`, met: ok });
+    requirements.push({ label: `${outcomeRequirement(exercise)} (it was ${label(outcome)})`, met: ok });
     met &&= ok;
   }
   const outcomeId = state.outcome >= 0 ? def.outcomes[state.outcome]!.id : null;
