@@ -536,7 +536,7 @@ function screenLayout(m: Model, width: number, body: number) {
   const { session, selected } = m;
   const node = currentNode(session);
   // Narrow screens give the levers the room: the state panel drops its bars (stateLines).
-  const left = width < 72 ? Math.min(26, Math.max(22, Math.floor(width * 0.4))) : Math.max(32, Math.min(64, Math.floor(width * 0.42)));
+  const left = width < 72 ? 26 : Math.max(32, Math.min(64, Math.floor(width * 0.42)));
   const right = width - left;
   const stateWanted = stateLines(session, left - 2).length + 2;
   // Short screens: the log shares the lower right panel with the last step (Tab switches).
@@ -544,11 +544,13 @@ function screenLayout(m: Model, width: number, body: number) {
   const stateH = compact ? body : Math.max(5, Math.min(stateWanted, body - 6));
   const items = leverItems(session);
   const leverContent = (node.state.ended ? endLines(session, right - 2) : leverLines(session, items, Math.min(selected, Math.max(0, items.length - 1)), right - 2)).length + 2;
-  // The last step keeps at least 8 rows (its draw and result are pinned at the top).
-  const leversH = Math.max(5, Math.min(leverContent, body - 8));
+  // The last step keeps room for what is pinned at its top (the decision, the draw and the
+  // branch it selected, an outcome) and two lines more; the levers have the rest.
+  const explain = explainParts(session, right - 2);
+  const lowerMin = Math.max(6, Math.min(8, explain.pinned.length + 4));
+  const leversH = Math.max(5, Math.min(leverContent, body - lowerMin));
   const lowerRows = body - leversH - 2;
   const showsLog = compact && m.showLog;
-  const explain = explainParts(session, right - 2);
   const explainRoom = Math.max(0, lowerRows - Math.min(explain.pinned.length, lowerRows));
   const explainLast = Math.max(0, explain.lines.length - explainRoom);
   const logTotal = showsLog ? logLines(session, right - 2).length : 0;

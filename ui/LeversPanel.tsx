@@ -22,8 +22,8 @@ export function LeversPanel({ session, items, selected, width, height }: LeversP
   const detail = leverDetail(session, items, selected, width - 2);
   const inner = Math.max(0, height - 2);
   // A window of the list that keeps the chosen lever in view, and as much of its detail as the
-  // room below allows (at least a third of the panel when the list is long), so the odds show.
-  const detailRoom = detail.length ? Math.min(detail.length + 1, Math.max(2, inner - rows.length, Math.floor(inner / 3))) : 0;
+  // room below allows (at least half the panel when the list is long), so the odds show.
+  const detailRoom = detail.length ? Math.min(detail.length + 1, Math.max(2, inner - rows.length, Math.floor(inner / 2))) : 0;
   const listRoom = Math.max(1, inner - detailRoom);
   const start = Math.max(0, Math.min(selected - Math.floor(listRoom / 2), rows.length - listRoom));
   const lines = [...rows.slice(start, start + listRoom), ...(detailRoom ? [[], ...detail.slice(0, detailRoom - 1)] : [])];

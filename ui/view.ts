@@ -77,15 +77,16 @@ export function stateLines(session: Session, width: number): Line[] {
   const lines: Line[] = [];
   const room = width - idW - 1 - tail;
   if (room < 8) {
-    // No room for bars: id, value and change, two tensions a line when they fit.
-    const cell = (i: number): Line => {
+    // No room for bars: id, whole value and change, two tensions a line (`MIL   55▼4 `), so that
+    // the relationship and the stances below stay on screen too.
+    const narrow = (i: number): Line => {
       const t = def.tensions[i]!;
       const v = now.t[t.index]!;
-      return [s(pad(t.id, idW), { bold: true }), { ...value(v), ...heat(v) }, change(v, before.t[t.index]!)];
+      const d = Math.round(v) - Math.round(before.t[t.index]!);
+      return [s(pad(t.id, idW) + ' ', { bold: true }), s(String(Math.round(v)).padStart(3), heat(v)), s(pad(d ? `${d > 0 ? '▲' : '▼'}${Math.abs(d)}` : '', 3), { color: d > 0 ? 'red' : 'green', bold: true })];
     };
-    const cellW = idW + tail;
-    const perLine = width >= 2 * cellW + 1 ? 2 : 1;
-    for (let i = 0; i < def.tensions.length; i += perLine) lines.push(perLine === 2 && i + 1 < def.tensions.length ? [...cell(i), s(' '), ...cell(i + 1)] : cell(i));
+    const perLine = width >= 2 * (idW + 7) ? 2 : 1;
+    for (let i = 0; i < def.tensions.length; i += perLine) lines.push(perLine === 2 && i + 1 < def.tensions.length ? [...narrow(i), ...narrow(i + 1)] : narrow(i));
   } else {
     const longest = Math.max(...def.tensions.map((t) => cells(t.label)));
     const barW = Math.max(8, Math.min(24, room - longest - 1));
@@ -233,8 +234,8 @@ export function oddsLines(def: ScenarioDefinition, lever: string, odds: readonly
   for (const o of odds) for (const l of wrap(indent + oddsDetail(def, lever, o, odds), width, 4)) out.push([s(l)]);
   const a = oddsArithmetic(odds);
   if (odds.length > 1 && a.rescaled) {
-    const note = a.sum > 0 ? `these add up to ${pct1(a.sum)}; each is divided by ${pct1(a.sum)} so that they add up to 100% (→)` : 'all are 0%: each branch gets an equal share (→)';
-    for (const l of wrap(indent + note + (a.clamped ? '; a value below 0% counts as 0%, above 100% as 100%' : ''), width, 4)) out.push([s(l, { dim: true })]);
+    const note = a.sum > 0 ? `sum ${pct1(a.sum)}; → is each ÷ ${pct1(a.sum)}, to make 100%` : 'all are 0%: each branch gets an equal share (→)';
+    for (const l of wrap(indent + note + (a.clamped ? '; below 0% counts as 0%, above 100% as 100%' : ''), width, 4)) out.push([s(l, { dim: true })]);
   }
   return out;
 }
