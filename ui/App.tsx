@@ -57,6 +57,8 @@ export type { ExerciseJudgement };
 export interface ExerciseView {
   readonly title: string;
   readonly objective: string;
+  /** What the objective asks, requirement by requirement, in words. */
+  readonly requirements?: readonly string[];
   readonly briefing: readonly string[];
   readonly debrief: readonly string[];
   readonly judge: (state: SimState) => ExerciseJudgement;
@@ -153,7 +155,8 @@ function problemText(error: unknown): string {
 /** The exercise's briefing, or its debrief with the score once the run has ended. */
 function exerciseOverlay(exercise: ExerciseView, state: SimState): Overlay {
   if (!state.ended) {
-    return { kind: 'text', title: `Briefing: ${exercise.title}`, lines: [...exercise.briefing, '', `Objective: ${exercise.objective}`, '', 'Esc to start playing; ? shows every key, g explains every term.'] };
+    const asks = exercise.requirements?.length ? ['', 'It asks that:', ...exercise.requirements.map((r) => `• ${r}`)] : [];
+    return { kind: 'text', title: `Briefing: ${exercise.title}`, lines: [...exercise.briefing, '', `Objective: ${exercise.objective}`, ...asks, '', 'Esc to start playing; ? shows every key, g explains every term.'] };
   }
   return { kind: 'text', title: `Debrief: ${exercise.title}`, lines: debriefLines(exercise, exercise.judge(state)) };
 }
@@ -547,7 +550,7 @@ function screenLayout(m: Model, width: number, body: number) {
   // The last step keeps room for what is pinned at its top (the decision, the draw and the
   // branch it selected, an outcome) and two lines more; the levers have the rest.
   const explain = explainParts(session, right - 2);
-  const lowerMin = Math.max(6, Math.min(8, explain.pinned.length + 4));
+  const lowerMin = Math.max(6, Math.min(9, explain.pinned.length + 4));
   const leversH = Math.max(5, Math.min(leverContent, body - lowerMin));
   const lowerRows = body - leversH - 2;
   const showsLog = compact && m.showLog;

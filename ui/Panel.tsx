@@ -42,7 +42,8 @@ export function Panel({ title: rawTitle, width, height, lines: scrolled, focused
   const title = safeText(rawTitle);
   const inner = Math.max(0, width - 2);
   const rows = Math.max(0, height - 2);
-  const fixed = pinned.slice(0, rows);
+  // What is pinned leaves a line for the rest, so that scrolling shows something.
+  const fixed = pinned.slice(0, scrolled.length ? Math.max(0, rows - 1) : rows);
   const room = rows - fixed.length;
   const [from, to] = visibleRange(scrolled.length, room, fromEnd, scroll);
   const more = scrolled.length > room ? (room > 0 ? ` ${from + 1}–${to}/${scrolled.length} ` : ` +${scrolled.length} lines `) : '';

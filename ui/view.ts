@@ -188,7 +188,7 @@ function leverLabelWidth(items: readonly LeverItem[], width: number): number {
  * The chosen lever in full words: its label when the list cut it, then either each branch's
  * odds as arithmetic or the whole reason it is unavailable, then its description. Wrapped, never cut.
  */
-export function leverDetail(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
+export function leverDetail(session: Session, items: readonly LeverItem[], selected: number, width: number, terse = false): Line[] {
   const { def } = session.compiled;
   const chosen = items[selected];
   if (!chosen) return [];
@@ -199,7 +199,8 @@ export function leverDetail(session: Session, items: readonly LeverItem[], selec
     return lines;
   }
   // The odds first: on a small screen they are what the player needs to decide.
-  if (chosen.available) lines.push(...oddsLines(def, chosen.id, chosen.odds, width));
+  if (chosen.available) lines.push(...oddsLines(def, chosen.id, chosen.odds, width, '', terse));
+  if (terse && chosen.odds.some((o) => o.modifiers.some((m) => m.add !== 0 || m.mul !== 1))) lines.push([s('(why each modifier applies: after the pull, in the last step)', { dim: true })]);
   else for (const l of wrap(`Not available now: ${chosen.reason ?? ''}`, width, 2)) lines.push([s(l, { color: 'red' })]);
   if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
   return lines;
@@ -216,22 +217,22 @@ export function leverLines(session: Session, items: readonly LeverItem[], select
  * = 38.0% → 35.2%` — the base, each modifier, the value before rescaling and, when rescaling
  * changes it, the share after.
  */
-export function oddsDetail(def: ScenarioDefinition, lever: string, o: BranchOdds, all: readonly BranchOdds[] = [o]): string {
+export function oddsDetail(def: ScenarioDefinition, lever: string, o: BranchOdds, all: readonly BranchOdds[] = [o], terse = false): string {
   const name = branchLabel(def, lever, o.branch);
   // A lever with one branch always takes it: modifiers cannot change that, so do not list them.
   if ((def.leverById.get(lever)?.branches.length ?? 0) === 1) return `${name} 100% (the only branch)`;
   const a = oddsArithmetic(all);
   const b = a.branches.find((x) => x.branch === o.branch) ?? oddsArithmetic([o]).branches[0]!;
-  const mods = b.modifiers.map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)} ` : ''}${m.add !== 0 ? `${m.add > 0 ? '+' : '−'}${num(Math.round(Math.abs(m.add) * 1000) / 10)}pt ` : ''}(${m.why})`);
+  const mods = b.modifiers.map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)} ` : ''}${m.add !== 0 ? `${m.add > 0 ? '+' : '−'}${num(Math.round(Math.abs(m.add) * 1000) / 10)}pt ` : ''}${terse ? '' : `(${m.why})`}`.trim());
   const value = b.raw !== b.value ? `${pct1(b.raw)}, counted as ${pct1(b.value)}` : pct1(b.value);
   const sum = mods.length ? `base ${pct1(b.base)} ${mods.join(' ')} = ${value}` : value;
   return `${name}: ${sum}${a.rescaled ? ` → ${pct1(b.share)}` : ''}`;
 }
 
 /** Every branch of a lever as arithmetic (`oddsDetail`), then the rescaling step when it changes a number. */
-export function oddsLines(def: ScenarioDefinition, lever: string, odds: readonly BranchOdds[], width: number, indent = ''): Line[] {
+export function oddsLines(def: ScenarioDefinition, lever: string, odds: readonly BranchOdds[], width: number, indent = '', terse = false): Line[] {
   const out: Line[] = [];
-  for (const o of odds) for (const l of wrap(indent + oddsDetail(def, lever, o, odds), width, 4)) out.push([s(l)]);
+  for (const o of odds) for (const l of wrap(indent + oddsDetail(def, lever, o, odds, terse), width, 4)) out.push([s(l)]);
   const a = oddsArithmetic(odds);
   if (odds.length > 1 && a.rescaled) {
     const note = a.sum > 0 ? `sum ${pct1(a.sum)}; → is each ÷ ${pct1(a.sum)}, to make 100%` : 'all are 0%: each branch gets an equal share (→)';
@@ -240,13 +241,24 @@ export function oddsLines(def: ScenarioDefinition, lever: string, odds: readonly
   return out;
 }
 
+/** A node made by `r`: a reroll, then the same pull again at the same step. */
+function redrawn(node: Session['nodes'][number]): boolean {
+  const [first, second] = node.entries;
+  return first?.action.type === 'reroll' && second !== undefined && second.step === first.step;
+}
+
+/** `mediator The Rand Paul channel damps HOST increases ×0.67`. */
+function dampingLines(def: ScenarioDefinition, h: Extract<Happening, { type: 'lever' }>, width: number): Line[] {
+  return h.damped.flatMap((d) => wrap(`  mediator ${def.mediators.find((m) => m.id === d.mediator)?.label ?? d.mediator} damps ${d.tension} increases ×${d.factor}`, width, 4).map((l): Line => [s(l, { color: 'cyan' })]));
+}
+
 function styledHappening(def: ScenarioDefinition, h: Happening, width: number): Line[] {
   const color = h.type === 'event' ? 'magenta' : h.type === 'relationship' || h.type === 'stance' ? 'cyan' : h.type === 'checkpoint' ? 'green' : undefined;
   if (h.type === 'lever') {
     const out: Line[] = [];
     for (const l of drawLines(def, h, width)) out.push([s(l, { bold: true, color: 'yellow' })]);
     if (h.odds.length > 1) out.push(...oddsLines(def, h.lever, h.odds, width, '  '));
-    for (const d of h.damped) for (const l of wrap(`  mediator ${def.mediators.find((m) => m.id === d.mediator)?.label ?? d.mediator} damps ${d.tension} increases ×${d.factor}`, width, 4)) out.push([s(l, { color: 'cyan' })]);
+    out.push(...dampingLines(def, h, width));
     return out;
   }
   if (h.type === 'checkpoint') return wrap(checkpointText(def, h), width, 4).map((l) => [s(l, { bold: true, color: 'green' })]);
@@ -319,11 +331,13 @@ function explainNode(session: Session, width: number): { pinned: Line[]; lines: 
   for (const e of node.entries) {
     for (const h of e.happenings) {
       if (h.type !== 'checkpoint') continue;
-      pinned.push(...wrap(`★ ${h.final ? 'Final outcome' : 'Outcome'}: ${def.outcomes.find((o) => o.id === h.outcome)?.label ?? h.outcome}`, width, 4).map((l): Line => [s(l, { bold: true, color: 'green' })]));
+      const label = def.outcomes.find((o) => o.id === h.outcome)?.label ?? h.outcome;
+      const long = `★ ${h.final ? 'Final outcome' : 'Outcome'}: ${label}`;
+      pinned.push(...wrap(cells(long) <= width ? long : `★ ${label}`, width, 4).map((l): Line => [s(l, { bold: true, color: 'green' })]));
     }
   }
   // The decision that made this node: after a re-draw, the pull that follows its reroll.
-  const k = node.entries[0]?.action.type === 'reroll' && node.entries[1] && node.entries[1].step === node.entries[0].step ? 1 : 0;
+  const k = redrawn(node) ? 1 : 0;
   const lines: Line[] = [];
   node.entries.forEach((e, i) => {
     if (i < k) return;
@@ -338,7 +352,7 @@ function explainNode(session: Session, width: number): { pinned: Line[]; lines: 
       if (h.type === 'lever') {
         pinned.push(...drawLines(def, h, width).map((l): Line => [s(l, { bold: true, color: 'yellow' })]));
         if (h.odds.length > 1) lines.push(...oddsLines(def, h.lever, h.odds, width, '  '));
-        for (const d of h.damped) for (const l of wrap(`  mediator ${def.mediators.find((m) => m.id === d.mediator)?.label ?? d.mediator} damps ${d.tension} increases ×${d.factor}`, width, 4)) lines.push([s(l, { color: 'cyan' })]);
+        lines.push(...dampingLines(def, h, width));
       } else if (h.type === 'round') lines.push([s(`— ${def.phases.find((p) => p.id === h.phase)?.label ?? h.phase}, round ${h.round} · ${h.date}`, { dim: true })]);
       else lines.push(...styledHappening(def, h, width));
     }
@@ -445,7 +459,7 @@ export function nodeLabel(session: Session, id: number): string {
   const { def } = session.compiled;
   const node = session.nodes[id]!;
   if (node.parent === null) return `start${node.state.ended ? ` · ${def.outcomes[node.state.outcome]!.label}` : ''}`;
-  const k = node.entries[0]?.action.type === 'reroll' && node.entries[1] && node.entries[1].step === node.entries[0].step ? 1 : 0;
+  const k = redrawn(node) ? 1 : 0;
   const first = node.entries[k];
   let text: string;
   if (!first) text = 'no decision';
@@ -500,7 +514,7 @@ function choiceOf(session: Session, id: number | null): string {
   if (id === null) return '(the same node)';
   const { def } = session.compiled;
   const node = session.nodes[id]!;
-  const k = node.entries[0]?.action.type === 'reroll' && node.entries[1] && node.entries[1].step === node.entries[0].step ? 1 : 0;
+  const k = redrawn(node) ? 1 : 0;
   const e = node.entries[k];
   if (!e) return 'no decision';
   if (e.action.type === 'reroll') return `seed rerolled to ${e.action.seed}`;

@@ -13,7 +13,7 @@ import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
 import { exportToNewFile, nameCandidates, sessionFileName } from '../play/files.ts';
 import { exportMarkdown } from '../report/session-markdown.ts';
 import { parseSeed, parseSets } from './io.ts';
-import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { briefingLines, judgeExercise, loadExercise, objectiveRequirements, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, resolveRunStart, runCommand } from './run.ts';
 import { safeDeep, safeText } from '../scenario/safe-text.ts';
 
@@ -124,6 +124,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
           exercise: safeDeep({
             title: exercise.config.title,
             objective: exercise.config.objective.description,
+            requirements: objectiveRequirements(exercise),
             briefing: briefingLines(exercise),
             debrief: exercise.config.debrief,
             judge: (state: Parameters<typeof judgeExercise>[1]) => judgeExercise(exercise, state),

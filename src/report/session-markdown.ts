@@ -60,7 +60,8 @@ export function exportMarkdown(session: Session, id = session.current, exercise?
 
 /** An exercise paper's head: which exercise, its briefing and its objective. */
 function exerciseHead(exercise: Exercise): string[] {
-  const out = [`## Exercise: ${exercise.config.title}`, '', `Exercise \`${exercise.id}\`, played as ${exercise.config.role}.`, '', '### Briefing', ''];
+  const role = exercise.def.actors.find((a) => a.id === exercise.config.role)?.name ?? exercise.config.role;
+  const out = [`## Exercise: ${exercise.config.title}`, '', `Exercise \`${exercise.id}\`, played as ${role}.`, '', 'Student: ______________________', '', '### Briefing', ''];
   for (const p of briefingLines(exercise)) out.push(p);
   out.push('', '### Objective', '', exercise.config.objective.description.trim(), '');
   return out;
