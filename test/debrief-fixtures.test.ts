@@ -72,7 +72,8 @@ describe.skipIf(process.env.PARLEY_REGEN_SESSIONS)('debrief over saved sessions 
     expect(md.split('## Results')[0]).toBe(
       '# Debrief: As Beta: a deal with at most one threat\n\n' +
         'Scenario `mini` (Mini), exercise `mini-deal`, role b; 3 sessions.\n\n' +
-        '**Objective:** As Beta, end the aftermath with a deal, threatening at most once.\n\n',
+        '**Objective:** As Beta, end the aftermath with a deal, threatening at most once.\n\n' +
+        'It asks that:\n\n- times “Threaten” was pulled ≤ 1\n- the final outcome is Deal\n\n',
     );
   });
 
@@ -93,15 +94,17 @@ describe.skipIf(process.env.PARLEY_REGEN_SESSIONS)('debrief over saved sessions 
     expect(section('Where the paths diverged')).toBe(
       [
         'Every student took the same first 1 decision:',
-        '- step 2: Beta pulls threaten → heard',
+        '- step 2: Beta pulls Threaten → heard',
         '',
-        '- **ana** then: step 5: Beta pulls praise → flat',
+        '- **ana** then: step 5: Beta pulls Praise → flat',
         '- **ben** then: step 5: Beta passes',
-        '- **cai** then: step 5: Beta pulls threaten → ignored',
+        '- **cai** then: step 5: Beta pulls Threaten → ignored',
         '',
       ].join('\n'),
     );
-    expect(section('Each path')).toContain('### cai\n\n1. step 2: Beta pulls threaten → heard\n1. step 5: Beta pulls threaten → ignored\n1. step 8: Beta passes\n');
+    expect(section('Each path')).toContain('### cai\n\n1. step 2: Beta pulls Threaten → heard\n1. step 5: Beta pulls Threaten → ignored\n1. step 8: Beta passes\n');
+    // Each student's score, requirement by requirement and point by point, as the screen showed it.
+    expect(section('Each path')).toContain('- [ ] times “Threaten” was pulled ≤ 1\n- [x] the final outcome is Deal (it was Deal)\n\nScore 40 of 100: 0 of 60 for the objective met (every requirement); 40 of 40 for the final outcome, Deal (Deal 40, Muddle 10).\n');
   });
 
   it("sets the class's outcomes against default play, with intervals, then the questions", () => {

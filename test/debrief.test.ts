@@ -42,7 +42,7 @@ describe('debrief', () => {
     expect(md).toMatch(/\| ana \| 3 \| paul \| [^|]+ \| (met|not met) \| \d+ of 100 \| \d+ \|/);
     expect(md).toContain('## Where the paths diverged');
     expect(md).toContain('The paths differ from the first decision on.');
-    expect(md).toContain('- **ana** then: step 3: Sen. Rand Paul pulls back_channel');
+    expect(md).toContain('- **ana** then: step 3: Sen. Rand Paul pulls Back-channel call');
     expect(md).toContain('- **cai** then: step 3: Sen. Rand Paul passes');
     expect(md).toContain('## The class against default play');
     expect(md).toMatch(/\| Militarised crisis \| \d of 3 \| \d+\.\d% \[\d+\.\d%, \d+\.\d%\] \|/);

@@ -3,9 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compile, currentActor, loadScenario, parseBranchCode, run, ScenarioError, type Rejection } from '../src/index.ts';
+import { compile, currentActor, judgeExercise, leverOdds, loadExercise, loadScenario, parseBranchCode, run, ScenarioError, unavailableReason, type Rejection } from '../src/index.ts';
+import { oddsArithmetic } from '../src/play/odds.ts';
+import { checkpointsAt } from '../src/play/checkpoint.ts';
 import {
-  act, branchCode, canRedo, canUndo, compareNodes, createSession, currentNode, entriesTo, FACILITATOR, goTo, pathTo, policyMove, pull, redo, reroll, roles, setRole, undo,
+  act, branchCode, canRedo, canUndo, compareNodes, createSession, currentNode, entriesTo, FACILITATOR, forkOf, goTo, lastDrawn, pathTo, policyMove, pull, redo, redraw, reroll, roles, setRole, undo,
   type Session,
 } from '../src/play/session.ts';
 import { loadSession, parseSessionText, saveSession, saveSessionFresh, sessionToJson } from '../src/play/save.ts';
@@ -150,9 +152,11 @@ describe('play session', () => {
     const s1 = ok(pull(s0, 'praise', 'warm'));
     const s2 = ok(pull(undo(s1), 'praise', 'flat'));
     const c = compareNodes(s2, 1, 2);
-    const host = c.rows.find((r) => r.label === 'Hostility')!;
+    const host = c.rows.find((r) => r.label === 'Hostility (HOST)')!;
     expect(host).toMatchObject({ a: '42', b: '49', differs: true });
-    expect(c.rows.find((r) => r.label === 'Outcome')!.a).toMatch(/if all follow policy/);
+    // Neither run has ended: the outcome is a projection, and says so.
+    expect(c.rows.some((r) => r.label === 'Outcome')).toBe(false);
+    expect(c.outcome.a.projected && c.outcome.b.projected).toBe(true);
     expect(pathTo(s2)).toEqual([0, 2]);
   });
 });
@@ -269,7 +273,8 @@ describe('Markdown export', () => {
     const s = ok(pull(createSession(mini, { seed: 42 }), 'praise', 'warm'));
     const md = exportMarkdown(s);
     expect(md).toContain('Branch code: `mini:42:default:1=praise+warm`');
-    expect(md).toContain('[1] Alpha pulls Praise (praise) forcing warm (chosen)');
+    // Labels, not ids: what a person reads.
+    expect(md).toContain('[1] Alpha pulls Praise forcing warm (chosen)');
     expect(md).toContain('| Hostility (`HOST`) | 42 |');
     expect(md).toMatch(/## Where it stands/);
   });
@@ -323,5 +328,137 @@ describe('outcome distribution from a node', () => {
     await expect(pending).rejects.toThrow(/abort/i);
     clearInterval(timer);
     expect(ticks).toBeGreaterThan(0);
+  });
+});
+
+describe('the classroom screen, in the session model', () => {
+  const pt = compile(loadScenario('petro-trump'));
+
+  it('odds as arithmetic: the modifiers give the value, the values rescaled give the engine\'s shares', () => {
+    fc.assert(fc.property(seedArb, fc.integer({ min: 0, max: 40 }), (seed, steps) => {
+      let s = createSession(pt, { seed });
+      for (let i = 0; i < steps && !currentNode(s).state.ended; i++) s = ok(policyMove(s));
+      const state = currentNode(s).state;
+      if (state.ended) return;
+      for (const lever of pt.def.levers) {
+        if (unavailableReason(pt.def, state, currentActor(pt.def, state), lever) !== null) continue;
+        const odds = leverOdds(pt.def, state, lever, true).odds;
+        const a = oddsArithmetic(odds);
+        for (const b of a.branches) {
+          expect(b.share).toBeCloseTo(a.sum > 0 ? b.value / a.sum : 1 / odds.length, 12);
+          expect(b.value).toBe(Math.min(1, Math.max(0, b.raw)));
+        }
+        expect(a.branches.reduce((n, b) => n + b.share, 0)).toBeCloseTo(1, 12);
+        // Rescaling is shown exactly when it changes a number as shown.
+        expect(a.rescaled).toBe(a.branches.some((b) => (b.value * 100).toFixed(1) !== (b.share * 100).toFixed(1)) || a.clamped);
+      }
+    }), { numRuns: 25 });
+  });
+
+  it('r draws the last pull again: the same lever from the same state, beside the old result, with a code that reopens it', () => {
+    const s1 = ok(pull(createSession(mini, { seed: 42 }), 'praise'));
+    expect(lastDrawn(s1)).toBe(1);
+    const s2 = ok(redraw(s1, 1));
+    const node = currentNode(s2);
+    // A sibling of the old node, which stays.
+    expect(node.parent).toBe(0);
+    expect(s2.nodes[0]!.children).toEqual([1, 2]);
+    expect(node.entries[0]!.action).toMatchObject({ type: 'reroll' });
+    expect(node.entries[1]!.action).toEqual({ type: 'pull', lever: 'praise' });
+    expect(node.entries[1]!.step).toBe(0);
+    const draws = [s1.nodes[1]!, node].map((n) => n.entries.flatMap((e) => e.happenings).find((h) => h.type === 'lever'));
+    expect(draws[0]!.type === 'lever' && draws[1]!.type === 'lever' && draws[0]!.draw !== draws[1]!.draw).toBe(true);
+    // Again from the new node: a seed not tried there yet, a third sibling.
+    const s3 = ok(redraw(s2, lastDrawn(s2)!));
+    expect(s3.nodes[0]!.children).toHaveLength(3);
+    expect(new Set(s3.nodes[0]!.children.map((c) => s3.nodes[c]!.state.seed)).size).toBe(3);
+    const reopened = createSession(mini, { seed: 42, moves: parseBranchCode(branchCode(s3)).moves });
+    expect(json(currentNode(reopened).state)).toBe(json(currentNode(s3).state));
+    // A forced pull drew nothing, a one-branch lever has nothing to draw: the pull before them is the last drawn.
+    const forced = ok(pull(s1, 'praise', 'flat'));
+    expect(lastDrawn(forced)).toBe(1);
+    expect(lastDrawn(createSession(mini, { seed: 42 }))).toBeNull();
+  });
+
+  it('finds where two branches split', () => {
+    const s1 = ok(pull(createSession(mini, { seed: 5 }), 'praise', 'warm'));
+    const s2 = ok(pull(s1, 'threaten'));
+    const s3 = ok(pull(undo(undo(s2)), 'praise', 'flat'));
+    expect(forkOf(s3, 2, 3)).toEqual({ at: 0, a: 1, b: 3 });
+    expect(forkOf(s3, 1, 2)).toEqual({ at: 1, a: null, b: 2 });
+  });
+
+  it('says why a checkpoint named its outcome: the claimed rule holds, every rule before it fails', () => {
+    for (let seed = 0; seed < 12; seed++) {
+      let s = createSession(pt, { seed });
+      const reports = [];
+      while (!currentNode(s).state.ended) {
+        const from = s.current;
+        s = ok(policyMove(s));
+        reports.push(...pathTo(s).slice(pathTo(s).indexOf(from) + 1).flatMap((id) => checkpointsAt(s, id)));
+      }
+      expect(reports.map((r) => r.final)).toEqual([false, true]);
+      expect(reports.at(-1)!.outcome.index).toBe(currentNode(s).state.outcome);
+      for (const r of reports) {
+        if (r.parts.length) expect(r.join === 'or' ? r.parts.some((p) => p.held) : r.parts.every((p) => p.held)).toBe(true);
+        for (const before of r.notHeld) {
+          if (before.parts.length) expect(before.join === 'or' ? before.parts.every((p) => !p.held) : before.parts.some((p) => !p.held)).toBe(true);
+        }
+        expect(r.derived[0]!.label).toBe('Crisis index');
+        expect(r.parts.every((p) => !/pulled\(|_/.test(p.text))).toBe(true);
+      }
+    }
+  });
+});
+
+describe('an exercise session to hand in', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-hand-in-'));
+
+  it('the export carries the briefing, the objective, the score by requirement and by point, and the questions with room for answers', () => {
+    const exercise = loadExercise('security-compact');
+    let s = createSession(compile(exercise.def), { seed: exercise.config.seeds[0]!, policy: exercise.config.policy, params: exercise.params, role: 'petro', exercise: { id: exercise.id, file: exercise.file } });
+    while (!currentNode(s).state.ended) s = ok(policyMove(s, true));
+    const md = exportMarkdown(s, s.current, exercise);
+    expect(md).toContain('## Exercise: As Petro: a security compact without extraditions');
+    expect(md).toContain('### Briefing\n\nYou are Gustavo Petro');
+    expect(md).toContain('### Objective\n\nLeave Washington with a security compact');
+    expect(md).toMatch(/## Score\n\n\*\*Objective (met|not met) · score \d+ of 100\*\*/);
+    expect(md).toMatch(/- \[[x ]\] No extraditions conceded/);
+    expect(md).toMatch(/\| \d+ \| 60 \| the objective met \(every requirement\) \|/);
+    expect(md).toMatch(/\| \d+ \| 40 \| the final outcome, [^|]+ \|/);
+    expect(md).toContain('## Debrief questions\n\n1. Which lever did you pull first, and why?');
+    expect(md).toContain('   *Your answer:*');
+    // Labels, not ids, in what happened.
+    expect(md).not.toMatch(/pulls [^\n]*\([a-z_]+\)/);
+    // Without the exercise, the export is the plain branch.
+    expect(exportMarkdown(s)).not.toContain('## Score');
+  });
+
+  it('objective parts: labels in the score, points of their own, and `when` or `parts`, not both', () => {
+    const file = join(dir, 'parts.yaml');
+    const head = `exercise: 1\ntitle: Parts\nscenario: ${resolve('test/fixtures/mini.yaml')}\nrole: b\nseeds: [7]\nbriefing: {basic: Hi}\nscoring: {objective: 50, outcomes: {deal: 20}}\n`;
+    writeFileSync(file, `${head}objective:\n  description: Calm\n  parts:\n    - {label: Hostility at most 60, when: HOST <= 60, points: 10}\n    - {label: Never threatened, when: not pulled(threaten)}\n`);
+    const exercise = loadExercise(file);
+    expect(exercise.objectiveParts.map((p) => [p.label, p.points])).toEqual([['Hostility at most 60', 10], ['Never threatened', 0]]);
+    let s = createSession(compile(exercise.def), { seed: 7, role: 'b' });
+    while (!currentNode(s).state.ended) s = ok(act(s, { type: 'pass' }));
+    const r = judgeExercise(exercise, currentNode(s).state);
+    expect(r.requirements.map((x) => x.label)).toEqual(['Hostility at most 60', 'Never threatened']);
+    expect(r.details).toEqual(r.requirements.map((x) => `${x.met ? 'met' : 'not met'}: ${x.label}`));
+    expect(r.maxScore).toBe(80);
+    expect(r.breakdown.map((b) => b.label)).toEqual(['the objective met (every requirement)', 'part: Hostility at most 60', expect.stringMatching(/^the final outcome, /)]);
+    expect(r.score).toBe(r.breakdown.reduce((n, b) => n + b.points, 0));
+    const issues = (text: string) => {
+      writeFileSync(file, text);
+      try {
+        loadExercise(file);
+      } catch (e) {
+        return (e as ScenarioError).issues;
+      }
+      return [];
+    };
+    expect(issues(`${head}objective:\n  description: Calm\n  when: HOST <= 60\n  parts:\n    - {label: x, when: HOST <= 60}\n`)).toMatchObject([{ line: 11, path: 'objective.parts', message: 'give `when` or `parts`, not both' }]);
+    // A part's condition is checked where it is written.
+    expect(issues(`${head}objective:\n  description: Calm\n  parts:\n    - {label: x, when: HOST <= 60}\n    - {label: y, when: HOSTY <= 60}\n`)).toMatchObject([{ line: 12, path: 'objective.parts.1.when' }]);
   });
 });

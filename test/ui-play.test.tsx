@@ -44,7 +44,10 @@ function app(props: Partial<AppProps> = {}, color = false) {
   );
   const press = async (...keys: string[]) => {
     for (const k of keys) {
+      const before = r.frames.length;
       r.stdin.write(k);
+      // The next frame, however busy the machine is (other test files run beside this one).
+      for (let i = 0; i < 50 && r.frames.length === before; i++) await tick(10);
       await tick(k === KEY.esc ? 80 : 5);
     }
     return r.lastFrame() ?? '';
@@ -90,7 +93,10 @@ describe('panels', () => {
     expect(frame).toContain('Beta decides');
     expect(frame).toMatch(/› Praise +warm 64% · flat 36%/);
     expect(frame).toMatch(/Threaten +heard 70% · ignored 30%/);
-    expect(frame).toContain('warm 63.6%: base 60.0% +10pt (Channel)');
+    // The arithmetic adds up: base, modifier, the value before rescaling, the share after.
+    expect(frame).toContain('warm: base 60.0% +10pt (Channel) = 70.0% → 63.6%');
+    expect(frame).toContain('flat: 40.0% → 36.4%');
+    expect(frame).toContain('sum 110.0%; → is each ÷ 110.0%, to make 100%');
     const blocked = createSession(mini, { seed: 42, role: 'b' });
     const early = ok(pull(blocked, 'praise'));
     expect(leverItems(early).map((i) => [i.id, i.available])).toContainEqual(['pass', true]);
@@ -116,8 +122,9 @@ describe('panels', () => {
   it('ExplainPanel explains the last step: odds and what modified them, the draw, the branch and its effects', () => {
     const s = ok(pull(createSession(mini, { seed: 42 }), 'praise'));
     const frame = render(<ExplainPanel session={s} width={70} height={10} />).lastFrame()!;
-    expect(frame).toContain('[1] Alpha pulls Praise (praise) (chosen)');
-    expect(frame).toContain('warm 63.6%: base 60.0% +10pt (Channel)');
+    expect(frame).toContain('[1] Alpha: Praise');
+    expect(frame).not.toContain('(praise)');
+    expect(frame).toContain('warm: base 60.0% +10pt (Channel) = 70.0% → 63.6%');
     expect(frame).toMatch(/draw 0\.546 → warm: HOST 50→42/);
   });
 
@@ -182,9 +189,9 @@ describe('the play screen', () => {
     expect(frame).toContain('forced Praise → flat');
   });
 
-  it('rerolls the seed from here with r, without using a turn', async () => {
+  it('rerolls the seed from here with R, without using a turn', async () => {
     const { press } = app();
-    const frame = await press('r');
+    const frame = await press('R');
     expect(frame).toMatch(/seed rerolled to \d+ from step 1 on/);
     expect(frame).toMatch(/code mini:42:default:1@\d+/);
     expect(frame).toContain('Alpha decides');
@@ -194,10 +201,13 @@ describe('the play screen', () => {
     const { press, frame } = app();
     expect(frame()).toContain('Alpha decides');
     const first = await press('a');
-    expect(first).toContain('the policy decided this turn');
+    // It says that it decided for the player's own role.
+    expect(first).toContain('the default policy decided this turn for you');
     expect(first).toContain('Beta decides');
-    const later = await press('A');
-    expect(later).toContain('the policy played on to step 10');
+    // The phase ends at a checkpoint: its outcome opens first; Space continues.
+    expect(await press('A')).toMatch(/Outcome[\s\S]*★/);
+    const later = await press(' ');
+    expect(later).toMatch(/the default policy decided for you \(as facilitator: \w+\) to step 10/);
     expect(later).toContain('Aftermath, round 1/4');
     // The log says the policy decided; the code lists those turns, so that it reopens right here.
     expect(later).toContain('Alpha: Praise (policy)');
@@ -232,12 +242,13 @@ describe('the play screen', () => {
     const help = await press('?');
     expect(help).toContain('↑↓ scroll');
     expect(help).not.toContain('q  Ctrl-C');
-    expect(await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down, KEY.down)).toContain('q  Ctrl-C');
     // Scrolling stops at the last screenful, so one step back moves at once.
-    expect(await press(...Array.from({ length: 20 }, () => KEY.down))).toContain('and what followed');
-    expect(await press(KEY.up)).not.toContain('and what followed');
+    const end = await press(...Array.from({ length: 40 }, () => KEY.down));
+    expect(end).toContain('q  Ctrl-C');
+    expect(end).toContain('g explains every');
+    expect(await press(KEY.up)).not.toContain('g explains every');
     await press(KEY.esc);
-    await press('A', 'A', 'A');
+    await press('A', ' ', 'A', ' ', 'A', ' ');
     expect(await press(KEY.enter)).toContain('the run has ended: u goes back a step');
   });
 
@@ -272,14 +283,16 @@ describe('the play screen', () => {
     expect(frame()).toContain('Briefing: Keep it calm');
     expect(frame()).toContain('You are the facilitator of a small test.');
     expect(frame()).toContain('Objective: End without a crisis.');
-    expect(await press('?')).toContain('q  Ctrl-C');
+    expect(await press('?')).toContain('Keys');
     const playing = await press(KEY.esc);
     expect(playing).toContain('Alpha decides');
     expect(playing).toContain('o brief');
     expect(await press('p')).toContain('this exercise is played as Facilitator');
     expect(await press('o')).toContain('Objective: End without a crisis.');
     await press(KEY.esc);
-    const end = await press('A', 'A');
+    // The run ends: the outcome banner, then (Space) the debrief.
+    expect(await press('A', ' ', 'A')).toContain('Final outcome');
+    const end = await press(' ');
     expect(end).toContain('Debrief: Keep it calm');
     expect(end).toMatch(/Objective (met|not met) · score (0|70) of 70/);
     expect(end).toContain('1. What would you change?');
@@ -290,8 +303,10 @@ describe('the play screen', () => {
     await press(KEY.enter, 'u', 'f', KEY.down, KEY.enter);
     const tree = await press('b');
     expect(tree).toContain('Branch tree');
-    expect(tree).toMatch(/Alpha: Praise → warm/);
-    expect(tree).toMatch(/● Alpha: Praise → flat \(forced\)/);
+    // Numbered as the log numbers the decision, with its actor, lever and branch; n/N chosen.
+    expect(tree).toMatch(/\[1\] Alpha: Praise → warm/);
+    expect(tree).toMatch(/● \[1\] Alpha: Praise \(forced\) → flat/);
+    expect(tree).toMatch(/ 2\/3 · /);
     const frame = await press(KEY.up, KEY.up, KEY.enter);
     expect(frame).toContain('at node 0');
     expect(frame).toContain('Alpha decides');
@@ -306,8 +321,11 @@ describe('the play screen', () => {
     await press('u', 'f', KEY.down, KEY.enter);
     const frame = await press('c');
     expect(frame).toContain('Compare');
-    expect(frame).toMatch(/Hostility +42 +≠ 49/);
-    expect(frame).toMatch(/Outcome/);
+    // Named by the decision where the branches split, not by node numbers.
+    expect(frame).toContain('step 1: Alpha — Praise → warm · Praise → flat (forced)');
+    expect(frame).not.toMatch(/node \d/);
+    expect(frame).toMatch(/Hostility \(HOST\) +42 +≠ 49/);
+    expect(frame).toMatch(/Projection, not a result — if everyone follows the default policy/);
   });
 
   it('runs many seeded runs from here with m, shows progress, then the distribution', async () => {
@@ -352,7 +370,7 @@ describe('the play screen', () => {
     let quit = 0;
     const { press } = app({ onQuit: () => quit++ });
     const help = await press('?');
-    for (const k of ['Enter', 'u  U', 'f', 'r', 'b', 'm  +', 's  e', 'p', 'Tab', 'Esc', 'q  Ctrl-C']) expect(help).toContain(k);
+    for (const k of ['Enter', 'u  U', 'f', 'r', 'R', 'b', 'm  +', 'g', 'y']) expect(help).toContain(k);
     expect(await press(KEY.esc)).toContain('Alpha decides');
     await press('q');
     expect(quit).toBe(1);

@@ -7,7 +7,8 @@ import { Box, useApp, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { Rejection, SimState } from '../src/index.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
-import { act, canRedo, canUndo, compareNodes, currentNode, goTo, policyMove, pull, redo, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
+import { act, canRedo, canUndo, compareNodes, currentNode, goTo, lastDrawn, pathTo, policyMove, pull, redo, redraw, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
+import { checkpointsAt, type CheckpointReport } from '../src/play/checkpoint.ts';
 import { CompareOverlay } from './CompareOverlay.tsx';
 import { DistributionOverlay } from './DistributionOverlay.tsx';
 import { ExplainPanel } from './ExplainPanel.tsx';
@@ -22,8 +23,9 @@ import { TreeOverlay } from './TreeOverlay.tsx';
 import { s, wrap, type Line } from './text.ts';
 import { closeNote, Panel } from './Panel.tsx';
 import { Row } from './Row.tsx';
-import { compareLines, endLines, helpLines, leverItems, leverLines, oddsDetail, stateLines, treeRows } from './view.ts';
-import { errnoReason, isParleyInputError } from '../src/play/ui-support.ts';
+import { type ExerciseJudgement, codeLines, compareLines, debriefLines, endLines, explainParts, glossaryLines, helpLines, leverItems, leverLines, logLines, oddsDetail, outcomeBannerLines, stateLines, treeOpenScroll, treeRows } from './view.ts';
+import { currentActor, errnoReason, isParleyInputError } from '../src/play/ui-support.ts';
+import { branchCode, FACILITATOR, stepLabel } from '../src/play/session.ts';
 
 export interface AppProps {
   readonly initial: Session;
@@ -42,26 +44,39 @@ export interface AppProps {
   readonly notice?: string;
   /** Playing an exercise: its briefing opens first, the debrief with the score at the end. */
   readonly exercise?: ExerciseView;
+  /**
+   * Puts text on the clipboard (`y`), by OSC 52: true when it was sent, false when the terminal
+   * cannot take it; none means copying is not offered.
+   */
+  readonly onCopy?: (text: string) => boolean;
 }
 
 /** What the screen needs of an exercise. */
+export type { ExerciseJudgement };
+
 export interface ExerciseView {
   readonly title: string;
   readonly objective: string;
+  /** What the objective asks, requirement by requirement, in words. */
+  readonly requirements?: readonly string[];
   readonly briefing: readonly string[];
   readonly debrief: readonly string[];
-  readonly judge: (state: SimState) => { readonly met: boolean; readonly score: number; readonly maxScore: number; readonly details: readonly string[] };
+  readonly judge: (state: SimState) => ExerciseJudgement;
 }
 
 type Overlay =
   | { readonly kind: 'none' }
   | { readonly kind: 'help' }
-  | { readonly kind: 'tree'; readonly selected: number }
+  | { readonly kind: 'glossary' }
+  | { readonly kind: 'code'; readonly copied: boolean | null }
+  | { readonly kind: 'tree'; readonly selected: number; readonly scroll: number }
   | { readonly kind: 'compare'; readonly a: number; readonly b: number }
   | { readonly kind: 'dist' }
   | { readonly kind: 'force'; readonly lever: string; readonly selected: number }
   | { readonly kind: 'role'; readonly selected: number }
-  | { readonly kind: 'text'; readonly title: string; readonly lines: readonly string[] };
+  | { readonly kind: 'text'; readonly title: string; readonly lines: readonly (string | Line)[] }
+  /** A checkpoint was reached: its outcome, and why; `then` opens when it closes (an exercise's debrief). */
+  | { readonly kind: 'outcome'; readonly reports: readonly CheckpointReport[]; readonly then: Overlay | null };
 
 interface DistRun {
   readonly id: number;
@@ -79,6 +94,8 @@ interface Model {
   readonly overlay: Overlay;
   readonly status: Status;
   readonly logScroll: number;
+  /** First line of the last step's scrolling part. */
+  readonly explainScroll: number;
   readonly showLog: boolean;
   readonly marked: number | null;
   readonly distRun: DistRun | null;
@@ -138,24 +155,21 @@ function problemText(error: unknown): string {
 /** The exercise's briefing, or its debrief with the score once the run has ended. */
 function exerciseOverlay(exercise: ExerciseView, state: SimState): Overlay {
   if (!state.ended) {
-    return { kind: 'text', title: `Briefing: ${exercise.title}`, lines: [...exercise.briefing, '', `Objective: ${exercise.objective}`, '', 'Esc to start playing; ? shows every key.'] };
+    const asks = exercise.requirements?.length ? ['', 'It asks that:', ...exercise.requirements.map((r) => `• ${r}`)] : [];
+    return { kind: 'text', title: `Briefing: ${exercise.title}`, lines: [...exercise.briefing, '', `Objective: ${exercise.objective}`, ...asks, '', 'Esc to start playing; ? shows every key, g explains every term.'] };
   }
-  const result = exercise.judge(state);
-  return {
-    kind: 'text',
-    title: `Debrief: ${exercise.title}`,
-    lines: [
-      `Objective ${result.met ? 'met' : 'not met'} · score ${result.score} of ${result.maxScore}`,
-      ...result.details.map((d) => `  ${d}`),
-      '',
-      ...exercise.debrief.map((q, i) => `${i + 1}. ${q}`),
-      '',
-      'Esc closes; u goes back, b opens the tree to try another branch.',
-    ],
-  };
+  return { kind: 'text', title: `Debrief: ${exercise.title}`, lines: debriefLines(exercise, exercise.judge(state)) };
 }
 
-export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice, exercise }: AppProps) {
+/** The checkpoints passed on the way from node `from` to node `to` (none unless `to` lies beyond `from`). */
+function checkpointsBetween(session: Session, from: number, to: number): CheckpointReport[] {
+  const path = pathTo(session, to);
+  const at = path.indexOf(from);
+  if (at < 0 || from === to) return [];
+  return path.slice(at + 1).flatMap((id) => checkpointsAt(session, id));
+}
+
+export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice, exercise, onCopy }: AppProps) {
   const { exit } = useApp();
   const [width, rows] = useTerminalSize(fixedWidth, fixedHeight);
   // Keys can arrive faster than frames: the handler reads and writes the latest model through a
@@ -163,7 +177,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const model = useRef<Model>({
     session: initial, selected: 0, overlay: exercise ? exerciseOverlay(exercise, currentNode(initial).state) : NONE,
     status: exercise ? { text: `Objective: ${exercise.objective}`, kind: 'info' } : notice ? { text: notice, kind: 'info' } : null,
-    logScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false, overlayScroll: 0,
+    logScroll: 0, explainScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false, overlayScroll: 0,
   });
   const [, setVersion] = useState(0);
   /** Set by q: keys after it (in the same burst) are not handled. */
@@ -172,11 +186,10 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     model.current = { ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) };
     setVersion((v) => v + 1);
   };
-  const { session, selected, overlay, status, logScroll, showLog, marked, distRun, overlayScroll } = model.current;
+  const { session, selected, overlay, status, logScroll, explainScroll, showLog, marked, distRun, overlayScroll } = model.current;
   const setSelected = (f: (i: number) => number) => update((m) => ({ selected: f(m.selected) }));
   const setOverlay = (o: Overlay) => update({ overlay: o, overlayScroll: 0 });
   const setStatus = (st: Status) => update({ status: st });
-  const setLogScroll = (f: (n: number) => number) => update((m) => ({ logScroll: f(m.logScroll) }));
   const setShowLog = (f: (x: boolean) => boolean) => update((m) => ({ showLog: f(m.showLog) }));
   const setMarked = (id: number | null) => update({ marked: id });
   const setDistRun = (f: (r: DistRun | null) => DistRun | null) => update((m) => ({ distRun: f(m.distRun) }));
@@ -206,6 +219,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
   const height = Math.max(12, rows - 1);
   const body = height - 3;
+  const layout = screenLayout(model.current, width, body);
 
   /** The key handler over the latest model (not the model of the last render). */
   const handleKey = (input: string, key: Key) => {
@@ -213,19 +227,28 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     const { def } = session.compiled;
     const node = currentNode(session);
     const items = leverItems(session);
-    const change = (next: Session, message?: string) => {
+    /**
+     * Makes `next` the session. Moving on (`forward`: a pull, the policy, a re-draw) past a
+     * checkpoint opens its outcome banner; reaching the end of an exercise, its debrief after it.
+     */
+    const change = (next: Session, message?: string, forward = false) => {
       const ended = currentNode(next).state.ended && next.current !== model.current.session.current;
+      const debrief = ended && exercise ? exerciseOverlay(exercise, currentNode(next).state) : null;
+      const from = model.current.session.current;
+      // A re-draw's node is beside the old one: only its own checkpoints are new.
+      const reports = !forward || next.current === from ? [] : pathTo(next).includes(from) ? checkpointsBetween(next, from, next.current) : checkpointsAt(next, next.current);
+      const opened: Overlay | null = reports.length ? { kind: 'outcome', reports, then: debrief } : debrief;
       update((m) => ({
         session: next,
-        ...(next.current !== m.session.current ? { selected: 0, logScroll: 0 } : {}),
+        ...(next.current !== m.session.current ? { selected: 0, logScroll: 0, explainScroll: 0 } : {}),
         ...(message ? { status: { text: message, kind: 'info' as const } } : {}),
-        ...(ended && exercise ? { overlay: exerciseOverlay(exercise, currentNode(next).state) } : {}),
+        ...(opened ? { overlay: opened, overlayScroll: 0 } : {}),
       }));
     };
 
     const apply = (result: Session | Rejection, message?: (next: Session) => string) => {
       if (isRejection(result)) setStatus({ text: result.message, kind: 'error' });
-      else change(result, message?.(result));
+      else change(result, message?.(result), true);
     };
 
     const quit = () => {
@@ -246,10 +269,18 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     const markOrCompare = (id: number) => {
       if (marked === null || marked === id) {
         setMarked(id);
-        setStatus({ text: `node ${id} marked as A: press c at another node (or in the tree) to compare`, kind: 'info' });
+        setStatus({ text: `this node (${stepLabel(session.nodes[id]!.state)}) marked as A: press c at another node (or in the tree) to compare`, kind: 'info' });
         return;
       }
       setOverlay({ kind: 'compare', a: marked, b: id });
+    };
+
+    /** PgDn, `]`: the lower panel forward (the last step down, the log toward its newest line); PgUp, `[`: back. */
+    const scrollLower = (by: number) => {
+      const { explainScroll, logScroll } = model.current;
+      const lower = screenLayout(model.current, width, body);
+      if (lower.showsLog) update({ logScroll: Math.max(0, Math.min(Math.max(0, lower.logTotal - lower.lowerRows), logScroll - by)) });
+      else update({ explainScroll: Math.max(0, Math.min(lower.explainLast, explainScroll + by)) });
     };
 
     const mainKeys = (input: string, key: Key) => {
@@ -267,8 +298,26 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         else setOverlay({ kind: 'force', lever: item.id, selected: 0 });
       } else if (input === 'a' || input === 'A') {
         if (node.state.ended) setStatus({ text: 'the run has ended', kind: 'error' });
-        else apply(policyMove(session, input === 'A'), (next) => (input === 'A' ? `the policy played on to step ${currentNode(next).state.step + 1}` : 'the policy decided this turn'));
+        else {
+          const you = forYou(session);
+          apply(policyMove(session, input === 'A'), (next) => (input === 'A'
+            ? `the ${session.policy} policy decided ${you} to ${currentNode(next).state.ended ? 'the end of the run' : stepLabel(currentNode(next).state)} (the log marks its moves; u undoes)`
+            : `the ${session.policy} policy decided this turn ${you} (u undoes)`));
+        }
       } else if (input === 'r' && !key.ctrl) {
+        const at = lastDrawn(session);
+        if (at === null) setStatus({ text: 'nothing drawn yet to draw again: pull a lever first (R rerolls the seed from here)', kind: 'error' });
+        else {
+          const before = session.nodes[at]!.entries.find((e) => e.action.type !== 'reroll')!;
+          const old = before.happenings.find((h) => h.type === 'lever');
+          apply(redraw(session, at), (next) => {
+            const e = currentNode(next).entries[1];
+            const h = e?.happenings.find((x) => x.type === 'lever');
+            const was = old && old.type === 'lever' ? `${old.draw.toFixed(3)} → ${branchName(def, old.lever, old.branch)}` : '';
+            return h && h.type === 'lever' ? `step ${before.step + 1} drawn again: ${h.draw.toFixed(3)} → ${branchName(def, h.lever, h.branch)} (was ${was}; b shows both)` : `step ${before.step + 1} drawn again`;
+          });
+        }
+      } else if (input === 'R') {
         if (node.state.ended) setStatus({ text: 'the run has ended: undo (u) first to reroll from an earlier step', kind: 'error' });
         else apply(reroll(session), (next) => `seed rerolled to ${currentNode(next).state.seed} from step ${currentNode(next).state.step + 1} on`);
       } else if (input === 'u') {
@@ -278,8 +327,15 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         if (!canRedo(session)) setStatus({ text: 'nothing to redo', kind: 'error' });
         else change(redo(session));
       } else if (input === 'b') {
-        setOverlay({ kind: 'tree', selected: Math.max(0, treeRows(session).findIndex((r) => r.current)) });
+        const tree = treeRows(session);
+        const at = Math.max(0, tree.findIndex((r) => r.current));
+        setOverlay({ kind: 'tree', selected: at, scroll: treeOpenScroll(session, tree, at, body - 2) });
       } else if (input === 'c') markOrCompare(session.current);
+      else if (input === 'g') setOverlay({ kind: 'glossary' });
+      else if (input === 'y') {
+        const copied = onCopy ? onCopy(branchCode(session)) : null;
+        setOverlay({ kind: 'code', copied });
+      }
       else if (input === 'm') startRuns(runs);
       else if (input === 'p') {
         // Every student of an exercise plays the same role, so that the class can compare.
@@ -297,36 +353,53 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         }
       } else if (input === '?') setOverlay({ kind: 'help' });
       else if (key.tab) setShowLog((x) => !x);
-      else if (key.pageUp) setLogScroll((n) => n + 5);
-      else if (key.pageDown) setLogScroll((n) => Math.max(0, n - 5));
+      else if (key.pageUp || input === '[') scrollLower(-5);
+      else if (key.pageDown || input === ']') scrollLower(5);
       else if (key.escape) setMarked(null);
+      else if (input.length === 1 && input >= ' ' && !key.ctrl && !key.meta) setStatus({ text: `${input === ' ' ? 'Space' : input} does nothing here: ? lists the keys, g explains the terms`, kind: 'error' });
     };
 
       if ((key.ctrl && input === 'c') || input === 'q') return quit();
+      const previous = model.current.status;
       update({ status: null, quitArmed: false });
       if (input === '?' && overlay.kind === 'text') return setOverlay({ kind: 'help' });
       if (overlay.kind === 'none') return mainKeys(input, key);
-      if (key.escape) {
-        setOverlay(NONE);
+      // The outcome banner closes with Space too, but not with Enter: a student pulling lever
+      // after lever with Enter would close it unseen.
+      if (key.escape || (overlay.kind === 'outcome' && input === ' ')) {
+        setOverlay(overlay.kind === 'outcome' && overlay.then ? overlay.then : NONE);
+        // What the move that reached the checkpoint said stays below the screen it closes on.
+        if (overlay.kind === 'outcome') setStatus(previous);
         if (overlay.kind === 'dist') setDistRun((r) => (r && !r.done ? { ...r, done: true } : r));
         return;
       }
       const move = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
-      if (overlay.kind === 'help' || overlay.kind === 'text' || overlay.kind === 'compare') {
+      const text = textOverlay(overlay);
+      if (text) {
         // Text that does not fit scrolls (the panel clamps to the last screenful).
-        const page = key.pageDown ? 10 : key.pageUp ? -10 : move;
-        const total = overlay.kind === 'help' ? helpLines(width - 2).length : overlay.kind === 'text' ? textLines(overlay.lines).length : compareLines(session, compareNodes(session, overlay.a, overlay.b), width - 2).length;
-        const last = Math.max(0, total - (body - 2));
+        const page = key.pageDown || input === ']' || input === ' ' ? 10 : key.pageUp || input === '[' ? -10 : move;
+        const last = Math.max(0, text.lines.length - (body - 2));
         if (page) update((m) => ({ overlayScroll: Math.max(0, Math.min(last, m.overlayScroll + page)) }));
+        else if (input === 'g' && overlay.kind !== 'glossary') setOverlay({ kind: 'glossary' });
+        else if (input === 'e' && overlay.kind === 'text' && onExport) mainKeys('e', key);
+        else setStatus({ text: `${overlay.kind === 'outcome' ? 'Space or Esc continues' : 'Esc closes this window'}${text.lines.length > body - 2 ? '; ↑↓ PgUp PgDn scroll it' : ''}`, kind: 'info' });
         return;
       }
       if (overlay.kind === 'tree') {
         const tree = treeRows(session);
-        if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(tree.length - 1, overlay.selected + move)) });
+        const rowsShown = body - 2;
+        const moveTo = (i: number) => {
+          const selected = Math.max(0, Math.min(tree.length - 1, i));
+          const scroll = Math.min(Math.max(overlay.scroll, selected - rowsShown + 1), selected);
+          setOverlay({ ...overlay, selected, scroll: Math.max(0, scroll) });
+        };
+        const page = key.pageDown || input === ']' ? rowsShown : key.pageUp || input === '[' ? -rowsShown : move;
+        if (page) moveTo(overlay.selected + page);
         else if (key.return) {
           change(goTo(session, tree[overlay.selected]!.id), `at node ${tree[overlay.selected]!.id}: resume from here`);
           setOverlay(NONE);
         } else if (input === 'c') markOrCompare(tree[overlay.selected]!.id);
+        else setStatus({ text: '↑↓ choose a node · Enter goes there · c marks it to compare · Esc closes', kind: 'info' });
       } else if (overlay.kind === 'force') {
         const lever = def.levers.find((l) => l.id === overlay.lever)!;
         if (move) setOverlay({ ...overlay, selected: Math.max(0, Math.min(lever.branches.length - 1, overlay.selected + move)) });
@@ -350,12 +423,34 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     for (const [one, k] of splitKeys(input, key)) if (!quitting.current) handleKey(one, k);
   });
 
-  function textLines(lines: readonly string[]): Line[] {
-    return lines.flatMap((l) => (l === '' ? [''] : wrap(l, width - 2))).map((l) => [s(l)]);
+  function textLines(lines: readonly (string | Line)[]): Line[] {
+    return lines.flatMap((l): Line[] => (typeof l !== 'string' ? [l] : l === '' ? [[]] : wrap(l, width - 2).map((x) => [s(x)])));
   }
 
+  /** The overlays that are text to read: their title and lines. */
+  function textOverlay(o: Overlay): { title: string; lines: Line[] } | null {
+    const inner = width - 2;
+    const { session } = model.current;
+    if (o.kind === 'help') return { title: 'Keys', lines: helpLines(inner) };
+    if (o.kind === 'glossary') return { title: `Glossary: ${session.compiled.def.title}`, lines: glossaryLines(session.compiled.def, inner, session.initial) };
+    if (o.kind === 'code') return { title: 'Branch code', lines: codeLines(session, inner, o.copied) };
+    if (o.kind === 'text') return { title: o.title, lines: textLines(o.lines) };
+    if (o.kind === 'compare') return { title: 'Compare A and B', lines: compareLines(session, compareNodes(session, o.a, o.b), inner) };
+    if (o.kind === 'outcome') return { title: 'Outcome', lines: [...outcomeBannerLines(session.compiled.def, o.reports, inner), [], ...wrap(`Space or Esc ${o.then ? 'continues to the debrief' : 'continues'}; g explains the terms.`, inner).map((l): Line => [s(l, { dim: true })])] };
+    return null;
+  }
+
+  const you = forYou(session);
   const footerHints: [string, string][] = overlay.kind === 'none'
-    ? [['?', 'keys'], ['q', 'quit'], ...(exercise ? [['o', 'brief'] as [string, string]] : []), ['⏎', 'pull'], ['f', 'force'], ['u', 'undo'], ['r', 'reroll'], ['b', 'tree'], ['m', 'runs'], ['p', 'role'], ['s', 'save'], ['e', 'export'], ['Tab', 'log']]
+    ? [
+        ['?', 'keys'], ['q', 'quit'], ...(exercise ? [['o', 'brief'] as [string, string]] : []),
+        ...(node.state.ended ? [] : [['⏎', 'pull'] as [string, string]]),
+        ...(layout.lowerMore ? [[']', 'more'] as [string, string]] : []),
+        ['g', 'glossary'], ['y', 'code'], ['u', 'undo'], ['r', 're-draw'], ['b', 'tree'], ['c', 'compare'],
+        ...(node.state.ended ? [] : [['a', `policy decides ${you}`] as [string, string]]),
+        ['f', 'force'], ['R', 'reseed'], ['m', 'runs'], ['e', 'export'], ['s', 'save'], ['p', 'role'], ['Tab', 'log'],
+      ]
+    : overlay.kind === 'outcome' ? [['Space', 'continue'], ['g', 'glossary'], ['q', 'quit']]
     : [['Esc', 'close'], ['q', 'quit']];
 
   // Below this size the panels cannot show a lever with its odds; say so instead of drawing rubble.
@@ -370,15 +465,11 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   }
 
   let main;
+  const text = textOverlay(overlay);
   if (overlay.kind !== 'none') {
     const props = { width, height: body };
-    if (overlay.kind === 'help') main = <HelpOverlay {...props} scroll={overlayScroll} />;
-    else if (overlay.kind === 'text') {
-      const lines = textLines(overlay.lines);
-      main = <Panel title={overlay.title} note={closeNote(lines.length, body)} width={width} height={body} lines={lines} focused scroll={overlayScroll} />;
-    }
-    else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} marked={marked} {...props} />;
-    else if (overlay.kind === 'compare') main = <CompareOverlay session={session} a={overlay.a} b={overlay.b} {...props} scroll={overlayScroll} />;
+    if (text) main = <Panel title={text.title} note={overlay.kind === 'outcome' ? ` ${text.lines.length > body - 2 ? '↑↓ scroll · ' : ''}Space continues ` : closeNote(text.lines.length, body)} width={width} height={body} lines={text.lines} focused scroll={overlayScroll} />;
+    else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} scroll={overlay.scroll} marked={marked} {...props} />;
     else if (overlay.kind === 'dist') main = <DistributionOverlay dist={distRun?.dist ?? null} total={distRun?.n ?? runs} done={distRun?.done ?? false} {...props} />;
     else if (overlay.kind === 'force') {
       const lever = def.levers.find((l) => l.id === overlay.lever)!;
@@ -388,12 +479,12 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
           title={`Force a branch of ${lever.label}`}
           hint="↑↓ Enter force · Esc"
           intro={[[s('What if it went this way? The pull uses no draw; the branch tree keeps both.', { dim: true })]]}
-          items={lever.branches.map((b, i) => [s(oddsDetail(def, lever.id, odds[i] ?? { branch: b.id, base: 0, modifiers: [], p: 0 }))])}
+          items={lever.branches.map((b, i) => [s(oddsDetail(def, lever.id, odds[i] ?? { branch: b.id, base: 0, modifiers: [], p: 0 }, odds))])}
           selected={overlay.selected}
           {...props}
         />
       );
-    } else {
+    } else if (overlay.kind === 'role') {
       main = (
         <ListOverlay
           title="Play as"
@@ -406,14 +497,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       );
     }
   } else {
-    const left = Math.max(32, Math.min(64, Math.floor(width * 0.42)));
-    const right = width - left;
-    const stateWanted = stateLines(session, left - 2).length + 2;
-    // Short screens: the log shares the lower right panel with the last step (Tab switches).
-    const compact = body - stateWanted < 6;
-    const stateH = compact ? body : Math.max(5, Math.min(stateWanted, body - 6));
-    const leverContent = (node.state.ended ? endLines(session, right - 2) : leverLines(session, items, selected, right - 2)).length + 2;
-    const leversH = Math.max(5, Math.min(leverContent, Math.floor(body * 0.55)));
+    const { left, right, stateH, compact, leversH } = layout;
     const lower = { session, width: right, height: body - leversH };
     main = (
       <Box flexDirection="row">
@@ -423,7 +507,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         </Box>
         <Box flexDirection="column" width={right}>
           <LeversPanel session={session} items={items} selected={Math.min(selected, Math.max(0, items.length - 1))} width={right} height={leversH} />
-          {compact && showLog ? <LogPanel {...lower} scroll={logScroll} tabs /> : <ExplainPanel {...lower} tabs={compact} />}
+          {layout.showsLog ? <LogPanel {...lower} scroll={logScroll} tabs /> : <ExplainPanel {...lower} tabs={compact} scroll={explainScroll} />}
         </Box>
       </Box>
     );
@@ -436,4 +520,43 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       <Footer width={width} status={status} hints={footerHints} />
     </Box>
   );
+}
+
+/** `for you (Gustavo Petro)`: whose decisions `a` and `A` hand to the policy. */
+function forYou(session: Session): string {
+  const { def } = session.compiled;
+  if (session.role !== FACILITATOR) return `for you (${def.actors.find((a) => a.id === session.role)?.name ?? session.role})`;
+  const actor = currentActor(def, currentNode(session).state);
+  return actor >= 0 ? `for you (as facilitator: ${def.actors[actor]!.name})` : 'for you';
+}
+
+function branchName(def: Session['compiled']['def'], lever: string, branch: string): string {
+  return def.leverById.get(lever)?.branches.find((b) => b.id === branch)?.label ?? branch;
+}
+
+/** Panel sizes of the main screen, and what its lower right panel can show. */
+function screenLayout(m: Model, width: number, body: number) {
+  const { session, selected } = m;
+  const node = currentNode(session);
+  // Narrow screens give the levers the room: the state panel drops its bars (stateLines).
+  const left = width < 72 ? 26 : Math.max(32, Math.min(64, Math.floor(width * 0.42)));
+  const right = width - left;
+  const stateWanted = stateLines(session, left - 2).length + 2;
+  // Short screens: the log shares the lower right panel with the last step (Tab switches).
+  const compact = body - stateWanted < 6;
+  const stateH = compact ? body : Math.max(5, Math.min(stateWanted, body - 6));
+  const items = leverItems(session);
+  const leverContent = (node.state.ended ? endLines(session, right - 2) : leverLines(session, items, Math.min(selected, Math.max(0, items.length - 1)), right - 2)).length + 2;
+  // The last step keeps room for what is pinned at its top (the decision, the draw and the
+  // branch it selected, an outcome) and two lines more; the levers have the rest.
+  const explain = explainParts(session, right - 2);
+  const lowerMin = Math.max(6, Math.min(9, explain.pinned.length + 4));
+  const leversH = Math.max(5, Math.min(leverContent, body - lowerMin));
+  const lowerRows = body - leversH - 2;
+  const showsLog = compact && m.showLog;
+  const explainRoom = Math.max(0, lowerRows - Math.min(explain.pinned.length, lowerRows));
+  const explainLast = Math.max(0, explain.lines.length - explainRoom);
+  const logTotal = showsLog ? logLines(session, right - 2).length : 0;
+  const lowerMore = showsLog ? logTotal > lowerRows : explain.lines.length > explainRoom;
+  return { left, right, stateH, compact, leversH, lowerRows, showsLog, explainLast, logTotal, lowerMore };
 }

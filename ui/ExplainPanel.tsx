@@ -1,6 +1,6 @@
 import type { Session } from '../src/play/session.ts';
 import { Panel } from './Panel.tsx';
-import { explainLines } from './view.ts';
+import { explainParts } from './view.ts';
 
 export interface ExplainPanelProps {
   readonly session: Session;
@@ -8,9 +8,15 @@ export interface ExplainPanelProps {
   readonly height: number;
   /** Shares its place with the log (Tab switches). */
   readonly tabs?: boolean;
+  /** First line of the part that scrolls. */
+  readonly scroll?: number;
 }
 
-/** The last step explained: the decision, branch odds and their modifiers, the draw, mediators, events. */
-export function ExplainPanel({ session, width, height, tabs = false }: ExplainPanelProps) {
-  return <Panel title={tabs ? 'Last step │ Log (Tab)' : 'Last step'} width={width} height={height} lines={explainLines(session, width - 2)} />;
+/**
+ * The last step explained: the decision, the draw and the branch it selected (pinned: they never
+ * scroll away), then the odds as arithmetic, mediators, events and the other actors' moves.
+ */
+export function ExplainPanel({ session, width, height, tabs = false, scroll = 0 }: ExplainPanelProps) {
+  const { pinned, lines } = explainParts(session, width - 2);
+  return <Panel title={tabs ? 'Last step │ Log (Tab)' : 'Last step'} width={width} height={height} pinned={pinned} lines={lines} scroll={scroll} />;
 }

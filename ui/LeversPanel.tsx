@@ -1,6 +1,7 @@
 import { currentActor } from '../src/play/ui-support.ts';
 import { currentNode, FACILITATOR, type Session } from '../src/play/session.ts';
 import { Panel } from './Panel.tsx';
+import { wrap } from './text.ts';
 import { actorName, endLines, leverDetail, leverRows, roleLabel, type LeverItem } from './view.ts';
 
 export interface LeversPanelProps {
@@ -19,11 +20,17 @@ export function LeversPanel({ session, items, selected, width, height }: LeversP
   const actor = def.actors[currentActor(def, state)]!;
   const title = `${actorName(def, actor.id)} decides${session.role === actor.id || session.role === FACILITATOR ? '' : ` · you: ${roleLabel(session)}`}`;
   const rows = leverRows(session, items, selected, width - 2);
-  const detail = leverDetail(session, items, selected, width - 2);
   const inner = Math.max(0, height - 2);
+  // Short of room, the odds keep their arithmetic and leave out why each modifier applies.
+  const full = leverDetail(session, items, selected, width - 2);
+  // (the description, last, may be cut: it is the lever's story, not its odds)
+  const description = items[selected]?.description.trim();
+  const odds = full.length - (description ? wrap(description, width - 2).length : 0);
   // A window of the list that keeps the chosen lever in view, and as much of its detail as the
-  // room below allows (at least a third of the panel when the list is long), so the odds show.
-  const detailRoom = detail.length ? Math.min(detail.length + 1, Math.max(2, inner - rows.length, Math.floor(inner / 3))) : 0;
+  // room below allows (at least half the panel when the list is long), so the odds show.
+  const roomFor = (lines: number) => (lines ? Math.min(lines + 1, Math.max(2, inner - rows.length, Math.floor(inner / 2), inner - 3)) : 0);
+  const detail = odds + 1 > roomFor(full.length) ? leverDetail(session, items, selected, width - 2, true) : full;
+  const detailRoom = roomFor(detail.length);
   const listRoom = Math.max(1, inner - detailRoom);
   const start = Math.max(0, Math.min(selected - Math.floor(listRoom / 2), rows.length - listRoom));
   const lines = [...rows.slice(start, start + listRoom), ...(detailRoom ? [[], ...detail.slice(0, detailRoom - 1)] : [])];

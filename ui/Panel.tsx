@@ -16,6 +16,8 @@ export interface PanelProps {
   readonly scroll?: number;
   /** Right side of the top border (e.g. "12/40"). */
   readonly note?: string;
+  /** Lines above the others that stay when they scroll (what must never leave the screen). */
+  readonly pinned?: readonly Line[];
 }
 
 /** The note of a closable text window of `height` rows holding `lines` lines. */
@@ -35,18 +37,22 @@ export function visibleRange(total: number, rows: number, fromEnd: boolean, scro
 }
 
 /** A box with a title in its top border and exactly `height` rows; lines that do not fit are clipped. */
-export function Panel({ title: rawTitle, width, height, lines, focused = false, fromEnd = false, scroll = 0, note = '' }: PanelProps) {
+export function Panel({ title: rawTitle, width, height, lines: scrolled, focused = false, fromEnd = false, scroll = 0, note = '', pinned = [] }: PanelProps) {
   const { color } = useTheme();
   const title = safeText(rawTitle);
   const inner = Math.max(0, width - 2);
   const rows = Math.max(0, height - 2);
-  const [from, to] = visibleRange(lines.length, rows, fromEnd, scroll);
-  const more = lines.length > rows ? ` ${from + 1}–${to}/${lines.length} ` : '';
+  // What is pinned leaves a line for the rest, so that scrolling shows something.
+  const fixed = pinned.slice(0, scrolled.length ? Math.max(0, rows - 1) : rows);
+  const room = rows - fixed.length;
+  const [from, to] = visibleRange(scrolled.length, room, fromEnd, scroll);
+  const more = scrolled.length > room ? (room > 0 ? ` ${from + 1}–${to}/${scrolled.length} ` : ` +${scrolled.length} lines `) : '';
+  const lines = [...fixed, ...scrolled.slice(from, to)];
   const right = note || more;
   const label = pad(` ${focused ? '▸ ' : ''}${title} `, Math.max(0, Math.min(cells(` ${focused ? '▸ ' : ''}${title} `), inner - 1 - cells(right))));
   const fill = Math.max(0, inner - cells(label) - cells(right) - 1);
   const border = color ? (focused ? 'cyan' : 'gray') : undefined;
-  const shown = lines.slice(from, to);
+  const shown = lines;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Text wrap="truncate">

@@ -10,11 +10,15 @@ export interface TreeOverlayProps {
   readonly marked: number | null;
   readonly width: number;
   readonly height: number;
+  /** First row shown. */
+  readonly scroll: number;
 }
 
 /**
  * Every explored node, each chain in line; an alternative branch starts indented (├) under the
  * node it branches from. ● is the current node, ◆ nodes on its path, ○ the other branches.
+ * Each node names its step (as the log numbers it), actor, lever and branch; the note says
+ * which row of how many is chosen.
  */
 export function treeLines(session: Session, selected: number, marked: number | null): Line[] {
   return treeRows(session).map((r, i) => [
@@ -26,7 +30,7 @@ export function treeLines(session: Session, selected: number, marked: number | n
   ]);
 }
 
-export function TreeOverlay({ session, selected, marked, width, height }: TreeOverlayProps) {
+export function TreeOverlay({ session, selected, scroll, marked, width, height }: TreeOverlayProps) {
   const lines = treeLines(session, selected, marked);
-  return <Panel title="Branch tree" note=" ↑↓ Enter go · c compare · Esc " width={width} height={height} lines={lines} focused scroll={Math.max(0, selected - Math.floor((height - 2) / 2))} />;
+  return <Panel title="Branch tree" note={` ${selected + 1}/${lines.length} · ↑↓ Enter go · c compare · Esc `} width={width} height={height} lines={lines} focused scroll={scroll} />;
 }

@@ -18,6 +18,18 @@ export interface PlayScreenOptions {
   readonly stdin?: NodeJS.ReadStream;
 }
 
+/**
+ * Puts `text` on the clipboard with OSC 52, which most terminal emulators take (xterm, iTerm2,
+ * kitty, WezTerm, Windows Terminal, and tmux with `set-clipboard on`). The Linux console and
+ * `TERM=dumb` cannot: then nothing is written and the screen says to select the text.
+ */
+export function copyByOsc52(stdout: NodeJS.WriteStream, text: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const term = env['TERM'] ?? '';
+  if (!stdout.isTTY || term === 'dumb' || term === 'linux') return false;
+  stdout.write(`\u001b]52;c;${Buffer.from(text, 'utf8').toString('base64')}\u0007`);
+  return true;
+}
+
 const ENTER = '\u001b[?1049h\u001b[H';
 const LEAVE = '\u001b[?25h\u001b[?1049l';
 
@@ -34,7 +46,7 @@ export async function playScreen(session: Session, options: PlayScreenOptions): 
   process.once('exit', restore);
   const instance = render(
     <ThemeContext.Provider value={{ color: options.color }}>
-      <App initial={session} onSave={options.onSave} onExport={options.onExport} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
+      <App initial={session} onSave={options.onSave} onExport={options.onExport} onCopy={(text) => copyByOsc52(stdout, text)} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
     </ThemeContext.Provider>,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: false },
   );

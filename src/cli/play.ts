@@ -14,7 +14,7 @@ import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
 import { exportToNewFile, nameCandidates, sessionFileName } from '../play/files.ts';
 import { exportMarkdown } from '../report/session-markdown.ts';
 import { parseSeed, parseSets } from './io.ts';
-import { briefingLines, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { briefingLines, judgeExercise, loadExercise, objectiveRequirements, type Exercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario, resolveRunStart, runCommand } from './run.ts';
 import { safeDeep, safeText } from '../scenario/safe-text.ts';
 
@@ -91,7 +91,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
   if (!interactive) {
     const how = `(to play interactively, run \`parley play${scenarioRef === undefined ? '' : ` ${scenarioRef}`}${flags.exercise !== undefined ? ` --exercise ${flags.exercise}` : ''}\` in a terminal)\n`;
     const { session, picked, exercise: ex } = openSession(scenarioRef, flags, explicitPolicy);
-    if (flags.load !== undefined) process.stdout.write(safeText(exportMarkdown(session)));
+    if (flags.load !== undefined) process.stdout.write(safeText(exportMarkdown(session, session.current, ex)));
     else {
       if (picked) process.stdout.write(`(seed ${session.seed} picked at random; add --seed ${session.seed} to repeat this run)\n`);
       const branch = flags.branch !== undefined ? { branch: flags.branch } : { seed: String(session.seed) };
@@ -137,7 +137,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
       }
       return savePath;
     },
-    onExport: (s) => exportToNewFile(s, process.cwd(), exportMarkdown(s)),
+    onExport: (s) => exportToNewFile(s, process.cwd(), exportMarkdown(s, s.current, exercise)),
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {
@@ -145,6 +145,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
           exercise: safeDeep({
             title: exercise.config.title,
             objective: exercise.config.objective.description,
+            requirements: objectiveRequirements(exercise),
             briefing: briefingLines(exercise),
             debrief: exercise.config.debrief,
             judge: (state: Parameters<typeof judgeExercise>[1]) => judgeExercise(exercise, state),

@@ -228,8 +228,8 @@ export function pull(session: Session, lever: string, force?: string): Session |
  * A seed for "reroll from here" that is new among this node's explored rerolls. Derived from the
  * node's state, never from `Math.random`, so a session replays exactly.
  */
-export function nextRerollSeed(session: Session): number {
-  const node = currentNode(session);
+export function nextRerollSeed(session: Session, id = session.current): number {
+  const node = session.nodes[id]!;
   const taken = new Set([node.state.seed, ...node.children.map((c) => session.nodes[c]!.entries[0]?.action).flatMap((a) => (a?.type === 'reroll' ? [a.seed] : []))]);
   for (let i = 0; ; i++) {
     const seed = deriveSeed(node.state.seed, node.state.step * 1009 + i);
@@ -240,6 +240,51 @@ export function nextRerollSeed(session: Session): number {
 /** Rerolls the seed from the current node on (the turn does not pass). */
 export function reroll(session: Session, seed = nextRerollSeed(session)): Session | Rejection {
   return act(session, { type: 'reroll', seed });
+}
+
+/**
+ * The node opened by the last pull that drew its branch, on the path to `id`: that node itself,
+ * or the nearest above it; null before any. A forced pull drew nothing, and the root opened
+ * with no decision of the role.
+ */
+export function lastDrawn(session: Session, id = session.current): number | null {
+  for (let n: number | null = id; n !== null; n = session.nodes[n]!.parent) {
+    const node: PlayNode = session.nodes[n]!;
+    const first = node.entries.find((e) => e.action.type !== 'reroll');
+    if (node.parent === null || !first || (first.by !== 'player' && !node.delegated)) continue;
+    if (first.action.type === 'pull' && first.action.force === undefined && (session.compiled.def.leverById.get(first.action.lever)?.branches.length ?? 0) > 1) return n;
+  }
+  return null;
+}
+
+/**
+ * Draws the pull that opens node `id` (see `lastDrawn`) again: from the same state, the same
+ * lever, after a reroll to a seed not yet tried there, so the draw is new. The result is a new
+ * node beside the old one, which stays in the tree; the new node becomes current. What the
+ * policy does after the pull follows the new seed too.
+ */
+export function redraw(session: Session, id: number): Session | Rejection {
+  const node = session.nodes[id]!;
+  const pullEntry = node.entries.find((e) => e.action.type !== 'reroll')!;
+  const parent = node.parent!;
+  const rerolled = step(session.compiled, session.nodes[parent]!.state, { type: 'reroll', seed: nextRerollSeed(session, parent) }, 'player');
+  if (rerolled.type === 'rejected') return rerolled;
+  const pulled = step(session.compiled, rerolled.state, pullEntry.action, pullEntry.by === 'player' ? 'player' : 'policy');
+  if (pulled.type === 'rejected') return pulled;
+  const rest = advance(session.compiled, pulled.state, session.role, session.policy);
+  return addChild(session, parent, [rerolled.entry, pulled.entry, ...rest.entries], rest.state, node.delegated === true);
+}
+
+/**
+ * Where the branches to nodes `a` and `b` part: the last node both paths share, and the first
+ * node on each path after it (null where one node is on the other's path).
+ */
+export function forkOf(session: Session, a: number, b: number): { readonly at: number; readonly a: number | null; readonly b: number | null } {
+  const pa = pathTo(session, a);
+  const pb = pathTo(session, b);
+  let k = 0;
+  while (k < pa.length && k < pb.length && pa[k] === pb[k]) k++;
+  return { at: pa[k - 1]!, a: pa[k] ?? null, b: pb[k] ?? null };
 }
 
 /** Back to the parent node; the branch stays in the tree for redo. */
@@ -334,9 +379,19 @@ export interface Comparison {
   readonly a: number;
   readonly b: number;
   readonly rows: readonly { readonly label: string; readonly a: string; readonly b: string; readonly differs: boolean }[];
+  /**
+   * The outcome of each side: the real one where its run has ended, otherwise a projection —
+   * how it would end if every actor followed the session's policy from there.
+   */
+  readonly outcome: { readonly a: OutcomeOf; readonly b: OutcomeOf };
 }
 
-/** Two nodes side by side: where, tensions, derived values, relationship, stances, outcome. */
+export interface OutcomeOf {
+  readonly label: string;
+  readonly projected: boolean;
+}
+
+/** Two nodes side by side: where, tensions, derived values, relationship, stances; and each one's outcome, real or projected. */
 export function compareNodes(session: Session, a: number, b: number): Comparison {
   const { def } = session.compiled;
   const sa = session.nodes[a]!.state;
@@ -354,19 +409,15 @@ export function compareNodes(session: Session, a: number, b: number): Comparison
     const r = Math.round(x * 10) / 10;
     return Number.isInteger(r) ? String(r) : r.toFixed(1);
   };
-  for (const t of def.tensions) row(t.label, fmt(sa.t[t.index]!), fmt(sb.t[t.index]!));
+  for (const t of def.tensions) row(`${t.label} (${t.id})`, fmt(sa.t[t.index]!), fmt(sb.t[t.index]!));
   for (const d of def.derived) row(d.label, fmt(evaluate(d.value, sa)), fmt(evaluate(d.value, sb)));
   row('Relationship', def.relationship.labels[sa.rel]!, def.relationship.labels[sb.rel]!);
   for (const actor of def.actors) {
     if (!actor.stance) continue;
     row(`${actor.name} stance`, actor.stance.labels[sa.st[actor.index]!]!, actor.stance.labels[sb.st[actor.index]!]!);
   }
-  const outcome = (s: SimState) => {
-    const o = def.outcomes.find((x) => x.id === projectedOutcome(session, s))!;
-    return s.ended ? o.label : `(${o.label} if all follow policy)`;
-  };
-  row('Outcome', outcome(sa), outcome(sb));
-  return { a, b, rows };
+  const outcome = (s: SimState): OutcomeOf => ({ label: def.outcomes.find((x) => x.id === projectedOutcome(session, s))!.label, projected: !s.ended });
+  return { a, b, rows, outcome: { a: outcome(sa), b: outcome(sb) } };
 }
 
 /** Builds a session of a scenario straight from its definition (tests, scripts). */

@@ -9,7 +9,7 @@ import { compile, resolveParams } from '../engine/engine.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { TraceEntry } from '../engine/types.ts';
 import { wilson } from '../stats/stats.ts';
-import { judgeExercise, type Exercise } from '../scenario/exercise.ts';
+import { judgeExercise, objectiveRequirements, type Exercise } from '../scenario/exercise.ts';
 import { ScenarioError } from '../scenario/errors.ts';
 import { currentNode, entriesTo, type Session } from '../play/session.ts';
 import { readSessionFile, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
@@ -56,8 +56,11 @@ function decisionsOf(def: ScenarioDefinition, entries: readonly TraceEntry[]): s
       const who = def.actors.find((a) => a.id === e.actor)?.name ?? e.actor;
       if (e.action.type === 'reroll') return `step ${e.step + 1}: reroll to ${e.action.seed}`;
       if (e.action.type === 'pass') return `step ${e.step + 1}: ${who} passes`;
+      // Labels, as the students saw them on the screen.
       const pulled = e.happenings.find((h) => h.type === 'lever');
-      return `step ${e.step + 1}: ${who} pulls ${e.action.lever} → ${pulled && pulled.type === 'lever' ? pulled.branch : '?'}${e.action.force ? ' (forced)' : ''}`;
+      const lever = def.leverById.get(e.action.lever);
+      const branch = pulled && pulled.type === 'lever' ? (lever?.branches.find((b) => b.id === pulled.branch)?.label ?? pulled.branch) : '?';
+      return `step ${e.step + 1}: ${who} pulls ${lever?.label ?? e.action.lever} → ${branch}${e.action.force ? ' (forced)' : ''}`;
     });
 }
 
@@ -77,7 +80,11 @@ export function classMarkdown(klass: ReturnType<typeof readClass>, runs = 2000):
   const out: string[] = [];
   out.push(`# Debrief: ${ex ? ex.config.title : def.title}`, '');
   out.push(`Scenario \`${def.id}\` (${def.title})${ex ? `, exercise \`${ex.id}\`, role ${ex.config.role}` : ''}; ${students.length} session${students.length === 1 ? '' : 's'}.`, '');
-  if (ex) out.push(`**Objective:** ${ex.config.objective.description}`, '');
+  if (ex) {
+    out.push(`**Objective:** ${ex.config.objective.description}`, '');
+    const asks = objectiveRequirements(ex);
+    if (asks.length) out.push('It asks that:', '', ...asks.map((a) => `- ${a}`), '');
+  }
 
   out.push('## Results', '', `| student | seed | role | outcome | ${ex ? 'objective | score | ' : ''}decisions |`, `|---|---|---|---|${ex ? '---|---|' : ''}---|`);
   const outcomes: number[] = [];
@@ -106,6 +113,12 @@ export function classMarkdown(klass: ReturnType<typeof readClass>, runs = 2000):
   for (const st of students) {
     out.push(`### ${st.name}`, '');
     out.push(...(st.decisions.length ? st.decisions.map((d) => `1. ${d}`) : ['(no decisions: the policy played every turn)']), '');
+    if (ex) {
+      // The score the student's screen showed, requirement by requirement and point by point.
+      const judged = judgeExercise(ex, currentNode(st.session).state);
+      out.push(...judged.requirements.map((r) => `- [${r.met ? 'x' : ' '}] ${r.label}`), '');
+      out.push(`Score ${judged.score} of ${judged.maxScore}: ${judged.breakdown.map((b) => `${b.points} of ${b.maxPoints} for ${b.label}`).join('; ')}.`, '');
+    }
   }
 
   // The class against default play of the same scenario (with the exercise's injects and parameters).

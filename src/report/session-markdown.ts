@@ -3,15 +3,20 @@
  * command that reopens it. Rendering only: `src/play/files.ts` names and writes the file.
  */
 import { scenarioRef } from '../scenario/load.ts';
-import { exerciseRef } from '../scenario/exercise.ts';
+import { briefingLines, exerciseRef, judgeExercise, type Exercise } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
 import { roundMoment } from '../scenario/dates.ts';
 import { ENGINE_VERSION } from '../version.ts';
+import { safeText } from '../scenario/safe-text.ts';
 import { branchCode, entriesTo, FACILITATOR, type Session } from '../play/session.ts';
 import { formatEntry, formatHappening, num } from './transcript.ts';
 
-/** The branch that ends at node `id` (default: the current one) as Markdown. */
-export function exportMarkdown(session: Session, id = session.current): string {
+/**
+ * The branch that ends at node `id` (default: the current one) as Markdown. With the `exercise`
+ * the session plays, it is a paper to hand in: the briefing and objective first, the score and
+ * where it came from, and the debrief questions with room for answers at the end.
+ */
+export function exportMarkdown(session: Session, id = session.current, exercise?: Exercise): string {
   const { def } = session.compiled;
   const node = session.nodes[id]!;
   const view = describeState(def, node.state);
@@ -23,8 +28,10 @@ export function exportMarkdown(session: Session, id = session.current): string {
   out.push(`- Seed: ${session.seed} · policy: ${session.policy} · played as: ${role}`);
   out.push(`- Branch code: \`${code}\``);
   out.push(`- Reopen it: \`${reopenCommand(session, code)}\``, '');
+  // The exercise file's texts, made safe as the scenario's already are.
+  if (exercise) out.push(...exerciseHead(exercise).map((l) => safeText(l)));
   out.push('## What happened', '', '```text');
-  for (const h of session.opening) out.push(...formatHappening(def, h, '  '));
+  for (const h of session.opening) out.push(...formatHappening(def, h, '  ', { labels: true }));
   let g = -1;
   for (const e of entriesTo(session, id)) {
     if (e.g !== g) {
@@ -32,7 +39,7 @@ export function exportMarkdown(session: Session, id = session.current): string {
       const r = def.rounds[g]!;
       out.push(`${def.phases[r.phase]!.label} — round ${r.round} — ${roundMoment(r)}`);
     }
-    out.push(...formatEntry(def, e).filter((l) => l.trim() !== ''));
+    out.push(...formatEntry(def, e, true).filter((l) => l.trim() !== ''));
   }
   out.push('```', '');
   out.push(node.state.ended ? '## Outcome' : '## Where it stands', '');
@@ -48,7 +55,33 @@ export function exportMarkdown(session: Session, id = session.current): string {
   for (const d of def.derived) out.push(`| ${d.label} | ${num(view.derived[d.id]!)} |`);
   out.push(`| Relationship | ${def.relationship.labels[node.state.rel]} |`);
   for (const [actor, stance] of Object.entries(view.stances)) out.push(`| Stance of ${def.actors.find((a) => a.id === actor)!.name} | ${stance} |`);
+  if (exercise) out.push('', ...exerciseTail(exercise, node.state).map((l) => safeText(l)));
   return out.join('\n') + '\n';
+}
+
+/** An exercise paper's head: which exercise, its briefing and its objective. */
+function exerciseHead(exercise: Exercise): string[] {
+  const role = exercise.def.actors.find((a) => a.id === exercise.config.role)?.name ?? exercise.config.role;
+  const out = [`## Exercise: ${exercise.config.title}`, '', `Exercise \`${exercise.id}\`, played as ${role}.`, '', 'Student: ______________________', '', '### Briefing', ''];
+  for (const p of briefingLines(exercise)) out.push(p);
+  out.push('', '### Objective', '', exercise.config.objective.description.trim(), '');
+  return out;
+}
+
+/** An exercise paper's end: the score, requirement by requirement and point by point, and the debrief questions with room to answer. */
+function exerciseTail(exercise: Exercise, state: Session['initial']): string[] {
+  const result = judgeExercise(exercise, state);
+  const out = ['## Score', ''];
+  out.push(state.ended ? `**Objective ${result.met ? 'met' : 'not met'} · score ${result.score} of ${result.maxScore}**` : `**The run has not ended: no score yet** (it would need to reach the end; ${result.maxScore} points are possible).`, '');
+  for (const r of result.requirements) out.push(`- [${r.met ? 'x' : ' '}] ${r.label}`);
+  out.push('', '| points | of | for |', '| ---: | ---: | --- |');
+  for (const b of result.breakdown) out.push(`| ${b.points} | ${b.maxPoints} | ${b.label} |`);
+  out.push(`| **${result.score}** | **${result.maxScore}** | total |`);
+  if (exercise.config.debrief.length) {
+    out.push('', '## Debrief questions', '');
+    exercise.config.debrief.forEach((q, i) => out.push(`${i + 1}. ${q}`, '', '   *Your answer:*', '', '   ', '', '   ', ''));
+  }
+  return out;
 }
 
 /**

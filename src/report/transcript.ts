@@ -28,11 +28,11 @@ export function formatChanges(changes: readonly TensionChange[]): string {
     .join(', ');
 }
 
-export function formatOdds(odds: readonly BranchOdds[]): string {
+export function formatOdds(odds: readonly BranchOdds[], name: (branch: string) => string = (b) => b): string {
   return odds
     .map((o) => {
       const mods = o.modifiers.filter((m) => m.add !== 0 || m.mul !== 1).map((m) => `${m.mul !== 1 ? `×${+m.mul.toFixed(3)}` : ''}${m.add !== 0 ? signed(m.add * 100) + 'pt' : ''} ${m.source === '' ? '' : `(${m.why})`}`.trim());
-      return `${o.branch} ${pct(o.p)}${mods.length ? ` [base ${pct(o.base)}; ${mods.join('; ')}]` : ''}`;
+      return `${name(o.branch)} ${pct(o.p)}${mods.length ? ` [base ${pct(o.base)}; ${mods.join('; ')}]` : ''}`;
     })
     .join(', ');
 }
@@ -50,28 +50,44 @@ function cameoNote(code: string | null | undefined): string {
   return code ? ` · CAMEO ${describeCameo(code)}` : '';
 }
 
-/**
- * The lines for happenings that are not the lever pull itself. `inject` marks an event an
- * exercise scheduled (see `formatTranscript`).
- */
-export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    ', inject = false): string[] {
+/** A chart's state by its label. */
+function stateLabel(chart: { readonly states: readonly string[]; readonly labels: readonly string[] }, state: string): string {
+  const i = chart.states.indexOf(state);
+  return i >= 0 ? chart.labels[i]! : state;
+}
+
+/** A lever's branch by its label (its id if it has none). */
+export function branchLabel(def: ScenarioDefinition, lever: string, branch: string): string {
+  return def.leverById.get(lever)?.branches.find((b) => b.id === branch)?.label ?? branch;
+}
+
+/** How happenings read: `labels` names branches and mediators by their labels (for people: play, exports); `inject` marks an event an exercise scheduled. */
+export interface HappeningStyle {
+  readonly labels?: boolean;
+  readonly inject?: boolean;
+}
+
+/** The lines for happenings that are not the lever pull itself. */
+export function formatHappening(def: ScenarioDefinition, h: Happening, indent = '    ', style: HappeningStyle = {}): string[] {
+  const { labels = false, inject = false } = style;
   switch (h.type) {
     case 'lever': {
       const changes = formatChanges(h.effects);
       const single = h.odds.length === 1;
       const cameo = cameoNote(def.leverById.get(h.lever)?.branches.find((b) => b.id === h.branch)?.cameo);
       const lines = [
-        ...(single ? [] : [`${indent}odds: ${formatOdds(h.odds)}`]),
-        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}${cameo}`,
+        ...(single ? [] : [`${indent}odds: ${formatOdds(h.odds, labels ? (b) => branchLabel(def, h.lever, b) : undefined)}`]),
+        `${indent}${single ? '' : `${h.forced ? 'forced' : `draw ${h.draw.toFixed(3)}`} → ${labels ? branchLabel(def, h.lever, h.branch) : h.branch}`}${changes ? `${single ? '' : ': '}${changes}` : single ? 'no change' : ''}${cameo}`,
       ];
-      for (const d of h.damped) lines.push(`${indent}mediator ${d.mediator} damps ${d.tension} increases ×${d.factor}`);
+      for (const d of h.damped) lines.push(`${indent}mediator ${labels ? (def.mediators.find((m) => m.id === d.mediator)?.label ?? d.mediator) : d.mediator} damps ${d.tension} increases ×${d.factor}`);
       return lines;
     }
     case 'event': {
       const event = def.events.find((e) => e.id === h.event);
       const label = event?.label ?? h.event;
       const how = h.scheduled ? (inject ? 'inject' : 'scheduled') : `hazard ${pct(h.hazard ?? 0)}, draw ${(h.draw ?? 0).toFixed(3)}`;
-      const branch = h.branch ? ` → ${h.branch} (${formatOdds(h.odds)})` : '';
+      const name = (b: string) => (labels ? (event?.branches.find((x) => x.id === b)?.label ?? b) : b);
+      const branch = h.branch ? ` → ${name(h.branch)} (${formatOdds(h.odds, name)})` : '';
       const cameo = cameoNote((h.branch ? event?.branches.find((b) => b.id === h.branch)?.cameo : null) ?? event?.cameo);
       return [`${indent}event: ${label} (${how})${branch}${h.effects.length ? `: ${formatChanges(h.effects)}` : ''}${cameo}`];
     }
@@ -81,10 +97,15 @@ export function formatHappening(def: ScenarioDefinition, h: Happening, indent = 
       const changes = formatChanges(h.effects);
       return changes ? [`${indent}decay: ${changes}`] : [];
     }
-    case 'relationship':
-      return [`${indent}relationship: ${h.from} → ${h.to} (${h.why})`];
-    case 'stance':
-      return [`${indent}stance of ${actorName(def, h.actor)}: ${h.from} → ${h.to} (${h.why})`];
+    case 'relationship': {
+      const name = (st: string) => (labels ? stateLabel(def.relationship, st) : st);
+      return [`${indent}relationship: ${name(h.from)} → ${name(h.to)} (${h.why})`];
+    }
+    case 'stance': {
+      const chart = def.actors.find((a) => a.id === h.actor)?.stance;
+      const name = (st: string) => (labels && chart ? stateLabel(chart, st) : st);
+      return [`${indent}stance of ${actorName(def, h.actor)}: ${name(h.from)} → ${name(h.to)} (${h.why})`];
+    }
     case 'round':
       return [];
     case 'checkpoint': {
@@ -95,19 +116,19 @@ export function formatHappening(def: ScenarioDefinition, h: Happening, indent = 
   }
 }
 
-/** The line saying what was decided at a step. */
-export function actionLine(def: ScenarioDefinition, e: TraceEntry): string {
+/** The line saying what was decided at a step (with `labels`, without the lever's id). */
+export function actionLine(def: ScenarioDefinition, e: TraceEntry, labels = false): string {
   const who = actorName(def, e.actor);
   const a = e.action;
   if (a.type === 'reroll') return `  [${e.step + 1}] seed rerolled to ${a.seed} from here on`;
   if (a.type === 'pass') return `  [${e.step + 1}] ${who} passes${e.by === 'auto' ? ' (no lever available)' : e.by === 'player' ? ' (chosen)' : ''}`;
   const how = e.by === 'player' ? ' (chosen)' : e.choice ? ` (policy ${e.choice.policy}, draw ${e.choice.draw.toFixed(3)} over ${e.choice.options.length} option${e.choice.options.length === 1 ? '' : 's'})` : '';
-  return `  [${e.step + 1}] ${who} pulls ${leverLabel(def, a.lever)} (${a.lever})${a.force ? ` forcing ${a.force}` : ''}${how}`;
+  return `  [${e.step + 1}] ${who} pulls ${leverLabel(def, a.lever)}${labels ? '' : ` (${a.lever})`}${a.force ? ` forcing ${labels ? branchLabel(def, a.lever, a.force) : a.force}` : ''}${how}`;
 }
 
 /** Lines of one step: the decision and everything that followed from it. */
-export function formatEntry(def: ScenarioDefinition, e: TraceEntry): string[] {
-  return [actionLine(def, e), ...e.happenings.flatMap((h) => formatHappening(def, h))];
+export function formatEntry(def: ScenarioDefinition, e: TraceEntry, labels = false): string[] {
+  return [actionLine(def, e, labels), ...e.happenings.flatMap((h) => formatHappening(def, h, '    ', { labels }))];
 }
 
 function tensionLine(def: ScenarioDefinition, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): string {
@@ -144,14 +165,14 @@ export function formatTranscript(def: ScenarioDefinition, result: RunResult, rep
   const injected = (h: Happening) => h.type === 'event' && h.scheduled && injects.has(`${g}:${h.event}`);
   if (result.opening.length) {
     header({ g: 0 });
-    for (const h of result.opening) out.push(...formatHappening(def, h, '  ', injected(h)));
+    for (const h of result.opening) out.push(...formatHappening(def, h, '  ', { inject: injected(h) }));
   }
   for (const entry of result.trace) {
     header(entry);
     out.push(actionLine(def, entry));
     for (const h of entry.happenings) {
       if (h.type === 'round') header(h);
-      else out.push(...formatHappening(def, h, '    ', injected(h)));
+      else out.push(...formatHappening(def, h, '    ', { inject: injected(h) }));
     }
   }
   const end = describeState(def, result.state);
