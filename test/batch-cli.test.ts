@@ -135,7 +135,7 @@ describe('parley batch: shards and merge', () => {
       [['merge', '--rows', 'r1.csv', 'r2.csv', '--out', 'm.jsonl'], /r1\.csv holds CSV rows; --out m\.jsonl asks for JSONL/],
       [['merge', 's1.json', 's1.json', '--out', 'm.json'], /overlaps/],
       [['merge', 's1.json', 'other.json', '--out', 'm.json'], /not a shard of the same batch/],
-      [['merge', 's1.json', 'r2.csv', '--out', 'm.json'], /r2\.csv is not a Parley batch summary/],
+      [['merge', 's1.json', 'r2.csv', '--out', 'm.json'], /r2\.csv: not a Parley batch summary/],
       [['merge', 's1.json', 's2.json', '--out', 'nowhere/m.json'], /cannot write nowhere\/m\.json: its folder does not exist/],
     ];
     for (const [argv, message] of cases) {

@@ -2,17 +2,18 @@
 // measures read from a point's tallies, the noise estimate, and the terminal chart.
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
-import { analyse, indexChart, measureAt, methodDesign, parseMeasure, pointValues, unitToValue, type VariedParam } from '../src/batch/sensitivity.ts';
+import { analyse, indexChart, measureAt, methodDesign, parseMeasure, pointValues, type VariedParam } from '../src/batch/sensitivity.ts';
 
-const real = (id: string, from = 0, to = 1): VariedParam => ({ id, from, to, kind: 'real', centre: 0.5 });
+const real = (id: string, min = 0, max = 1): VariedParam => ({ id, min, max, default: (min + max) / 2, kind: 'real' });
 
 describe('parameter kinds', () => {
-  it('map a unit coordinate to a real, a whole number with equal chances, or a switch', () => {
-    expect(unitToValue(real('r', 2, 4), 0.25)).toBe(2.5);
-    const int: VariedParam = { id: 'i', from: 1, to: 3, kind: 'integer', centre: 0.5 };
-    expect([0, 0.33, 0.34, 0.66, 0.67, 0.999].map((u) => unitToValue(int, u))).toEqual([1, 1, 2, 2, 3, 3]);
-    const sw: VariedParam = { id: 's', from: 0, to: 1, kind: 'switch', centre: 0 };
-    expect([0, 0.49, 0.5, 0.9].map((u) => unitToValue(sw, u))).toEqual([0, 0, 1, 1]);
+  it('give a design\'s points as reals in the range, whole numbers, or 0 and 1', () => {
+    const params: VariedParam[] = [real('r', 2, 4), { id: 'i', min: 1, max: 3, default: 2, kind: 'integer' }, { id: 's', min: 0, max: 1, default: 0, kind: 'switch' }];
+    const rows = pointValues(methodDesign('sobol', params, { size: 64, seed: 1 }), params);
+    expect(rows.every(([r, i, s]) => r! >= 2 && r! <= 4 && [1, 2, 3].includes(i!) && (s === 0 || s === 1))).toBe(true);
+    expect(new Set(rows.map((r) => r[1])).size).toBe(3);
+    // One at a time: the centre is each parameter's default.
+    expect(pointValues(methodDesign('oat', params, { size: 1, seed: 1 }), params)[0]).toEqual([3, 2, 0]);
   });
 });
 

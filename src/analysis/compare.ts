@@ -13,7 +13,6 @@
  * unbiased, and never noisier than one run).
  */
 import type { Action } from '../engine/types.ts';
-import type { Move } from '../engine/branch-code.ts';
 import type { Scenario } from './node.ts';
 import { MAX_LANES } from '../engine/runs.ts';
 import { availableLevers, currentActor, policyChoice } from '../engine/state.ts';

@@ -32,6 +32,15 @@ const DesignObject = z.strictObject({
   runs: int(1, MAX_RUNS),
   shard: z.strictObject({ k: int(1, MAX_SHARDS), n: int(1, MAX_SHARDS), start: Count, end: Count }).nullable(),
   exercise: z.strictObject({ id: Text.min(1), hash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 content hash' }), seeds: z.array(int(0, MAX_SEED)).min(1).max(100_000) }).optional(),
+  list: z.strictObject({
+    source: z.enum(['file', 'sobol', 'morris', 'oat']),
+    params: z.array(Name).min(1).max(100_000),
+    points: int(1, MAX_POINTS),
+    hash: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256 content hash' }),
+    file: Text.min(1).optional(),
+    size: int(1, MAX_POINTS).optional(),
+    levels: int(2, 1000).optional(),
+  }).optional(),
 });
 
 type Ctx = z.RefinementCtx;
@@ -47,9 +56,11 @@ function duplicates(ctx: Ctx, path: (string | number)[], names: readonly string[
 
 /** The numbers of a design must add up: points from the sweeps and the sample, runs, the shard's slice. */
 function checkDesign(d: z.infer<typeof DesignObject>, ctx: Ctx, at: (string | number)[]): void {
-  let points = d.sample ? d.sample.points : 1;
+  let points = d.list ? d.list.points : d.sample ? d.sample.points : 1;
   for (const s of d.sweep) points *= s.steps;
-  if (d.points !== points) problem(ctx, [...at, 'points'], `is ${d.points}, but the sweeps and the sample make ${points} points`);
+  if (d.points !== points) problem(ctx, [...at, 'points'], `is ${d.points}, but the ${d.list ? 'list' : 'sweeps and the sample'} make${d.list ? 's' : ''} ${points} points`);
+  if (d.list && (d.sweep.length || d.sample)) problem(ctx, [...at, 'list'], 'a list of points does not combine with sweeps or a sample');
+  if (d.list) duplicates(ctx, [...at, 'list', 'params'], [...d.list.params]);
   if (d.runs !== d.points * d.runsPerPoint) problem(ctx, [...at, 'runs'], `is ${d.runs}, but ${d.points} points × ${d.runsPerPoint} runs make ${d.points * d.runsPerPoint}`);
   const fixedNames = [...Object.keys(d.set), ...d.sweep.map((s) => s.param)];
   duplicates(ctx, [...at, 'sweep'], fixedNames);
@@ -105,6 +116,7 @@ function designParams(d: Design | z.infer<typeof DesignObject>): [(string | numb
     ...Object.keys(d.set).map((p): [(string | number)[], string] => [['set', p], p]),
     ...d.sweep.map((s, i): [(string | number)[], string] => [['sweep', i, 'param'], s.param]),
     ...(d.sample?.params ?? []).map((p, i): [(string | number)[], string] => [['sample', 'params', i], p]),
+    ...(d.list?.params ?? []).map((p, i): [(string | number)[], string] => [['list', 'params', i], p]),
   ];
 }
 

@@ -8,12 +8,14 @@
  * the names from `--params a,b,c`, in column order. Lines starting with `#` are comments. Every
  * value must be a number within the parameter's declared range (and whole, or 0 or 1, for an
  * integer or a switch parameter). Every problem in the file is reported at once, by line and
- * column.
+ * column. A resume, a shard or a merge checks the points by the hash of their values (see
+ * `pointList`), so reformatting the file changes nothing.
  */
 import { createHash } from 'node:crypto';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { ParleyInputError, suggest, type Issue } from '../scenario/errors.ts';
 import { ReadFailure, readTextBounded } from '../io/read.ts';
+import type { ListSpec, PointList } from './design.ts';
 
 /** Largest design file read: a million points of a dozen parameters as text. */
 export const MAX_DESIGN_BYTES = 256 * 1024 * 1024;
@@ -25,8 +27,6 @@ export interface DesignFile {
   readonly params: readonly string[];
   /** One row of values per point, in column order. */
   readonly rows: readonly (readonly number[])[];
-  /** SHA-256 of the file's bytes: a resume or a merge checks that the points did not change. */
-  readonly hash: string;
 }
 
 type Kinded = { readonly id: string; readonly min: number; readonly max: number; readonly kind?: string };
@@ -68,7 +68,7 @@ export function readDesignFile(file: string, def: ScenarioDefinition, named?: re
   const byId = new Map<string, Kinded>(def.parameters.map((p) => [p.id, p as Kinded]));
   const ids = def.parameters.map((p) => p.id);
   const lines = text.split(/\r?\n/);
-  let params: string[] | null = named ? [...named] : null;
+  let params: string[] | null = null;
   const rows: number[][] = [];
   let headerLine = 0;
   for (let l = 0; l < lines.length; l++) {
@@ -78,19 +78,24 @@ export function readDesignFile(file: string, def: ScenarioDefinition, named?: re
     const lineNo = l + 1;
     if (params === null) {
       if (fields.every((f) => isNumber(f.text))) {
-        problem(lineNo, 1, 'the first line is numbers, so the columns have no names', `name them with --params ${ids.slice(0, fields.length).join(',')} (in column order), or add a first line of parameter names`);
-        return fail(issues, more);
+        if (!named) {
+          problem(lineNo, 1, 'the first line is numbers, so the columns have no names', `name them with --params ${ids.slice(0, fields.length).join(',')} (in column order), or add a first line of parameter names`);
+          return fail(issues, more);
+        }
+        params = [...named];
+      } else {
+        headerLine = lineNo;
+        params = fields.map((f) => f.text.replace(/^"(.*)"$/, '$1'));
+        const seen = new Set<string>();
+        params.forEach((p, i) => {
+          const column = fields[i]!.column;
+          if (!byId.has(p)) problem(lineNo, column, `\`${p}\` is not a parameter of ${def.id}`, suggest(p, ids, 'parameter'));
+          else if (seen.has(p)) problem(lineNo, column, `\`${p}\` names two columns`);
+          seen.add(p);
+        });
+        if (named && named.join(',') !== params.join(',')) problem(lineNo, 1, `the first line names ${params.join(', ')}, but --params says ${named.join(', ')}`, 'leave out --params: the file names its columns');
+        continue;
       }
-      headerLine = lineNo;
-      params = fields.map((f) => f.text.replace(/^"(.*)"$/, '$1'));
-      const seen = new Set<string>();
-      params.forEach((p, i) => {
-        const column = fields[i]!.column;
-        if (!byId.has(p)) problem(lineNo, column, `\`${p}\` is not a parameter of ${def.id}`, suggest(p, ids, 'parameter'));
-        else if (seen.has(p)) problem(lineNo, column, `\`${p}\` names two columns`);
-        seen.add(p);
-      });
-      continue;
     }
     if (fields.length !== params.length) {
       problem(lineNo, 1, `${fields.length} values, but ${headerLine ? `line ${headerLine} names` : '--params names'} ${params.length} parameters`);
@@ -110,13 +115,13 @@ export function readDesignFile(file: string, def: ScenarioDefinition, named?: re
   }
   if (params === null) problem(1, 1, 'the file has no points', 'one line of parameter names, then one line of values per point');
   else if (rows.length === 0 && issues.length === 0) problem(headerLine || 1, 1, 'the file names the parameters but has no points');
-  if (params && named) {
+  if (params && named && headerLine === 0) {
     named.forEach((p) => {
       if (!byId.has(p)) issues.push({ file: '--params', message: `\`${p}\` is not a parameter of ${def.id}`, ...(suggest(p, ids, 'parameter') ? { hint: suggest(p, ids, 'parameter')! } : {}) });
     });
   }
   if (issues.length) return fail(issues, more);
-  return { params: params!, rows, hash: createHash('sha256').update(text).digest('hex') };
+  return { params: params!, rows };
 }
 
 function fail(issues: Issue[], more: number): never {
@@ -127,4 +132,10 @@ function fail(issues: Issue[], more: number): never {
 /** A design as a file `readDesignFile` reads: a header of names, then one line per point. */
 export function formatDesignFile(params: readonly string[], rows: readonly (readonly number[])[]): string {
   return [params.join(','), ...rows.map((r) => r.map(String).join(','))].join('\n') + '\n';
+}
+
+/** A list of design points, with its spec: the hash is of the points' text as `formatDesignFile` writes it. */
+export function pointList(spec: Omit<ListSpec, 'hash' | 'points'>, rows: readonly (readonly number[])[]): PointList {
+  const hash = createHash('sha256').update(formatDesignFile(spec.params, rows)).digest('hex');
+  return { spec: { ...spec, points: rows.length, hash }, rows };
 }

@@ -70,6 +70,34 @@ export interface Design {
   readonly shard: ShardSpec | null;
   /** A batch of an exercise's runs (`--exercise`): absent otherwise. */
   readonly exercise?: ExerciseSpec;
+  /** Points given as a list (`--design FILE`, or a sensitivity analysis's design): absent otherwise. */
+  readonly list?: ListSpec;
+}
+
+/**
+ * Design points given one by one: from a file (`parley batch --design FILE`) or made by a
+ * sensitivity method (`parley sensitivity`). Each point sets `params` (in this order); the
+ * other parameters take `set` or their defaults. The points themselves are not in the design
+ * (a Sobol design has tens of thousands): `hash` is the SHA-256 of their text as
+ * `formatDesignFile` writes it, so that a resume, a shard or a merge runs the same points.
+ */
+export interface ListSpec {
+  readonly source: 'file' | 'sobol' | 'morris' | 'oat';
+  readonly params: readonly string[];
+  readonly points: number;
+  readonly hash: string;
+  /** The file, as given (source `file`). */
+  readonly file?: string;
+  /** Sobol: base points; Morris: trajectories. */
+  readonly size?: number;
+  /** Morris: grid levels. */
+  readonly levels?: number;
+}
+
+/** The points of a list design, with the text they are hashed as. */
+export interface PointList {
+  readonly spec: ListSpec;
+  readonly rows: readonly (readonly number[])[];
 }
 
 /**
@@ -219,6 +247,7 @@ export interface DesignInput {
   readonly branch: string | null;
   readonly shard: string | null;
   readonly exercise?: ExerciseSpec;
+  readonly list?: PointList;
 }
 
 /** Validates the flags of a batch against the scenario and fixes its design. */
@@ -233,7 +262,13 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
   }
   const fixed = new Set([...Object.keys(set), ...sweep.map((s) => s.param)]);
   const sample = input.sample === null ? null : parseSample(def, input.sample, fixed);
-  let points = sample ? sample.points : 1;
+  const list = input.list?.spec;
+  if (list) {
+    if (sweep.length || sample) throw new UsageError('a list of design points does not combine with --sweep or --sample', 'put every point in the list', sweep.length ? '--sweep' : '--sample');
+    const both = list.params.filter((p) => Object.hasOwn(set, p));
+    if (both.length) throw new UsageError(`${both.join(', ')} ${both.length > 1 ? 'are' : 'is'} both set and given by the design's points`, `drop --set ${both[0]}=…`, '--set');
+  }
+  let points = list ? list.points : sample ? sample.points : 1;
   for (const s of sweep) points = Math.min(points * s.steps, MAX_POINTS + 1);
   const flag = sample ? '--sample' : '--sweep';
   if (points > MAX_POINTS) throw new UsageError(`the design has more than ${count(MAX_POINTS)} points`, 'use fewer sweep steps or sample points', flag);
@@ -254,12 +289,12 @@ export function buildDesign(def: ScenarioDefinition, input: DesignInput): Design
     throw new UsageError(`${count(runs)} runs of up to ${count(def.maxSteps)} steps could not be counted exactly`, `at most ${count(Math.floor(Number.MAX_SAFE_INTEGER / (def.maxSteps + 1)))} runs for ${def.id}`, '--runs');
   }
   const shard = input.shard === null ? null : parseShard(input.shard, runs);
-  return { seed: input.seed, seeds: input.seeds ?? 'paired', policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard, ...(input.exercise ? { exercise: input.exercise } : {}) };
+  return { seed: input.seed, seeds: input.seeds ?? 'paired', policy: input.policy, runsPerPoint: input.runsPerPoint, set, sweep, sample, branch: input.branch, points, runs, shard, ...(input.exercise ? { exercise: input.exercise } : {}), ...(list ? { list } : {}) };
 }
 
 /** Whether a design's rows need a `replay` column: its points set parameters that the branch code does not carry. */
 export function replayColumn(design: Design): boolean {
-  return Object.keys(design.set).length > 0 || design.sweep.length > 0 || design.sample !== null;
+  return Object.keys(design.set).length > 0 || design.sweep.length > 0 || design.sample !== null || design.list !== undefined;
 }
 
 /**
@@ -267,7 +302,7 @@ export function replayColumn(design: Design): boolean {
  * 0.5 and 1 above (so the strata split evenly), an integer the whole number of its stratum, a
  * real the point of the range.
  */
-export function sampled(p: ParameterDef, u: number): number {
+export function sampled(p: Pick<ParameterDef, 'kind' | 'min' | 'max'>, u: number): number {
   if (p.kind === 'switch') return u < 0.5 ? 0 : 1;
   if (p.kind === 'integer') return Math.min(p.max, Math.floor(p.min + (p.max - p.min + 1) * u));
   return between(p.min + (p.max - p.min) * u, p.min, p.max, u);
@@ -297,10 +332,19 @@ export function runRange(design: Design): [number, number] {
 }
 
 /** Parameter values of every design point, by parameter index. */
-export function designPoints(def: ScenarioDefinition, design: Design): number[][] {
+export function designPoints(def: ScenarioDefinition, design: Design, list?: PointList): number[][] {
   // Own properties only: a parameter named `toString` must not read Object.prototype's.
   const base = def.parameters.map((p) => (Object.hasOwn(design.set, p.id) ? design.set[p.id]! : p.default));
   const index = (id: string) => def.parameters.find((p) => p.id === id)!.index;
+  if (design.list) {
+    if (!list || list.spec.hash !== design.list.hash) throw new Error('designPoints: the design lists its points, and they were not given');
+    const at = design.list.params.map(index);
+    return list.rows.map((row) => {
+      const next = base.slice();
+      at.forEach((i, k) => (next[i] = row[k]!));
+      return next;
+    });
+  }
   let points: number[][] = [base];
   for (const s of design.sweep) {
     const i = index(s.param);

@@ -11,43 +11,18 @@
  * a list of points, and its summary is an ordinary batch summary.
  */
 import type { ParameterDef } from '../scenario/definition.ts';
+import { sampled } from './design.ts';
 import { UsageError, suggest } from '../scenario/errors.ts';
 import { morrisDesign, morrisIndices, oatDesign, oatEffects, saltelliDesign, sobolIndices, type Estimate, type UnitDesign } from '../stats/sensitivity.ts';
 
 export type Method = 'sobol' | 'morris' | 'oat';
 export const METHODS: readonly Method[] = ['sobol', 'morris', 'oat'];
 
-export type ParamKind = 'real' | 'integer' | 'switch';
+/** A parameter as the analysis varies it: over its declared range, by its kind (see `sampled`). */
+export type VariedParam = Pick<ParameterDef, 'id' | 'min' | 'max' | 'default' | 'kind'>;
 
-/** A parameter as the analysis varies it: its range and kind. */
-export interface VariedParam {
-  readonly id: string;
-  readonly from: number;
-  readonly to: number;
-  readonly kind: ParamKind;
-  /** Its default, in unit coordinates (the centre of one-at-a-time). */
-  readonly centre: number;
-}
-
-export function variedParam(p: ParameterDef & { readonly kind?: ParamKind }): VariedParam {
-  const kind: ParamKind = p.kind ?? 'real';
-  const span = p.max - p.min;
-  return { id: p.id, from: p.min, to: p.max, kind, centre: span > 0 ? (p.default - p.min) / span : 0.5 };
-}
-
-/**
- * A unit coordinate as a parameter value: a real scales to the range, an integer takes one of
- * its whole values with equal width, a switch is 0 below one half and 1 from there.
- */
-export function unitToValue(p: VariedParam, u: number): number {
-  if (p.kind === 'switch') return u < 0.5 ? p.from : p.to;
-  if (p.kind === 'integer') {
-    const lo = Math.ceil(p.from);
-    const hi = Math.floor(p.to);
-    return Math.min(hi, lo + Math.floor(u * (hi - lo + 1)));
-  }
-  return p.from + u * (p.to - p.from);
-}
+/** A parameter's default in unit coordinates: the centre of one-at-a-time. */
+export const centreOf = (p: VariedParam): number => (p.max > p.min ? (p.default - p.min) / (p.max - p.min) : 0.5);
 
 /** What the analysis measures at each point. */
 export type Measure =
@@ -122,14 +97,14 @@ export function methodDesign(method: Method, params: readonly VariedParam[], opt
     case 'morris':
       return { method, unit: morrisDesign(options.size, d, options.levels ?? 4, options.seed), size: options.size };
     case 'oat':
-      return { method, unit: oatDesign(params.map((p) => p.centre)), size: 1 };
+      return { method, unit: oatDesign(params.map(centreOf)), size: 1 };
   }
 }
 
 /** Parameter values of each row of a design. */
 export function pointValues(design: MethodDesign, params: readonly VariedParam[]): number[][] {
   const { d, rows, x } = design.unit;
-  return Array.from({ length: rows }, (_, r) => params.map((p, k) => unitToValue(p, x[r * d + k]!)));
+  return Array.from({ length: rows }, (_, r) => params.map((p, k) => sampled(p, x[r * d + k]!)));
 }
 
 export interface IndexEstimate extends Estimate {

@@ -16,7 +16,8 @@ import { UsageError } from '../scenario/errors.ts';
 import { unknownPolicy } from '../engine/kernel.ts';
 import { packageRoot } from '../paths.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { buildDesign, designPoints, designWarnings, parseRuns, parseSeedPairing, replayColumn, runRange, type Design, type ExerciseSpec } from '../batch/design.ts';
+import { readDesignFile, pointList } from '../batch/design-file.ts';
+import { buildDesign, designPoints, designWarnings, parseRuns, parseSeedPairing, replayColumn, runRange, type Design, type ExerciseSpec, type PointList } from '../batch/design.ts';
 import { exerciseRef, loadExercise } from '../scenario/exercise.ts';
 import { checkExerciseScenario } from './run.ts';
 import { chunkContext, type BatchPlan, type BranchStart } from '../batch/chunk.ts';
@@ -50,6 +51,13 @@ export interface BatchFlags {
   force?: boolean;
   branch?: string;
   exercise?: string;
+  /** `--design FILE`: the design points, one per line (see design-file.ts), and `--params` naming its columns. */
+  design?: string;
+  params?: string;
+  /** Set by `parley sensitivity`: its points, the command its files record, and what to do with the summary. */
+  list?: PointList;
+  command?: string[];
+  onSummary?: (summary: SummaryDoc) => void;
   seeds?: string;
   quiet?: boolean;
   group?: string[];
@@ -132,6 +140,7 @@ function canonicalCommand(scenarioRef: string, design: Design, out: string | und
     ...Object.entries(design.set).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
     ...design.sweep.flatMap((s) => ['--sweep', `${s.param}=${s.from}:${s.to}:${s.steps}`]),
     ...(design.sample ? ['--sample', `${design.sample.method}:${design.sample.points}`] : []),
+    ...(design.list?.file !== undefined ? ['--design', design.list.file, '--params', design.list.params.join(',')] : []),
     ...(design.branch ? ['--branch', design.branch] : []),
     ...(design.shard ? ['--shard', `${design.shard.k}/${design.shard.n}`] : []),
     ...(out ? ['--out', out] : []),
@@ -361,17 +370,18 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     picked = true;
   }
 
-  const design = buildDesign(def, { seed, seeds: parseSeedPairing(flags.seeds), policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null, ...(exerciseSpec ? { exercise: exerciseSpec } : {}) });
+  const list = flags.list ?? (flags.design !== undefined ? designFileList(flags.design, def, flags.params) : undefined);
+  const design = buildDesign(def, { seed, seeds: parseSeedPairing(flags.seeds), policy, runsPerPoint, set: sets, sweeps: flags.sweep ?? [], sample: flags.sample ?? null, branch: flags.branch?.trim() ?? null, shard: flags.shard ?? null, ...(exerciseSpec ? { exercise: exerciseSpec } : {}), ...(list ? { list } : {}) });
   for (const w of designWarnings(def, design)) process.stderr.write(`parley: warning: ${w}\n`);
   const workers = parseWorkers(flags.workers, design.runs);
   const compiled = compile(def);
   const branch = code ? branchStart(compiled, code, sets) : null;
-  const points = designPoints(def, design);
+  const points = designPoints(def, design, list);
   const [from, to] = runRange(design);
   const layout = rowLayout(def, policy, exercise?.id);
   const groups = parseGroups(flags.group ?? [], def.outcomes.map((o) => o.id));
   const roundsFile = roundsFlag(flags, out);
-  const command = canonicalCommand(ref, design, out, flags.summary, groups, roundsFile ?? undefined);
+  const command = flags.command ?? canonicalCommand(ref, design, out, flags.summary, groups, roundsFile ?? undefined);
   // Paired contrasts: counted from every run's outcome, in run order, when the design allows.
   const contrastsNote = ContrastCounter.feasible(design) ?? (def.outcomes.length > 255 ? 'more than 255 outcomes' : null);
   const measureNames = [...def.outcomes.map((o) => o.id), ...groups.map((g) => g.name)];
@@ -557,9 +567,17 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     });
     const text = JSON.stringify(summary, null, 2) + '\n';
     if (flags.summary !== undefined) writeOutput(flags.summary, text, { flag: '--summary', inputs: [...inputs, out], replace: summaryReplace });
-    else process.stdout.write(text);
-    if (tty) process.stderr.write(outcomeChart(summary));
+    else if (!flags.onSummary) process.stdout.write(text);
+    if (tty && !flags.onSummary) process.stderr.write(outcomeChart(summary));
+    flags.onSummary?.(summary);
   }
+}
+
+/** The points of `--design FILE`, checked against the scenario. */
+function designFileList(file: string, def: ScenarioDefinition, params: string | undefined): PointList {
+  const named = params === undefined ? undefined : params.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const read = readDesignFile(file, def, named);
+  return pointList({ source: 'file', params: read.params, file }, read.rows);
 }
 
 function recordedSeed(file: string): number | null {

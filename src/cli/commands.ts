@@ -13,6 +13,7 @@ import type { BatchFlags } from './batch.ts';
 import type { MergeFlags } from './merge.ts';
 import type { PlayFlags } from './play.ts';
 import type { ReportFlags } from './report.ts';
+import type { SensitivityFlags } from './sensitivity.ts';
 import type { OddsFlags } from './odds.ts';
 import type { CompareFlags } from './compare.ts';
 import type { AdviseFlags } from './advise.ts';
@@ -60,6 +61,8 @@ export function registerCommands(program: Command): void {
     .option('--force', 'start again over an existing --out, and replace an existing --summary')
     .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
     .option('--exercise <id|file>', "run an exercise: its scenario, parameters, policy and injects, its seeds first; report how often the objective is met and the scores")
+    .option('--design <file>', 'run the points of a file: one column per parameter (named on its first line), one row per point — e.g. a sample matrix SALib or EMA Workbench wrote')
+    .option('--params <a,b,…>', 'with --design, the names of its columns when its first line is numbers (numpy savetxt)')
     .action(async (scenario: string | undefined, flags: BatchFlags) => {
       const { batchCommand } = await import('./batch.ts');
       await batchCommand(scenario, flags);
@@ -178,6 +181,36 @@ export function registerCommands(program: Command): void {
     .action(async (format: string, flags: { out?: string; force?: boolean }) => {
       const { schemaCommand } = await import('./schema.ts');
       schemaCommand(format, flags);
+    });
+
+  program
+    .command('sensitivity')
+    .description('which parameters move a measure: Sobol indices, Morris elementary effects or one at a time, run as a batch')
+    .argument('[scenario]', `bundled scenario id or path to a .yaml/.json file (default: ${DEFAULT_SCENARIO})`)
+    .option('--measure <m>', 'an outcome, outcomes joined by + (name=a+b names the group), a tension (its mean final value), or goldstein')
+    .option('--method <name>', 'sobol (first-order and total indices), morris (μ*, σ) or oat (a tornado)', 'sobol')
+    .option('--params <a,b,…>', 'the parameters to vary (default: every parameter with a range that --set does not fix)')
+    .option('--size <n>', 'sobol: base points (n·(d+2) design points; default 256); morris: trajectories (default 20)')
+    .option('--levels <n>', 'morris: grid levels, even (default 4)')
+    .option('--runs <n>', 'replicates per design point; the measure is their mean', '100')
+    .option('--seed <n>', 'base seed: replicate r of every point has seed deriveSeed(n, r); Morris trajectories and the bootstrap use it too')
+    .option('--policy <name>', 'how actors choose: default, random, or a policy of the scenario')
+    .option('--set <name=value>', 'fix a parameter (repeatable)', collect, [])
+    .option('--bootstrap <n>', 'bootstrap resamples for the intervals', '1000')
+    .option('--workers <n>', 'worker threads (default: the number of cores)')
+    .option('--shard <k/n>', 'run only the k-th of n slices; merge the summaries, then --from merged.json')
+    .option('--out <file>', 'the batch\'s rows (.csv, .jsonl or .parquet), one per run')
+    .option('--summary <file>', 'the batch\'s summary JSON (what --from reads)')
+    .option('--result <file>', 'write the indices as JSON there')
+    .option('--export-design <file>', 'write the design points (one column per parameter) there, and the measured Y beside it (FILE-y.csv), as SALib reads them')
+    .option('--from <summary>', 'compute the indices from a finished analysis\'s (merged) summary, without running')
+    .option('--json', 'print the result as one JSON document')
+    .option('--resume', 'finish an interrupted analysis: same command, same --out')
+    .option('--force', 'start again over an existing --out, and replace existing files')
+    .option('--quiet', 'no progress lines')
+    .action(async (scenario: string | undefined, flags: SensitivityFlags) => {
+      const { sensitivityCommand } = await import('./sensitivity.ts');
+      await sensitivityCommand(scenario, flags);
     });
 
   program

@@ -18,7 +18,7 @@ import { ENGINE_VERSION } from '../version.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeOutput, type FileIdentity, type OutputOptions } from '../io/output.ts';
 import { formatFromPath, formatHeader, readHeader, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import { buildSummary, checkSummary, fromExact, MAX_SUMMARY_BYTES, newAccumulator, unsharded, type SummaryDoc } from '../batch/summary.ts';
-import { ReadFailure, readTextBounded } from '../io/read.ts';
+import { readJsonFile } from '../io/read.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
 
 export interface MergeFlags {
@@ -95,21 +95,7 @@ function previousMerge(out: string, base: { parley: string; hash: string; design
 }
 
 /** A summary file's JSON, read bounded (see MAX_SUMMARY_BYTES). */
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readTextBounded(file, MAX_SUMMARY_BYTES, 'summaries');
-  } catch (error) {
-    if (!(error instanceof ReadFailure)) throw error;
-    const { message, hint, line, column } = error.problem;
-    throw new UsageError(`cannot read it: ${message}${line !== undefined ? ` (line ${line}${column !== undefined ? `, column ${column}` : ''})` : ''}`, hint, file);
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UsageError(`${file} is not a Parley batch summary (it is not JSON)`, 'with row files, add --rows', 'parley merge');
-  }
-}
+const readJson = (file: string): unknown => readJsonFile(file, MAX_SUMMARY_BYTES, 'summaries', { message: 'not a Parley batch summary (it is not JSON)', hint: 'with row files, add --rows' });
 
 export async function mergeCommand(files: readonly string[], flags: MergeFlags, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (flags.out === undefined) throw new UsageError('--out FILE is required', undefined, '--out');

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { checkSummary, MAX_SUMMARY_BYTES, SUMMARY_FORMAT, type SummaryDoc } from '../batch/summary.ts';
 import { UsageError } from '../scenario/errors.ts';
-import { ReadFailure, readTextBounded } from '../io/read.ts';
+import { readJsonFile } from '../io/read.ts';
 import { writeOutput } from '../io/output.ts';
 import { renderReport, type ReportPage } from '../report/html.ts';
 import { parseGroup, summaryFigures, summaryProvenance, type OutcomeGroup } from '../report/study.ts';
@@ -20,19 +20,7 @@ export interface ReportFlags {
 
 /** A JSON output of Parley's, read bounded, with its kind. */
 function readInput(file: string): { kind: 'summary'; doc: SummaryDoc } {
-  let text: string;
-  try {
-    text = readTextBounded(file, MAX_SUMMARY_BYTES, 'report inputs');
-  } catch (error) {
-    if (!(error instanceof ReadFailure)) throw error;
-    throw new UsageError(`cannot read it: ${error.problem.message}`, error.problem.hint, file);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    throw new UsageError('not a Parley output (it is not JSON)', 'report reads the summaries that `parley batch --summary FILE` writes', file);
-  }
+  const doc = readJsonFile(file, MAX_SUMMARY_BYTES, 'report inputs', { message: 'not a Parley output (it is not JSON)', hint: 'report reads the summaries that `parley batch --summary FILE` writes' });
   const format = typeof doc === 'object' && doc !== null ? (doc as { format?: unknown }).format : undefined;
   if (format === SUMMARY_FORMAT) return { kind: 'summary', doc: checkSummary(file, doc) };
   throw new UsageError(`not a file report can read (its format is ${typeof format === 'string' ? `\`${format.slice(0, 60)}\`` : 'not marked'})`, 'report reads the summaries that `parley batch --summary FILE` writes', file);

@@ -7,6 +7,7 @@
  * that are not UTF-8 are reported with their line and column instead of being replaced silently.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { UsageError } from '../scenario/errors.ts';
 
 /** Why a file could not be read: a message for a person, and where, when it has a place. */
 export interface ReadProblem {
@@ -143,4 +144,24 @@ function firstInvalidUtf8(b: Uint8Array): number {
     i += n + 1;
   }
   return Math.max(0, b.length - 1);
+}
+
+/**
+ * A JSON file the user named, read bounded: a file that cannot be read, or is not JSON, is an
+ * input error naming it (`notJson` is the message then, with its hint).
+ */
+export function readJsonFile(file: string, maxBytes: number, what: string, notJson: { message: string; hint?: string }): unknown {
+  let text: string;
+  try {
+    text = readTextBounded(file, maxBytes, what);
+  } catch (error) {
+    if (!(error instanceof ReadFailure)) throw error;
+    const { message, hint, line, column } = error.problem;
+    throw new UsageError(`cannot read it: ${message}${line !== undefined ? ` (line ${line}${column !== undefined ? `, column ${column}` : ''})` : ''}`, hint, file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(notJson.message, notJson.hint, file);
+  }
 }
