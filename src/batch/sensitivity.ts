@@ -182,3 +182,24 @@ export function indexChart(ix: SensitivityIndices, width = 30): string[] {
   const top = Math.max(...ix.oat!.map((r) => r.swing), 1e-12);
   return bars(ix.oat!.map((r) => ({ param: `${r.param} (${fmt(r.low)} → ${fmt(r.high)})`, value: r.swing })), top, `swing of the measure from the low to the high end (others at their defaults: ${fmt(ix.centre!)})`);
 }
+
+export const SENSITIVITY_FORMAT = 'parley-sensitivity';
+export const SENSITIVITY_VERSION = 1;
+
+/** The result file (`--result`), and what `--json` prints. */
+export interface SensitivityDoc {
+  readonly format: typeof SENSITIVITY_FORMAT;
+  readonly version: number;
+  readonly parley: string;
+  readonly scenario: { readonly id: string; readonly hash: string };
+  readonly command: readonly string[];
+  readonly method: Method;
+  readonly measure: Measure;
+  readonly params: readonly { readonly id: string; readonly min: number; readonly max: number; readonly kind: string }[];
+  readonly runsPerPoint: number;
+  readonly points: number;
+  readonly runs: number;
+  readonly seed: number;
+  readonly indices: SensitivityIndices;
+}
+

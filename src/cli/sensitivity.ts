@@ -9,7 +9,7 @@ import { formatDesignFile, pointList } from '../batch/design-file.ts';
 import type { ListSpec, PointList } from '../batch/design.ts';
 import {
   analyse, indexChart, measureAt, methodDesign, METHODS, parseMeasure, pointValues,
-  type Measure, type Method, type MethodDesign, type SensitivityIndices, type VariedParam,
+  SENSITIVITY_FORMAT, SENSITIVITY_VERSION, type Measure, type Method, type MethodDesign, type SensitivityDoc, type VariedParam,
 } from '../batch/sensitivity.ts';
 import { loadScenario } from '../scenario/load.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
@@ -21,9 +21,6 @@ import { writeOutput } from '../io/output.ts';
 import { readJsonFile } from '../io/read.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
 import { batchCommand } from './batch.ts';
-
-export const SENSITIVITY_FORMAT = 'parley-sensitivity';
-export const SENSITIVITY_VERSION = 1;
 
 export interface SensitivityFlags {
   measure?: string;
@@ -47,23 +44,6 @@ export interface SensitivityFlags {
   resume?: boolean;
   force?: boolean;
   quiet?: boolean;
-}
-
-/** The result file (`--result`), and what `--json` prints. */
-export interface SensitivityDoc {
-  readonly format: typeof SENSITIVITY_FORMAT;
-  readonly version: number;
-  readonly parley: string;
-  readonly scenario: { readonly id: string; readonly hash: string };
-  readonly command: readonly string[];
-  readonly method: Method;
-  readonly measure: Measure;
-  readonly params: readonly { readonly id: string; readonly min: number; readonly max: number; readonly kind: string }[];
-  readonly runsPerPoint: number;
-  readonly points: number;
-  readonly runs: number;
-  readonly seed: number;
-  readonly indices: SensitivityIndices;
 }
 
 const DEFAULT_SIZE: Record<Method, number> = { sobol: 256, morris: 20, oat: 1 };

@@ -192,3 +192,57 @@ export function fanChart(id: string, title: string, xTitle: string, fans: readon
     ),
   };
 }
+
+/** Quantiles of a value over runs: one row per series. */
+export interface SpreadRow {
+  readonly series: string;
+  readonly q05: number;
+  readonly q25: number;
+  readonly median: number;
+  readonly q75: number;
+  readonly q95: number;
+}
+
+/** Spreads as box-like bars: 90% range as a line, the middle half as a bar, the median as a tick. */
+export function spreadBars(id: string, title: string, caption: string, spreads: readonly SpreadRow[], valueTitle: string): Figure {
+  const rows: Row[] = spreads.map((s) => ({ ...s }));
+  const y = { field: 'series', type: 'nominal', sort: spreads.map((s) => s.series), title: null };
+  return {
+    id, title, caption, rows, columns: ['series', 'q05', 'q25', 'median', 'q75', 'q95'],
+    spec: spec({
+      width: WIDTH, height: { step: 20 }, encoding: { y },
+      layer: [
+        { mark: { type: 'rule', color: '#4c78a8' }, encoding: { x: { field: 'q05', type: 'quantitative', title: valueTitle }, x2: { field: 'q95' } } },
+        { mark: { type: 'bar', color: '#9ecae9', height: 12 }, encoding: { x: { field: 'q25', type: 'quantitative' }, x2: { field: 'q75' } } },
+        { mark: { type: 'tick', color: '#1f3b63', thickness: 2, size: 14 }, encoding: { x: { field: 'median', type: 'quantitative' } } },
+      ],
+    }, rows),
+  };
+}
+
+/** A mean per round with its 95% interval: a line with a band. */
+export interface MeanRow {
+  readonly round: number;
+  readonly date: string;
+  readonly phase: string;
+  readonly mean: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly runs: number;
+}
+
+export function meanSeries(id: string, title: string, caption: string, means: readonly MeanRow[], valueTitle: string): Figure {
+  const rows: Row[] = means.map((m) => ({ round: m.round, date: m.date, phase: m.phase, mean: m.mean, ci_low: m.lo, ci_high: m.hi, runs: m.runs }));
+  const x = { field: 'round', type: 'quantitative', title: 'round' };
+  return {
+    id, title, caption, rows, columns: ['round', 'date', 'phase', 'runs', 'mean', 'ci_low', 'ci_high'],
+    spec: spec({
+      width: WIDTH, height: 200,
+      layer: [
+        { mark: { type: 'area', opacity: 0.25, color: '#e45756' }, encoding: { x, y: { field: 'ci_low', type: 'quantitative', title: valueTitle }, y2: { field: 'ci_high' } } },
+        { mark: { type: 'line', color: '#b22222', point: { size: 14, color: '#b22222' } }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, tooltip: [{ field: 'date' }, { field: 'phase' }, { field: 'mean', format: '.2f' }] } },
+        { mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { y: { datum: 0 } } },
+      ],
+    }, rows),
+  };
+}

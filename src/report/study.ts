@@ -4,6 +4,7 @@
  * that is not a Parley output is refused with its name and what was expected.
  */
 import type { SummaryDoc } from '../batch/summary.ts';
+import type { Design } from '../batch/design.ts';
 import { outcomeShares, sweepLines, type Figure, type OutcomeCounts, type SeriesPoint } from './figures.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { shellCommand } from '../io/files.ts';
@@ -47,24 +48,23 @@ function measureCount(counts: Readonly<Record<string, number>>, measure: string,
 const countsOf = (p: { outcomes: Record<string, { count: number }> }): Record<string, number> => Object.fromEntries(Object.entries(p.outcomes).map(([k, v]) => [k, v.count]));
 
 /** A design in a few words: `3 × 2 sweep, 200 runs per point, seed 1, policy default`. */
-export function describeDesign(s: SummaryDoc): string {
-  const d = s.design;
+export function describeDesign(d: Design): string {
   const parts: string[] = [];
   if (d.sweep.length) parts.push(`sweep ${d.sweep.map((w) => `${w.param} ${w.from}…${w.to} (${w.steps})`).join(' × ')}`);
   if (d.sample) parts.push(`${d.sample.method} ${d.sample.points} points over ${d.sample.params.join(', ')}`);
+  if (d.list) parts.push(`${d.list.points} listed points (${d.list.source}${d.list.file ? ` ${d.list.file}` : ''}) over ${d.list.params.join(', ')}`);
+  if (d.exercise) parts.push(`exercise ${d.exercise.id}`);
   const set = Object.entries(d.set);
   if (set.length) parts.push(`set ${set.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   if (d.branch) parts.push(`from branch ${d.branch}`);
-  parts.push(`${d.runsPerPoint} runs per point`, `seed ${d.seed}`, `policy ${d.policy}`);
+  parts.push(`${d.runsPerPoint} runs per point`, `seed ${d.seed}${d.seeds === 'independent' ? ' (independent seeds)' : d.points > 1 ? ' (paired across points)' : ''}`, `policy ${d.policy}`);
   if (d.shard) parts.push(`shard ${d.shard.k}/${d.shard.n}`);
   return parts.join('; ');
 }
 
-export function summaryProvenance(file: string, s: SummaryDoc): Provenance {
-  return {
-    file, kind: 'batch summary', scenario: s.scenario.id, hash: s.scenario.hash, engine: s.parley,
-    command: shellCommand(s.command), design: describeDesign(s), runs: s.runs,
-  };
+/** A provenance line of any Parley output that records its scenario, engine, command and design. */
+export function provenanceOf(file: string, kind: string, doc: { scenario: { id: string; hash: string }; parley: string; command: readonly string[]; design: Design }, runs: number): Provenance {
+  return { file, kind, scenario: doc.scenario.id, hash: doc.scenario.hash, engine: doc.parley, command: shellCommand(doc.command), design: describeDesign(doc.design), runs };
 }
 
 /** The figures of one batch summary: outcome shares, and for sweeps each measure against the swept values. */
