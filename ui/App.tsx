@@ -216,6 +216,25 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [distRun?.id]);
 
+  // Once the first frame is out, while the student reads it: the first pull's work done once on
+  // a scratch copy (sessions are immutable, so nothing here touches the session or its random
+  // stream) and a frame redrawn that changes nothing, so that the first key press does not pay
+  // for building the statechart and for code run for the first time.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const m = model.current;
+      const first = leverItems(m.session).find((i) => i.available);
+      if (first && !currentNode(m.session).state.ended) {
+        const next = first.id === 'pass' ? act(m.session, { type: 'pass' }) : pull(m.session, first.id);
+        if (!isRejection(next)) screenLayout({ ...m, session: next }, width, Math.max(12, rows - 1) - 3);
+      }
+      setVersion((v) => v + 1);
+    }, 30);
+    return () => clearTimeout(timer);
+    // Once, at the start.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
   // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
   const height = Math.max(12, rows - 1);
   const body = height - 3;
