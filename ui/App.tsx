@@ -589,7 +589,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const text = textOverlay(overlay);
   if (overlay.kind !== 'none') {
     const props = { width, height: body };
-    if (text) main = <Panel title={text.title} note={overlay.kind === 'outcome' ? ` ${text.lines.length > body - 2 ? '↑↓ scroll · ' : ''}Space continues ` : overlay.kind === 'advice' && !overlay.picking && !model.current.advice?.view.result && !model.current.advice?.view.error ? ' Esc cancels ' : closeNote(text.lines.length, body)} width={width} height={body} lines={text.lines} focused scroll={overlayScroll} />;
+    if (text) main = <Panel title={text.title} note={overlay.kind === 'outcome' ? ` ${text.lines.length > body - 2 ? '↑↓ scroll · ' : ''}Space continues ` : overlay.kind === 'advice' && !overlay.picking && !model.current.advice?.view.result && !model.current.advice?.view.error ? ' Esc cancels ' : overlay.kind === 'advice' && overlay.picking ? ' Esc back ' : overlay.kind === 'advice' && width < 72 ? ' Esc closes ' : closeNote(text.lines.length, body)} width={width} height={body} lines={text.lines} focused scroll={overlayScroll} />;
     else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} scroll={overlay.scroll} marked={marked} {...props} />;
     else if (overlay.kind === 'dist') main = <DistributionOverlay dist={distRun?.dist ?? null} total={distRun?.n ?? runs} done={distRun?.done ?? false} {...props} />;
     else if (overlay.kind === 'force') {

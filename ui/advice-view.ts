@@ -19,7 +19,7 @@ export interface AdviceState {
 
 const pc = (p: number): string => `${(p * 100).toFixed(1)}%`;
 const range = (ci: readonly [number, number]): string => `${(ci[0] * 100).toFixed(1)}–${(ci[1] * 100).toFixed(1)}`;
-const points = (x: number): string => `${x > 0.00005 ? '+' : x < -0.00005 ? '−' : '±'}${Math.abs(x * 100).toFixed(1)}`;
+const points = (x: number): string => `${x >= 0.0005 ? '+' : x <= -0.0005 ? '−' : '±'}${Math.abs(x * 100).toFixed(1)}`;
 const signed = (x: number): string => `${x < -0.00005 ? '−' : '+'}${Math.abs(x * 100).toFixed(1)}`;
 
 const dim = (text: string, width: number): Line[] => wrap(text, width).map((l): Line => [s(l, { dim: true })]);
@@ -37,15 +37,16 @@ export function adviceLines(def: ScenarioDefinition, view: AdviceState, width: n
   }
   if (!result) {
     const share = view.runs ? view.done / view.runs : 0;
-    const barW = Math.max(10, Math.min(30, width - 30));
+    const text = `computing… ${view.done.toLocaleString('en-US')} of ${view.runs.toLocaleString('en-US')} runs per move `;
+    const barW = Math.max(0, Math.min(30, width - [...text].length));
     const full = Math.round(share * barW);
-    out.push([s(`computing… ${view.done.toLocaleString('en-US')} of ${view.runs.toLocaleString('en-US')} runs per move `, { bold: true }), s('█'.repeat(full) + '·'.repeat(barW - full), { color: 'cyan' })]);
+    out.push([s(text, { bold: true }), s('█'.repeat(full) + '·'.repeat(barW - full), { color: 'cyan' })]);
     out.push(...dim('Keys keep working; Esc cancels. Your own play is not changed.', width));
     return out;
   }
   out.push(...wrap(`An estimate from ${result.runs.toLocaleString('en-US')} runs per move, every move on the same random numbers. Your own play is not changed.`, width).map((l): Line => [s(l, { color: 'yellow' })]));
   out.push(...wrap(`Each move of ${result.actor} here, then everyone on the ${policy} policy to the end.`, width).map((l): Line => [s(l)]));
-  out.push([s('Default play here ', { bold: true }), s(`(the ${policy} policy's own choice): `), s(pc(result.policy.p), { bold: true }), s(`  95% ${range(result.policy.ci95)}`, { dim: true })]);
+  wrap(`Default play here (the ${policy} policy's own choice): P(goal) ${pc(result.policy.p)} (95% ${range(result.policy.ci95)})`, width).forEach((l) => out.push([s(l, { bold: true })]));
   out.push([]);
   for (const move of result.moves) {
     const lo = move.vsPolicy.ci95[0];
