@@ -47,13 +47,40 @@ await build({ ...common, entryPoints: { index: join(root, entries.index) }, pack
 // The command and its worker threads carry their dependencies bundled in: Node resolves and
 // reads one file where it would resolve and read hundreds (zod, yaml, xstate, commander …),
 // which is most of a command's start-up. Kept as packages: piscina (it starts its own worker
-// file from its folder), Ink and React (only `parley play` loads them, lazily), and Vega and
-// Vega-Lite (only `parley report` loads them, lazily).
+// file from its folder), and Vega and Vega-Lite (only `parley report` loads them, lazily).
+// Ink turns every line of a frame into styled characters (an ANSI tokenizer, an object a
+// character) and measures its width, with caches that live for one frame only; at 80×24 that
+// was about half of each key press's frame. The lines of a play screen hardly change from one
+// frame to the next, so the bundled Ink keeps those caches from frame to frame (emptied past
+// 5,000 lines). What is cached is never changed by Ink (a frame copies the characters into its
+// own rows). The build fails if Ink's output module no longer has the line it replaces.
+const inkFrameCaches = {
+  name: 'ink-frame-caches',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]output\.js$/ }, async ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const line = '    caches = new OutputCaches();';
+      if (!source.includes(line)) throw new Error(`ink-frame-caches: ${path} has changed; look again at what this plugin does`);
+      const shared = 'let sharedCaches = new OutputCaches();\nfunction frameCaches() {\n    if (sharedCaches.styledChars.size + sharedCaches.widths.size > 5000) sharedCaches = new OutputCaches();\n    return sharedCaches;\n}\n';
+      return { contents: source.replace(line, '    caches = frameCaches();').replace('export default class Output', `${shared}export default class Output`), loader: 'js' };
+    });
+  },
+};
+
 // Bundled CommonJS modules (yaml, seedrandom, commander) call `require` for Node's built-ins.
+// Ink and React are bundled too, into the chunks only `parley play` imports: as packages they
+// were about 600 ms of module loading before the first frame (Node resolved and read some 200
+// files). React's production build is chosen at build time (its `index.js` picks by NODE_ENV,
+// and the development build renders the play screen several times slower); nothing else in the
+// command reads NODE_ENV. Ink's development hook (react-devtools-core, with DEV=true) stays out.
 await build({
   ...common,
   entryPoints: { cli: join(root, entries.cli), 'batch-worker': join(root, entries['batch-worker']) },
-  external: ['piscina', 'ink', 'ink/*', 'react', 'react/*', 'vega', 'vega-lite'],
+  external: ['piscina', 'vega', 'vega-lite', 'react-devtools-core'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [inkFrameCaches],
   banner: { js: "import { createRequire as __parleyRequire } from 'node:module';\nconst require = __parleyRequire(import.meta.url);" },
 });
 

@@ -81,7 +81,8 @@ for (let i = 0; i < runs; i++) {
   const m = JSON.parse(r.stdout);
   firsts.push(m.first);
   lats.push(...m.keys);
-  process.stdout.write(`run ${i + 1}: first frame ${ms(m.first)}, key→frame median ${ms(median(m.keys))}, exit ${m.exit}\n`);
+  process.stdout.write(`run ${i + 1}: first frame ${ms(m.first)}, key→frame median ${ms(median(m.keys))} (Enter ${ms(median(m.keys.filter((_, k) => k % 2 === 0)))}, u ${ms(median(m.keys.filter((_, k) => k % 2 === 1)))}), exit ${m.exit}\n`);
+  if (process.argv.includes('--verbose')) process.stdout.write(`  ${m.keys.map((x) => (x * 1000).toFixed(0)).join(' ')}\n`);
 }
 const sorted = [...lats].sort((a, b) => a - b);
 process.stdout.write(`\n${command.join(' ')} at ${cols}×${rows}, ${runs} runs, ${lats.length} key presses (Enter pulls, u undoes)\n`);

@@ -9,6 +9,8 @@ import type { Rejection, SimState } from '../src/index.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
 import { act, canRedo, canUndo, compareNodes, currentNode, goTo, lastDrawn, pathTo, policyMove, pull, redo, redraw, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
 import { checkpointsAt, type CheckpointReport } from '../src/play/checkpoint.ts';
+import { adviceKey, adviceUnavailable, adviseHere, ADVICE_RUNS, defaultAdviceGoal, type Advice, type AdviceGoal } from '../src/play/advice.ts';
+import { adviceLines, pickerLines, type AdviceState } from './advice-view.ts';
 import { CompareOverlay } from './CompareOverlay.tsx';
 import { DistributionOverlay } from './DistributionOverlay.tsx';
 import { ExplainPanel } from './ExplainPanel.tsx';
@@ -72,6 +74,8 @@ type Overlay =
   | { readonly kind: 'tree'; readonly selected: number; readonly scroll: number }
   | { readonly kind: 'compare'; readonly a: number; readonly b: number }
   | { readonly kind: 'dist' }
+  /** The advice view (`w`); `picking`: the outcome picker that changes its goal is open. */
+  | { readonly kind: 'advice'; readonly picking: { readonly selected: number; readonly chosen: readonly string[] } | null }
   | { readonly kind: 'force'; readonly lever: string; readonly selected: number }
   | { readonly kind: 'role'; readonly selected: number }
   | { readonly kind: 'text'; readonly title: string; readonly lines: readonly (string | Line)[] }
@@ -105,6 +109,10 @@ interface Model {
   readonly quitArmed: boolean;
   /** First line shown in a text overlay (help, briefing, debrief, comparison). */
   readonly overlayScroll: number;
+  /** The advice shown or being computed (`w`): its cache key and what the view shows. */
+  readonly advice: { readonly key: string; readonly view: AdviceState } | null;
+  /** The goal the advice view last used (the student's pick stays from node to node). */
+  readonly adviceGoal: AdviceGoal | null;
 }
 
 const NONE: Overlay = { kind: 'none' };
@@ -178,7 +186,11 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     session: initial, selected: 0, overlay: exercise ? exerciseOverlay(exercise, currentNode(initial).state) : NONE,
     status: exercise ? { text: `Objective: ${exercise.objective}`, kind: 'info' } : notice ? { text: notice, kind: 'info' } : null,
     logScroll: 0, explainScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false, overlayScroll: 0,
+    advice: null, adviceGoal: null,
   });
+  /** Advice computed, by node and goal; and the computation under way (aborted when the view closes). */
+  const adviceCache = useRef(new Map<string, Advice>());
+  const adviceRun = useRef<AbortController | null>(null);
   const [, setVersion] = useState(0);
   /** Set by q: keys after it (in the same burst) are not handled. */
   const quitting = useRef(false);
@@ -215,6 +227,25 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // Only a new run (id) starts work; progress updates must not restart it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [distRun?.id]);
+
+  // Once the first frame is out, while the student reads it: the first pull's work done once on
+  // a scratch copy (sessions are immutable, so nothing here touches the session or its random
+  // stream) and a frame redrawn that changes nothing, so that the first key press does not pay
+  // for building the statechart and for code run for the first time.
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      const m = model.current;
+      const first = leverItems(m.session).find((i) => i.available);
+      if (first && !currentNode(m.session).state.ended) {
+        const next = first.id === 'pass' ? act(m.session, { type: 'pass' }) : pull(m.session, first.id);
+        if (!isRejection(next)) screenLayout({ ...m, session: next }, width, Math.max(12, rows - 1) - 3);
+      }
+      setVersion((v) => v + 1);
+    }, 30);
+    return () => clearTimeout(timer);
+    // Once, at the start.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   // Layout: everything in rows − 1 lines (Ink redraws in place without clearing the screen).
   const height = Math.max(12, rows - 1);
@@ -266,6 +297,36 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       setOverlay({ kind: 'dist' });
     };
 
+    /** Opens the advice view for `goal` at the current node: from the cache, or computed in the background. */
+    const openAdvice = (goal: AdviceGoal) => {
+      const why = adviceUnavailable(session);
+      if (why) return setStatus({ text: why, kind: 'error' });
+      adviceRun.current?.abort();
+      const key = adviceKey(session, goal);
+      const cached = adviceCache.current.get(key) ?? null;
+      update({ overlay: { kind: 'advice', picking: null }, overlayScroll: 0, adviceGoal: goal, advice: { key, view: { goal, runs: ADVICE_RUNS, done: cached ? ADVICE_RUNS : 0, result: cached, error: null } } });
+      if (cached) return;
+      const controller = new AbortController();
+      adviceRun.current = controller;
+      const mine = (m: Model) => m.advice?.key === key && !controller.signal.aborted;
+      // Started once the view is on screen (its first slice of runs would hold the frame back).
+      setTimeout(() => void compute(), 15);
+      const compute = () => controller.signal.aborted ? undefined : adviseHere(session, goal, {
+        signal: controller.signal,
+        onProgress: (p) => update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: p.runs } } } : {})),
+      }).then(
+        (result) => {
+          adviceCache.current.set(key, result);
+          if (adviceRun.current === controller) adviceRun.current = null;
+          update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: result.runs, result } } } : {}));
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, error: (error as Error).message } } } : {}));
+        },
+      );
+    };
+
     const markOrCompare = (id: number) => {
       if (marked === null || marked === id) {
         setMarked(id);
@@ -281,6 +342,47 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       const lower = screenLayout(model.current, width, body);
       if (lower.showsLog) update({ logScroll: Math.max(0, Math.min(Math.max(0, lower.logTotal - lower.lowerRows), logScroll - by)) });
       else update({ explainScroll: Math.max(0, Math.min(lower.explainLast, explainScroll + by)) });
+    };
+
+    /** Keys in the advice view: scroll, o picks the goal's outcomes, Esc cancels (while computing) and closes. */
+    const adviceKeys = (o: Extract<Overlay, { kind: 'advice' }>, input: string, key: Key) => {
+      const move = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
+      const outcomes = def.outcomes;
+      if (o.picking) {
+        const { selected, chosen } = o.picking;
+        if (key.escape) return setOverlay({ kind: 'advice', picking: null });
+        if (move) return update({ overlay: { kind: 'advice', picking: { selected: Math.max(0, Math.min(outcomes.length - 1, selected + move)), chosen } } });
+        if (input === ' ' || input === 'x') {
+          const id = outcomes[selected]!.id;
+          return update({ overlay: { kind: 'advice', picking: { selected, chosen: chosen.includes(id) ? chosen.filter((c) => c !== id) : outcomes.map((x) => x.id).filter((x) => x === id || chosen.includes(x)) } } });
+        }
+        if (key.return) {
+          if (chosen.length === 0) return setStatus({ text: 'tick at least one outcome (Space)', kind: 'error' });
+          return openAdvice({ kind: 'outcomes', ids: chosen });
+        }
+        return setStatus({ text: '↑↓ choose · Space ticks · Enter computes · Esc back', kind: 'info' });
+      }
+      const done = model.current.advice?.view.result != null;
+      if (key.escape) {
+        const running = adviceRun.current !== null && !done;
+        adviceRun.current?.abort();
+        adviceRun.current = null;
+        update({ overlay: NONE, overlayScroll: 0, ...(running ? { advice: null, status: { text: 'advice cancelled (w starts it again)', kind: 'info' as const } } : {}) });
+        return;
+      }
+      const page = key.pageDown || input === ']' || input === ' ' ? 10 : key.pageUp || input === '[' ? -10 : move;
+      if (page) {
+        const total = adviceText(model.current).length;
+        return update((m) => ({ overlayScroll: Math.max(0, Math.min(Math.max(0, total - (body - 2)), m.overlayScroll + page)) }));
+      }
+      if (input === 'o') {
+        if (exercise) return setStatus({ text: "in an exercise the goal is the exercise's objective", kind: 'info' });
+        const goal = model.current.advice?.view.goal;
+        const chosen = goal?.kind === 'outcomes' ? goal.ids : [];
+        return update({ overlay: { kind: 'advice', picking: { selected: 0, chosen } } });
+      }
+      if (input === 'g') return setOverlay({ kind: 'glossary' });
+      setStatus({ text: `${done ? 'Esc closes' : 'Esc cancels'} · ↑↓ PgUp PgDn scroll${exercise ? '' : ' · o changes the goal'}`, kind: 'info' });
     };
 
     const mainKeys = (input: string, key: Key) => {
@@ -332,6 +434,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         setOverlay({ kind: 'tree', selected: at, scroll: treeOpenScroll(session, tree, at, body - 2) });
       } else if (input === 'c') markOrCompare(session.current);
       else if (input === 'g') setOverlay({ kind: 'glossary' });
+      else if (input === 'w') openAdvice(model.current.adviceGoal ?? defaultAdviceGoal(session, exercise?.objective));
       else if (input === 'y') {
         const copied = onCopy ? onCopy(branchCode(session)) : null;
         setOverlay({ kind: 'code', copied });
@@ -364,6 +467,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       update({ status: null, quitArmed: false });
       if (input === '?' && overlay.kind === 'text') return setOverlay({ kind: 'help' });
       if (overlay.kind === 'none') return mainKeys(input, key);
+      if (overlay.kind === 'advice') return adviceKeys(overlay, input, key);
       // The outcome banner closes with Space too, but not with Enter: a student pulling lever
       // after lever with Enter would close it unseen.
       if (key.escape || (overlay.kind === 'outcome' && input === ' ')) {
@@ -427,6 +531,13 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     return lines.flatMap((l): Line[] => (typeof l !== 'string' ? [l] : l === '' ? [[]] : wrap(l, width - 2).map((x) => [s(x)])));
   }
 
+  /** The advice view's lines at this width. */
+  function adviceText(m: Model): Line[] {
+    const view = m.advice?.view;
+    if (!view) return [];
+    return adviceLines(m.session.compiled.def, view, width - 2, m.session.policy, Boolean(exercise));
+  }
+
   /** The overlays that are text to read: their title and lines. */
   function textOverlay(o: Overlay): { title: string; lines: Line[] } | null {
     const inner = width - 2;
@@ -435,6 +546,12 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     if (o.kind === 'glossary') return { title: `Glossary: ${session.compiled.def.title}`, lines: glossaryLines(session.compiled.def, inner, session.initial) };
     if (o.kind === 'code') return { title: 'Branch code', lines: codeLines(session, inner, o.copied) };
     if (o.kind === 'text') return { title: o.title, lines: textLines(o.lines) };
+    if (o.kind === 'advice') {
+      const actor = currentActor(session.compiled.def, currentNode(session).state);
+      const who = actor >= 0 ? session.compiled.def.actors[actor]!.name : '';
+      if (o.picking) return { title: 'Goal: outcomes that count', lines: pickerLines(session.compiled.def, o.picking.chosen, o.picking.selected, inner) };
+      return { title: `What if ${who} pulls each?`, lines: adviceText(model.current) };
+    }
     if (o.kind === 'compare') return { title: 'Compare A and B', lines: compareLines(session, compareNodes(session, o.a, o.b), inner) };
     if (o.kind === 'outcome') return { title: 'Outcome', lines: [...outcomeBannerLines(session.compiled.def, o.reports, inner), [], ...wrap(`Space or Esc ${o.then ? 'continues to the debrief' : 'continues'}; g explains the terms.`, inner).map((l): Line => [s(l, { dim: true })])] };
     return null;
@@ -446,11 +563,15 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         ['?', 'keys'], ['q', 'quit'], ...(exercise ? [['o', 'brief'] as [string, string]] : []),
         ...(node.state.ended ? [] : [['⏎', 'pull'] as [string, string]]),
         ...(layout.lowerMore ? [[']', 'more'] as [string, string]] : []),
+        ...(node.state.ended ? [] : [['w', 'what if'] as [string, string]]),
         ['g', 'glossary'], ['y', 'code'], ['u', 'undo'], ['r', 're-draw'], ['b', 'tree'], ['c', 'compare'],
         ...(node.state.ended ? [] : [['a', `policy decides ${you}`] as [string, string]]),
         ['f', 'force'], ['R', 'reseed'], ['m', 'runs'], ['e', 'export'], ['s', 'save'], ['p', 'role'], ['Tab', 'log'],
       ]
     : overlay.kind === 'outcome' ? [['Space', 'continue'], ['g', 'glossary'], ['q', 'quit']]
+    : overlay.kind === 'advice' ? (overlay.picking
+      ? [['Space', 'tick'], ['⏎', 'compute'], ['Esc', 'back'], ['q', 'quit']]
+      : [['Esc', model.current.advice?.view.result || model.current.advice?.view.error ? 'close' : 'cancel'], ...(exercise ? [] : [['o', 'goal'] as [string, string]]), ['↑↓', 'scroll'], ['q', 'quit']])
     : [['Esc', 'close'], ['q', 'quit']];
 
   // Below this size the panels cannot show a lever with its odds; say so instead of drawing rubble.
@@ -468,7 +589,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   const text = textOverlay(overlay);
   if (overlay.kind !== 'none') {
     const props = { width, height: body };
-    if (text) main = <Panel title={text.title} note={overlay.kind === 'outcome' ? ` ${text.lines.length > body - 2 ? '↑↓ scroll · ' : ''}Space continues ` : closeNote(text.lines.length, body)} width={width} height={body} lines={text.lines} focused scroll={overlayScroll} />;
+    if (text) main = <Panel title={text.title} note={overlay.kind === 'outcome' ? ` ${text.lines.length > body - 2 ? '↑↓ scroll · ' : ''}Space continues ` : overlay.kind === 'advice' && !overlay.picking && !model.current.advice?.view.result && !model.current.advice?.view.error ? ' Esc cancels ' : overlay.kind === 'advice' && overlay.picking ? ' Esc back ' : overlay.kind === 'advice' && width < 72 ? ' Esc closes ' : closeNote(text.lines.length, body)} width={width} height={body} lines={text.lines} focused scroll={overlayScroll} />;
     else if (overlay.kind === 'tree') main = <TreeOverlay session={session} selected={overlay.selected} scroll={overlay.scroll} marked={marked} {...props} />;
     else if (overlay.kind === 'dist') main = <DistributionOverlay dist={distRun?.dist ?? null} total={distRun?.n ?? runs} done={distRun?.done ?? false} {...props} />;
     else if (overlay.kind === 'force') {

@@ -718,6 +718,7 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['b', 'branch tree: go to any explored node; c marks two nodes to compare'],
   ['c', 'compare the current node with the one marked (c again elsewhere, or in the tree)'],
   ['m  +', 'run many seeded runs from here: outcomes with 95% intervals; + doubles the runs'],
+  ['w', 'what if: each move here (every lever and passing) with its chance of the goal (the exercise\'s objective, or outcomes you pick with o), its 95% interval and the difference against default play — an estimate from 1,000 runs per move on the same random numbers, computed in the background (Esc cancels); your own play is not changed'],
   ['g', 'glossary: every tension, value, state, outcome and term on the screen'],
   ['y', 'the whole branch code, the command that reopens it, and a copy to the clipboard'],
   ['p', 'play as another role (facilitator, or one actor)'],
