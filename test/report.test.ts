@@ -22,8 +22,10 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'parley-report-'));
   const batch = parley(dir, 'batch', 'petro-trump', '--runs', '60', '--seed', '4', '--sweep', 'mediator_influence=0:0.2:3', '--sweep', 'strike_appetite=0:1:2', '--workers', '1', '--summary', 'sweep.json');
   expect(batch.code, batch.err).toBe(0);
-  const plain = parley(dir, 'batch', 'river-dispute', '--runs', '50', '--seed', '2', '--workers', '1', '--summary', 'river.json');
+  const plain = parley(dir, 'batch', 'river-dispute', '--runs', '50', '--seed', '2', '--workers', '1', '--summary', 'river.json', '--out', 'river.csv', '--record', 'rounds', '--rounds', 'river-rounds.jsonl');
   expect(plain.code, plain.err).toBe(0);
+  const sens = parley(dir, 'sensitivity', 'test/fixtures/sensitivity/additive.yaml'.replace(/^/, `${process.cwd()}/`), '--measure', 'heads', '--method', 'morris', '--size', '10', '--runs', '50', '--seed', '1', '--result', 'morris.json', '--quiet');
+  expect(sens.code, sens.err).toBe(0);
 }, 120_000);
 
 describe('report figures', () => {
@@ -79,9 +81,36 @@ describe('parley report', () => {
   });
 });
 
+describe('report inputs read as streams', () => {
+  it('row files and trajectory files give the same outcome counts and a fan per tension and round', () => {
+    const r = parley(dir, 'report', 'river.csv', 'river-rounds.jsonl', '--out', 'streams.html');
+    expect(r.code, r.err).toBe(0);
+    const html = readFileSync(join(dir, 'streams.html'), 'utf8');
+    const csvOf = (id: string) => decodeURIComponent(new RegExp(`download="${id}.csv" href="data:text/csv;charset=utf-8,([^"]+)"`).exec(html)![1]!).trim().split('\r\n');
+    const summary = JSON.parse(readFileSync(join(dir, 'river.json'), 'utf8')) as { outcomes: Record<string, { count: number }> };
+    const finals = csvOf('s1-shares').slice(1).map((l) => l.split(',')).filter((f) => f[0] === 'final');
+    for (const [, outcome, count] of finals) expect(Number(count), outcome).toBe(summary.outcomes[outcome!]!.count);
+    const fans = csvOf('s2-fans');
+    expect(fans[0]).toBe('series,round,q05,q25,median,q75,q95');
+    for (const line of fans.slice(1)) {
+      const [, , q05, q25, median, q75, q95] = line.split(',').map(Number);
+      expect(q05! <= q25! && q25! <= median! && median! <= q75! && q75! <= q95!).toBe(true);
+    }
+  });
+
+  it('refuses a damaged row file with its line', () => {
+    const lines = readFileSync(join(dir, 'river.csv'), 'utf8').split('\n');
+    lines[5] = 'garbage';
+    writeFileSync(join(dir, 'damaged.csv'), lines.join('\n'));
+    const r = parley(dir, 'report', 'damaged.csv', '--out', 'd.html');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/damaged\.csv.*line 6/);
+  });
+});
+
 describe.skipIf(!CHROMIUM)('the report in a real browser', () => {
   it('draws every chart, with no console error, and makes a screenshot', async () => {
-    const r = parley(dir, 'report', 'sweep.json', 'river.json', '--out', 'both.html');
+    const r = parley(dir, 'report', 'sweep.json', 'river.json', 'river.csv', 'river-rounds.jsonl', 'morris.json', '--out', 'both.html');
     expect(r.code, r.err).toBe(0);
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
@@ -100,7 +129,7 @@ describe.skipIf(!CHROMIUM)('the report in a real browser', () => {
         const box = svg?.getBoundingClientRect();
         return { id: f.id, width: box?.width ?? 0, height: box?.height ?? 0, marks: svg?.querySelectorAll('path, rect, line').length ?? 0 };
       }));
-      expect(charts.map((c) => c.id)).toEqual(['s1-shares', 's1-sweep', 's2-shares']);
+      expect(charts.map((c) => c.id)).toEqual(['s1-shares', 's1-sweep', 's2-shares', 's3-shares', 's3-tensions', 's4-fans', 's4-goldstein', 's5-morris']);
       for (const c of charts) {
         expect(c.width, c.id).toBeGreaterThan(200);
         expect(c.height, c.id).toBeGreaterThan(80);
