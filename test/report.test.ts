@@ -81,6 +81,23 @@ describe('parley report', () => {
   });
 });
 
+describe('parley debrief --html', () => {
+  it('draws the class\'s paths, its outcomes against default play and the scores, with each session\'s command', () => {
+    const sessions = ['ana', 'ben', 'cai'].map((n) => resolve(`test/fixtures/sessions/${n}.session.json`));
+    const r = spawnSync(process.execPath, [BIN, 'debrief', ...sessions, '--html', '--out', join(dir, 'class.html'), '--runs', '500'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const html = readFileSync(join(dir, 'class.html'), 'utf8');
+    expect(html.match(/<figure /g)).toHaveLength(3);
+    const paths = decodeURIComponent(/download="paths.csv" href="data:text\/csv;charset=utf-8,([^"]+)"/.exec(html)![1]!).trim().split('\r\n');
+    expect(paths[0]).toBe('path,step,move,result');
+    expect(new Set(paths.slice(1).map((l) => l.split(',')[0]))).toEqual(new Set(['ana', 'ben', 'cai']));
+    expect(html).toContain('parley play --load');
+    const bad = spawnSync(process.execPath, [BIN, 'debrief', ...sessions, '--html'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--html writes a page: give --out FILE\.html/);
+  });
+});
+
 describe('report inputs read as streams', () => {
   it('row files and trajectory files give the same outcome counts and a fan per tension and round', () => {
     const r = parley(dir, 'report', 'river.csv', 'river-rounds.jsonl', '--out', 'streams.html');

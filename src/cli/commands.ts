@@ -268,8 +268,9 @@ export function registerCommands(program: Command): void {
     .option('--force', 'replace an existing --out file')
     .option('--exercise <id|file>', "the class's exercise, when the sessions' saved path does not lead to it")
     .option('--scenario <id|file>', "the class's scenario (sessions without an exercise), when the saved path does not lead to it")
-    .action(async (files: string[], flags: { runs: string; out?: string; force?: boolean; exercise?: string; scenario?: string }) => {
+    .option('--html', 'write a self-contained HTML page instead (the paths, the class against default play with intervals, the scores) — for a projector; needs --out FILE.html')
+    .action(async (files: string[], flags: { runs: string; out?: string; force?: boolean; exercise?: string; scenario?: string; html?: boolean }) => {
       const { debriefCommand } = await import('./debrief.ts');
-      debriefCommand(files, flags);
+      await debriefCommand(files, flags);
     });
 }

@@ -64,6 +64,20 @@ function decisionsOf(def: ScenarioDefinition, entries: readonly TraceEntry[]): s
     });
 }
 
+/**
+ * Outcome counts of `runs` seeded runs of default play of the class's scenario (with the
+ * exercise's injects, parameters and policy): what the class is compared with.
+ */
+export function defaultPlay(klass: ReturnType<typeof readClass>, runs: number): { counts: number[]; policy: string } {
+  const { def, exercise } = klass;
+  const ex = exercise as Exercise | null;
+  const counts = def.outcomes.map(() => 0);
+  const params = resolveParams(def, ex?.params ?? {});
+  const policy = ex?.config.policy ?? 'default';
+  countOutcomes(runner(def, policy), 0, runs, (i) => ({ params, seed: deriveSeed(20260203, i), moves: [] }), counts);
+  return { counts, policy };
+}
+
 export function debriefMarkdown(files: readonly string[], runs = 2000, where: ClassFiles = {}): string {
   return classMarkdown(readClass(files, where), runs);
 }
@@ -121,11 +135,8 @@ export function classMarkdown(klass: ReturnType<typeof readClass>, runs = 2000):
     }
   }
 
-  // The class against default play of the same scenario (with the exercise's injects and parameters).
-  const counts = def.outcomes.map(() => 0);
-  const params = resolveParams(def, ex?.params ?? {});
-  countOutcomes(runner(def, ex?.config.policy ?? 'default'), 0, runs, (i) => ({ params, seed: deriveSeed(20260203, i), moves: [] }), counts);
-  out.push('## The class against default play', '', `Default play: ${runs} seeded runs under the \`${ex?.config.policy ?? 'default'}\` policy.`, '');
+  const { counts, policy } = defaultPlay(klass, runs);
+  out.push('## The class against default play', '', `Default play: ${runs} seeded runs under the \`${policy}\` policy.`, '');
   out.push('| outcome | class | default play [95% interval] |', '|---|---|---|');
   def.outcomes.forEach((o, i) => {
     const mine = outcomes.filter((x) => x === i).length;

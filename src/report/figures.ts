@@ -22,7 +22,7 @@ export interface Figure {
 
 const WIDTH = 520;
 const font = { font: 'system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif' };
-const CONFIG = { config: { ...font, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' }, legend: { labelFontSize: 11, titleFontSize: 12 }, title: { fontSize: 13 } } };
+const CONFIG = { config: { ...font, view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' }, legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 360 }, title: { fontSize: 13 } } };
 
 function spec(body: Record<string, unknown>, rows: readonly Row[]): Record<string, unknown> {
   return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', data: { values: rows }, ...CONFIG, ...body };
@@ -43,7 +43,7 @@ export interface OutcomeCounts {
 }
 
 /** Outcome shares with Wilson intervals, one bar per outcome and moment. */
-export function outcomeShares(id: string, title: string, outcomes: readonly string[], moments: readonly OutcomeCounts[]): Figure {
+export function outcomeShares(id: string, title: string, outcomes: readonly string[], moments: readonly OutcomeCounts[], legend = 'judged at', caption?: string): Figure {
   const rows: Row[] = [];
   for (const m of moments) {
     for (const o of outcomes) {
@@ -55,10 +55,10 @@ export function outcomeShares(id: string, title: string, outcomes: readonly stri
   const order = moments.map((m) => m.when);
   const x = { field: 'proportion', type: 'quantitative', title: 'share of runs', axis: { format: '.0%' }, scale: { domain: [0, 1] } };
   const y = { field: 'outcome', type: 'nominal', sort: [...outcomes], title: null };
-  const color = { field: 'when', type: 'nominal', sort: order, title: moments.length > 1 ? 'judged at' : null, legend: moments.length > 1 ? {} : null };
+  const color = { field: 'when', type: 'nominal', sort: order, title: moments.length > 1 ? legend : null, legend: moments.length > 1 ? {} : null };
   return {
     id, title,
-    caption: `Share of runs ending in each outcome${moments.length > 1 ? ', at each checkpoint and at the end' : ''}. The whiskers are 95% Wilson intervals: with more runs they shrink.`,
+    caption: caption ?? `Share of runs ending in each outcome${moments.length > 1 ? ', at each checkpoint and at the end' : ''}. The whiskers are 95% Wilson intervals: with more runs they shrink.`,
     rows, columns: ['when', 'outcome', 'count', 'runs', 'proportion', 'ci_low', 'ci_high'],
     spec: spec({
       width: WIDTH, height: { step: moments.length > 1 ? 12 : 22 },
@@ -242,6 +242,31 @@ export function meanSeries(id: string, title: string, caption: string, means: re
         { mark: { type: 'area', opacity: 0.25, color: '#e45756' }, encoding: { x, y: { field: 'ci_low', type: 'quantitative', title: valueTitle }, y2: { field: 'ci_high' } } },
         { mark: { type: 'line', color: '#b22222', point: { size: 14, color: '#b22222' } }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, tooltip: [{ field: 'date' }, { field: 'phase' }, { field: 'mean', format: '.2f' }] } },
         { mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { y: { datum: 0 } } },
+      ],
+    }, rows),
+  };
+}
+
+/** One decision of one path: a point on the paths chart. */
+export interface PathStep {
+  readonly path: string;
+  readonly step: number;
+  readonly move: string;
+  readonly result: string;
+}
+
+/** The paths a class took: one row per student, one mark per decision, coloured by the move. */
+export function pathsChart(id: string, title: string, caption: string, steps: readonly PathStep[]): Figure {
+  const rows: Row[] = steps.map((s) => ({ ...s }));
+  const paths = [...new Set(steps.map((s) => s.path))];
+  return {
+    id, title, caption, rows, columns: ['path', 'step', 'move', 'result'],
+    spec: spec({
+      width: WIDTH, height: { step: 26 },
+      encoding: { y: { field: 'path', type: 'nominal', sort: paths, title: null }, x: { field: 'step', type: 'quantitative', title: 'step', axis: { tickMinStep: 1 } } },
+      layer: [
+        { mark: { type: 'line', color: '#bbb' }, encoding: { detail: { field: 'path' } } },
+        { mark: { type: 'point', filled: true, size: 110, opacity: 0.9 }, encoding: { color: { field: 'move', type: 'nominal', title: 'move', scale: { scheme: 'tableau20' } }, tooltip: [{ field: 'path' }, { field: 'step' }, { field: 'move' }, { field: 'result' }] } },
       ],
     }, rows),
   };
