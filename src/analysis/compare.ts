@@ -155,6 +155,9 @@ export function* compareSteps(compiled: Scenario, node: AnalysisNode, options: C
         arm.blockOutcome[j] = end.outcome;
         visit?.({ move: arm.id, j: from + j, outcome: def.outcomes[end.outcome]!.id, met: goal ? met : null });
       });
+      // A pause after each move's group, not only after every move's: a screen waiting on this
+      // stays responsive (a group of 256 runs takes tens of milliseconds).
+      yield { runs: from, of: runs };
     }
     for (let j = 0; j < size; j++) {
       let refGoal = 0;
