@@ -161,9 +161,12 @@ export class RowBuffer {
 
   /** Bytes encoded once (a layout's constant pieces). */
   raw(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.n);
-    this.n += b.length;
+    const len = b.length;
+    if (this.n + len > this.buf.length) this.room(len);
+    // Pieces are mostly a separator or a name: a loop beats a call into the runtime.
+    if (len > 32) this.buf.set(b, this.n);
+    else for (let k = 0, n = this.n; k < len; k++) this.buf[n + k] = b[k]!;
+    this.n += len;
   }
 
   /** Bytes `start..end)` of `src` (without making a view of them: short pieces are copied in a loop). */

@@ -499,7 +499,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     try {
       if (tty) progress?.update(start - from, true);
       outcome = await executeBatch({
-        plan, points, from: start, to, workers, workerFile, signal: controller.signal,
+        plan, points, from: start, to, workers, workerFile, signal: controller.signal, rowsPerRun: roundsFile === null ? 1 : 1 + def.rounds.length,
         // The scenario this command loaded and compiled: the main thread's runs use it as it is.
         context: chunkContext(runner(compiled.def, policy), layout, exercise ?? undefined),
         pool: takePool(),
