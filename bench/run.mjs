@@ -6,8 +6,11 @@
 //   npm run bench -- --scenario FILE --xstate-runs N --fast-runs N --scaling-runs N
 //                    --mem-small N --mem-mid N --mem-large N --big-runs N --skip-big
 //                    --skip-odds (the odds and lever-comparison figures of `parley odds` and `parley compare`)
+//                    --rounds-runs N --skip-rounds (the cost of `--record rounds`)
+//                    --parquet-runs N --skip-parquet (Parquet against CSV sizes)
+//                    --pairing-runs N --skip-pairing (standard error of a paired contrast against an unpaired one)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +35,9 @@ const sizes = {
   memMid: size('mem-mid', 100_000, 10_000),
   memLarge: size('mem-large', 1_000_000, 40_000),
   big: size('big-runs', 1_000_000, 40_000),
+  rounds: size('rounds-runs', 4_000, 1_000),
+  parquet: size('parquet-runs', 1_500, 300),
+  pairing: size('pairing-runs', 4_000, 1_000),
 };
 
 const lib = await import(new URL('../dist/index.js', import.meta.url).href);
@@ -59,18 +65,20 @@ function timeExecutor(executor, runs, trace = false) {
   const { ms, steps } = best;
   return { runsPerSec: (runs / ms) * 1000, usPerStep: (ms * 1000) / steps, stepsPerRun: steps / runs };
 }
-function timeBatchLoop(runs, format) {
-  const plan = { scenarioFile: scenario, hash: def.hash, policy: 'default', seed: 1, runsPerPoint: runs, branch: null, format };
+function timeBatchLoop(runs, format, rounds = null, cpu = false) {
+  const plan = { scenarioFile: scenario, hash: def.hash, policy: 'default', seed: 1, runsPerPoint: runs, branch: null, format, rounds };
   const params = def.parameters.map((p) => p.default);
   runTask({ plan, start: 0, end: Math.min(2000, runs), points: { 0: params } }); // warm-up
   let best = Infinity;
-  for (let rep = 0; rep < 3; rep++) {
-    const t = now();
+  // On a shared machine the thread's CPU time says more than the wall clock (cpu: true).
+  const clock = cpu ? () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; } : now;
+  for (let rep = 0; rep < (cpu ? 5 : 3); rep++) {
+    const t = clock();
     for (let start = 0; start < runs; start += 2048) {
       const r = runTask({ plan, start, end: Math.min(runs, start + 2048), points: { 0: params } });
       if (r.failed) throw new Error(r.message);
     }
-    best = Math.min(best, now() - t);
+    best = Math.min(best, clock() - t);
   }
   return (runs / best) * 1000;
 }
@@ -170,6 +178,54 @@ if (!flag('skip-big')) {
   if (bare) out(`${fmt(sizes.big)} runs, 2 workers, summary only`, `${fmt(bare.wall, 2)} s`, `${fmt(bare.rate)} runs/s`);
 }
 rmSync(work, { recursive: true, force: true });
+
+// 2a. Research outputs (issue 14): the cost of `--record rounds`, Parquet against CSV, paired seeds.
+function parley(cwd, ...argv) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'parley.js'), ...argv], { cwd, encoding: 'utf8', env: { ...process.env, PARLEY_PROGRESS_SECONDS: '0' } });
+  if (r.status !== 0) console.log(`  parley ${argv.join(' ')} failed (exit ${r.status}): ${r.stderr.trim()}`);
+  return r.status === 0;
+}
+const sizeOf = (file) => (existsSync(file) ? statSync(file).size : NaN);
+const kb = (bytes) => `${fmt(bytes / 1024)} KB`;
+if (!flag('skip-rounds') || !flag('skip-parquet') || !flag('skip-pairing')) console.log('\nresearch outputs');
+if (!flag('skip-rounds')) {
+  // In-process chunks, CPU time of the thread (best of 5): rows alone, then rows and rounds.
+  const rows = timeBatchLoop(sizes.rounds, 'csv', null, true);
+  const perRun = def.rounds.length;
+  for (const format of ['csv', 'jsonl']) {
+    const withRounds = timeBatchLoop(sizes.rounds, 'csv', format, true);
+    const us = (1e6 / withRounds - 1e6 / rows) / perRun;
+    out(`--record rounds (${format.toUpperCase()}): runs/s`, fmt(withRounds), `${fmt(rows)} runs/s with rows alone; ${fmt(us, 2)} µs per round row (${perRun} rounds a run, ${fmt(sizes.rounds)} runs, CPU time)`);
+  }
+}
+if (!flag('skip-parquet')) {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-pq-'));
+  const args = ['batch', scenario, '--runs', String(sizes.parquet), '--seed', '1', '--quiet', '--summary', 's.json', '--force', '--record', 'rounds'];
+  if (parley(dir, ...args, '--out', 'r.csv', '--rounds', 'ro.csv') && parley(dir, ...args, '--out', 'r.parquet', '--rounds', 'ro.parquet')) {
+    const [rc, rp, oc, op] = ['r.csv', 'r.parquet', 'ro.csv', 'ro.parquet'].map((f) => sizeOf(join(dir, f)));
+    out(`Parquet / CSV, rows of ${fmt(sizes.parquet)} runs`, `${fmt((rp / rc) * 100)} %`, `${kb(rp)} against ${kb(rc)}`);
+    out(`Parquet / CSV, their rounds (${fmt(sizes.parquet * def.rounds.length)} rows)`, `${fmt((op / oc) * 100)} %`, `${kb(op)} against ${kb(oc)}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+if (!flag('skip-pairing') && def.id === 'petro-trump') {
+  // The share of calm (strategic_reset + conditional_truce) at mediator_influence 0.2 minus 0.
+  const dir = mkdtempSync(join(tmpdir(), 'parley-bench-pair-'));
+  const args = ['batch', scenario, '--runs', String(sizes.pairing), '--seed', '11', '--sweep', 'mediator_influence=0:0.2:2', '--group', 'calm=strategic_reset+conditional_truce', '--quiet'];
+  if (parley(dir, ...args, '--summary', 'paired.json') && parley(dir, ...args, '--seeds', 'independent', '--summary', 'independent.json')) {
+    const paired = JSON.parse(readFileSync(join(dir, 'paired.json'), 'utf8'));
+    const independent = JSON.parse(readFileSync(join(dir, 'independent.json'), 'utf8'));
+    const n = sizes.pairing;
+    const c = paired.contrasts[0].measures.calm;
+    const { fromOnly: b, toOnly: d } = c.exact;
+    const sePaired = Math.sqrt(b + d - (b - d) ** 2 / n) / n;
+    const [p0, p1] = independent.cells.map((cell) => cell.groups.calm.proportion);
+    const seIndependent = Math.sqrt((p0 * (1 - p0)) / n + (p1 * (1 - p1)) / n);
+    out('standard error of a contrast, paired seeds', fmt(sePaired, 4), `difference ${fmt(c.difference, 3)}, 95% [${fmt(c.ci95[0], 3)}, ${fmt(c.ci95[1], 3)}] (calm at mediator_influence 0.2 − 0, ${fmt(n)} runs a point)`);
+    out('standard error of a contrast, independent seeds', fmt(seIndependent, 4), `difference ${fmt(p1 - p0, 3)}; paired / independent ${fmt(sePaired / seIndependent, 2)}, as ${fmt((seIndependent / sePaired) ** 2, 1)}× as many runs would`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
 
 // 2b. Odds and lever comparisons (issue 13): `parley odds` from the start to ±1 point, as a user
 // runs it (a child process, start-up included) and in-process; `compare` at the first decision of

@@ -11,6 +11,7 @@ import { contextFor, runChunk, type BatchPlan, type ChunkTask } from '../src/bat
 import { executeBatch } from '../src/batch/execute.ts';
 import { runGroup, runner } from '../src/analysis/runs.ts';
 import { loadScenario } from '../src/index.ts';
+import { slowScenario } from './support/slow-scenario.ts';
 
 const MINI = resolve('test/fixtures/mini.yaml');
 const BIN = resolve('bin/parley.js');
@@ -70,20 +71,6 @@ describe('a chunk cut short', () => {
     expect(text).toBe(runChunk(ctx, task(0, outcome.done)).rows);
   });
 });
-
-/** A lever of 200 branches (the most a lever may have) pulled by three actors over 1,000 rounds: a few runs a second on one thread. */
-function slowScenario(): string {
-  const branches = Array.from({ length: 200 }, (_, i) => `      b${i}: {p: 0.005, effects: {T: ${(i % 3) - 1}}}`);
-  return [
-    'title: Slow', 'summary: a slow batch', 'start: 2026-01-01',
-    'tensions:', '  T: {initial: 50, label: Tension}',
-    'actors:', '  a: {name: A, role: principal}', '  b: {name: B, role: principal}', '  c: {name: C, role: principal}',
-    'relationship:', '  initial: x', '  states: {x: {label: X}}',
-    'phases:', '  - {id: p, label: P, rounds: 1000, turn_order: [a, b, c]}',
-    'levers:', '  l:', '    label: L', '    actors: [a, b, c]', '    branches:', ...branches,
-    'outcomes:', '  - {id: hi, label: Hi, when: T > 50}', '  - {id: lo, label: Lo}', '',
-  ].join('\n');
-}
 
 describe('parley batch on a slow scenario', () => {
   it.each([1, 2])('stops within a second of SIGTERM with %i worker(s), and --resume gives the bytes of an uninterrupted run', async (workers) => {

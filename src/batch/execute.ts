@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   readonly points: readonly (readonly number[])[];
   readonly from: number;
   readonly to: number;
+  /**
+   * Runs these ranges of run indices (ascending, disjoint; within `from..to)`), in order,
+   * instead of all of `from..to)`: the new replicates of each point of an extended batch.
+   */
+  readonly ranges?: readonly (readonly [number, number])[];
   /** Threads that simulate: the calling thread, and a pool of one fewer threads. */
   readonly workers: number;
   /** Absolute path of the bundled worker entry (needed when workers > 1). */
@@ -36,6 +41,8 @@ export interface ExecuteOptions {
   /** Threads started ahead (see `startPool`): used if they are the ones needed, and stopped at the end either way. */
   readonly pool?: WorkerPool;
   readonly chunkSize?: number;
+  /** Rows a run writes in all (1, and its rounds when they are recorded): sizes the chunks. */
+  readonly rowsPerRun?: number;
   readonly signal?: AbortSignal;
   /** Called once per chunk, in run order. */
   readonly onChunk: (result: ChunkResult) => void;
@@ -49,10 +56,14 @@ export interface ExecuteOutcome {
 
 /**
  * Runs per chunk: enough to amortise a message, small enough that a chunk's rows stay a
- * small object (large ones are collected late and made memory grow with the batch).
+ * small object (large ones are collected late and made memory grow with the batch). A batch
+ * that records rounds writes `rowsPerRun` rows a run: its chunks hold about as many rows as 64
+ * runs' rows and rounds would on a scenario of 31 rounds (a few hundred KB of text), so that the
+ * chunks waiting for an earlier one stay a few tens of MB.
  */
-export function chunkSizeFor(runs: number, workers: number): number {
-  return Math.max(32, Math.min(256, Math.ceil(runs / (workers * 16))));
+export function chunkSizeFor(runs: number, workers: number, rowsPerRun = 1): number {
+  const most = rowsPerRun > 1 ? Math.max(8, Math.min(256, Math.floor(2048 / rowsPerRun))) : 256;
+  return Math.max(Math.min(32, most), Math.min(most, Math.ceil(runs / (workers * 16))));
 }
 
 function taskFor(o: ExecuteOptions, start: number, end: number): ChunkTask {
@@ -60,6 +71,52 @@ function taskFor(o: ExecuteOptions, start: number, end: number): ChunkTask {
   const n = o.plan.runsPerPoint;
   for (let p = Math.floor(start / n); p <= Math.floor((end - 1) / n); p++) points[p] = o.points[p]!;
   return { plan: o.plan, start, end, points };
+}
+
+/** Where the next chunk starts, over the ranges a batch runs. */
+class Cursor {
+  private k = 0;
+  private at: number;
+  /** The range of the chunk taken last. */
+  private last = 0;
+  constructor(private readonly ranges: readonly (readonly [number, number])[]) {
+    this.at = ranges[0]?.[0] ?? 0;
+    this.skipEmpty();
+  }
+
+  more(): boolean {
+    return this.k < this.ranges.length;
+  }
+
+  /** The next chunk, of at most `size` runs, within one range. */
+  take(size: number): [number, number] {
+    this.last = this.k;
+    const start = this.at;
+    const end = Math.min(this.ranges[this.k]![1], start + size);
+    this.at = end;
+    this.skipEmpty();
+    return [start, end];
+  }
+
+  /** The chunk taken last (nothing taken since) ended at `end`: the next one starts there. */
+  back(end: number): void {
+    this.k = this.last;
+    this.at = end;
+    this.skipEmpty();
+  }
+
+  private skipEmpty(): void {
+    while (this.k < this.ranges.length && this.at >= this.ranges[this.k]![1]) {
+      this.k++;
+      if (this.k < this.ranges.length) this.at = this.ranges[this.k]![0];
+    }
+  }
+}
+
+/** The ranges a batch runs, and how many runs they hold. */
+function rangesOf(o: ExecuteOptions): { ranges: readonly (readonly [number, number])[]; runs: number } {
+  const ranges = o.ranges ?? [[o.from, o.to] as const];
+  return { ranges, runs: ranges.reduce((n, [a, b]) => n + Math.max(0, b - a), 0) };
 }
 
 function isFailure(r: ChunkResult | ChunkFailure): r is ChunkFailure {
@@ -145,18 +202,22 @@ async function poolFor(o: ExecuteOptions): Promise<WorkerPool> {
 }
 
 export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
-  const size = o.chunkSize ?? chunkSizeFor(o.to - o.from, o.workers);
+  const { ranges, runs } = rangesOf(o);
+  const size = o.chunkSize ?? chunkSizeFor(runs, o.workers, o.rowsPerRun);
   if (o.workers <= 1) {
     await o.pool?.piscina.destroy();
     const ctx = o.context ?? contextFor(o.plan);
-    let done = o.from;
-    while (done < o.to) {
-      if (o.signal?.aborted) return { done, interrupted: true };
-      const result = runChunk(ctx, taskFor(o, done, Math.min(o.to, done + size)), { sliceMs: SLICE_MS });
-      o.onChunk(result);
-      done = result.end;
-      // Let a signal or a progress redraw in between chunks.
-      await yieldToEvents();
+    let done = ranges[0]?.[0] ?? o.from;
+    for (const [from, to] of ranges) {
+      done = from;
+      while (done < to) {
+        if (o.signal?.aborted) return { done, interrupted: true };
+        const result = runChunk(ctx, taskFor(o, done, Math.min(to, done + size)), { sliceMs: SLICE_MS });
+        o.onChunk(result);
+        done = result.end;
+        // Let a signal or a progress redraw in between chunks.
+        await yieldToEvents();
+      }
     }
     return { done, interrupted: false };
   }
@@ -170,10 +231,11 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
   const ready = new Map<number, ChunkResult>();
   /** Where each chunk not yet handed over should end, by its start. */
   const taskEnds = new Map<number, number>();
-  let nextStart = o.from;
+  const cursor = new Cursor(ranges);
+  let handed = 0;
   let nextIndex = 0;
   let writeIndex = 0;
-  let done = o.from;
+  let done = ranges[0]?.[0] ?? o.from;
   let inFlight = 0;
   let failure: unknown = null;
   // A chunk cut short by the stop ends the output: it is handed over, and nothing after it.
@@ -192,6 +254,7 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
       try {
         if (r.end > r.start) o.onChunk(r);
         done = r.end;
+        handed += r.end - r.start;
         writeIndex++;
         cut = r.end < taskEnds.get(r.start)!;
         taskEnds.delete(r.start);
@@ -205,11 +268,9 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
   const poolDrained = new Promise<void>((resolve) => (drained = resolve));
   let mainDone = false;
   const pump = () => {
-    while (!stopped() && inFlight < maxInFlight && nextStart < o.to) {
+    while (!stopped() && inFlight < maxInFlight && cursor.more()) {
       const index = nextIndex++;
-      const start = nextStart;
-      const end = Math.min(o.to, start + size);
-      nextStart = end;
+      const [start, end] = cursor.take(size);
       inFlight++;
       taskEnds.set(start, end);
       const task: WorkerTask = { ...taskFor(o, start, end), stop };
@@ -245,14 +306,13 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
     // The main thread's share: one chunk at a time, the pool fed first, events let in between.
     let ctx: ChunkContext | null = o.context ?? null;
     pump();
-    while (!stopped() && nextStart < o.to) {
+    while (!stopped() && cursor.more()) {
       if (ready.size >= MAX_WAITING) {
         await new Promise<void>((resolve) => (wake = resolve));
         continue;
       }
       const index = nextIndex++;
-      const start = nextStart;
-      const end = Math.min(o.to, start + size);
+      const [start, end] = cursor.take(size);
       let r: ChunkResult;
       try {
         ctx ??= contextFor(o.plan);
@@ -262,7 +322,7 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
         break;
       }
       // Nothing else ran meanwhile: the chunk takes the runs it did, and the next one starts after them.
-      nextStart = r.end;
+      cursor.back(r.end);
       taskEnds.set(start, r.end);
       ready.set(index, r);
       flush();
@@ -278,5 +338,5 @@ export async function executeBatch(o: ExecuteOptions): Promise<ExecuteOutcome> {
     await pool.destroy();
   }
   if (failure !== null) throw failure;
-  return { done, interrupted: done < o.to };
+  return { done, interrupted: handed < runs };
 }

@@ -3,6 +3,8 @@
  * already written are read back (streamed) to restore the tallies, so that the finished file
  * and summary are exactly those of an uninterrupted run.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { exerciseSeed } from '../analysis/exercise-runs.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { runSeed, type Design } from './design.ts';
@@ -125,4 +127,121 @@ export async function readForResume(
   }
   if (lineNo < lines) throw new UsageError(`${file} has an incomplete header`, 'remove it to start again', '--resume');
   return { header, next, keep: limit === undefined ? keep : bytes, rows: next - start };
+}
+
+/**
+ * The lines of a file, read synchronously in blocks: an extended batch copies its old rows
+ * between the new ones as the chunks come back (see `Extension`).
+ */
+export class LineReader {
+  private readonly fd: number;
+  private readonly block = Buffer.alloc(1 << 20);
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  private at = 0;
+  private eof = false;
+
+  constructor(readonly file: string) {
+    this.fd = openSync(file, 'r');
+  }
+
+  /** The next line without its line end, or null at the end of the file (a last line without one is left out). */
+  next(): string | null {
+    for (;;) {
+      const nl = this.pending.indexOf('\n', this.at);
+      if (nl >= 0) {
+        const line = this.pending.slice(this.at, nl);
+        this.at = nl + 1;
+        return line;
+      }
+      if (this.eof) return null;
+      const n = readSync(this.fd, this.block, 0, this.block.length, null);
+      this.pending = this.pending.slice(this.at) + (n > 0 ? this.decoder.write(this.block.subarray(0, n)) : this.decoder.end());
+      this.at = 0;
+      if (n === 0) this.eof = true;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * A row of run `from` as the row of run `to`: only the run's index differs between the rows of
+ * a run in a batch and in the same batch with more replicates per point.
+ */
+export function renumberRow(line: string, format: RowFormat, from: number, to: number): string | null {
+  const head = format === 'csv' ? `${from},` : `{"run":${from},`;
+  if (!line.startsWith(head)) return null;
+  return `${format === 'csv' ? '' : '{"run":'}${to},${line.slice(head.length)}`;
+}
+
+/**
+ * `--extend`: the rows of a finished batch of `oldN` replicates per point, copied point by point
+ * (renumbered: run p·N + r becomes p·N′ + r) before the rows of each point's new replicates,
+ * into a new file that takes the old one's place only when it is whole.
+ */
+export class Extension {
+  private copied = 0;
+  private readonly reader: LineReader;
+
+  constructor(
+    private readonly file: string,
+    private readonly format: RowFormat,
+    headerLines: number,
+    private readonly oldN: number,
+    private readonly newN: number,
+    private readonly points: number,
+    /** Writes row text to the new file. */
+    private readonly write: (text: string) => void,
+    /** Each old run as it is copied, in the new batch's run order: its index in the old batch and in the new. */
+    private readonly onRun?: (from: number, to: number) => void,
+  ) {
+    this.reader = new LineReader(file);
+    for (let i = 0; i < headerLines; i++) this.reader.next();
+  }
+
+  /** The new replicates of each point: run indices p·N′ + oldN … (p + 1)·N′. */
+  ranges(): [number, number][] {
+    return Array.from({ length: this.points }, (_, p) => [p * this.newN + this.oldN, (p + 1) * this.newN] as [number, number]);
+  }
+
+  /** Copies the old rows of every point up to `point`, not copied yet. */
+  copyThrough(point: number): void {
+    for (; this.copied <= Math.min(point, this.points - 1); this.copied++) {
+      const p = this.copied;
+      let text = '';
+      for (let r = 0; r < this.oldN; r++) {
+        const from = p * this.oldN + r;
+        const to = p * this.newN + r;
+        const line = this.reader.next();
+        const row = line === null ? null : renumberRow(line, this.format, from, to);
+        if (row === null) throw new UsageError(`${this.file} changed while the batch was being extended: the row of run ${from} is not where it was`, 'run the same command again: the file is as it was', '--extend');
+        text += row + '\n';
+        this.onRun?.(from, to);
+        if (text.length > 1 << 20) {
+          this.write(text);
+          text = '';
+        }
+      }
+      if (text) this.write(text);
+    }
+  }
+
+  /** Copies what is left, and checks that the old file held nothing more. */
+  finish(): void {
+    this.copyThrough(this.points - 1);
+    const extra = this.reader.next();
+    this.reader.close();
+    if (extra !== null) throw new UsageError(`${this.file} changed while the batch was being extended: it has rows after run ${this.points * this.oldN - 1}`, 'run the same command again: the file is as it was', '--extend');
+  }
+
+  close(): void {
+    try {
+      this.reader.close();
+    } catch {
+      // already closed
+    }
+  }
 }

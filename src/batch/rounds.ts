@@ -45,108 +45,195 @@ export function formatRoundsHeader(header: RoundsHeader, format: RowFormat): str
   return format === 'csv' ? `# ${json}\n${header.columns.join(',')}\n` : `${json}\n`;
 }
 
-const COMMA = 44;
 const NEWLINE = 10;
+const SPACE = 32;
+const QUOTE = 34;
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** Records the rounds of the runs in a set of lanes; `take` hands over a run's rows. */
+/**
+ * A layout's constant pieces of round text, encoded once: every key, separator and name a row
+ * of rounds can hold. The row's fields are then numbers (written by `RowBuffer.number`) and
+ * copies of these pieces.
+ */
+interface RoundPieces {
+  readonly json: boolean;
+  /** By round: `round,phase,phase_round,date` (JSONL: the same as `"key":value` pairs). */
+  readonly rounds: readonly Uint8Array[];
+  /** Before each tension's value (CSV `,`; JSONL `,"tension.ID":`), and the tension's index in a lane. */
+  readonly tensionKeys: readonly Uint8Array[];
+  readonly tensions: Int32Array;
+  readonly derivedKeys: readonly Uint8Array[];
+  readonly derived: readonly ((L: RunLanes, i: number) => number)[];
+  readonly relationshipKey: Uint8Array;
+  /** A name by state, quoted in JSONL. */
+  readonly relationship: readonly Uint8Array[];
+  readonly stanceKeys: readonly Uint8Array[];
+  readonly stanceActors: Int32Array;
+  readonly stances: readonly (readonly Uint8Array[])[];
+  readonly leversKey: Uint8Array;
+  /** Ids of the levers (events), unquoted (JSONL: escaped as inside a JSON string), and their history keys. */
+  readonly levers: readonly Uint8Array[];
+  readonly leverKeys: Int32Array;
+  readonly eventsKey: Uint8Array;
+  readonly events: readonly Uint8Array[];
+  readonly eventKeys: Int32Array;
+  readonly goldsteinKey: Uint8Array;
+  /** CSV `\n`; JSONL `}\n`. */
+  readonly end: Uint8Array;
+  /** After `run`, `point` and `replicate`: CSV `,`; JSONL `,"point":` and the like; JSONL's opening `{"run":`. */
+  readonly open: Uint8Array;
+  readonly pointKey: Uint8Array;
+  readonly replicateKey: Uint8Array;
+  readonly bodyKey: Uint8Array;
+}
+
+function roundPieces(def: ScenarioDefinition, format: RowFormat): RoundPieces {
+  const json = format === 'jsonl';
+  const key = (name: string, first = false) => utf8(json ? `${first ? '' : ','}${JSON.stringify(name)}:` : first ? '' : ',');
+  const name = (s: string) => utf8(json ? JSON.stringify(s) : s);
+  // Inside a JSON string: the ids are joined by spaces inside one pair of quotes.
+  const id = (s: string) => utf8(json ? JSON.stringify(s).slice(1, -1) : s);
+  const stances = stanceActors(def);
+  return {
+    json,
+    rounds: def.rounds.map((r, g) => {
+      const phase = def.phases[r.phase]!.id;
+      return utf8(json ? `"round":${g},"phase":${JSON.stringify(phase)},"phase_round":${r.round},"date":${JSON.stringify(r.date)}` : `${g},${phase},${r.round},${r.date}`);
+    }),
+    tensionKeys: def.tensions.map((t) => key(`tension.${t.id}`)),
+    tensions: Int32Array.from(def.tensions, (t) => t.index),
+    derivedKeys: def.derived.map((d) => key(`derived.${d.id}`)),
+    derived: def.derived.map((d) => d.value.fn as (L: RunLanes, i: number) => number),
+    relationshipKey: key('relationship'),
+    relationship: def.relationship.states.map(name),
+    stanceKeys: stances.map((a) => key(`stance.${a.id}`)),
+    stanceActors: Int32Array.from(stances, (a) => a.index),
+    stances: stances.map((a) => a.stance!.states.map(name)),
+    leversKey: key('levers'),
+    levers: def.levers.map((l) => id(l.id)),
+    leverKeys: Int32Array.from(def.levers, (l) => l.historyKey),
+    eventsKey: key('events'),
+    events: def.events.map((e) => id(e.id)),
+    eventKeys: Int32Array.from(def.events, (e) => e.historyKey),
+    goldsteinKey: key('goldstein'),
+    end: utf8(json ? '}\n' : '\n'),
+    open: utf8(json ? '{"run":' : ''),
+    pointKey: key('point'),
+    replicateKey: key('replicate'),
+    bodyKey: utf8(','),
+  };
+}
+
+/**
+ * Records the rounds of the runs in a set of lanes; `take` hands over a run's rows. Each lane's
+ * rows gather in a buffer of its own, without the run's number (not known to the kernel), and
+ * `take` puts it in front of each.
+ */
 export class RoundRecorder {
   private readonly lanes: RowBuffer[] = [];
+  /** Each lane's Goldstein sum at the end of the last round. */
   private readonly previous: Float64Array;
-  private readonly keys: { readonly csv: readonly string[] };
+  /** Where each lane's rows end in its buffer (`ends[lane * rounds + k]`), and how many it holds. */
+  private readonly ends: Int32Array;
+  private readonly count: Int32Array;
+  private readonly stride: number;
+  private readonly p: RoundPieces;
+  /** Where `take` writes a run's `run,point,replicate,` once, to copy before each of its rows. */
+  private readonly prefix = new RowBuffer();
+  /** The kernel's round-end hook (`RunLanes.onRoundEnd`). */
   readonly hook: (L: RunLanes) => void;
 
-  constructor(
-    private readonly def: ScenarioDefinition,
-    private readonly format: RowFormat,
-    capacity: number,
-  ) {
-    for (let i = 0; i < capacity; i++) this.lanes.push(new RowBuffer());
+  constructor(def: ScenarioDefinition, format: RowFormat, capacity: number) {
+    for (let i = 0; i < capacity; i++) this.lanes.push(new RowBuffer(1 << 12));
     this.previous = new Float64Array(capacity);
-    this.keys = { csv: roundColumns(def).slice(3) };
+    this.stride = def.rounds.length;
+    this.ends = new Int32Array(capacity * this.stride);
+    this.count = new Int32Array(capacity);
+    this.p = roundPieces(def, format);
     this.hook = (L) => this.record(L);
   }
 
   /** Empties the buffers of lanes `0..n)`, for a new group of runs. */
   clear(n: number): void {
-    for (let i = 0; i < n; i++) this.lanes[i]!.clear();
-  }
-
-  private record(L: RunLanes): void {
-    const { def } = this;
-    const g = L.g;
-    const round = def.rounds[g]!;
-    const phase = def.phases[round.phase]!.id;
-    const stances = stanceActors(def);
-    const json = this.format === 'jsonl';
-    for (let i = 0; i < L.n; i++) {
-      const b = this.lanes[i]!;
-      const sep = (key: string) => {
-        if (json) b.text(`,${JSON.stringify(key)}:`);
-        else b.byte(COMMA);
-      };
-      const text = (s: string) => (json ? b.text(JSON.stringify(s)) : b.text(s));
-      if (json) b.text('"round":');
-      b.number(g);
-      sep('phase');
-      text(phase);
-      sep('phase_round');
-      b.number(round.round);
-      sep('date');
-      text(round.date);
-      for (const t of def.tensions) {
-        sep(`tension.${t.id}`);
-        b.number(L.t[i * L.nt + t.index]!);
-      }
-      for (const d of def.derived) {
-        sep(`derived.${d.id}`);
-        b.number(d.value.fn(L, i) as number);
-      }
-      sep('relationship');
-      text(def.relationship.states[L.rel[i]!]!);
-      for (const a of stances) {
-        sep(`stance.${a.id}`);
-        text(a.stance!.states[L.st[i * L.na + a.index]!]!);
-      }
-      sep('levers');
-      text(this.happened(L, i, def.levers));
-      sep('events');
-      text(this.happened(L, i, def.events));
-      sep('goldstein');
-      const before = g === 0 ? 0 : this.previous[i]!;
-      b.number(L.gs[i]! - before);
-      this.previous[i] = L.gs[i]!;
-      if (json) b.byte(125); // '}'
-      b.byte(NEWLINE);
+    for (let i = 0; i < n; i++) {
+      this.lanes[i]!.clear();
+      this.count[i] = 0;
     }
   }
 
-  /** Ids of the items (levers or events) that happened in lane `i` in the round that ends. */
-  private happened(L: RunLanes, i: number, items: readonly { readonly id: string; readonly historyKey: number }[]): string {
-    let out = '';
-    for (const item of items) if (L.last[i * L.nh + item.historyKey] === L.g) out += out ? ` ${item.id}` : item.id;
-    return out;
+  private record(L: RunLanes): void {
+    const p = this.p;
+    const g = L.g;
+    const head = p.rounds[g]!;
+    const { t, nt, rel, st, na, last, nh, gs } = L;
+    for (let i = 0; i < L.n; i++) {
+      const b = this.lanes[i]!;
+      b.raw(head);
+      for (let k = 0; k < p.tensions.length; k++) {
+        b.raw(p.tensionKeys[k]!);
+        b.number(t[i * nt + p.tensions[k]!]!);
+      }
+      for (let k = 0; k < p.derived.length; k++) {
+        b.raw(p.derivedKeys[k]!);
+        b.number(p.derived[k]!(L, i));
+      }
+      b.raw(p.relationshipKey);
+      b.raw(p.relationship[rel[i]!]!);
+      for (let k = 0; k < p.stanceActors.length; k++) {
+        b.raw(p.stanceKeys[k]!);
+        b.raw(p.stances[k]![st[i * na + p.stanceActors[k]!]!]!);
+      }
+      b.raw(p.leversKey);
+      this.happened(b, p.levers, p.leverKeys, last, i * nh, g);
+      b.raw(p.eventsKey);
+      this.happened(b, p.events, p.eventKeys, last, i * nh, g);
+      b.raw(p.goldsteinKey);
+      const before = g === 0 ? 0 : this.previous[i]!;
+      b.number(gs[i]! - before);
+      this.previous[i] = gs[i]!;
+      b.raw(p.end);
+      // A lane runs at most one row per round: its count stays within the stride.
+      if (this.count[i]! < this.stride) this.ends[i * this.stride + this.count[i]!++] = b.length;
+    }
+  }
+
+  /** The ids (space-separated; quoted in JSONL) of the items whose last round is `g`. */
+  private happened(b: RowBuffer, ids: readonly Uint8Array[], keys: Int32Array, last: Int32Array, at: number, g: number): void {
+    if (this.p.json) b.byte(QUOTE);
+    let first = true;
+    for (let k = 0; k < keys.length; k++) {
+      if (last[at + keys[k]!] !== g) continue;
+      if (!first) b.byte(SPACE);
+      b.raw(ids[k]!);
+      first = false;
+    }
+    if (this.p.json) b.byte(QUOTE);
   }
 
   /** Appends lane `lane`'s rounds to `out` as the rows of run `run` (point, replicate). */
   take(lane: number, out: RowBuffer, run: number, point: number, replicate: number): void {
-    const bytes = this.lanes[lane]!.bytes();
+    const p = this.p;
+    const pre = this.prefix;
+    pre.clear();
+    pre.raw(p.open);
+    pre.number(run);
+    pre.raw(p.pointKey);
+    pre.number(point);
+    pre.raw(p.replicateKey);
+    pre.number(replicate);
+    pre.raw(p.bodyKey);
+    const prefix = pre.bytes();
+    const src = this.lanes[lane]!.bytes();
     let start = 0;
-    for (let k = 0; k < bytes.length; k++) {
-      if (bytes[k] !== NEWLINE) continue;
-      if (this.format === 'jsonl') out.text('{"run":');
-      out.number(run);
-      if (this.format === 'jsonl') out.text(',"point":');
-      else out.byte(COMMA);
-      out.number(point);
-      if (this.format === 'jsonl') out.text(',"replicate":');
-      else out.byte(COMMA);
-      out.number(replicate);
-      if (this.format === 'jsonl') out.byte(COMMA);
-      else out.byte(COMMA);
-      out.raw(bytes.subarray(start, k + 1));
-      start = k + 1;
+    const base = lane * this.stride;
+    for (let k = 0; k < this.count[lane]!; k++) {
+      const end = this.ends[base + k]!;
+      out.raw(prefix);
+      out.copy(src, start, end);
+      start = end;
     }
     this.lanes[lane]!.clear();
+    this.count[lane] = 0;
   }
 }
 

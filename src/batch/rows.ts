@@ -8,6 +8,7 @@
  * design, so a file says how to reproduce (and resume) itself. Nothing in a row file depends on
  * the clock or the number of workers: the same batch gives the same bytes.
  */
+import { isAscii } from 'node:buffer';
 import { statSync } from 'node:fs';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
@@ -113,9 +114,14 @@ const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g
  * would give: numbers as `String(x)` prints them, text as UTF-8.
  */
 export class RowBuffer {
-  private buf = new Uint8Array(1 << 16);
+  private buf: Uint8Array;
   private n = 0;
   private readonly encoder = new TextEncoder();
+
+  /** `size`: the buffer's first size in bytes (it grows as needed). */
+  constructor(size = 1 << 16) {
+    this.buf = new Uint8Array(size);
+  }
 
   get length(): number {
     return this.n;
@@ -128,7 +134,9 @@ export class RowBuffer {
 
   /** The text written so far; the writer starts empty. */
   take(): string {
-    const out = Buffer.from(this.buf.buffer, 0, this.n).toString('utf8');
+    const bytes = Buffer.from(this.buf.buffer, 0, this.n);
+    // ASCII (most rows) reads as Latin-1 in one copy, without UTF-8's decoding.
+    const out = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
     this.n = 0;
     return out;
   }
@@ -153,9 +161,23 @@ export class RowBuffer {
 
   /** Bytes encoded once (a layout's constant pieces). */
   raw(b: Uint8Array): void {
-    this.room(b.length);
-    this.buf.set(b, this.n);
-    this.n += b.length;
+    const len = b.length;
+    if (this.n + len > this.buf.length) this.room(len);
+    // Pieces are mostly a separator or a name: a loop beats a call into the runtime.
+    if (len > 32) this.buf.set(b, this.n);
+    else for (let k = 0, n = this.n; k < len; k++) this.buf[n + k] = b[k]!;
+    this.n += len;
+  }
+
+  /** Bytes `start..end)` of `src` (without making a view of them: short pieces are copied in a loop). */
+  copy(src: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    this.room(len);
+    const buf = this.buf;
+    let n = this.n;
+    if (len > 256) buf.set(src.subarray(start, end), n);
+    else for (let k = start; k < end; k++) buf[n++] = src[k]!;
+    this.n = this.n + len;
   }
 
   text(s: string): void {

@@ -27,7 +27,7 @@ import { shellCommand, writeAll } from '../io/files.ts';
 import { checkOutput, identityOf, isSpecialFile, OutputFile, writeError, writeOutput, type FileIdentity } from '../io/output.ts';
 import { acquireLock, type Lock } from '../io/lock.ts';
 import { readTextBounded } from '../io/read.ts';
-import { readForResume } from '../batch/resume.ts';
+import { Extension, readForResume } from '../batch/resume.ts';
 import { columns, formatFromPath, formatHeader, readHeader, rowLayout, ROWS_FORMAT, ROWS_VERSION, type RowFormat, type RowsHeader } from '../batch/rows.ts';
 import type { PointAccumulator } from '../stats/stats.ts';
 import { buildSummary, newAccumulator, SUMMARY_FORMAT, unsharded, type ObjectiveStats, type SummaryDoc } from '../batch/summary.ts';
@@ -48,6 +48,7 @@ export interface BatchFlags {
   out?: string;
   summary?: string;
   resume?: boolean;
+  extend?: boolean;
   force?: boolean;
   branch?: string;
   exercise?: string;
@@ -393,6 +394,7 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     scenario: { id: def.id, hash: def.hash }, command, design, columns: columns(layout, replayColumn(design)),
   };
   if (workers > 1 && !existsSync(workerFile)) throw new Error(`${workerFile} is missing: run \`npm run build\``);
+  const extending = flags.extend === true ? extendFrom(flags, out, design, header, roundsFile, (d) => canonicalCommand(ref, d, out, flags.summary, groups)) : null;
 
   // Files: everything is checked before anything is created or changed. The scenario is never
   // written over; an existing --out is finished (--resume) or started again (--force) only while
@@ -403,6 +405,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
   let summaryReplace: boolean | FileIdentity | null = flags.force === true;
   if (flags.summary !== undefined) {
     if (resuming && !flags.force) summaryReplace = ownSummary(flags.summary, header);
+    // The old batch's summary becomes the extended batch's.
+    if (extending && !flags.force) summaryReplace = ownSummary(flags.summary, extending.header) ?? ownSummary(flags.summary, header);
     checkOutput(flags.summary, { flag: '--summary', inputs: [...inputs, out], replace: summaryReplace, existsHint: flags.resume ? 'it is not the summary of this batch; choose another name, or add --force to replace it' : 'add --force to replace it, or choose another name (with --resume, the batch rewrites its own summary)' });
   }
   const accumulators = new Map<number, PointAccumulator>();
@@ -423,9 +427,12 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     if (existsSync(roundsFile) && !flags.resume && !flags.force && !isSpecialFile(roundsFile)) throw new UsageError(`${roundsFile} already exists`, 'add --resume to finish the batch that wrote it, --force to start it again, or remove it', '--rounds');
   }
   let start = from;
+  /** `--extend`: the new file being written, and what copies the old rows into it. */
+  let extension = null as { file: OutputFile; copier: Extension } | null;
+  let startExtension: (() => { file: OutputFile; copier: Extension }) | null = null;
   let lock: Lock | null = null;
   const refuseExisting = () => {
-    if (out !== undefined && existsSync(out) && !flags.resume && !flags.force && !isSpecialFile(out)) {
+    if (out !== undefined && existsSync(out) && !flags.resume && !flags.force && !flags.extend && !isSpecialFile(out)) {
       throw new UsageError(`${out} already exists`, 'add --resume to finish the batch that wrote it, --force to start it again, or remove it', '--out');
     }
   };
@@ -443,7 +450,22 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       // Looked at again now that the lock is held: another process may have made the file since.
       refuseExisting();
       const exists = existsSync(out);
-      if (parquetOut) {
+      if (extending) {
+        // The finished batch's rows are read back whole first (checked, counted): a file that is
+        // not that batch's, or not finished, is refused before anything is written.
+        const oldRuns = extending.oldN * design.points;
+        const oldOutcomes = counter ? new Uint8Array(oldRuns) : null;
+        const state = await readForResume(out, { header: extending.header, format: format!, layout, range: [0, oldRuns] }, accumulator, oldOutcomes ? (run, outcome) => (oldOutcomes[run] = outcome) : undefined);
+        if (state.next < oldRuns) throw new UsageError(`${out} holds ${int(state.rows)} of the ${int(oldRuns)} runs of its batch: it is not finished`, `finish it first: ${shellCommand([...extending.header.command, '--resume'])}`, '--extend');
+        const identity = identityOf(out) ?? true;
+        // Opened once the batch handles interrupts itself (see runAndReport), so that one stops it cleanly.
+        startExtension = () => {
+          const file = OutputFile.open(out, { flag: '--out', inputs, replace: identity });
+          extension = { file, copier: new Extension(out, format!, format === 'csv' ? 2 : 1, extending.oldN, runsPerPoint, design.points, (text) => file.write(text), counter && oldOutcomes ? (old, run) => counter.add(run, oldOutcomes[old]!) : undefined) };
+          file.write(formatHeader(header, format!));
+          return extension;
+        };
+      } else if (parquetOut) {
         sinks.rows = new ParquetSink(out, header.columns, header);
       } else if (exists && isSpecialFile(out)) {
         fd = openOrFail(out, 'w');
@@ -482,6 +504,8 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     else if (roundsFile !== null && roundsFd === null) roundsFd = startRounds(roundsFile, formatRoundsHeader(roundsHeader!, roundsFormat!), inputs);
     await runAndReport();
   } finally {
+    extension?.copier.close();
+    extension?.file.abort();
     sinks.rows?.abort();
     sinks.rounds?.abort();
     releaseLock();
@@ -492,7 +516,10 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     const plan: BatchPlan = { scenarioFile: def.file ?? ref, hash: def.hash, policy, seed, seeds: design.seeds, runsPerPoint, branch, format, replay: replayColumn(design), outcomes: counter !== null, rounds: roundsFormat, ...(exercise ? { exercise: { file: resolvePath(exercise.file), seeds: exercise.config.seeds, ref } } : {}) };
     const tty = process.stderr.isTTY === true;
     const every = progressSeconds();
-    const progress = !flags.quiet && to > start && (tty || every > 0) ? new Progress(to - from, start - from, process.stderr, tty, every) : null;
+    // Runs in the file before this process starts (an extended batch's old runs, a resumed batch's first part).
+    const already = extending ? extending.oldN * design.points : start - from;
+    const progress = !flags.quiet && already < to - from && (tty || every > 0) ? new Progress(to - from, already, process.stderr, tty, every) : null;
+    let ran = 0;
     if (picked && tty) process.stderr.write(`(seed ${seed} picked at random and recorded; add --seed ${seed} to repeat this batch)\n`);
     // Ctrl-C (SIGINT) and a scheduler's stop (SIGTERM: Slurm preemption, `kill`, a timeout) both
     // stop the runs in flight and leave a resumable file; a second signal quits at once.
@@ -506,21 +533,34 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
     let outcome;
+    let ranges: [number, number][] | undefined;
     try {
-      if (tty) progress?.update(start - from, true);
+      ranges = startExtension?.().copier.ranges();
+    } catch (error) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      throw error;
+    }
+    try {
+      if (tty) progress?.update(already, true);
       outcome = await executeBatch({
-        plan, points, from: start, to, workers, workerFile, signal: controller.signal,
+        plan, points, from: start, to, workers, workerFile, signal: controller.signal, ...(ranges ? { ranges } : {}), rowsPerRun: roundsFile === null ? 1 : 1 + def.rounds.length,
         // The scenario this command loaded and compiled: the main thread's runs use it as it is.
         context: chunkContext(runner(compiled.def, policy), layout, exercise ?? undefined),
         pool: takePool(),
         onChunk: (r) => {
+          if (extension) {
+            extension.copier.copyThrough(Math.floor(r.start / runsPerPoint));
+            if (r.rows) extension.file.write(r.rows);
+          }
           if (fd !== null && r.rows) writeRows(fd, out!, r.rows, command);
           if (sinks.rows && r.rows) sinks.rows.addCsv(r.rows);
           if (sinks.rounds && r.rounds) sinks.rounds.addCsv(r.rounds);
           if (roundsFd !== null && r.rounds) writeRows(roundsFd, roundsFile!, r.rounds, command, '--rounds');
           for (const t of r.tallies) accumulator(t.point).merge(t);
           if (counter && r.outcomes) r.outcomes.forEach((o, j) => counter.add(r.start + j, o));
-          progress?.update(r.end - from);
+          ran += r.end - r.start;
+          progress?.update(already + ran);
         },
       });
     } finally {
@@ -541,6 +581,12 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
     }
 
     const signal = interrupts.signal;
+    if (outcome.interrupted && extension) {
+      extension.file.abort();
+      process.stderr.write(`parley: interrupted (${signal}) after ${int(ran)} of the ${int(to - from - already)} new runs; ${out} is as it was (${int(extending!.oldN)} runs per point).\nTo extend it, run the same command again:\n  ${shellCommand([...command, '--extend'])}\n`);
+      process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+      return;
+    }
     if (outcome.interrupted) {
       const done = outcome.done - from;
       const resume = shellCommand([...command, '--resume']);
@@ -555,13 +601,17 @@ async function runBatch(scenarioArg: string | undefined, flags: BatchFlags, t0: 
       return;
     }
 
+    if (extension) {
+      extension.copier.finish();
+      extension.file.commit();
+    }
     sinks.rows?.finish();
     sinks.rounds?.finish();
-    progress?.finish(outcome.done - from);
+    progress?.finish(already + ran);
     const wall = (performance.now() - t0) / 1000; // clock-ok: wall time for the summary
     const summary = buildSummary({
       parley: ENGINE_VERSION, scenario: { id: def.id, hash: def.hash }, command, design, layout,
-      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers, ranHere: to - start,
+      expected: to - from, points: accumulators.values(), paramsOf: (p) => points[p]!, wallSeconds: wall, workers, ranHere: extending ? to - from - already : to - start,
       groups, contrasts: counter ? contrastsOf(gridOf(design), counter, measureNames) : null,
       ...(contrastsNote !== null && design.sweep.length > 0 ? { contrastsNote: `no paired contrasts: ${contrastsNote}` } : {}),
     });
@@ -612,6 +662,28 @@ function writeRows(fd: number, out: string, text: string, command?: readonly str
     if (!command) throw e;
     throw new UsageError(`${e.issues[0]!.message}; ${out} keeps the rows written so far`, `make room, then finish the batch with: ${shellCommand([...command, '--resume'])}`, flag);
   }
+}
+
+/**
+ * `--extend`: what can be extended, and the header the finished batch's rows must have (this
+ * batch's, with its own number of replicates per point). Replicate r of every point keeps its
+ * seed when the batch grows (paired seeds), so its run is the same; only its index moves.
+ */
+function extendFrom(flags: BatchFlags, out: string | undefined, design: Design, header: RowsHeader, roundsFile: string | null, commandOf: (d: Design) => string[]): { header: RowsHeader; oldN: number } {
+  const flag = '--extend';
+  if (out === undefined) throw new UsageError('--extend needs --out FILE: the rows of the finished batch to add replicates to', undefined, flag);
+  if (flags.resume || flags.force) throw new UsageError(`give --extend alone, not with --${flags.resume ? 'resume' : 'force'}`, '--resume finishes an interrupted batch, --force starts one again, --extend adds replicates to a finished one', flag);
+  if (isParquet(out)) throw new UsageError('--extend rewrites the rows in run order: it needs CSV or JSONL rows', 'keep the rows in CSV, extend them, then make Parquet with `parley merge --rows rows.csv --out rows.parquet`', flag);
+  if (roundsFile !== null) throw new UsageError('--extend does not extend a rounds file (--record rounds)', 'run the larger batch with --record rounds from the start (add --force), or extend the rows without --record rounds', flag);
+  if (design.shard) throw new UsageError('--extend adds replicates to a whole batch, not to a shard (the shards of a larger batch cut its runs elsewhere)', 'merge the shards, then extend the merged rows, or run the larger batch\'s shards', flag);
+  if (design.seeds === 'independent' && design.points > 1) throw new UsageError('--extend needs paired seeds when there are several design points: with --seeds independent, a run\'s seed depends on its index, which moves when the batch grows', 'run the larger batch afresh (add --force)', flag);
+  if (!existsSync(out) || isSpecialFile(out)) throw new UsageError(`${out} does not exist: --extend adds replicates to a finished batch's rows`, 'run the batch without --extend first', flag);
+  const old = readHeader(out).header;
+  const oldN = old.design?.runsPerPoint;
+  if (typeof oldN !== 'number' || !Number.isInteger(oldN) || oldN < 1) throw new UsageError(`${out} does not say how many runs per point its batch has`, undefined, flag);
+  if (oldN >= design.runsPerPoint) throw new UsageError(`${out} holds a batch of ${int(oldN)} runs per point: --extend needs a larger --runs, not ${int(design.runsPerPoint)}`, oldN === design.runsPerPoint ? 'the batch already has that many runs per point' : undefined, '--runs');
+  const oldDesign: Design = { ...design, runsPerPoint: oldN, runs: oldN * design.points };
+  return { header: { ...header, design: oldDesign, command: commandOf(oldDesign) }, oldN };
 }
 
 /** `--rounds FILE` with `--record rounds`: checked together; null when rounds are not recorded. */

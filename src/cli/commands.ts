@@ -58,6 +58,7 @@ export function registerCommands(program: Command): void {
     .option('--rounds <file>', 'where the rows of rounds go (.csv or .jsonl), with --record rounds')
     .option('--group <name=id+id…>', 'an outcome group: its share, per point, per swept value and in the contrasts (repeatable)', collect, [])
     .option('--resume', 'finish an interrupted batch: same command, same --out')
+    .option('--extend', 'add replicates to a finished batch: its command with a larger --runs, same --out; the rows and summary become those of the larger batch')
     .option('--force', 'start again over an existing --out, and replace an existing --summary')
     .option('--branch <code>', 'start every run from the node after the branch code\'s last move (or at its final reroll)')
     .option('--exercise <id|file>', "run an exercise: its scenario, parameters, policy and injects, its seeds first; report how often the objective is met and the scores")
