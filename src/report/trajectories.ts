@@ -52,6 +52,28 @@ export interface RowsDigest {
 
 const bad = (file: string, line: number, why: string) => new UsageError(`line ${line}: ${why}`, 'row files are the files `parley batch --out FILE` writes; this one was changed or damaged', file);
 
+/** A CSV line's fields (one per column), or a JSONL line's object; a damaged line is an input error naming it. */
+function fieldsOf(file: string, lineNo: number, line: string, csv: boolean, columns: number): string[] | Record<string, unknown> {
+  if (csv) {
+    let f: string[];
+    try {
+      f = splitCsv(line);
+    } catch (error) {
+      throw bad(file, lineNo, (error as Error).message);
+    }
+    if (f.length !== columns) throw bad(file, lineNo, `${f.length} fields, expected ${columns}`);
+    return f;
+  }
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    throw bad(file, lineNo, 'not JSON');
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw bad(file, lineNo, 'not a JSON object');
+  return o as Record<string, unknown>;
+}
+
 /** Reads a CSV or JSONL row file in one pass. */
 export async function digestRows(file: string): Promise<RowsDigest> {
   const { header, format, lines } = readHeader(file);
@@ -73,24 +95,14 @@ export async function digestRows(file: string): Promise<RowsDigest> {
     let outcome: unknown;
     let cps: unknown[];
     let values: unknown[];
-    if (format === 'csv') {
-      let f: string[];
-      try {
-        f = splitCsv(line);
-      } catch (error) {
-        throw bad(file, lineNo, (error as Error).message);
-      }
-      if (f.length !== cols.length) throw bad(file, lineNo, `${f.length} fields, expected ${cols.length}`);
+    const got = fieldsOf(file, lineNo, line, format === 'csv', cols.length);
+    if (Array.isArray(got)) {
+      const f = got;
       outcome = f[outcomeAt];
       cps = checkpointAt.map((i) => f[i]);
       values = tensionAt.map((i) => Number(f[i]));
     } else {
-      let o: Record<string, unknown>;
-      try {
-        o = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw bad(file, lineNo, 'not JSON');
-      }
+      const o = got;
       const cp = (o?.checkpoints ?? {}) as Record<string, unknown>;
       const ts = (o?.tensions ?? {}) as Record<string, unknown>;
       outcome = o?.outcome;
@@ -155,20 +167,14 @@ export async function digestRounds(file: string): Promise<RoundsDigest> {
   for await (const line of readLines(file)) {
     lineNo++;
     if (lineNo <= skip || line === '') continue;
+    const got = fieldsOf(file, lineNo, line, csv, cols.length);
     let f: unknown[];
-    if (csv) {
-      const parts = splitCsv(line);
-      if (parts.length !== cols.length) throw bad(file, lineNo, `${parts.length} fields, expected ${cols.length}`);
-      f = parts;
-    } else {
-      let o: Record<string, unknown>;
-      try {
-        o = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw bad(file, lineNo, 'not JSON');
-      }
+    if (Array.isArray(got)) f = got;
+    else {
+      const o = got;
       const ts = (o?.tensions ?? {}) as Record<string, unknown>;
-      f = cols.map((c) => (c.startsWith('tension.') ? ts[c.slice(8)] : o?.[c]));
+      const own = (x: Record<string, unknown>, k: string) => (Object.hasOwn(x, k) ? x[k] : undefined);
+      f = cols.map((c) => (c.startsWith('tension.') ? own(ts, c.slice(8)) : own(o, c)));
     }
     const run = Number(f[runAt]);
     const round = Number(f[roundAt]);
