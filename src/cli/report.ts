@@ -12,7 +12,8 @@ import { headLines } from '../io/files.ts';
 import { readJsonFile } from '../io/read.ts';
 import { writeOutput } from '../io/output.ts';
 import { renderReport, type ReportPage } from '../report/html.ts';
-import { parseGroup, provenanceOf, summaryFigures, type OutcomeGroup, type Provenance } from '../report/study.ts';
+import { provenanceOf, summaryFigures, type Provenance } from '../report/study.ts';
+import { parseGroups } from '../batch/study.ts';
 import { fanChart, indexBars, meanSeries, outcomeShares, spreadBars, tornado, type Figure } from '../report/figures.ts';
 import { digestRounds, digestRows } from '../report/trajectories.ts';
 import { SENSITIVITY_FORMAT, type SensitivityDoc } from '../batch/sensitivity.ts';
@@ -85,7 +86,7 @@ async function readInput(file: string, index: number, several: boolean, groupFla
   const format = typeof doc === 'object' && doc !== null ? (doc as { format?: unknown }).format : undefined;
   if (format === SUMMARY_FORMAT) {
     const s: SummaryDoc = checkSummary(file, doc);
-    const groups: OutcomeGroup[] = groupFlags.map((g) => parseGroup(g, s.layout.outcomes));
+    const groups = parseGroups(groupFlags, s.layout.outcomes);
     return {
       section: { heading: name('batch', s.scenario.id), intro: `${s.runs.toLocaleString('en-US')} runs over ${s.points.length.toLocaleString('en-US')} design point${s.points.length === 1 ? '' : 's'}.`, figures: summaryFigures(s, groups, prefix) },
       provenance: provenanceOf(file, 'batch summary', s, s.runs),

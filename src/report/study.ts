@@ -5,27 +5,9 @@
  */
 import type { SummaryDoc } from '../batch/summary.ts';
 import type { Design } from '../batch/design.ts';
+import type { OutcomeGroup } from '../batch/study.ts';
 import { outcomeShares, sweepLines, type Figure, type OutcomeCounts, type SeriesPoint } from './figures.ts';
-import { UsageError } from '../scenario/errors.ts';
 import { shellCommand } from '../io/files.ts';
-
-/** A group of outcomes reported as one measure ("settled" = reset + truce). */
-export interface OutcomeGroup {
-  readonly name: string;
-  readonly outcomes: readonly string[];
-}
-
-/** Parses `NAME=ID+ID…` against the outcomes of a layout. */
-export function parseGroup(text: string, outcomes: readonly string[]): OutcomeGroup {
-  const m = /^([A-Za-z][A-Za-z0-9_]*)=(.+)$/.exec(text);
-  if (!m) throw new UsageError(`\`${text}\` is not NAME=OUTCOME+OUTCOME…`, 'for example --group settled=strategic_reset+conditional_truce', '--group');
-  const ids = m[2]!.split('+').map((s) => s.trim());
-  const unknown = ids.filter((id) => !outcomes.includes(id));
-  if (unknown.length) throw new UsageError(`\`${text}\`: unknown outcome${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `\`${u}\``).join(', ')}`, `outcomes: ${outcomes.join(', ')}`, '--group');
-  if (new Set(ids).size !== ids.length) throw new UsageError(`\`${text}\` names an outcome twice`, undefined, '--group');
-  if (outcomes.includes(m[1]!)) throw new UsageError(`\`${m[1]}\` is already an outcome's name`, 'give the group a name of its own', '--group');
-  return { name: m[1]!, outcomes: ids };
-}
 
 /** One line of the provenance table. */
 export interface Provenance {
@@ -68,8 +50,11 @@ export function provenanceOf(file: string, kind: string, doc: { scenario: { id: 
 }
 
 /** The figures of one batch summary: outcome shares, and for sweeps each measure against the swept values. */
-export function summaryFigures(s: SummaryDoc, groups: readonly OutcomeGroup[], prefix: string): Figure[] {
+export function summaryFigures(s: SummaryDoc, asked: readonly OutcomeGroup[], prefix: string): Figure[] {
   const outcomes = s.layout.outcomes;
+  // The batch's own groups (`parley batch --group`), then those the report adds.
+  const own = Object.entries(s.groups ?? {}).map(([name, g]) => ({ name, outcomes: g.outcomes }));
+  const groups = [...own, ...asked.filter((g) => !own.some((o) => o.name === g.name))];
   const figures: Figure[] = [];
   const moments: OutcomeCounts[] = [
     ...Object.entries(s.checkpoints).map(([phase, byOutcome]) => ({ when: `end of ${phase}`, counts: countsOf({ outcomes: byOutcome }), runs: s.runs })),
