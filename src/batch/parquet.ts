@@ -43,6 +43,7 @@ export class ParquetSink {
   private readonly fd: number;
   private readonly temp: string;
   private done = false;
+  private closed = false;
 
   constructor(
     private readonly file: string,
@@ -125,6 +126,7 @@ export class ParquetSink {
     this.flush();
     this.writer.finish();
     this.drain();
+    this.closed = true;
     closeSync(this.fd);
     this.done = true;
     renameSync(this.temp, this.file);
@@ -134,10 +136,14 @@ export class ParquetSink {
   abort(): void {
     if (this.done) return;
     this.done = true;
-    try {
-      closeSync(this.fd);
-    } catch {
-      // closed already
+    // Closed once only: a number closed before may belong to another file by now.
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        closeSync(this.fd);
+      } catch {
+        // nothing more to do with it
+      }
     }
     if (existsSync(this.temp)) unlinkSync(this.temp);
   }

@@ -111,8 +111,12 @@ function createWhole(path: string, text: string, flag: string): boolean {
   } catch (error) {
     throw lockError(path, flag, error);
   }
+  // Closed exactly once: a second close of a number the system has since given to another file
+  // (a worker thread's, or the rows this batch is about to open) would close that file instead.
+  let open = true;
   try {
     writeSync(fd, text);
+    open = false;
     closeSync(fd);
     linkSync(temp, path);
     return true;
@@ -120,10 +124,12 @@ function createWhole(path: string, text: string, flag: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw lockError(path, flag, error);
   } finally {
-    try {
-      closeSync(fd);
-    } catch {
-      // closed above
+    if (open) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the write failed and so may the close: nothing more to do
+      }
     }
     unlinkQuietly(temp);
   }
