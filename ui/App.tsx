@@ -11,12 +11,10 @@ import { act, canRedo, canUndo, compareNodes, currentNode, goTo, lastDrawn, path
 import { checkpointsAt, type CheckpointReport } from '../src/play/checkpoint.ts';
 import { adviceKey, adviceUnavailable, adviseHere, ADVICE_RUNS, defaultAdviceGoal, type Advice, type AdviceGoal } from '../src/play/advice.ts';
 import { adviceLines, pickerLines, type AdviceState } from './advice-view.ts';
-import { CompareOverlay } from './CompareOverlay.tsx';
 import { DistributionOverlay } from './DistributionOverlay.tsx';
 import { ExplainPanel } from './ExplainPanel.tsx';
 import { Footer } from './Footer.tsx';
 import { Header } from './Header.tsx';
-import { HelpOverlay } from './HelpOverlay.tsx';
 import { LeversPanel } from './LeversPanel.tsx';
 import { ListOverlay } from './ListOverlay.tsx';
 import { LogPanel } from './LogPanel.tsx';
@@ -198,7 +196,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     model.current = { ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) };
     setVersion((v) => v + 1);
   };
-  const { session, selected, overlay, status, logScroll, explainScroll, showLog, marked, distRun, overlayScroll } = model.current;
+  const { session, selected, overlay, status, logScroll, explainScroll, marked, distRun, overlayScroll } = model.current;
   const setSelected = (f: (i: number) => number) => update((m) => ({ selected: f(m.selected) }));
   const setOverlay = (o: Overlay) => update({ overlay: o, overlayScroll: 0 });
   const setStatus = (st: Status) => update({ status: st });
@@ -553,7 +551,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       return { title: `What if ${who} pulls each?`, lines: adviceText(model.current) };
     }
     if (o.kind === 'compare') return { title: 'Compare A and B', lines: compareLines(session, compareNodes(session, o.a, o.b), inner) };
-    if (o.kind === 'outcome') return { title: 'Outcome', lines: [...outcomeBannerLines(session.compiled.def, o.reports, inner), [], ...wrap(`Space or Esc ${o.then ? 'continues to the debrief' : 'continues'}; g explains the terms.`, inner).map((l): Line => [s(l, { dim: true })])] };
+    if (o.kind === 'outcome') return { title: 'Outcome', lines: [...outcomeBannerLines(o.reports, inner), [], ...wrap(`Space or Esc ${o.then ? 'continues to the debrief' : 'continues'}; g explains the terms.`, inner).map((l): Line => [s(l, { dim: true })])] };
     return null;
   }
 

@@ -414,7 +414,7 @@ export function endLines(session: Session, width: number): Line[] {
  * The banner a checkpoint opens: the outcome, its definition, the rules before it that did not
  * hold, which parts of its own rule held, and the derived values (the crisis index) then.
  */
-export function outcomeBannerLines(def: ScenarioDefinition, reports: readonly CheckpointReport[], width: number): Line[] {
+export function outcomeBannerLines(reports: readonly CheckpointReport[], width: number): Line[] {
   const out: Line[] = [];
   for (const r of reports) {
     if (out.length) out.push([]);

@@ -314,14 +314,14 @@ const looksLikeSwitch = (p: ParameterDef) => !p.declaredKind && p.min === 0 && p
 /** Warnings about a design: a parameter that looks like a 0/1 switch, without a kind, sampled or swept over values between. */
 export function designWarnings(def: ScenarioDefinition, design: Design): string[] {
   const out: string[] = [];
-  const hint = (p: ParameterDef) => `if it is a switch, declare \`kind: switch\` in the scenario's parameters (then it takes 0 or 1); \`kind: real\` says it is not`;
+  const hint = 'if it is a switch, declare `kind: switch` in the scenario\'s parameters (then it takes 0 or 1); `kind: real` says it is not';
   for (const s of design.sweep) {
     const p = def.parameters.find((x) => x.id === s.param)!;
-    if (looksLikeSwitch(p) && sweepValues(s).some((v) => v !== 0 && v !== 1)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sweep gives it values between; ${hint(p)}`);
+    if (looksLikeSwitch(p) && sweepValues(s).some((v) => v !== 0 && v !== 1)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sweep gives it values between; ${hint}`);
   }
   for (const id of design.sample?.params ?? []) {
     const p = def.parameters.find((x) => x.id === id)!;
-    if (looksLikeSwitch(p)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sample draws it anywhere in [0, 1]; ${hint(p)}`);
+    if (looksLikeSwitch(p)) out.push(`${p.id} looks like a 0/1 switch (range [0, 1], default ${p.default}, no kind) and --sample draws it anywhere in [0, 1]; ${hint}`);
   }
   return out;
 }

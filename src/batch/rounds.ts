@@ -45,7 +45,6 @@ export function formatRoundsHeader(header: RoundsHeader, format: RowFormat): str
   return format === 'csv' ? `# ${json}\n${header.columns.join(',')}\n` : `${json}\n`;
 }
 
-const NEWLINE = 10;
 const SPACE = 32;
 const QUOTE = 34;
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -6,7 +6,6 @@
 import type { RunLanes } from '../../src/engine/runs.ts';
 import type { ScenarioDefinition } from '../../src/scenario/definition.ts';
 import { RowBuffer, type RowFormat } from '../../src/batch/rows.ts';
-import { roundColumns } from '../../src/batch/rounds.ts';
 
 /** Actors with a stance chart, whose stance each round gives. */
 const stanceActors = (def: ScenarioDefinition) => def.actors.filter((a) => a.stance);
@@ -18,7 +17,6 @@ const NEWLINE = 10;
 export class ReferenceRoundRecorder {
   private readonly lanes: RowBuffer[] = [];
   private readonly previous: Float64Array;
-  private readonly keys: { readonly csv: readonly string[] };
   readonly hook: (L: RunLanes) => void;
 
   constructor(
@@ -28,7 +26,6 @@ export class ReferenceRoundRecorder {
   ) {
     for (let i = 0; i < capacity; i++) this.lanes.push(new RowBuffer());
     this.previous = new Float64Array(capacity);
-    this.keys = { csv: roundColumns(def).slice(3) };
     this.hook = (L) => this.record(L);
   }
 
