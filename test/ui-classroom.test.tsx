@@ -14,8 +14,7 @@ import { briefingLines } from '../src/scenario/exercise.ts';
 
 const pt = compile(loadScenario('petro-trump'));
 const mini = compile(loadScenario('test/fixtures/mini.yaml'));
-const KEY = { down: '\u001B[B', up: '\u001B[A', enter: '\r', esc: '\u001B' };
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+import { KEY, keyPresser } from './support/keys.ts';
 
 afterEach(() => cleanup());
 
@@ -34,15 +33,7 @@ function app(props: Partial<AppProps> & { initial: Session }) {
     </ThemeContext.Provider>,
   );
   const frame = () => stripVTControlCharacters(r.lastFrame() ?? '');
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      const before = r.frames.length;
-      r.stdin.write(k);
-      for (let i = 0; i < 50 && r.frames.length === before; i++) await tick(10);
-      await tick(k === KEY.esc ? 80 : 5);
-    }
-    return frame();
-  };
+  const press = keyPresser(r, frame);
   return { ...r, press, frame };
 }
 

@@ -16,8 +16,7 @@ import { Footer } from '../ui/Footer.tsx';
 import { leverItems } from '../ui/view.ts';
 
 const mini = compile(loadScenario('test/fixtures/mini.yaml'));
-const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', esc: '\u001B', tab: '\t' };
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+import { KEY, keyPresser, tick } from './support/keys.ts';
 
 afterEach(() => cleanup());
 
@@ -42,16 +41,7 @@ function app(props: Partial<AppProps> = {}, color = false) {
       <App initial={session} width={80} height={24} {...props} />
     </ThemeContext.Provider>,
   );
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      const before = r.frames.length;
-      r.stdin.write(k);
-      // The next frame, however busy the machine is (other test files run beside this one).
-      for (let i = 0; i < 50 && r.frames.length === before; i++) await tick(10);
-      await tick(k === KEY.esc ? 80 : 5);
-    }
-    return r.lastFrame() ?? '';
-  };
+  const press = keyPresser(r, () => r.lastFrame() ?? '');
   return { ...r, press, frame: () => r.lastFrame() ?? '' };
 }
 
