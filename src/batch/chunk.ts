@@ -4,7 +4,7 @@
  * pool's threads, so the output cannot depend on where it ran.
  */
 import { runGroup, runner, type RunStart, type Runner } from '../analysis/runs.ts';
-import { exerciseSeed, judgeEnd } from '../analysis/exercise-runs.ts';
+import { judgeEnd } from '../analysis/exercise-runs.ts';
 import { loadExercise, type Exercise } from '../scenario/exercise.ts';
 import type { Move } from '../engine/branch-code.ts';
 import { runSeed, type SeedPairing } from './design.ts';
@@ -113,9 +113,7 @@ export function contextFor(plan: BatchPlan): ChunkContext {
 
 /** Seed, moves and branch code of run `index`. */
 export function runStart(plan: BatchPlan, scenario: string, index: number): { seed: number; startSeed: number; moves: readonly Move[]; branch: string } {
-  // An exercise's runs play its own seeds first (replicate r plays seed r), then the batch's.
-  const replicate = index % plan.runsPerPoint;
-  const seed = plan.exercise ? exerciseSeed(plan.exercise.seeds, replicate, () => runSeed(plan, index)) : runSeed(plan, index);
+  const seed = runSeed(plan, index);
   const b = plan.branch;
   if (!b) return { seed, startSeed: seed, moves: [], branch: `${scenario}:${seed}:${plan.policy}` };
   return {

@@ -13,13 +13,19 @@ import { deriveSeed } from '../engine/rng.ts';
 import type { ParameterDef, ScenarioDefinition } from '../scenario/definition.ts';
 import { suggest, UsageError } from '../scenario/errors.ts';
 import { latinHypercube } from './lhs.ts';
+import { exerciseSeed } from '../analysis/exercise-runs.ts';
 
 export type SeedPairing = 'paired' | 'independent';
 export const SEED_PAIRINGS: readonly SeedPairing[] = ['paired', 'independent'];
 
-/** Seed of run `index` of a batch with base seed `seed` and `runsPerPoint` replicates per point. */
-export function runSeed(d: { readonly seed: number; readonly seeds?: SeedPairing; readonly runsPerPoint: number }, index: number): number {
-  return deriveSeed(d.seed, d.seeds === 'independent' ? index : index % d.runsPerPoint);
+/**
+ * Seed of run `index` of a batch with base seed `seed` and `runsPerPoint` replicates per point:
+ * an exercise's runs play its own seeds first (replicate r plays seed r, see `exerciseSeed`),
+ * then, as every other batch, the derived seed of the replicate (paired) or of the run.
+ */
+export function runSeed(d: { readonly seed: number; readonly seeds?: SeedPairing; readonly runsPerPoint: number; readonly exercise?: { readonly seeds: readonly number[] } }, index: number): number {
+  const replicate = index % d.runsPerPoint;
+  return exerciseSeed(d.exercise?.seeds ?? [], replicate, () => deriveSeed(d.seed, d.seeds === 'independent' ? index : replicate));
 }
 
 export function parseSeedPairing(text: string | undefined): SeedPairing {
@@ -102,7 +108,7 @@ export interface PointList {
 
 /**
  * The exercise a batch runs: replicate r of each point plays the exercise's seed r while there
- * is one, then `deriveSeed(seed, i)` (see `exerciseSeed`); its parameters are in `set`.
+ * is one, then the batch's own seed (see `runSeed`); its parameters are in `set`.
  */
 export interface ExerciseSpec {
   readonly id: string;

@@ -5,7 +5,6 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { exerciseSeed } from '../analysis/exercise-runs.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { runSeed, type Design } from './design.ts';
 import { completeLength, readLines, shellCommand } from '../io/files.ts';
@@ -114,8 +113,7 @@ export async function readForResume(
     const point = Math.floor(next / n);
     if (row.run !== next || row.point !== point || row.replicate !== next - point * n) throw bad(`it is run ${row.run}`);
     const design = header.design;
-    const seed = design.exercise ? exerciseSeed(design.exercise.seeds, next - point * n, () => runSeed(design, next)) : runSeed(design, next);
-    if (row.seed !== seed) throw bad('its seed is not the one the design gives');
+    if (row.seed !== runSeed(design, next)) throw bad('its seed is not the one the design gives');
     const outcome = outcomes.get(row.outcome);
     const judged = row.checkpoints.map((c) => outcomes.get(c));
     if (outcome === undefined || judged.some((j) => j === undefined)) throw bad('unknown outcome');
