@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entries = { cli: 'src/cli/main.ts', index: 'src/index.ts', 'batch-worker': 'src/batch/worker.ts' };
+const entries = { cli: 'src/cli/main.ts', index: 'src/index.ts', 'batch-worker': 'src/batch/worker.ts', 'advice-worker': 'src/play/advice-worker.ts' };
 const outputs = Object.keys(entries).map((name) => join(root, 'dist', `${name}.js`));
 
 function newest(dir) {
@@ -75,7 +75,7 @@ const inkFrameCaches = {
 // command reads NODE_ENV. Ink's development hook (react-devtools-core, with DEV=true) stays out.
 await build({
   ...common,
-  entryPoints: { cli: join(root, entries.cli), 'batch-worker': join(root, entries['batch-worker']) },
+  entryPoints: { cli: join(root, entries.cli), 'batch-worker': join(root, entries['batch-worker']), 'advice-worker': join(root, entries['advice-worker']) },
   external: ['piscina', 'vega', 'vega-lite', 'react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"' },
   minifyWhitespace: true,

@@ -77,10 +77,12 @@ describe('results at 80×24', () => {
     const { press } = app({ initial: createSession(pt, { seed: 7 }) });
     const f = await press(KEY.enter, KEY.enter);
     expect(f).toContain('Sen. Rand Paul decides');
-    // At 80×24 the arithmetic keeps every number and leaves the reasons to the last step.
+    // At 80×24 the arithmetic keeps every number (and the reasons, when they fit too).
     const said = text(f, 33);
-    expect(said).toContain("A leaders' call: a '180-degree turn': base 4.0% +8pt = 12.0% → 10.2%");
-    expect(said).toContain('The call lands: base 30.0% +8pt +8pt = 46.0% → 39.0%');
+    expect(said).toMatch(/A leaders' call: a '180-degree turn': base 4\.0% \+8pt (\(the back channel\) )?= 12\.0% → 10\.2%/);
+    expect(said).toMatch(/The call lands: base 30\.0% \+8pt (\(mediator influence\) )?\+8pt (\(the back channel\) )?= 46\.0% → 39\.0%/);
+    // The chosen lever's detail never says an available lever is unavailable.
+    expect(said).not.toContain('Not available now');
     expect(said).toContain('No effect: 60.0% → 50.8%');
     expect(said).toContain('sum 118.0%; → is each ÷ 118.0%, to make 100%');
     // With room, each modifier says why (after the pull, the last step says it at any size).

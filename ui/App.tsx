@@ -9,8 +9,9 @@ import type { Rejection, SimState } from '../src/index.ts';
 import { distribution, type Distribution } from '../src/play/distribution.ts';
 import { act, canRedo, canUndo, compareNodes, currentNode, goTo, lastDrawn, pathTo, policyMove, pull, redo, redraw, reroll, roles, setRole, undo, type Session } from '../src/play/session.ts';
 import { checkpointsAt, type CheckpointReport } from '../src/play/checkpoint.ts';
-import { adviceKey, adviceUnavailable, adviseHere, ADVICE_RUNS, defaultAdviceGoal, type Advice, type AdviceGoal } from '../src/play/advice.ts';
-import { adviceLines, pickerLines, type AdviceState } from './advice-view.ts';
+import { adviceKey, adviceRequest, adviceUnavailable, ADVICE_RUNS, defaultAdviceGoal, inThreadAdviser, type Advice, type AdviceGoal, type Adviser } from '../src/play/advice.ts';
+import { adviceLines, goalWords, pickerLines, type AdviceState, type WhatIf } from './advice-view.ts';
+import { compareCommand } from '../src/report/session-markdown.ts';
 import { DistributionOverlay } from './DistributionOverlay.tsx';
 import { ExplainPanel } from './ExplainPanel.tsx';
 import { Footer } from './Footer.tsx';
@@ -49,6 +50,11 @@ export interface AppProps {
    * cannot take it; none means copying is not offered.
    */
   readonly onCopy?: (text: string) => boolean;
+  /**
+   * Computes the what-if odds (`w`, `W`): `parley play` hands a worker thread's (playAdviser),
+   * so keys never wait; by default they are computed on this thread between slices.
+   */
+  readonly adviser?: Adviser;
 }
 
 /** What the screen needs of an exercise. */
@@ -72,7 +78,7 @@ type Overlay =
   | { readonly kind: 'tree'; readonly selected: number; readonly scroll: number }
   | { readonly kind: 'compare'; readonly a: number; readonly b: number }
   | { readonly kind: 'dist' }
-  /** The advice view (`w`); `picking`: the outcome picker that changes its goal is open. */
+  /** The what-if table (`W`); `picking`: the outcome picker that changes its goal is open. */
   | { readonly kind: 'advice'; readonly picking: { readonly selected: number; readonly chosen: readonly string[] } | null }
   | { readonly kind: 'force'; readonly lever: string; readonly selected: number }
   | { readonly kind: 'role'; readonly selected: number }
@@ -107,9 +113,11 @@ interface Model {
   readonly quitArmed: boolean;
   /** First line shown in a text overlay (help, briefing, debrief, comparison). */
   readonly overlayScroll: number;
-  /** The advice shown or being computed (`w`): its cache key and what the view shows. */
+  /** The what-if odds (`w`) are on: each lever's line shows its chance of the goal, at every node. */
+  readonly whatIf: boolean;
+  /** The advice shown or being computed (`w`, `W`): its cache key (node and goal) and what the view shows. */
   readonly advice: { readonly key: string; readonly view: AdviceState } | null;
-  /** The goal the advice view last used (the student's pick stays from node to node). */
+  /** The goal the student picked (it stays from node to node); null: the default goal. */
   readonly adviceGoal: AdviceGoal | null;
 }
 
@@ -175,7 +183,7 @@ function checkpointsBetween(session: Session, from: number, to: number): Checkpo
   return path.slice(at + 1).flatMap((id) => checkpointsAt(session, id));
 }
 
-export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice, exercise, onCopy }: AppProps) {
+export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, onExport, onQuit, runs = 2000, notice, exercise, onCopy, adviser: givenAdviser }: AppProps) {
   const { exit } = useApp();
   const [width, rows] = useTerminalSize(fixedWidth, fixedHeight);
   // Keys can arrive faster than frames: the handler reads and writes the latest model through a
@@ -184,16 +192,16 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     session: initial, selected: 0, overlay: exercise ? exerciseOverlay(exercise, currentNode(initial).state) : NONE,
     status: exercise ? { text: `Objective: ${exercise.objective}`, kind: 'info' } : notice ? { text: notice, kind: 'info' } : null,
     logScroll: 0, explainScroll: 0, showLog: false, marked: null, distRun: null, savedNodes: initial.nodes.length, quitArmed: false, overlayScroll: 0,
-    advice: null, adviceGoal: null,
+    whatIf: false, advice: null, adviceGoal: null,
   });
-  /** Advice computed, by node and goal; and the computation under way (aborted when the view closes). */
+  /** Advice computed, by node and goal; what computes it. */
   const adviceCache = useRef(new Map<string, Advice>());
-  const adviceRun = useRef<AbortController | null>(null);
+  const adviser = useRef<Adviser>(givenAdviser ?? inThreadAdviser(initial.compiled));
   const [, setVersion] = useState(0);
   /** Set by q: keys after it (in the same burst) are not handled. */
   const quitting = useRef(false);
   const update = (patch: Partial<Model> | ((m: Model) => Partial<Model>)) => {
-    model.current = { ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) };
+    model.current = withAdvice({ ...model.current, ...(typeof patch === 'function' ? patch(model.current) : patch) });
     setVersion((v) => v + 1);
   };
   const { session, selected, overlay, status, logScroll, explainScroll, marked, distRun, overlayScroll } = model.current;
@@ -225,6 +233,48 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // Only a new run (id) starts work; progress updates must not restart it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [distRun?.id]);
+
+  // The what-if odds of the current node, whenever they are wanted (the lever list with `w` on, or
+  // the table of `W`): from the cache, or computed by the adviser (a worker thread in `parley
+  // play`) while keys go on. Moving to another node, changing the goal or turning them off
+  // cancels a computation under way.
+  const wantedAdvice = adviceWanted(model.current);
+  useEffect(() => {
+    if (!wantedAdvice) return;
+    const { key } = wantedAdvice;
+    // (`update` has already put the cached figures, or a computation at 0%, in the model.)
+    if (adviceCache.current.has(key)) return;
+    const controller = new AbortController();
+    const request = adviceRequest(model.current.session, wantedAdvice.goal);
+    const mine = (m: Model) => m.advice?.key === key && !controller.signal.aborted;
+    // A computation stopped before (or failed) starts again from nothing.
+    update((m) => (mine(m) && (m.advice!.view.done > 0 || m.advice!.view.error) ? { advice: { key, view: { ...m.advice!.view, done: 0, error: null } } } : {}));
+    // Started once the frame that says so is out (on this thread, the first slice would hold it back).
+    const timer = setTimeout(() => {
+      adviser.current.advise(request, {
+        signal: controller.signal,
+        onProgress: (p) => update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: p.runs } } } : {})),
+      }).then(
+        (result) => {
+          adviceCache.current.set(key, result);
+          update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: result.runs, result } } } : {}));
+        },
+        (error: unknown) => {
+          if (controller.signal.aborted) return;
+          update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, error: (error as Error).message } } } : {}));
+        },
+      );
+    }, 15);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+    // A new node or goal (the key) starts work; progress updates must not restart it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [wantedAdvice?.key]);
+
+  // The adviser's worker goes with the screen.
+  useEffect(() => () => adviser.current.close(), []);
 
   // Once the first frame is out, while the student reads it: the first pull's work done once on
   // a scratch copy (sessions are immutable, so nothing here touches the session or its random
@@ -295,34 +345,19 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       setOverlay({ kind: 'dist' });
     };
 
-    /** Opens the advice view for `goal` at the current node: from the cache, or computed in the background. */
-    const openAdvice = (goal: AdviceGoal) => {
+    /** `w`: the what-if odds on the lever list, on or off. */
+    const toggleWhatIf = () => {
+      if (model.current.whatIf) return update({ whatIf: false, status: { text: 'what-if odds off (w turns them on again)', kind: 'info' } });
       const why = adviceUnavailable(session);
       if (why) return setStatus({ text: why, kind: 'error' });
-      adviceRun.current?.abort();
-      const key = adviceKey(session, goal);
-      const cached = adviceCache.current.get(key) ?? null;
-      update({ overlay: { kind: 'advice', picking: null }, overlayScroll: 0, adviceGoal: goal, advice: { key, view: { goal, runs: ADVICE_RUNS, done: cached ? ADVICE_RUNS : 0, result: cached, error: null } } });
-      if (cached) return;
-      const controller = new AbortController();
-      adviceRun.current = controller;
-      const mine = (m: Model) => m.advice?.key === key && !controller.signal.aborted;
-      // Started once the view is on screen (its first slice of runs would hold the frame back).
-      setTimeout(() => void compute(), 15);
-      const compute = () => controller.signal.aborted ? undefined : adviseHere(session, goal, {
-        signal: controller.signal,
-        onProgress: (p) => update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: p.runs } } } : {})),
-      }).then(
-        (result) => {
-          adviceCache.current.set(key, result);
-          if (adviceRun.current === controller) adviceRun.current = null;
-          update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: result.runs, result } } } : {}));
-        },
-        (error: unknown) => {
-          if (controller.signal.aborted) return;
-          update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, error: (error as Error).message } } } : {}));
-        },
-      );
+      update({ whatIf: true, status: { text: `what if on · goal: ${goalWords(def, goalOf(model.current))} · W: the table${exercise ? '' : ', o there changes the goal'}`, kind: 'info' } });
+    };
+
+    /** `W`: the what-if table, with intervals and the difference against default play. */
+    const openAdviceTable = () => {
+      const why = adviceUnavailable(session);
+      if (why) return setStatus({ text: why, kind: 'error' });
+      setOverlay({ kind: 'advice', picking: null });
     };
 
     const markOrCompare = (id: number) => {
@@ -356,16 +391,15 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         }
         if (key.return) {
           if (chosen.length === 0) return setStatus({ text: 'tick at least one outcome (Space)', kind: 'error' });
-          return openAdvice({ kind: 'outcomes', ids: chosen });
+          return update({ adviceGoal: { kind: 'outcomes', ids: chosen }, overlay: { kind: 'advice', picking: null }, overlayScroll: 0 });
         }
         return setStatus({ text: '↑↓ choose · Space ticks · Enter computes · Esc back', kind: 'info' });
       }
       const done = model.current.advice?.view.result != null;
       if (key.escape) {
-        const running = adviceRun.current !== null && !done;
-        adviceRun.current?.abort();
-        adviceRun.current = null;
-        update({ overlay: NONE, overlayScroll: 0, ...(running ? { advice: null, status: { text: 'advice cancelled (w starts it again)', kind: 'info' as const } } : {}) });
+        // Closing the table stops a computation unless the lever list still wants it (w is on).
+        const stopped = !done && !model.current.advice?.view.error && !model.current.whatIf;
+        update({ overlay: NONE, overlayScroll: 0, ...(stopped ? { advice: null, status: { text: 'what-if cancelled (W starts it again)', kind: 'info' as const } } : {}) });
         return;
       }
       const page = key.pageDown || input === ']' || input === ' ' ? 10 : key.pageUp || input === '[' ? -10 : move;
@@ -432,7 +466,8 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         setOverlay({ kind: 'tree', selected: at, scroll: treeOpenScroll(session, tree, at, body - 2) });
       } else if (input === 'c') markOrCompare(session.current);
       else if (input === 'g') setOverlay({ kind: 'glossary' });
-      else if (input === 'w') openAdvice(model.current.adviceGoal ?? defaultAdviceGoal(session, exercise?.objective));
+      else if (input === 'w') toggleWhatIf();
+      else if (input === 'W') openAdviceTable();
       else if (input === 'y') {
         const copied = onCopy ? onCopy(branchCode(session)) : null;
         setOverlay({ kind: 'code', copied });
@@ -456,6 +491,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
       else if (key.tab) setShowLog((x) => !x);
       else if (key.pageUp || input === '[') scrollLower(-5);
       else if (key.pageDown || input === ']') scrollLower(5);
+      else if (key.escape && model.current.whatIf && !model.current.advice?.view.result && !model.current.advice?.view.error) update({ whatIf: false, status: { text: 'what-if odds stopped (w starts them again)', kind: 'info' } });
       else if (key.escape) setMarked(null);
       else if (input.length === 1 && input >= ' ' && !key.ctrl && !key.meta) setStatus({ text: `${input === ' ' ? 'Space' : input} does nothing here: ? lists the keys, g explains the terms`, kind: 'error' });
     };
@@ -525,6 +561,32 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     for (const [one, k] of splitKeys(input, key)) if (!quitting.current) handleKey(one, k);
   });
 
+  /** The goal of the what-if odds: the student's pick, else the exercise's objective or the calm outcomes. */
+  function goalOf(m: Model): AdviceGoal {
+    return m.adviceGoal ?? defaultAdviceGoal(m.session, exercise?.objective);
+  }
+
+  /**
+   * The model with `advice` for the node and goal the screen wants now, in the same update that
+   * made them wanted: the cached figures, or a computation at 0% (the effect above starts it).
+   */
+  function withAdvice(m: Model): Model {
+    const wanted = adviceWanted(m);
+    if (!wanted || m.advice?.key === wanted.key) return m;
+    const cached = adviceCache.current.get(wanted.key);
+    const runs = cached?.runs ?? ADVICE_RUNS;
+    return { ...m, advice: { key: wanted.key, view: { goal: wanted.goal, runs, done: cached ? runs : 0, result: cached ?? null, error: null } } };
+  }
+
+  /** The node and goal whose what-if odds the screen wants now (the lever list with w on, or the table), or null. */
+  function adviceWanted(m: Model): { key: string; goal: AdviceGoal } | null {
+    if (!m.whatIf && m.overlay.kind !== 'advice') return null;
+    if (m.overlay.kind === 'advice' && m.overlay.picking) return m.advice ? { key: m.advice.key, goal: m.advice.view.goal } : null;
+    if (adviceUnavailable(m.session)) return null;
+    const goal = goalOf(m);
+    return { key: adviceKey(m.session, goal), goal };
+  }
+
   function textLines(lines: readonly (string | Line)[]): Line[] {
     return lines.flatMap((l): Line[] => (typeof l !== 'string' ? [l] : l === '' ? [[]] : wrap(l, width - 2).map((x) => [s(x)])));
   }
@@ -533,7 +595,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   function adviceText(m: Model): Line[] {
     const view = m.advice?.view;
     if (!view) return [];
-    return adviceLines(m.session.compiled.def, view, width - 2, m.session.policy, Boolean(exercise));
+    return adviceLines(m.session.compiled.def, view, width - 2, m.session.policy, Boolean(exercise), view.result ? compareCommand(m.session, view.goal, view.result.runs) : undefined);
   }
 
   /** The overlays that are text to read: their title and lines. */
@@ -561,7 +623,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
         ['?', 'keys'], ['q', 'quit'], ...(exercise ? [['o', 'brief'] as [string, string]] : []),
         ...(node.state.ended ? [] : [['⏎', 'pull'] as [string, string]]),
         ...(layout.lowerMore ? [[']', 'more'] as [string, string]] : []),
-        ...(node.state.ended ? [] : [['w', 'what if'] as [string, string]]),
+        ...(node.state.ended ? [] : model.current.whatIf ? [['w', 'what if off'], ['W', 'table']] as [string, string][] : [['w', 'what if'] as [string, string]]),
         ['g', 'glossary'], ['y', 'code'], ['u', 'undo'], ['r', 're-draw'], ['b', 'tree'], ['c', 'compare'],
         ...(node.state.ended ? [] : [['a', `policy decides ${you}`] as [string, string]]),
         ['f', 'force'], ['R', 'reseed'], ['m', 'runs'], ['e', 'export'], ['s', 'save'], ['p', 'role'], ['Tab', 'log'],
@@ -625,7 +687,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
           {compact ? null : <LogPanel session={session} width={left} height={body - stateH} scroll={logScroll} />}
         </Box>
         <Box flexDirection="column" width={right}>
-          <LeversPanel session={session} items={items} selected={Math.min(selected, Math.max(0, items.length - 1))} width={right} height={leversH} />
+          <LeversPanel session={session} items={items} selected={Math.min(selected, Math.max(0, items.length - 1))} width={right} height={leversH} whatIf={whatIfOf(model.current)} />
           {layout.showsLog ? <LogPanel {...lower} scroll={logScroll} tabs /> : <ExplainPanel {...lower} tabs={compact} scroll={explainScroll} />}
         </Box>
       </Box>
@@ -653,6 +715,12 @@ function branchName(def: Session['compiled']['def'], lever: string, branch: stri
   return def.leverById.get(lever)?.branches.find((b) => b.id === branch)?.label ?? branch;
 }
 
+/** The what-if odds for the lever list: on, and computed (or being computed) for this node and goal. */
+function whatIfOf(m: Model): WhatIf | null {
+  if (!m.whatIf || !m.advice || currentNode(m.session).state.ended) return null;
+  return m.advice.key.startsWith(`${branchCode(m.session)}|`) ? { view: m.advice.view } : null;
+}
+
 /** Panel sizes of the main screen, and what its lower right panel can show. */
 function screenLayout(m: Model, width: number, body: number) {
   const { session, selected } = m;
@@ -665,7 +733,7 @@ function screenLayout(m: Model, width: number, body: number) {
   const compact = body - stateWanted < 6;
   const stateH = compact ? body : Math.max(5, Math.min(stateWanted, body - 6));
   const items = leverItems(session);
-  const leverContent = (node.state.ended ? endLines(session, right - 2) : leverLines(session, items, Math.min(selected, Math.max(0, items.length - 1)), right - 2)).length + 2;
+  const leverContent = (node.state.ended ? endLines(session, right - 2) : leverLines(session, items, Math.min(selected, Math.max(0, items.length - 1)), right - 2, whatIfOf(m))).length + 2;
   // The last step keeps room for what is pinned at its top (the decision, the draw and the
   // branch it selected, an outcome) and two lines more; the levers have the rest.
   const explain = explainParts(session, right - 2);

@@ -4,7 +4,7 @@
  * play, and the outcome picker that changes the goal. Plain functions, so tests can read them.
  */
 import type { ScenarioDefinition } from '../src/index.ts';
-import { adviceGoalLabel, type Advice, type AdviceGoal } from '../src/play/advice.ts';
+import { adviceGoalLabel, type Advice, type AdviceGoal, type Estimate } from '../src/play/advice.ts';
 import { s, wrap, type Line, type Seg } from './text.ts';
 
 /** What the view shows: the goal, and the computation's progress or its result. */
@@ -24,7 +24,7 @@ const signed = (x: number): string => `${x < -0.00005 ? '−' : '+'}${Math.abs(x
 
 const dim = (text: string, width: number): Line[] => wrap(text, width).map((l): Line => [s(l, { dim: true })]);
 
-export function adviceLines(def: ScenarioDefinition, view: AdviceState, width: number, policy: string, exercise: boolean): Line[] {
+export function adviceLines(def: ScenarioDefinition, view: AdviceState, width: number, policy: string, exercise: boolean, command?: string): Line[] {
   const out: Line[] = [];
   const goal = adviceGoalLabel(def, view.goal);
   wrap(`Goal: ${goal}`, width).forEach((l, i) => out.push([s(l, i === 0 ? { bold: true } : {})]));
@@ -67,6 +67,11 @@ export function adviceLines(def: ScenarioDefinition, view: AdviceState, width: n
   }
   out.push([]);
   out.push(...dim(`An estimate, not a certainty: run j of every move rerolls here to seed deriveSeed(${result.seed}, j), so the moves meet the same draws. "vs default": percentage points against default play on the same runs, with a paired 95% interval; an interval across 0 is no clear difference. Your own play, its draws and its branch tree are not changed.`, width));
+  if (command) {
+    out.push([]);
+    out.push(...dim('The same runs, with every outcome\'s share and the interval independent runs would give:', width));
+    out.push(...wrap(command, width).map((l): Line => [s(l, { color: 'cyan' })]));
+  }
   return out;
 }
 
@@ -80,4 +85,75 @@ export function pickerLines(def: ScenarioDefinition, chosen: readonly string[], 
     wrap(o.label, width - 6).forEach((l, k) => out.push([s(k === 0 ? (i === selected ? '▸ ' : '  ') + mark : '      '), s(l, i === selected ? { inverse: true } : {})]));
   });
   return out;
+}
+
+/**
+ * What the lever list shows once `w` has turned the what-if odds on: each move's chance of the
+ * goal in its own line, a line above the list that says what the figures are (or how far the
+ * computation is), and in the chosen lever's detail how the move shifts each outcome.
+ */
+export interface WhatIf {
+  readonly view: AdviceState;
+}
+
+/** Room the what-if column takes in a lever's line: `59%±3 ▲` (after the label's space). */
+export const WHAT_IF_CELLS = 9;
+
+/** An outcome's label without its explanation: `Strategic reset / security compact` → `Strategic reset`. */
+export function shortOutcome(label: string): string {
+  const cut = label.search(/ \(| \/ |: | — /);
+  return cut > 0 ? label.slice(0, cut) : label;
+}
+
+/** Whether a paired difference is clearly better (1), clearly worse (−1) or neither (0), as the table's verdict. */
+function clearSign(d: Estimate): -1 | 0 | 1 {
+  const [lo, hi] = d.ci95;
+  if (Math.max(Math.abs(lo), Math.abs(hi)) < 0.005) return 0;
+  return lo > 0 ? 1 : hi < 0 ? -1 : 0;
+}
+
+/** The half-width of an interval in points: `3`, or `0.4` under one point. */
+function halfWidth(ci: readonly [number, number]): string {
+  const h = ((ci[1] - ci[0]) / 2) * 100;
+  return h < 0.95 ? h.toFixed(1) : String(Math.round(h));
+}
+
+/** A move's cell: `59%±3 ▲` (▲ clearly better than default play, ▼ clearly worse), or a dot while it computes. */
+export function whatIfCell(whatIf: WhatIf, id: string): Seg[] {
+  const move = whatIf.view.result?.moves.find((m) => m.id === id);
+  if (!move) return [s('·'.padStart(WHAT_IF_CELLS - 2) + '  ', { dim: true })];
+  const text = `${Math.round(move.goal.p * 100)}%±${halfWidth(move.goal.ci95)}`;
+  const sign = clearSign(move.vsPolicy);
+  return [s(text.padStart(WHAT_IF_CELLS - 2), { bold: true, color: 'cyan' }), s(' '), s(sign > 0 ? '▲' : sign < 0 ? '▼' : ' ', sign ? { color: sign > 0 ? 'green' : 'red', bold: true } : {})];
+}
+
+/** The goal in a few words, from the outcomes' short labels: `Strategic reset, Conditional truce or Cordial but thin`. */
+export function goalWords(def: ScenarioDefinition, goal: AdviceGoal): string {
+  if (goal.kind === 'exercise') return 'the objective';
+  const names = goal.ids.map((id) => shortOutcome(def.outcomes.find((o) => o.id === id)?.label ?? id));
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0] ?? 'nothing';
+}
+
+/** The line above the list: what the column is, against what, for which goal (last: the line may be cut); or the progress, or the error. */
+export function whatIfHeader(def: ScenarioDefinition, whatIf: WhatIf): Line {
+  const { view } = whatIf;
+  if (view.error) return [s(`what if: cannot compute: ${view.error}`, { color: 'red' })];
+  const goal = s(` · goal: ${goalWords(def, view.goal)}`, { dim: true });
+  if (!view.result) {
+    const share = view.runs ? Math.floor((view.done / view.runs) * 100) : 0;
+    return [s('P(goal) ', { bold: true, color: 'cyan' }), s(`computing ${share}%`, { bold: true }), s(' · Esc stops', { dim: true }), goal];
+  }
+  return [s('P(goal) ±95%', { bold: true, color: 'cyan' }), s(`, ▲▼ vs default ${Math.round(view.result.policy.p * 100)}%`), goal];
+}
+
+/** In the chosen lever's detail: how the move shifts each outcome against default play, in points. */
+export function whatIfEffects(def: ScenarioDefinition, whatIf: WhatIf, id: string, width: number): Line[] {
+  const move = whatIf.view.result?.moves.find((m) => m.id === id);
+  if (!move) return [];
+  const parts = def.outcomes.map((o) => {
+    const d = move.outcomesVsPolicy[o.id];
+    return `${shortOutcome(o.label)} ${d ? points(d.p) : '?'}`;
+  });
+  const lead = id === 'pass' ? 'If you pass' : 'If pulled';
+  return wrap(`${lead}, vs default play (points, ${whatIf.view.result!.runs.toLocaleString('en-US')} runs each): ${parts.join(' · ')}`, width, 2).map((l): Line => [s(l, { color: 'cyan' })]);
 }

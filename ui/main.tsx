@@ -4,6 +4,7 @@
  * `parley play` only.
  */
 import { render } from 'ink';
+import { playAdviser } from '../src/play/advice-client.ts';
 import type { Session } from '../src/play/session.ts';
 import { App, type ExerciseView } from './App.tsx';
 import { ThemeContext } from './theme.ts';
@@ -46,7 +47,7 @@ export async function playScreen(session: Session, options: PlayScreenOptions): 
   process.once('exit', restore);
   const instance = render(
     <ThemeContext.Provider value={{ color: options.color }}>
-      <App initial={session} onSave={options.onSave} onExport={options.onExport} onCopy={(text) => copyByOsc52(stdout, text)} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
+      <App initial={session} adviser={playAdviser(session.compiled)} onSave={options.onSave} onExport={options.onExport} onCopy={(text) => copyByOsc52(stdout, text)} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
     </ThemeContext.Provider>,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: false },
   );

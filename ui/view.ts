@@ -10,6 +10,7 @@ import type { CheckpointReport } from '../src/play/checkpoint.ts';
 import { oddsArithmetic } from '../src/play/odds.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, forkOf, pathTo, stateBefore, stepLabel, type Comparison, type Session } from '../src/play/session.ts';
 import type { Distribution } from '../src/play/distribution.ts';
+import { whatIfCell, whatIfEffects, whatIfHeader, WHAT_IF_CELLS, type WhatIf } from './advice-view.ts';
 import { bar, cells, delta, num, pad, pct, s, tail, wrap, type Line, type Seg } from './text.ts';
 
 export const actorName = (def: ScenarioDefinition, id: string): string => def.actors.find((a) => a.id === id)?.name ?? id;
@@ -163,13 +164,15 @@ const pct1 = (p: number): string => `${(p * 100).toFixed(1)}%`;
  * label has the room first; the branches' labels follow when they fit, else their shares alone
  * (the detail under the list names them).
  */
-export function leverRows(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
+export function leverRows(session: Session, items: readonly LeverItem[], selected: number, width: number, whatIf: WhatIf | null = null): Line[] {
   const { def } = session.compiled;
-  const labelW = leverLabelWidth(items, width);
+  const labelW = whatIf ? Math.max(6, Math.min(Math.max(...items.map((i) => cells(i.label))), width - 3 - WHAT_IF_CELLS)) : leverLabelWidth(items, width);
   return items.map((item, i) => {
     const mark = i === selected ? '› ' : '  ';
     const label = s(mark + pad(item.label, labelW) + ' ', i === selected ? { bold: true, inverse: true } : item.available ? {} : { dim: true });
     if (!item.available) return [label, s(item.reason ?? '', { dim: true })];
+    // With the what-if odds on, each move's chance of the goal; its branches' odds stay in the detail.
+    if (whatIf) return [label, ...whatIfCell(whatIf, item.id)];
     if (item.id === 'pass') return [label, s('no draw', { dim: true })];
     const full = item.odds.map((o) => `${branchLabel(def, item.id, o.branch)} ${pct(o.p)}`).join(' · ');
     if (cells(full) <= width - labelW - 3) return [label, ...item.odds.flatMap((o, k) => [s(k ? ' · ' : '', { dim: true }), s(branchLabel(def, item.id, o.branch) + ' '), s(pct(o.p), { bold: true, color: 'yellow' })])];
@@ -188,28 +191,32 @@ function leverLabelWidth(items: readonly LeverItem[], width: number): number {
  * The chosen lever in full words: its label when the list cut it, then either each branch's
  * odds as arithmetic or the whole reason it is unavailable, then its description. Wrapped, never cut.
  */
-export function leverDetail(session: Session, items: readonly LeverItem[], selected: number, width: number, terse = false): Line[] {
+export function leverDetail(session: Session, items: readonly LeverItem[], selected: number, width: number, terse = false, whatIf: WhatIf | null = null, effects = true): Line[] {
   const { def } = session.compiled;
   const chosen = items[selected];
   if (!chosen) return [];
   const lines: Line[] = [];
-  if (cells(chosen.label) > leverLabelWidth(items, width)) for (const l of wrap(chosen.label, width)) lines.push([s(l, { bold: true })]);
+  const labelW = whatIf ? width - 3 - WHAT_IF_CELLS : leverLabelWidth(items, width);
+  if (cells(chosen.label) > labelW) for (const l of wrap(chosen.label, width)) lines.push([s(l, { bold: true })]);
+  const shifts = whatIf && effects && chosen.available ? whatIfEffects(def, whatIf, chosen.id, width) : [];
   if (chosen.id === 'pass') {
-    lines.push([s('Pass: do nothing this round (no draw).', { dim: true })]);
+    lines.push([s('Pass: do nothing this round (no draw).', { dim: true })], ...shifts);
     return lines;
   }
   // The odds first: on a small screen they are what the player needs to decide.
-  if (chosen.available) lines.push(...oddsLines(def, chosen.id, chosen.odds, width, '', terse));
-  if (terse && chosen.odds.some((o) => o.modifiers.some((m) => m.add !== 0 || m.mul !== 1))) lines.push([s('(why each modifier applies: after the pull, in the last step)', { dim: true })]);
-  else for (const l of wrap(`Not available now: ${chosen.reason ?? ''}`, width, 2)) lines.push([s(l, { color: 'red' })]);
+  if (chosen.available) {
+    lines.push(...oddsLines(def, chosen.id, chosen.odds, width, '', terse));
+    if (terse && chosen.odds.some((o) => o.modifiers.some((m) => m.add !== 0 || m.mul !== 1))) lines.push([s('(why each modifier applies: after the pull, in the last step)', { dim: true })]);
+    lines.push(...shifts);
+  } else for (const l of wrap(`Not available now: ${chosen.reason ?? ''}`, width, 2)) lines.push([s(l, { color: 'red' })]);
   if (chosen.description) for (const l of wrap(chosen.description.trim(), width)) lines.push([s(l, { dim: true })]);
   return lines;
 }
 
-/** The lever list, then a blank line and the chosen lever's detail. */
-export function leverLines(session: Session, items: readonly LeverItem[], selected: number, width: number): Line[] {
-  const detail = leverDetail(session, items, selected, width);
-  return [...leverRows(session, items, selected, width), ...(detail.length ? [[], ...detail] : [])];
+/** The lever list (under the what-if line when the odds are on), then a blank line and the chosen lever's detail. */
+export function leverLines(session: Session, items: readonly LeverItem[], selected: number, width: number, whatIf: WhatIf | null = null): Line[] {
+  const detail = leverDetail(session, items, selected, width, false, whatIf);
+  return [...(whatIf ? [whatIfHeader(session.compiled.def, whatIf)] : []), ...leverRows(session, items, selected, width, whatIf), ...(detail.length ? [[], ...detail] : [])];
 }
 
 /**
@@ -718,7 +725,8 @@ export const KEYS: readonly (readonly [string, string])[] = [
   ['b', 'branch tree: go to any explored node; c marks two nodes to compare'],
   ['c', 'compare the current node with the one marked (c again elsewhere, or in the tree)'],
   ['m  +', 'run many seeded runs from here: outcomes with 95% intervals; + doubles the runs'],
-  ['w', 'what if: each move here (every lever and passing) with its chance of the goal (the exercise\'s objective, or outcomes you pick with o), its 95% interval and the difference against default play — an estimate from 1,000 runs per move on the same random numbers, computed in the background (Esc cancels); your own play is not changed'],
+  ['w', 'what if, on or off: each lever\'s line shows its chance of the goal (the exercise\'s objective, or the outcomes you pick in W with o), ± the half-width of its 95% interval, and ▲ or ▼ when it is clearly better or worse than default play — from 1,000 runs per move on the same random numbers, computed in the background at every node you reach (Esc stops it); your own play is not changed'],
+  ['W', 'the what-if table: each move with P(goal), its 95% interval and the paired difference against default play; o there changes the goal'],
   ['g', 'glossary: every tension, value, state, outcome and term on the screen'],
   ['y', 'the whole branch code, the command that reopens it, and a copy to the clipboard'],
   ['p', 'play as another role (facilitator, or one actor)'],

@@ -13,6 +13,7 @@ import { nodeAt } from '../analysis/node.ts';
 import { currentActor } from '../engine/state.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { loadExercise } from '../scenario/exercise.ts';
+import type { SimState } from '../engine/types.ts';
 import { branchCode, currentNode, type Session } from './session.ts';
 
 /** Runs per move behind the advice view. */
@@ -68,6 +69,8 @@ export interface AdviceMove {
   readonly vsPolicy: Estimate;
   /** Each outcome's share (by outcome id). */
   readonly outcomes: Readonly<Record<string, number>>;
+  /** Each outcome's paired difference against the policy's own choice, with its 95% interval. */
+  readonly outcomesVsPolicy: Readonly<Record<string, Estimate>>;
 }
 
 export interface Advice {
@@ -78,14 +81,16 @@ export interface Advice {
   readonly seed: number;
   /** The policy's own choice (what default play gives here). */
   readonly policy: Estimate;
+  /** Each outcome's share under the policy's own choice. */
+  readonly policyOutcomes: Readonly<Record<string, number>>;
   readonly moves: readonly AdviceMove[];
 }
 
 export interface AdviceControl {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: CompareProgress) => void;
-  /** Runs per move (default ADVICE_RUNS). */
-  readonly runs?: number;
+  /** Milliseconds of work between yields to the event loop (default 20). */
+  readonly sliceMs?: number;
 }
 
 /** Why there is no advice at the current node (the run ended), or null. */
@@ -96,20 +101,42 @@ export function adviceUnavailable(session: Session): string | null {
   return null;
 }
 
-function goalOf(session: Session, goal: AdviceGoal): Goal {
-  if (goal.kind === 'outcomes') return outcomeGoal(session.compiled.def, goal.ids);
-  if (!session.exercise) throw new Error('advice: an exercise goal without an exercise');
-  return exerciseGoal(loadExercise(session.exercise.file));
+/**
+ * Everything a computation of advice needs, as plain data that can cross to a worker thread:
+ * where the scenario (or the exercise, with its injects) is read from and the hash it must have,
+ * the node's state, the policy, the goal and the runs. The session itself stays where it is.
+ */
+export interface AdviceRequest {
+  readonly scenario: { readonly file: string | null; readonly hash: string };
+  /** The exercise's file when the session plays one (its scenario with injects, and its objective). */
+  readonly exercise: string | null;
+  readonly state: SimState;
+  readonly policy: string;
+  readonly goal: AdviceGoal;
+  readonly runs: number;
 }
 
-/** Each move at the current node with its chance of the goal, on the same seeds; rejects when the signal aborts. */
-export async function adviseHere(session: Session, goal: AdviceGoal, control: AdviceControl = {}): Promise<Advice> {
+/** The request for each move at the session's current node, toward `goal`. */
+export function adviceRequest(session: Session, goal: AdviceGoal, runs = ADVICE_RUNS): AdviceRequest {
   const { def } = session.compiled;
-  const state = currentNode(session).state;
+  return { scenario: { file: def.file, hash: def.hash }, exercise: session.exercise?.file ?? null, state: currentNode(session).state, policy: session.policy, goal, runs };
+}
+
+function goalOf(def: ScenarioDefinition, request: AdviceRequest): Goal {
+  if (request.goal.kind === 'outcomes') return outcomeGoal(def, request.goal.ids);
+  if (!request.exercise) throw new Error('advice: an exercise goal without an exercise');
+  return exerciseGoal(loadExercise(request.exercise));
+}
+
+/** Each move at the request's node with its chance of the goal, on the same seeds; rejects when the signal aborts. */
+export async function computeAdvice(scenario: { readonly def: ScenarioDefinition }, request: AdviceRequest, control: AdviceControl = {}): Promise<Advice> {
+  const { def } = scenario;
+  const { state } = request;
   const seed = state.seed;
-  const result = await compareLeversAsync(session.compiled, nodeAt(state), { policy: session.policy, goal: goalOf(session, goal), runs: control.runs ?? ADVICE_RUNS, seed }, {
+  const result = await compareLeversAsync(scenario, nodeAt(state), { policy: request.policy, goal: goalOf(def, request), runs: request.runs, seed }, {
     ...(control.signal ? { signal: control.signal } : {}),
     ...(control.onProgress ? { onProgress: control.onProgress } : {}),
+    ...(control.sliceMs !== undefined ? { sliceMs: control.sliceMs } : {}),
   });
   const estimate = (p: number, ci: readonly [number, number]): Estimate => ({ p, ci95: [ci[0], ci[1]] });
   const [policy, ...arms] = result.arms;
@@ -118,6 +145,7 @@ export async function adviseHere(session: Session, goal: AdviceGoal, control: Ad
     runs: result.runs,
     seed,
     policy: estimate(policy!.goal!.proportion, policy!.goal!.ci95),
+    policyOutcomes: Object.fromEntries(Object.entries(policy!.outcomes).map(([id, share]) => [id, share.proportion])),
     moves: arms.map((arm) => ({
       id: arm.id,
       label: arm.label,
@@ -125,6 +153,28 @@ export async function adviseHere(session: Session, goal: AdviceGoal, control: Ad
       goal: estimate(arm.goal!.proportion, arm.goal!.ci95),
       vsPolicy: estimate(arm.vsPolicy!.difference, arm.vsPolicy!.ci95),
       outcomes: Object.fromEntries(Object.entries(arm.outcomes).map(([id, share]) => [id, share.proportion])),
+      outcomesVsPolicy: Object.fromEntries(Object.entries(arm.outcomesVsPolicy).map(([id, d]) => [id, estimate(d.difference, d.ci95)])),
     })),
   };
+}
+
+/** Each move at the current node with its chance of the goal, computed on this thread between slices. */
+export function adviseHere(session: Session, goal: AdviceGoal, control: AdviceControl & { readonly runs?: number } = {}): Promise<Advice> {
+  return computeAdvice(session.compiled, adviceRequest(session, goal, control.runs ?? ADVICE_RUNS), control);
+}
+
+/**
+ * What computes advice for the play screen: on a worker thread (`workerAdviser`, what `parley
+ * play` uses, so that keys never wait), or on the screen's own thread between slices
+ * (`inThreadAdviser`: no worker file, or a scenario that is not in a file).
+ */
+export interface Adviser {
+  advise(request: AdviceRequest, control?: AdviceControl): Promise<Advice>;
+  /** Stops the worker, if there is one; pending computations reject. */
+  close(): void;
+}
+
+/** Advice computed on this thread, in slices that give the event loop back. */
+export function inThreadAdviser(scenario: { readonly def: ScenarioDefinition }): Adviser {
+  return { advise: (request, control) => computeAdvice(scenario, request, control), close: () => {} };
 }

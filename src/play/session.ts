@@ -368,6 +368,20 @@ export function branchCode(session: Session, id = session.current): string {
   return formatBranchCode({ scenario: session.compiled.def.codeName ?? session.compiled.def.id, seed: session.seed, policy: session.policy, moves: movesTo(session, id) });
 }
 
+/**
+ * Node `id` itself as a branch code for the analyses (`parley compare --branch CODE`): its moves,
+ * then a reroll to the node's own seed at its step (a no-op that names the node) when the
+ * policy moved on past the last of them, or when there are none.
+ */
+export function nodeBranchCode(session: Session, id = session.current): string {
+  const moves = movesTo(session, id);
+  const state = session.nodes[id]!.state;
+  const last = moves[moves.length - 1];
+  const next = last ? last.step + (last.action.type === 'reroll' ? 0 : 1) : -1;
+  const marked = state.step === next ? moves : [...moves, { step: state.step, action: { type: 'reroll' as const, seed: state.seed } }];
+  return formatBranchCode({ scenario: session.compiled.def.codeName ?? session.compiled.def.id, seed: session.seed, policy: session.policy, moves: marked });
+}
+
 /** How the run would end from `state` if every actor followed the policy (deterministic). */
 export function projectedOutcome(session: Session, state: SimState): string {
   const { def } = session.compiled;

@@ -8,7 +8,7 @@ import { describeState } from '../engine/describe.ts';
 import { roundMoment } from '../scenario/dates.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { safeText } from '../scenario/safe-text.ts';
-import { branchCode, entriesTo, FACILITATOR, type Session } from '../play/session.ts';
+import { branchCode, currentNode, entriesTo, FACILITATOR, nodeBranchCode, type Session } from '../play/session.ts';
 import { formatEntry, formatHappening, num } from './transcript.ts';
 
 /**
@@ -88,6 +88,20 @@ function exerciseTail(exercise: Exercise, state: Session['initial']): string[] {
  * The command that reopens a branch where a reader is: the bundled id rather than this
  * machine's path, and the role, parameters or exercise the branch was played with.
  */
+/**
+ * The `parley compare` command that makes the runs of the play screen's what-if odds at the
+ * session's current node (`runs` per move toward `goal`), with every column: the same figures.
+ */
+export function compareCommand(session: Session, goal: { readonly kind: 'exercise' } | { readonly kind: 'outcomes'; readonly ids: readonly string[] }, runs: number): string {
+  const { def } = session.compiled;
+  const state = currentNode(session).state;
+  const parts = ['parley compare', session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file)];
+  parts.push(`--branch ${nodeBranchCode(session)}`, `--seed ${state.seed}`, `--runs ${runs}`);
+  if (goal.kind === 'outcomes') parts.push(`--outcome ${goal.ids.join(',')}`);
+  for (const p of def.parameters) if (Object.hasOwn(session.params, p.id) && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
+  return parts.join(' ');
+}
+
 export function reopenCommand(session: Session, code: string): string {
   const { def } = session.compiled;
   const parts = ['parley play', session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file)];
