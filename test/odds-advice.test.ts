@@ -9,7 +9,7 @@ import { loadScenario } from '../src/scenario/load.ts';
 import { codeNode, startNode } from '../src/analysis/node.ts';
 import { odds, oddsAsync } from '../src/analysis/odds.ts';
 import { compareLevers, type CompareRun } from '../src/analysis/compare.ts';
-import { advise, advisePlay } from '../src/analysis/advise.ts';
+import { advise, advisePlay, roleStrategies } from '../src/analysis/advise.ts';
 import { outcomeGoal } from '../src/analysis/goal.ts';
 import { parseBranchCode } from '../src/engine/branch-code.ts';
 
@@ -169,6 +169,33 @@ describe('parley advise', () => {
     expect(play.advisor.ci95[0]).toBeLessThan(0.784);
     expect(play.advisor.ci95[1]).toBeGreaterThan(0.784 - 0.05);
     expect(play.chosen.safe).toBeGreaterThan(0.9 * 900);
+    // The rollouts' base: always the safe bet, found among the fixed strategies on seeds of its own.
+    expect(play.base.id).toBe('always:safe');
+    expect(play.base.strategies.map((s) => s.id)).toEqual(['always:safe', 'policy', 'always:long', 'never']);
+    expect(play.base.strategies.find((s) => s.id === 'never')!.proportion).toBe(0);
+    expect(play.seeds.strategies).not.toBe(play.seeds.search);
+  });
+
+  it('plays the fixed strategies of a role as the policy with only that role\'s rules replaced', () => {
+    const def = loadScenario(TOY);
+    const policy = def.policies.get('default')!;
+    const strategies = roleStrategies(def, policy, 0);
+    expect(strategies.map((s) => s.id)).toEqual(['policy', 'always:safe', 'always:long', 'never']);
+    for (const s of strategies.slice(1)) {
+      // The other actor keeps the policy's rules.
+      expect(s.policy.actors[1]).toBe(policy.actors[1]);
+      expect(s.policy.actors[0]).not.toBe(policy.actors[0]);
+    }
+    // Always the long shot: every run of the player pulls it (one pull per decision, three decisions).
+    const node = startNode(def, 1, resolveParams(def));
+    const long = advisePlay({ def }, node, { policy: 'default', goal: outcomeGoal(def, ['ahead']), role: 0, runs: 40, budget: 8, seed: 2, strategyRuns: 400 });
+    const ranked = long.base.strategies;
+    // 0.784 (three safe bets, two wins needed) against 0.216 for the long shot and 0 for never.
+    expect(ranked[0]!.proportion).toBeGreaterThan(0.72);
+    expect(ranked.find((s) => s.id === 'always:long')!.proportion).toBeLessThan(0.28);
+    // --base-runs 0: default play is the base, as before.
+    const plain = advisePlay({ def }, node, { policy: 'default', goal: outcomeGoal(def, ['ahead']), role: 0, runs: 40, budget: 8, seed: 2, strategyRuns: 0 });
+    expect(plain.base).toMatchObject({ id: 'policy', strategies: [] });
   });
 
   it('prints its recommendation with the check against default play, and plays with --play', () => {
@@ -195,6 +222,8 @@ describe('bad arguments exit 2 with a hint', () => {
     [['advise', '--role', 'nobody', '--outcome', 'strategic_reset'], /--role: unknown role `nobody`\n\s+hint:/],
     [['advise', '--role', 'petro'], /--objective: needs a goal[\s\S]*hint: outcomes of petro-trump/],
     [['advise', TOY, '--role', 'p', '--outcome', 'ahead', '--runs', '5'], /--runs goes with --play/],
+    [['advise', TOY, '--role', 'p', '--outcome', 'ahead', '--base-runs', '5'], /--base-runs goes with --play/],
+    [['advise', TOY, '--role', 'p', '--outcome', 'ahead', '--play', '--base-runs', 'lots'], /--base-runs: must be a whole number from 0 to 10,000,000, not `lots`/],
   ])('%j', (args, message) => {
     const r = parley(...args);
     expect(r.code).toBe(2);

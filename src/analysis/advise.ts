@@ -7,8 +7,11 @@
  * policy) and keeps the better half, so the budget goes to the moves that might be best. The
  * move left is then checked against default play on seeds the search did not use, with a paired
  * interval. Played at every decision of the role (`advisePlay`), this is rollout policy
- * improvement: one step of lookahead over the base policy, at each of the role's decisions, in
- * runs on evaluation seeds that the search never sees.
+ * improvement: one step of lookahead over a base way of playing the role, at each of the role's
+ * decisions, in runs on evaluation seeds that the search never sees. The base is the best of a
+ * few fixed strategies (the policy's own play, each lever whenever it can be pulled, never a
+ * lever), found first on seeds of its own: rollouts improve on their base, so a better base
+ * gives a better advisor (Bertsekas, "Rollout algorithms", 1997).
  */
 import { actorNow } from '../engine/kernel.ts';
 import { begin, reroll, runToEnd } from '../engine/advance.ts';
@@ -18,13 +21,15 @@ import { deriveSeed } from '../engine/rng.ts';
 import { load, MAX_LANES, store, type RunLanes } from '../engine/runs.ts';
 import { availableLevers } from '../engine/state.ts';
 import type { Action } from '../engine/types.ts';
+import type { ActorPolicyDef, PolicyDef, ScenarioDefinition } from '../scenario/definition.ts';
+import { exprOf } from '../scenario/expr.ts';
 import { UsageError } from '../scenario/errors.ts';
 import { tidy, wilson } from '../stats/stats.ts';
 import { movesAt } from './compare.ts';
 import type { Goal } from './goal.ts';
 import { runFromNode, type AnalysisNode } from './node.ts';
 import { PairedTally, type PairedDifference } from './paired.ts';
-import { runGroup, runner, type RunStart, type Runner } from './runs.ts';
+import { runGroup, runner, runnerWith, type RunStart, type Runner } from './runs.ts';
 import { finish, finishAsync, type AsyncControl } from './steps.ts';
 
 export interface AdviseOptions {
@@ -132,6 +137,31 @@ function halve(r: Runner, node: AnalysisNode, moves: readonly Candidate[], goal:
   return [alive[0]!, ...rest];
 }
 
+/**
+ * The base's own move (`keep`) against the search's pick (`challenger`) on `n` fresh common
+ * seeds from `node`: the challenger's paired advantage in runs that meet the goal, and its
+ * standard error. A pick among noisy estimates looks better than it is, and a move that beats
+ * the base's by less than the noise costs the advisor what the base's steadiness gave it.
+ */
+function duel(r: Runner, node: AnalysisNode, keep: Candidate, challenger: Candidate, goal: Goal, n: number, base: number): { advantage: number; se: number } {
+  const step = node.state.step;
+  const tally = new PairedTally();
+  const met = new Uint8Array(MAX_LANES);
+  const starts: RunStart[] = [];
+  for (let from = 0; from < n; from += MAX_LANES / 2) {
+    const size = Math.min(MAX_LANES / 2, n - from);
+    starts.length = 0;
+    for (const c of [keep, challenger]) for (let j = 0; j < size; j++) starts.push(runFromNode(node, base, from + j, [{ step, action: c.action }]));
+    runGroup(r, starts, (end, i) => {
+      const ok = goal.met(end.lanes, end.lane) ? 1 : 0;
+      if (i < size) met[i] = ok;
+      else tally.add(ok, met[i - size]!);
+    });
+  }
+  const s = tally.summary();
+  return { advantage: s.difference, se: (s.ci95[1] - s.ci95[0]) / (2 * 1.959963984540054) };
+}
+
 function candidates(compiled: Scenario, node: AnalysisNode, policy: string): Candidate[] {
   return movesAt(compiled, node, policy).moves.map((m) => ({ ...m, runs: 0, met: 0, droppedIn: null }));
 }
@@ -198,6 +228,69 @@ export function adviseAsync(compiled: Scenario, node: AnalysisNode, options: Adv
   return finishAsync(adviseSteps(compiled, node, options), control);
 }
 
+/** A fixed way of playing the role, as the base of the advisor's rollouts. */
+export interface Strategy {
+  /** `policy` (the policy's own play), `always:LEVER` (that lever whenever it can be pulled, else pass) or `never` (always pass). */
+  readonly id: string;
+  readonly label: string;
+}
+
+export interface StrategyEstimate extends Strategy {
+  readonly runs: number;
+  readonly met: number;
+  readonly proportion: number;
+  readonly ci95: [number, number];
+}
+
+/** The fixed strategies for `role`, each as the policy with the role's rules replaced (the policy's own first). */
+export function roleStrategies(def: ScenarioDefinition, policy: PolicyDef, role: number): (Strategy & { readonly policy: PolicyDef })[] {
+  const zero = exprOf('number', { k: 'const', value: 0 });
+  const one = exprOf('number', { k: 'const', value: 1 });
+  const withRules = (name: string, rules: ActorPolicyDef): PolicyDef => {
+    const actors = policy.actors.slice();
+    actors[role] = rules;
+    return { name: `${policy.name}+${name}`, extends: policy.name, actors };
+  };
+  const levers = def.levers.filter((l) => l.actors[role]);
+  return [
+    { id: 'policy', label: `the ${policy.name} policy's own play`, policy },
+    ...levers.map((lever) => ({
+      id: `always:${lever.id}`,
+      label: `${lever.label} whenever it can be pulled`,
+      policy: withRules(`always:${lever.id}`, { weights: def.levers.map((l) => (l.index === lever.index ? one : null)), otherwise: zero, otherwiseSource: '0', pass: zero }),
+    })),
+    { id: 'never', label: 'never pull a lever', policy: withRules('never', { weights: def.levers.map(() => null), otherwise: zero, otherwiseSource: '0', pass: one }) },
+  ];
+}
+
+/**
+ * Each fixed strategy of the role played from `node` to the end on the same `runs` seeds
+ * `deriveSeed(base, j)`, the other actors on the policy; the best first (ties to the policy's own).
+ */
+function rankStrategies(def: ScenarioDefinition, node: AnalysisNode, policy: PolicyDef, role: number, goal: Goal, runs: number, base: number): { ranked: (StrategyEstimate & { readonly policy: PolicyDef })[] } {
+  const estimates = roleStrategies(def, policy, role).map((s) => {
+    const r = runnerWith(def, s.policy);
+    let met = 0;
+    const starts: RunStart[] = [];
+    for (let from = 0; from < runs; from += MAX_LANES) {
+      const size = Math.min(MAX_LANES, runs - from);
+      starts.length = 0;
+      for (let j = 0; j < size; j++) starts.push(runFromNode(node, base, from + j));
+      runGroup(r, starts, (end) => void (met += goal.met(end.lanes, end.lane) ? 1 : 0));
+    }
+    return { ...s, runs, met, proportion: tidy(met / runs), ci95: wilson(met, runs).map(tidy) as [number, number] };
+  });
+  const ranked = estimates.map((e, i) => ({ e, i })).sort((a, b) => b.e.met - a.e.met || a.i - b.i).map((x) => x.e);
+  return { ranked };
+}
+
+/** The base seed of the strategies' runs for base seed `seed`: unrelated to the search's and the evaluation's. */
+export function strategyBase(seed: number): number {
+  return (deriveSeed(searchBase(seed), 0xba5e) ^ 0x85ebca6b) >>> 0;
+}
+
+export const DEFAULT_STRATEGY_RUNS = 2000;
+
 export interface PlayOptions {
   readonly policy: string;
   readonly goal: Goal;
@@ -208,6 +301,11 @@ export interface PlayOptions {
   readonly budget?: number;
   /** Base seed: evaluation run e has seed `deriveSeed(seed, e)`; the search uses `deriveSeed(searchBase(seed), j)`. */
   readonly seed?: number;
+  /**
+   * Runs per fixed strategy when choosing the rollouts' base (default `DEFAULT_STRATEGY_RUNS`);
+   * 0: the policy's own play is the base (one step of lookahead over default play).
+   */
+  readonly strategyRuns?: number;
 }
 
 export interface PlayResult {
@@ -220,8 +318,10 @@ export interface PlayResult {
   readonly decisions: number;
   /** How often the advisor chose each move, by id. */
   readonly chosen: Readonly<Record<string, number>>;
-  readonly seeds: { readonly evaluation: number; readonly search: number; readonly disjoint: boolean };
+  readonly seeds: { readonly evaluation: number; readonly search: number; readonly strategies: number; readonly disjoint: boolean };
   readonly budget: number;
+  /** The base of the rollouts: the role's later decisions in a rollout follow it. */
+  readonly base: { readonly id: string; readonly label: string; readonly runs: number; readonly strategies: readonly StrategyEstimate[] };
 }
 
 /**
@@ -237,7 +337,15 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
   const search = searchBase(base);
   const { goal, role, policy } = options;
   const playing = runner(def, policy);
-  const rollouts = runner(def, policy);
+  const reference = runner(def, policy);
+  // The base of the rollouts: the best fixed strategy of the role, on seeds of its own.
+  const strategyRuns = options.strategyRuns ?? DEFAULT_STRATEGY_RUNS;
+  const strategySeed = strategyBase(base);
+  const { ranked } = strategyRuns > 0 ? rankStrategies(def, node, playing.k.policy, role, goal, strategyRuns, strategySeed) : { ranked: [] };
+  const chosenBase = ranked[0] ?? { id: 'policy', label: `the ${policy} policy's own play`, policy: playing.k.policy };
+  const rollouts = runnerWith(def, chosenBase.policy);
+  const duelBase = (deriveSeed(search, 0xd0e1) ^ 0x27d4eb2d) >>> 0;
+  yield { runs: 0, of: runs };
   const tally = new PairedTally();
   const chosen: Record<string, number> = {};
   let decisions = 0;
@@ -255,7 +363,13 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
       for (let i = 0; i < size; i++) {
         const here: AnalysisNode = { state: store(L, i), atStart: false, moves: [] };
         const options = availableLevers(def, here.state, role).length > 0 ? candidates(compiled, here, policy) : null;
-        const pick = options ? halve(rollouts, here, options, goal, budget, search)[0]! : null;
+        let pick = options ? halve(rollouts, here, options, goal, budget, search)[0]! : null;
+        // A fixed strategy's own move stays unless the search's pick beats it by more than the noise.
+        const own = options && pick && chosenBase.id !== 'policy' ? options.find((c) => sameAction(c.action, baseMove(def, chosenBase.id, here))) : undefined;
+        if (own && pick && own !== pick) {
+          const d = duel(rollouts, here, own, pick, goal, Math.max(1, Math.floor(budget / 2)), duelBase);
+          if (!(d.advantage > d.se)) pick = own;
+        }
         if (options && options.length > 1) decisions++;
         const action: Action = pick?.action ?? { type: 'pass' };
         chosen[pick?.id ?? 'pass'] = (chosen[pick?.id ?? 'pass'] ?? 0) + 1;
@@ -268,18 +382,31 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
     for (let i = 0; i < size; i++) advisorMet[i] = goal.met(L, i) ? 1 : 0;
     starts.length = 0;
     for (let j = 0; j < size; j++) starts.push(runFromNode(node, base, from + j));
-    runGroup(rollouts, starts, (end, j) => tally.add(advisorMet[j]!, goal.met(end.lanes, end.lane) ? 1 : 0));
+    runGroup(reference, starts, (end, j) => tally.add(advisorMet[j]!, goal.met(end.lanes, end.lane) ? 1 : 0));
     yield { runs: from + size, of: runs };
   }
   const side = (met: number) => ({ met, proportion: tidy(met / runs), ci95: wilson(met, runs).map(tidy) as [number, number] });
   const evaluation = new Set(Array.from({ length: runs }, (_, e) => deriveSeed(base, e)));
   let disjoint = true;
   for (let j = 0; j < budget && disjoint; j++) if (evaluation.has(deriveSeed(search, j))) disjoint = false;
+  for (let j = 0; j < strategyRuns && disjoint; j++) if (evaluation.has(deriveSeed(strategySeed, j))) disjoint = false;
+  for (let j = 0; j < Math.floor(budget / 2) && disjoint; j++) if (evaluation.has(deriveSeed(duelBase, j))) disjoint = false;
   return {
     runs, advisor: side(Math.round(tally.a)), policy: side(Math.round(tally.b)), difference: tally.summary(), decisions, chosen,
-    seeds: { evaluation: base, search, disjoint }, budget,
+    seeds: { evaluation: base, search, strategies: strategySeed, disjoint }, budget,
+    base: { id: chosenBase.id, label: chosenBase.label, runs: strategyRuns, strategies: ranked.map(({ policy: _, ...e }) => e) },
   };
 }
+
+/** The move a fixed strategy (`always:LEVER` or `never`) makes at `node`: the lever when it can be pulled, else pass. */
+function baseMove(def: ScenarioDefinition, strategy: string, node: AnalysisNode): Action {
+  if (!strategy.startsWith('always:')) return { type: 'pass' };
+  const lever = strategy.slice('always:'.length);
+  const actor = def.phases[def.rounds[node.state.g]!.phase]!.turnOrder[node.state.turn]!;
+  return availableLevers(def, node.state, actor).some((l) => l.id === lever) ? { type: 'pull', lever } : { type: 'pass' };
+}
+
+const sameAction = (a: Action, b: Action): boolean => a.type === b.type && (a.type !== 'pull' || (b.type === 'pull' && a.lever === b.lever));
 
 /** Lanes `0..size)` at the node, each on its evaluation seed (run `from + i`). */
 function startLanes(L: RunLanes, node: AnalysisNode, base: number, from: number, size: number): void {

@@ -6,10 +6,10 @@
  */
 import type { Move } from '../engine/branch-code.ts';
 import { begin, inLockStep, runToEnd } from '../engine/advance.ts';
-import { kernelFor, lanesOf, type Kernel } from '../engine/kernel.ts';
+import { kernelFor, kernelWith, lanesOf, type Kernel } from '../engine/kernel.ts';
 import { atSamePoint, load, MAX_LANES, store, type RunLanes } from '../engine/runs.ts';
 import type { SimState } from '../engine/types.ts';
-import type { ScenarioDefinition } from '../scenario/definition.ts';
+import type { PolicyDef, ScenarioDefinition } from '../scenario/definition.ts';
 
 /** Where one run starts: its parameter values and seed, or a state to continue from, and the moves that override its policy. */
 export interface RunStart {
@@ -53,6 +53,12 @@ function endOf(L: RunLanes, i: number): RunEnd {
 export interface Runner {
   readonly k: Kernel;
   readonly L: RunLanes;
+}
+
+/** A runner under a policy given as a value (an analysis's variant of one of the scenario's). */
+export function runnerWith(def: ScenarioDefinition, policy: PolicyDef): Runner {
+  const k = kernelWith(def, policy);
+  return { k, L: lanesOf(k) };
 }
 
 export function runner(def: ScenarioDefinition, policy: string): Runner {

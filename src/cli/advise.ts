@@ -5,7 +5,7 @@
  */
 import { UsageError, suggest } from '../scenario/errors.ts';
 import { safeText } from '../scenario/safe-text.ts';
-import { advise, advisePlay, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, type Advice, type PlayResult } from '../analysis/advise.ts';
+import { advise, advisePlay, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, DEFAULT_STRATEGY_RUNS, type Advice, type PlayResult } from '../analysis/advise.ts';
 import type { Goal } from '../analysis/goal.ts';
 import { nodeWhereActs } from '../analysis/node.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
@@ -18,6 +18,7 @@ export interface AdviseFlags extends AnalysisFlags {
   budget?: string;
   play?: boolean;
   runs?: string;
+  baseRuns?: string;
   json?: boolean;
 }
 
@@ -35,6 +36,8 @@ export function adviseCommand(scenarioRef: string | undefined, flags: AdviseFlag
   if (flags.runs !== undefined && !flags.play) throw new UsageError('--runs goes with --play (evaluation runs)', 'add --play, or leave out --runs', '--runs');
   const budget = flags.budget === undefined ? (flags.play ? DEFAULT_PLAY_BUDGET : DEFAULT_ADVISE_BUDGET) : parseCount(flags.budget, '--budget', 2, 10_000_000, flags.play ? '192' : '6000');
   const runs = flags.runs === undefined ? 200 : parseCount(flags.runs, '--runs', 1, 1_000_000, '200');
+  if (flags.baseRuns !== undefined && !flags.play) throw new UsageError('--base-runs goes with --play (the base of the rollouts the advisor plays by)', 'add --play, or leave out --base-runs', '--base-runs');
+  const strategyRuns = flags.baseRuns === undefined ? DEFAULT_STRATEGY_RUNS : parseCount(flags.baseRuns, '--base-runs', 0, 10_000_000, '2000');
   const setup = resolveSetup(scenarioRef, flags, explicitPolicy);
   const { def } = setup;
   const roleId = flags.role ?? (setup.exercise && setup.exercise.config.role !== 'facilitator' ? setup.exercise.config.role : undefined);
@@ -42,7 +45,7 @@ export function adviseCommand(scenarioRef: string | undefined, flags: AdviseFlag
   const goal = resolveGoal(setup, flags);
   if (!goal) throw new UsageError('needs a goal: --outcome IDS, --objective EXPR, or --exercise ID', `outcomes of ${def.id}: ${def.outcomes.map((o) => o.id).join(', ')}`, '--objective');
   if (flags.play) {
-    const r = advisePlay(setup.compiled, setup.node, { policy: setup.policy, goal, role, runs, budget, seed: setup.seed });
+    const r = advisePlay(setup.compiled, setup.node, { policy: setup.policy, goal, role, runs, budget, seed: setup.seed, strategyRuns });
     if (flags.json) return writeJson(out, { ...provenance(setup), goal: { ...goal.spec, label: goal.label }, role: def.actors[role]!.id, play: r });
     out.write(safeText(formatPlay(setup, goal, role, r)));
     return;
@@ -92,7 +95,10 @@ function formatPlay(setup: AnalysisSetup, goal: Goal, role: number, r: PlayResul
   return [
     `Advisor play — ${def.title} (${def.id}, ${def.hash.slice(0, 12)}) · ${actor.name} (${actor.id}) played by the advisor, the others by policy ${setup.policy} · ${describeNode(setup)}`,
     `Goal: ${goal.label}`,
-    `Evaluation: ${int(r.runs)} runs on seeds deriveSeed(${r.seeds.evaluation}, e); the search used seeds deriveSeed(${r.seeds.search}, j) (${r.seeds.disjoint ? 'none of them an evaluation seed' : 'some shared with the evaluation'}), ${int(r.budget)} rollouts per decision.`,
+    `Evaluation: ${int(r.runs)} runs on seeds deriveSeed(${r.seeds.evaluation}, e); the search used seeds deriveSeed(${r.seeds.search}, j) and the strategies deriveSeed(${r.seeds.strategies}, j) (${r.seeds.disjoint ? 'none of them an evaluation seed' : 'some shared with the evaluation'}), ${int(r.budget)} rollouts per decision.`,
+    r.base.strategies.length
+      ? `Rollouts' base: ${r.base.label} (${r.base.id}), the best of ${r.base.strategies.length} fixed strategies of ${actor.name} on ${int(r.base.runs)} runs each: ${r.base.strategies.map((s) => `${s.id} ${pct(s.proportion)}`).join(', ')}. At each decision the advisor looks one move ahead of it, and keeps the base's own move unless another beats it by more than one standard error on fresh seeds.`
+      : `Rollouts' base: ${r.base.label} (--base-runs 0): at each decision the advisor looks one move ahead of default play.`,
     '',
     `  advisor          ${pct(r.advisor.proportion).padStart(6)}  95% ${range(r.advisor.ci95)}`,
     `  default policy   ${pct(r.policy.proportion).padStart(6)}  95% ${range(r.policy.ci95)}`,

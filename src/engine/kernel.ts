@@ -46,6 +46,11 @@ export function kernelFor(def: ScenarioDefinition, policyName: string, capacity 
   return { def, policy, w: new Workspace(def, capacity) };
 }
 
+/** The kernel of `def` under a policy given as a value (one an analysis made, not one of the scenario's). */
+export function kernelWith(def: ScenarioDefinition, policy: PolicyDef, capacity = MAX_LANES): Kernel {
+  return { def, policy, w: new Workspace(def, capacity) };
+}
+
 export function unknownPolicy(def: ScenarioDefinition, name: string): UnknownPolicyError {
   return new UnknownPolicyError(name, [...def.policies.keys()], def.id);
 }
