@@ -162,6 +162,17 @@ describe('parley advise', () => {
     const a = advise(compiled, node, { policy: 'default', goal, role: 0, budget: 1200, seed: 4 });
     expect(a.recommended.id).toBe('safe');
     expect(a.check.difference.ci95[1]).toBeGreaterThan(0);
+    // How the player goes on in the rollouts and the check: the best fixed strategy, the safe bet every time.
+    expect(a.then.id).toBe('always:safe');
+    expect(a.then.strategies[0]!.id).toBe('always:safe');
+    // The plan (safe now, safe later) against default play: 0.784 against 7/27.
+    expect(a.check.advised.ci95[0]).toBeLessThan(0.784);
+    expect(a.check.advised.ci95[1]).toBeGreaterThan(0.784);
+    expect(a.check.difference.ci95[0]).toBeGreaterThan(0.4);
+    // Without the strategies, the player goes on as the policy would (one step of lookahead).
+    const plain = advise(compiled, node, { policy: 'default', goal, role: 0, budget: 1200, seed: 4, strategyRuns: 0 });
+    expect(plain.then).toMatchObject({ id: 'policy', strategies: [] });
+    expect(plain.check.advised.proportion).toBeLessThan(a.check.advised.proportion);
     // Played through whole runs: always the safe bet, 0.784 against 7/27.
     const play = advisePlay(compiled, node, { policy: 'default', goal, role: 0, runs: 300, budget: 96, seed: 5 });
     expect(play.seeds.disjoint).toBe(true);
@@ -201,7 +212,8 @@ describe('parley advise', () => {
   it('prints its recommendation with the check against default play, and plays with --play', () => {
     const r = parley('advise', TOY, '--role', 'p', '--outcome', 'ahead', '--budget', '600');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^Recommended: Safe bet \(safe\)$/m);
+    expect(r.out).toMatch(/^Recommended: Safe bet \(safe\), then Safe bet whenever it can be pulled \(always:safe\)$/m);
+    expect(r.out).toMatch(/the best of 4 fixed strategies from here on 2,000 runs each: always:safe \d+\.\d%, policy \d+\.\d%, always:long \d+\.\d%, never 0\.0%/);
     expect(r.out).toMatch(/P\(goal\) [\d.]+% \(95% [\d.]+–[\d.]+\) against [\d.]+% \([\d.]+–[\d.]+\) for default play/);
     const p = json('advise', TOY, '--role', 'p', '--outcome', 'ahead', '--play', '--runs', '60', '--budget', '48');
     expect(p.play.runs).toBe(60);
@@ -222,7 +234,6 @@ describe('bad arguments exit 2 with a hint', () => {
     [['advise', '--role', 'nobody', '--outcome', 'strategic_reset'], /--role: unknown role `nobody`\n\s+hint:/],
     [['advise', '--role', 'petro'], /--objective: needs a goal[\s\S]*hint: outcomes of petro-trump/],
     [['advise', TOY, '--role', 'p', '--outcome', 'ahead', '--runs', '5'], /--runs goes with --play/],
-    [['advise', TOY, '--role', 'p', '--outcome', 'ahead', '--base-runs', '5'], /--base-runs goes with --play/],
     [['advise', TOY, '--role', 'p', '--outcome', 'ahead', '--play', '--base-runs', 'lots'], /--base-runs: must be a whole number from 0 to 10,000,000, not `lots`/],
   ])('%j', (args, message) => {
     const r = parley(...args);

@@ -41,6 +41,11 @@ export interface AdviseOptions {
   readonly budget?: number;
   /** Base seed: search seeds are `deriveSeed(searchBase(seed), j)`, check seeds `deriveSeed(seed, j)` (default 1). */
   readonly seed?: number;
+  /**
+   * Runs per fixed strategy of the role when choosing how it plays on after this move (default
+   * `DEFAULT_STRATEGY_RUNS`); 0: as the policy would.
+   */
+  readonly strategyRuns?: number;
 }
 
 export interface MoveEstimate {
@@ -70,8 +75,14 @@ export interface Advice {
     readonly policy: { readonly met: number; readonly proportion: number; readonly ci95: [number, number] };
     readonly difference: PairedDifference;
   };
-  readonly seeds: { readonly search: number; readonly check: number };
+  readonly seeds: { readonly search: number; readonly check: number; readonly strategies: number };
   readonly budget: number;
+  /**
+   * How the role plays on after the move, in the search and in the check: the best of its fixed
+   * strategies from the node (`strategies`, best first; empty when the policy's play was taken
+   * without a search).
+   */
+  readonly then: { readonly id: string; readonly label: string; readonly runs: number; readonly strategies: readonly StrategyEstimate[] };
 }
 
 export const DEFAULT_ADVISE_BUDGET = 6000;
@@ -162,6 +173,12 @@ function duel(r: Runner, node: AnalysisNode, keep: Candidate, challenger: Candid
   return { advantage: s.difference, se: (s.ci95[1] - s.ci95[0]) / (2 * 1.959963984540054) };
 }
 
+/** Does the challenger of a duel beat the strategy's own move by more than one standard error? */
+const beats = (d: { advantage: number; se: number }): boolean => d.advantage > d.se;
+
+/** The base of the duels' seeds for the search's base `search`. */
+const duelBase = (search: number): number => (deriveSeed(search, 0xd0e1) ^ 0x27d4eb2d) >>> 0;
+
 function candidates(compiled: Scenario, node: AnalysisNode, policy: string): Candidate[] {
   return movesAt(compiled, node, policy).moves.map((m) => ({ ...m, runs: 0, met: 0, droppedIn: null }));
 }
@@ -181,9 +198,23 @@ export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: Ad
   const budget = options.budget ?? DEFAULT_ADVISE_BUDGET;
   const base = options.seed ?? 1;
   const search = searchBase(base);
-  const r = runner(def, options.policy);
-  const ranked = halve(r, node, candidates(compiled, node, options.policy), options.goal, Math.ceil((budget * 2) / 3), search);
+  const reference = runner(def, options.policy);
+  // How the role plays on: the best of its fixed strategies from here, on seeds of its own.
+  const strategyRuns = options.strategyRuns ?? DEFAULT_STRATEGY_RUNS;
+  const strategySeed = strategyBase(base);
+  const { ranked: strategies } = strategyRuns > 0 ? rankStrategies(def, node, reference.k.policy, options.role, options.goal, strategyRuns, strategySeed) : { ranked: [] };
+  const then = strategies[0] ?? { id: 'policy', label: `the ${options.policy} policy's own play`, policy: reference.k.policy };
+  const r = runnerWith(def, then.policy);
   yield { phase: 'search' };
+  const moves = candidates(compiled, node, options.policy);
+  const ranked = halve(r, node, moves, options.goal, Math.ceil((budget * 2) / 3), search);
+  yield { phase: 'search' };
+  // The strategy's own move stays unless the search's pick beats it by more than the noise.
+  const own = then.id === 'policy' ? undefined : moves.find((c) => sameAction(c.action, baseMove(def, then.id, node)));
+  if (own && own !== ranked[0] && !beats(duel(r, node, own, ranked[0]!, options.goal, Math.max(1, Math.floor(budget / 6)), duelBase(search)))) {
+    ranked.splice(ranked.indexOf(own), 1);
+    ranked.unshift(own);
+  }
   const best = ranked[0]!;
   // The check: the move kept against the policy's own choice, on the check seeds.
   const checkRuns = Math.max(1, Math.floor(budget / 6));
@@ -197,7 +228,7 @@ export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: Ad
     runGroup(r, starts, (end, j) => void (advised[j] = options.goal.met(end.lanes, end.lane) ? 1 : 0));
     starts.length = 0;
     for (let j = 0; j < size; j++) starts.push(runFromNode(node, base, from + j));
-    runGroup(r, starts, (end, j) => tally.add(advised[j]!, options.goal.met(end.lanes, end.lane) ? 1 : 0));
+    runGroup(reference, starts, (end, j) => tally.add(advised[j]!, options.goal.met(end.lanes, end.lane) ? 1 : 0));
     yield { phase: 'check' };
   }
   const side = (met: number) => ({ met, proportion: tidy(met / checkRuns), ci95: wilson(met, checkRuns).map(tidy) as [number, number] });
@@ -206,8 +237,9 @@ export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: Ad
     recommended: estimate(best),
     moves: ranked.map(estimate),
     check: { runs: checkRuns, advised: side(Math.round(tally.a)), policy: side(Math.round(tally.b)), difference: tally.summary() },
-    seeds: { search, check: base },
+    seeds: { search, check: base, strategies: strategySeed },
     budget,
+    then: { id: then.id, label: then.label, runs: strategyRuns, strategies: strategies.map(({ policy: _, ...e }) => e) },
   };
 }
 
@@ -344,7 +376,7 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
   const { ranked } = strategyRuns > 0 ? rankStrategies(def, node, playing.k.policy, role, goal, strategyRuns, strategySeed) : { ranked: [] };
   const chosenBase = ranked[0] ?? { id: 'policy', label: `the ${policy} policy's own play`, policy: playing.k.policy };
   const rollouts = runnerWith(def, chosenBase.policy);
-  const duelBase = (deriveSeed(search, 0xd0e1) ^ 0x27d4eb2d) >>> 0;
+  const duels = duelBase(search);
   yield { runs: 0, of: runs };
   const tally = new PairedTally();
   const chosen: Record<string, number> = {};
@@ -367,8 +399,7 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
         // A fixed strategy's own move stays unless the search's pick beats it by more than the noise.
         const own = options && pick && chosenBase.id !== 'policy' ? options.find((c) => sameAction(c.action, baseMove(def, chosenBase.id, here))) : undefined;
         if (own && pick && own !== pick) {
-          const d = duel(rollouts, here, own, pick, goal, Math.max(1, Math.floor(budget / 2)), duelBase);
-          if (!(d.advantage > d.se)) pick = own;
+          if (!beats(duel(rollouts, here, own, pick, goal, Math.max(1, Math.floor(budget / 2)), duels))) pick = own;
         }
         if (options && options.length > 1) decisions++;
         const action: Action = pick?.action ?? { type: 'pass' };
@@ -390,7 +421,7 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
   let disjoint = true;
   for (let j = 0; j < budget && disjoint; j++) if (evaluation.has(deriveSeed(search, j))) disjoint = false;
   for (let j = 0; j < strategyRuns && disjoint; j++) if (evaluation.has(deriveSeed(strategySeed, j))) disjoint = false;
-  for (let j = 0; j < Math.floor(budget / 2) && disjoint; j++) if (evaluation.has(deriveSeed(duelBase, j))) disjoint = false;
+  for (let j = 0; j < Math.floor(budget / 2) && disjoint; j++) if (evaluation.has(deriveSeed(duels, j))) disjoint = false;
   return {
     runs, advisor: side(Math.round(tally.a)), policy: side(Math.round(tally.b)), difference: tally.summary(), decisions, chosen,
     seeds: { evaluation: base, search, strategies: strategySeed, disjoint }, budget,

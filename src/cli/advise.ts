@@ -5,7 +5,7 @@
  */
 import { UsageError, suggest } from '../scenario/errors.ts';
 import { safeText } from '../scenario/safe-text.ts';
-import { advise, advisePlay, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, DEFAULT_STRATEGY_RUNS, type Advice, type PlayResult } from '../analysis/advise.ts';
+import { advise, advisePlay, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, DEFAULT_STRATEGY_RUNS, type Advice, type PlayResult, type StrategyEstimate } from '../analysis/advise.ts';
 import type { Goal } from '../analysis/goal.ts';
 import { nodeWhereActs } from '../analysis/node.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
@@ -36,7 +36,6 @@ export function adviseCommand(scenarioRef: string | undefined, flags: AdviseFlag
   if (flags.runs !== undefined && !flags.play) throw new UsageError('--runs goes with --play (evaluation runs)', 'add --play, or leave out --runs', '--runs');
   const budget = flags.budget === undefined ? (flags.play ? DEFAULT_PLAY_BUDGET : DEFAULT_ADVISE_BUDGET) : parseCount(flags.budget, '--budget', 2, 10_000_000, flags.play ? '192' : '6000');
   const runs = flags.runs === undefined ? 200 : parseCount(flags.runs, '--runs', 1, 1_000_000, '200');
-  if (flags.baseRuns !== undefined && !flags.play) throw new UsageError('--base-runs goes with --play (the base of the rollouts the advisor plays by)', 'add --play, or leave out --base-runs', '--base-runs');
   const strategyRuns = flags.baseRuns === undefined ? DEFAULT_STRATEGY_RUNS : parseCount(flags.baseRuns, '--base-runs', 0, 10_000_000, '2000');
   const setup = resolveSetup(scenarioRef, flags, explicitPolicy);
   const { def } = setup;
@@ -53,7 +52,7 @@ export function adviseCommand(scenarioRef: string | undefined, flags: AdviseFlag
   // Advice is for a decision of the role: go on to its next turn with the node's own draws.
   const reached = nodeWhereActs(def, setup.policy, setup.node, role);
   if (!reached) throw new UsageError(`${def.actors[role]!.name} does not decide again before the run ends`, 'give the code of an earlier node', '--branch');
-  const a = advise(setup.compiled, reached.node, { policy: setup.policy, goal, role, budget, seed: setup.seed });
+  const a = advise(setup.compiled, reached.node, { policy: setup.policy, goal, role, budget, seed: setup.seed, strategyRuns });
   const state = reached.node.state;
   if (flags.json) {
     return writeJson(out, {
@@ -67,6 +66,15 @@ export function adviseCommand(scenarioRef: string | undefined, flags: AdviseFlag
   out.write(safeText(formatAdvice(setup, goal, role, reached.skipped, nodeCode(setup, state, setup.node.moves), describeNode(setup, state), a)));
 }
 
+/** `always:border_plan 45.3%, always:kingpin_list 29.8%, policy 13.5%; the 9 others 0.0%`: the best five, then the rest in a word. */
+function strategyList(strategies: readonly StrategyEstimate[]): string {
+  const shown = strategies.slice(0, 5).filter((s, i) => i < 2 || s.proportion > 0);
+  const rest = strategies.slice(shown.length);
+  const top = rest.length ? Math.max(...rest.map((s) => s.proportion)) : 0;
+  const tail = rest.length === 0 ? '' : rest.length === 1 ? `, ${rest[0]!.id} ${pct(rest[0]!.proportion)}` : `; the ${rest.length} others ${top === 0 ? '0.0%' : `at most ${pct(top)}`}`;
+  return `${shown.map((s) => `${s.id} ${pct(s.proportion)}`).join(', ')}${tail}`;
+}
+
 function formatAdvice(setup: AnalysisSetup, goal: Goal, role: number, skipped: number, code: string, where: string, a: Advice): string {
   const { def } = setup;
   const actor = def.actors[role]!;
@@ -76,11 +84,14 @@ function formatAdvice(setup: AnalysisSetup, goal: Goal, role: number, skipped: n
     `Node: ${where}${skipped ? `, after ${skipped} decision${skipped === 1 ? '' : 's'} of the others by the policy from the given node` : ''} — ${code}`,
     `Goal: ${goal.label}`,
     '',
-    `Recommended: ${best.id === 'pass' ? 'pass' : `${best.label} (${best.id})`}`,
+    `Recommended: ${best.id === 'pass' ? 'pass' : `${best.label} (${best.id})`}${a.then.strategies.length ? `, then ${a.then.label} (${a.then.id})` : ''}`,
+    ...(a.then.strategies.length
+      ? [`  (how ${actor.name} plays on: the best of ${a.then.strategies.length} fixed strategies from here on ${int(a.then.runs)} runs each: ${strategyList(a.then.strategies)})`]
+      : []),
     `  P(goal) ${pct(a.check.advised.proportion)} (95% ${range(a.check.advised.ci95)}) against ${pct(a.check.policy.proportion)} (${range(a.check.policy.ci95)}) for default play:`,
     `  ${signed(a.check.difference.difference)} points, paired 95% ${signed(a.check.difference.ci95[0])}…${signed(a.check.difference.ci95[1])}, on ${int(a.check.runs)} seeds the search did not use (run j rerolls to deriveSeed(${a.seeds.check}, j) at the node).`,
     '',
-    `Search: successive halving over ${a.moves.length} moves, ${int(a.budget)} rollouts in all, on common seeds deriveSeed(${a.seeds.search}, j); the others on their policy.`,
+    `Search: successive halving over ${a.moves.length} moves, ${int(a.budget)} rollouts in all, on common seeds deriveSeed(${a.seeds.search}, j); ${actor.name} then on ${a.then.id === 'policy' ? 'the policy' : a.then.id}, the others on their policy.`,
     `  ${'move'.padEnd(22)} ${'chosen'.padStart(6)}  ${'runs'.padStart(6)}  ${'P(goal)'.padStart(7)}  95%`,
   ];
   for (const m of a.moves) lines.push(`  ${m.id.padEnd(22)} ${pct(m.policyP, 0).padStart(6)}  ${int(m.runs).padStart(6)}  ${pct(m.proportion).padStart(7)}  ${range(m.ci95)}${m.droppedIn ? `  (dropped in round ${m.droppedIn})` : '  (kept)'}`);
@@ -97,7 +108,7 @@ function formatPlay(setup: AnalysisSetup, goal: Goal, role: number, r: PlayResul
     `Goal: ${goal.label}`,
     `Evaluation: ${int(r.runs)} runs on seeds deriveSeed(${r.seeds.evaluation}, e); the search used seeds deriveSeed(${r.seeds.search}, j) and the strategies deriveSeed(${r.seeds.strategies}, j) (${r.seeds.disjoint ? 'none of them an evaluation seed' : 'some shared with the evaluation'}), ${int(r.budget)} rollouts per decision.`,
     r.base.strategies.length
-      ? `Rollouts' base: ${r.base.label} (${r.base.id}), the best of ${r.base.strategies.length} fixed strategies of ${actor.name} on ${int(r.base.runs)} runs each: ${r.base.strategies.map((s) => `${s.id} ${pct(s.proportion)}`).join(', ')}. At each decision the advisor looks one move ahead of it, and keeps the base's own move unless another beats it by more than one standard error on fresh seeds.`
+      ? `Rollouts' base: ${r.base.label} (${r.base.id}), the best of ${r.base.strategies.length} fixed strategies of ${actor.name} on ${int(r.base.runs)} runs each: ${strategyList(r.base.strategies)}. At each decision the advisor looks one move ahead of it, and keeps the base's own move unless another beats it by more than one standard error on fresh seeds.`
       : `Rollouts' base: ${r.base.label} (--base-runs 0): at each decision the advisor looks one move ahead of default play.`,
     '',
     `  advisor          ${pct(r.advisor.proportion).padStart(6)}  95% ${range(r.advisor.ci95)}`,

@@ -117,7 +117,7 @@ export function registerCommands(program: Command): void {
     .option('--budget <n>', `rollouts per decision (default: ${6000} for advice, ${192} with --play)`)
     .option('--play', 'let the advisor play the role through whole runs on evaluation seeds, against default play')
     .option('--runs <n>', 'evaluation runs with --play (default: 200)')
-    .option('--base-runs <n>', "with --play: runs per fixed strategy of the role when choosing the rollouts' base (default: 2000; 0: default play is the base)")
+    .option('--base-runs <n>', "runs per fixed strategy of the role when choosing how it plays on in the rollouts (default: 2000; 0: as the policy would)")
     .option('--seed <n>', "base seed of the check (or evaluation) runs (default: the branch code's seed, the exercise's first seed, or 1)")
     .option('--set <name=value>', 'set a scenario parameter (repeatable)', collect, [])
     .option('--policy <name>', "how the other actors choose (default: the branch code's or the exercise's, or default)")
