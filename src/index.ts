@@ -40,4 +40,4 @@ export { outcomeGoal, objectiveGoal, exerciseGoal, checkpointIndex, type Goal, t
 export { finish, finishAsync, type AsyncControl } from './analysis/steps.ts';
 export { compareLevers, compareLeversAsync, compareSteps, movesAt, DEFAULT_COMPARE_RUNS, type CompareOptions, type CompareResult, type CompareProgress, type CompareRun, type Arm, type Share } from './analysis/compare.ts';
 export { PairedTally, type PairedDifference } from './analysis/paired.ts';
-export { advise, adviseAsync, adviseSteps, advisePlay, advisePlayAsync, advisePlaySteps, searchBase, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, type AdviseOptions, type Advice, type MoveEstimate, type PlayOptions, type PlayResult } from './analysis/advise.ts';
+export { advise, adviseAsync, adviseSteps, advisePlay, advisePlayAsync, advisePlaySteps, searchBase, strategyBase, roleStrategies, DEFAULT_ADVISE_BUDGET, DEFAULT_PLAY_BUDGET, DEFAULT_STRATEGY_RUNS, type AdviseOptions, type Advice, type MoveEstimate, type PlayOptions, type PlayResult, type Strategy, type StrategyEstimate } from './analysis/advise.ts';

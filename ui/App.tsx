@@ -737,7 +737,8 @@ function screenLayout(m: Model, width: number, body: number) {
   // The last step keeps room for what is pinned at its top (the decision, the draw and the
   // branch it selected, an outcome) and two lines more; the levers have the rest.
   const explain = explainParts(session, right - 2);
-  const lowerMin = Math.max(6, Math.min(9, explain.pinned.length + 4));
+  // (With the what-if odds on, the list of moves is what the student weighs: it takes more.)
+  const lowerMin = whatIfOf(m) ? 5 : Math.max(6, Math.min(9, explain.pinned.length + 4));
   const leversH = Math.max(5, Math.min(leverContent, body - lowerMin));
   const lowerRows = body - leversH - 2;
   const showsLog = compact && m.showLog;

@@ -34,8 +34,9 @@ export function LeversPanel({ session, items, selected, width, height, whatIf = 
   const description = items[selected]?.description.trim();
   const odds = full.length - (description ? wrap(description, width - 2).length : 0);
   // A window of the list that keeps the chosen lever in view, and as much of its detail as the
-  // room below allows (at least half the panel when the list is long), so the odds show.
-  const roomFor = (lines: number) => (lines ? Math.min(lines + 1, Math.max(2, inner - rows.length, Math.floor(inner / 2), inner - 3)) : 0);
+  // room below allows (at least half the panel when the list is long), so the odds show. With
+  // the what-if odds on, the list is what the student compares: the detail has a third.
+  const roomFor = (lines: number) => (lines ? Math.min(lines + 1, whatIf ? Math.max(3, inner - rows.length, Math.floor(inner / 3)) : Math.max(2, inner - rows.length, Math.floor(inner / 2), inner - 3)) : 0);
   const detail = odds + 1 > roomFor(full.length) ? leverDetail(session, items, selected, width - 2, true, whatIf, full === shifts) : full;
   const detailRoom = roomFor(detail.length);
   const listRoom = Math.max(1, inner - detailRoom);
