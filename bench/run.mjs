@@ -5,10 +5,11 @@
 //   npm run bench -- --quick          small sizes (seconds)
 //   npm run bench -- --scenario FILE --xstate-runs N --fast-runs N --scaling-runs N
 //                    --mem-small N --mem-mid N --mem-large N --big-runs N --skip-big
-//                    --skip-odds (the odds and lever-comparison figures of `parley odds` and `parley compare`)
+//                    --skip-odds (the odds and lever-comparison figures of `parley odds` and `parley compare`, and play's what-if odds)
 //                    --rounds-runs N --skip-rounds (the cost of `--record rounds`)
 //                    --parquet-runs N --skip-parquet (Parquet against CSV sizes)
 //                    --pairing-runs N --skip-pairing (standard error of a paired contrast against an unpaired one)
+import { Worker } from 'node:worker_threads';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -261,6 +262,26 @@ if (!flag('skip-odds') && def.id === 'petro-trump') {
   const ms = now() - t;
   const each = cmp.arms.filter((a) => a.vsPolicy).map((a) => `${a.id} ${fmt(a.vsPolicy.narrower ?? 0, 1)}×`).join(', ');
   out("compare at Petro's first decision: paired / independent", `${fmt(cmp.narrower, 1)}×`, `median at equal runs per move (${fmt(cmp.narrowerAtEqualTotal, 1)}× at equal runs in all); ${each} (2,000 runs per move, ${fmt(ms / 1000, 1)} s); target ≥ 3× ${cmp.narrower >= 3 ? '✓' : '✗'}`);
+  // Play's what-if odds (w) at Petro's first decision in the meeting: every move, 1,000 runs each,
+  // on the advice worker thread as the play screen asks for them (the first request starts the
+  // thread and loads the scenario there; the second is another node's).
+  const meeting = lib.codeNode(def, 'default', 11, node.state.p, [{ step: 1, action: { type: 'pull', lever: 'petro_praise' } }, { step: 3, action: { type: 'reroll', seed: 11 } }]);
+  const worker = new Worker(join(root, 'dist', 'advice-worker.js'));
+  const ask = (state, id) => new Promise((resolve, reject) => {
+    const t0 = now();
+    const onMessage = (m) => {
+      if (m.id !== id || m.type === 'progress') return;
+      worker.off('message', onMessage);
+      if (m.type === 'done') resolve({ ms: now() - t0, moves: m.advice.moves.length });
+      else reject(new Error(m.message));
+    };
+    worker.on('message', onMessage);
+    worker.postMessage({ type: 'advise', id, request: { scenario: { file: def.file, hash: def.hash }, exercise: null, state, policy: 'default', goal: { kind: 'outcomes', ids: ['strategic_reset', 'conditional_truce', 'cordial_but_thin'] }, runs: 1000 } });
+  });
+  const first = await ask(meeting.state, 1);
+  const second = await ask(petroFirst.state, 2);
+  await worker.terminate();
+  out("play's what-if odds (w), on the worker", `${fmt(first.ms / 1000, 2)} s`, `Petro's first meeting decision, ${first.moves} moves × 1,000 runs, thread start and scenario load included; another node then ${fmt(second.ms / 1000, 2)} s (${second.moves} moves)`);
 }
 
 // 3. Start-up: a one-run command against a bare node.
