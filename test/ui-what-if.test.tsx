@@ -7,14 +7,17 @@
  * changed. The session itself (its nodes, its draws) is never changed.
  */
 import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compile, loadScenario } from '../src/index.ts';
-import { adviceKey, adviceRequest, adviseHere, defaultAdviceGoal, inThreadAdviser, type Adviser } from '../src/play/advice.ts';
-import { workerAdviser } from '../src/play/advice-client.ts';
-import { branchCode, createSession, currentNode, type Session } from '../src/play/session.ts';
+import { adviceKey, adviceRequest, adviseHere, defaultAdviceGoal, inThreadAdviser, requestedExercise, type Adviser } from '../src/play/advice.ts';
+import { playAdviser, workerAdviser } from '../src/play/advice-client.ts';
+import { exerciseFingerprint, loadExercise } from '../src/scenario/exercise.ts';
+import { branchCode, createSession, currentNode, nodeBranchCode, setRole, type Session } from '../src/play/session.ts';
 import { App, type AppProps } from '../ui/App.tsx';
 import { ThemeContext } from '../ui/theme.ts';
 import { KEY, keyPresser, tick } from './support/keys.ts';
@@ -171,20 +174,71 @@ describe('the advice thread (what `parley play` uses)', () => {
     }
   });
 
-  it('refuses a scenario file that changed since play began, and sends a scenario without a file to this thread', async () => {
+  it('computes on this thread what it cannot serve: a scenario changed on disk since play began (from then on), or one not in a file', async () => {
     const calls: string[] = [];
     const fallback: Adviser = { advise: (request) => (calls.push('fallback'), inThreadAdviser(toy).advise(request)), close: () => {} };
-    const adviser = workerAdviser(workerFile, fallback);
+    const session = createSession(toy, { seed: 3 });
+    const request = adviceRequest(session, defaultAdviceGoal(session), 100);
+    const noFileAdviser = workerAdviser(workerFile, fallback);
     try {
-      const session = createSession(toy, { seed: 3 });
-      const request = adviceRequest(session, defaultAdviceGoal(session), 100);
-      await expect(adviser.advise({ ...request, scenario: { ...request.scenario, hash: '0'.repeat(64) } })).rejects.toThrow(/has changed since play began: restart parley play/);
-      const noFile = await adviser.advise({ ...request, scenario: { ...request.scenario, file: null } });
+      const noFile = await noFileAdviser.advise({ ...request, scenario: { ...request.scenario, file: null } });
       expect(calls).toEqual(['fallback']);
       expect(noFile.runs).toBe(100);
+      // The worker still serves the file that matches.
+      await noFileAdviser.advise(request);
+      expect(calls).toEqual(['fallback']);
+    } finally {
+      noFileAdviser.close();
+    }
+    calls.length = 0;
+    const adviser = workerAdviser(workerFile, fallback);
+    try {
+      const changed = await adviser.advise({ ...request, scenario: { ...request.scenario, hash: '0'.repeat(64) } });
+      expect(calls).toEqual(['fallback']);
+      expect(JSON.stringify(changed)).toBe(JSON.stringify(await inThreadAdviser(toy).advise(request)));
+      await adviser.advise(request);
+      expect(calls).toEqual(['fallback', 'fallback']);
     } finally {
       adviser.close();
     }
+  });
+
+  it('an exercise edited since play began: its objective and injects as play began are used, and a request that names only its file is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-whatif-'));
+    try {
+      const file = join(dir, 'toy-exercise.yaml');
+      const text = ['exercise: 1', 'title: Toy', `scenario: ${resolve('test/fixtures/advice-toy.yaml')}`, 'role: p', 'seeds: [3]', 'objective:', '  description: get ahead', '  outcomes: [ahead]', 'briefing: {basic: Get ahead.}', 'debrief: [Why?]', ''].join('\n');
+      writeFileSync(file, text);
+      const exercise = loadExercise(file);
+      const session = createSession(compile(exercise.def), { seed: 3, role: 'p', exercise: { id: exercise.id, file } });
+      const before = await inThreadAdviser({ def: exercise.def }, exercise).advise(adviceRequest(session, { kind: 'exercise', description: 'get ahead' }, 200));
+      // The instructor changes the objective while the student plays.
+      writeFileSync(file, text.replace('outcomes: [ahead]', 'outcomes: [behind]'));
+      const adviser = playAdviser({ def: exercise.def }, exercise);
+      try {
+        const after = await adviser.advise(adviceRequest(session, { kind: 'exercise', description: 'get ahead' }, 200));
+        expect(JSON.stringify(after)).toBe(JSON.stringify(before));
+      } finally {
+        adviser.close();
+      }
+      const request = adviceRequest(session, { kind: 'exercise', description: 'get ahead' }, 200);
+      expect(() => requestedExercise({ ...request, exercise: { file, fingerprint: exerciseFingerprint(exercise) } })).toThrow(/toy-exercise\.yaml has changed since play began: restart parley play/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keys each node apart, even nodes the policy reached after a change of role (their moves are the same)', () => {
+    const first = createSession(petro, { seed: 1 });
+    const goal = defaultAdviceGoal(first);
+    const keys = new Set([adviceKey(first, goal)]);
+    let s = first;
+    for (const role of ['petro', 'trump', 'paul']) {
+      s = setRole(s, role);
+      keys.add(adviceKey(s, goal));
+      expect(branchCode(s)).toBe(branchCode(first));
+    }
+    expect(keys.size).toBe(4);
   });
 
   it('keeps keys working while it computes: the selection moves before the figures arrive', async () => {
@@ -280,7 +334,7 @@ describe('the what-if table (W)', () => {
     const session = createSession(toy, { seed: 3 });
     const goal = defaultAdviceGoal(session);
     expect(goal).toEqual({ kind: 'outcomes', ids: ['ahead'] });
-    expect(adviceKey(session, goal)).toBe(`${branchCode(session)}|ahead`);
+    expect(adviceKey(session, goal)).toBe(`${nodeBranchCode(session)}|ahead`);
     // petro-trump's default goal leaves out the escalations.
     expect(defaultAdviceGoal(createSession(petro, { seed: 1 }))).toEqual({ kind: 'outcomes', ids: ['strategic_reset', 'conditional_truce', 'cordial_but_thin'] });
   });

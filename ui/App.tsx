@@ -26,7 +26,7 @@ import { closeNote, Panel } from './Panel.tsx';
 import { Row } from './Row.tsx';
 import { type ExerciseJudgement, codeLines, compareLines, debriefLines, endLines, explainParts, glossaryLines, helpLines, leverItems, leverLines, logLines, oddsDetail, outcomeBannerLines, stateLines, treeOpenScroll, treeRows } from './view.ts';
 import { currentActor, errnoReason, isParleyInputError } from '../src/play/ui-support.ts';
-import { branchCode, FACILITATOR, stepLabel } from '../src/play/session.ts';
+import { branchCode, FACILITATOR, nodeBranchCode, stepLabel } from '../src/play/session.ts';
 
 export interface AppProps {
   readonly initial: Session;
@@ -245,7 +245,8 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     // (`update` has already put the cached figures, or a computation at 0%, in the model.)
     if (adviceCache.current.has(key)) return;
     const controller = new AbortController();
-    const request = adviceRequest(model.current.session, wantedAdvice.goal);
+    // (The session of the render that wanted it: a key typed since may have moved on.)
+    const request = adviceRequest(wantedAdvice.session, wantedAdvice.goal);
     const mine = (m: Model) => m.advice?.key === key && !controller.signal.aborted;
     // A computation stopped before (or failed) starts again from nothing.
     update((m) => (mine(m) && (m.advice!.view.done > 0 || m.advice!.view.error) ? { advice: { key, view: { ...m.advice!.view, done: 0, error: null } } } : {}));
@@ -579,12 +580,12 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   }
 
   /** The node and goal whose what-if odds the screen wants now (the lever list with w on, or the table), or null. */
-  function adviceWanted(m: Model): { key: string; goal: AdviceGoal } | null {
+  function adviceWanted(m: Model): { key: string; goal: AdviceGoal; session: Session } | null {
     if (!m.whatIf && m.overlay.kind !== 'advice') return null;
-    if (m.overlay.kind === 'advice' && m.overlay.picking) return m.advice ? { key: m.advice.key, goal: m.advice.view.goal } : null;
+    if (m.overlay.kind === 'advice' && m.overlay.picking) return m.advice ? { key: m.advice.key, goal: m.advice.view.goal, session: m.session } : null;
     if (adviceUnavailable(m.session)) return null;
     const goal = goalOf(m);
-    return { key: adviceKey(m.session, goal), goal };
+    return { key: adviceKey(m.session, goal), goal, session: m.session };
   }
 
   function textLines(lines: readonly (string | Line)[]): Line[] {
@@ -718,7 +719,7 @@ function branchName(def: Session['compiled']['def'], lever: string, branch: stri
 /** The what-if odds for the lever list: on, and computed (or being computed) for this node and goal. */
 function whatIfOf(m: Model): WhatIf | null {
   if (!m.whatIf || !m.advice || currentNode(m.session).state.ended) return null;
-  return m.advice.key.startsWith(`${branchCode(m.session)}|`) ? { view: m.advice.view } : null;
+  return m.advice.key.startsWith(`${nodeBranchCode(m.session)}|`) ? { view: m.advice.view } : null;
 }
 
 /** Panel sizes of the main screen, and what its lower right panel can show. */

@@ -5,6 +5,7 @@
  */
 import { render } from 'ink';
 import { playAdviser } from '../src/play/advice-client.ts';
+import type { Adviser } from '../src/play/advice.ts';
 import type { Session } from '../src/play/session.ts';
 import { App, type ExerciseView } from './App.tsx';
 import { ThemeContext } from './theme.ts';
@@ -17,6 +18,8 @@ export interface PlayScreenOptions {
   readonly exercise?: ExerciseView;
   readonly stdout?: NodeJS.WriteStream;
   readonly stdin?: NodeJS.ReadStream;
+  /** Computes the what-if odds (by default on a worker thread, without an exercise object). */
+  readonly adviser?: Adviser;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function playScreen(session: Session, options: PlayScreenOptions): 
   process.once('exit', restore);
   const instance = render(
     <ThemeContext.Provider value={{ color: options.color }}>
-      <App initial={session} adviser={playAdviser(session.compiled)} onSave={options.onSave} onExport={options.onExport} onCopy={(text) => copyByOsc52(stdout, text)} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
+      <App initial={session} adviser={options.adviser ?? playAdviser(session.compiled)} onSave={options.onSave} onExport={options.onExport} onCopy={(text) => copyByOsc52(stdout, text)} {...(options.notice ? { notice: options.notice } : {})} {...(options.exercise ? { exercise: options.exercise } : {})} />
     </ThemeContext.Provider>,
     { stdout, stdin, exitOnCtrlC: false, patchConsole: false },
   );

@@ -59,7 +59,7 @@ export interface MoveEstimate {
   readonly met: number;
   readonly proportion: number;
   readonly ci95: [number, number];
-  /** Round of the halving in which it was dropped (null for the move kept). */
+  /** Round of the halving in which it was dropped (null for the move kept; 0: it won the halving but lost the duel). */
   readonly droppedIn: number | null;
 }
 
@@ -83,6 +83,12 @@ export interface Advice {
    * without a search).
    */
   readonly then: { readonly id: string; readonly label: string; readonly runs: number; readonly strategies: readonly StrategyEstimate[] };
+  /**
+   * When the halving's pick was not the strategy's own move: the two on fresh common seeds
+   * (`runs` rollouts in all), the pick's paired advantage and its standard error, and the move
+   * kept (the pick only when its advantage is more than one standard error).
+   */
+  readonly duel: { readonly own: string; readonly pick: string; readonly runs: number; readonly advantage: number; readonly se: number; readonly kept: string } | null;
 }
 
 export const DEFAULT_ADVISE_BUDGET = 6000;
@@ -189,7 +195,7 @@ const estimate = (c: Candidate): MoveEstimate => ({
 });
 
 /** The role's best move at `node` for the goal, with its chance against default play. */
-export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: AdviseOptions): Generator<{ readonly phase: 'search' | 'check' }, Advice> {
+export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: AdviseOptions): Generator<{ readonly phase: 'strategies' | 'search' | 'check' }, Advice> {
   const { def } = compiled;
   const s = node.state;
   if (s.ended) throw new UsageError('the run has ended at this node: there is nothing left to advise', 'give the code of a node before the end', '--branch');
@@ -202,7 +208,7 @@ export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: Ad
   // How the role plays on: the best of its fixed strategies from here, on seeds of its own.
   const strategyRuns = options.strategyRuns ?? DEFAULT_STRATEGY_RUNS;
   const strategySeed = strategyBase(base);
-  const { ranked: strategies } = strategyRuns > 0 ? rankStrategies(def, node, reference.k.policy, options.role, options.goal, strategyRuns, strategySeed) : { ranked: [] };
+  const strategies = strategyRuns > 0 ? yield* relay(rankStrategies(def, node, reference.k.policy, options.role, options.goal, strategyRuns, strategySeed), { phase: 'strategies' as const }) : [];
   const then = strategies[0] ?? { id: 'policy', label: `the ${options.policy} policy's own play`, policy: reference.k.policy };
   const r = runnerWith(def, then.policy);
   yield { phase: 'search' };
@@ -211,9 +217,19 @@ export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: Ad
   yield { phase: 'search' };
   // The strategy's own move stays unless the search's pick beats it by more than the noise.
   const own = then.id === 'policy' ? undefined : moves.find((c) => sameAction(c.action, baseMove(def, then.id, node)));
-  if (own && own !== ranked[0] && !beats(duel(r, node, own, ranked[0]!, options.goal, Math.max(1, Math.floor(budget / 6)), duelBase(search)))) {
-    ranked.splice(ranked.indexOf(own), 1);
-    ranked.unshift(own);
+  let contest: Advice['duel'] = null;
+  if (own && own !== ranked[0]) {
+    const pick = ranked[0]!;
+    const pairs = Math.max(1, Math.floor(budget / 6));
+    const d = duel(r, node, own, pick, options.goal, pairs, duelBase(search));
+    contest = { own: own.id, pick: pick.id, runs: 2 * pairs, advantage: tidy(d.advantage), se: tidy(d.se), kept: beats(d) ? pick.id : own.id };
+    if (!beats(d)) {
+      ranked.splice(ranked.indexOf(own), 1);
+      ranked.unshift(own);
+      own.droppedIn = null;
+      pick.droppedIn = 0;
+    }
+    yield { phase: 'search' };
   }
   const best = ranked[0]!;
   // The check: the move kept against the policy's own choice, on the check seeds.
@@ -240,6 +256,7 @@ export function* adviseSteps(compiled: Scenario, node: AnalysisNode, options: Ad
     seeds: { search, check: base, strategies: strategySeed },
     budget,
     then: { id: then.id, label: then.label, runs: strategyRuns, strategies: strategies.map(({ policy: _, ...e }) => e) },
+    duel: contest,
   };
 }
 
@@ -256,7 +273,7 @@ export function advise(compiled: Scenario, node: AnalysisNode, options: AdviseOp
   return finish(adviseSteps(compiled, node, options));
 }
 
-export function adviseAsync(compiled: Scenario, node: AnalysisNode, options: AdviseOptions, control: AsyncControl<{ readonly phase: 'search' | 'check' }> = {}): Promise<Advice> {
+export function adviseAsync(compiled: Scenario, node: AnalysisNode, options: AdviseOptions, control: AsyncControl<{ readonly phase: 'strategies' | 'search' | 'check' }> = {}): Promise<Advice> {
   return finishAsync(adviseSteps(compiled, node, options), control);
 }
 
@@ -299,8 +316,9 @@ export function roleStrategies(def: ScenarioDefinition, policy: PolicyDef, role:
  * Each fixed strategy of the role played from `node` to the end on the same `runs` seeds
  * `deriveSeed(base, j)`, the other actors on the policy; the best first (ties to the policy's own).
  */
-function rankStrategies(def: ScenarioDefinition, node: AnalysisNode, policy: PolicyDef, role: number, goal: Goal, runs: number, base: number): { ranked: (StrategyEstimate & { readonly policy: PolicyDef })[] } {
-  const estimates = roleStrategies(def, policy, role).map((s) => {
+function* rankStrategies(def: ScenarioDefinition, node: AnalysisNode, policy: PolicyDef, role: number, goal: Goal, runs: number, base: number): Generator<null, (StrategyEstimate & { readonly policy: PolicyDef })[]> {
+  const estimates: (StrategyEstimate & { readonly policy: PolicyDef })[] = [];
+  for (const s of roleStrategies(def, policy, role)) {
     const r = runnerWith(def, s.policy);
     let met = 0;
     const starts: RunStart[] = [];
@@ -309,11 +327,20 @@ function rankStrategies(def: ScenarioDefinition, node: AnalysisNode, policy: Pol
       starts.length = 0;
       for (let j = 0; j < size; j++) starts.push(runFromNode(node, base, from + j));
       runGroup(r, starts, (end) => void (met += goal.met(end.lanes, end.lane) ? 1 : 0));
+      yield null;
     }
-    return { ...s, runs, met, proportion: tidy(met / runs), ci95: wilson(met, runs).map(tidy) as [number, number] };
-  });
-  const ranked = estimates.map((e, i) => ({ e, i })).sort((a, b) => b.e.met - a.e.met || a.i - b.i).map((x) => x.e);
-  return { ranked };
+    estimates.push({ ...s, runs, met, proportion: tidy(met / runs), ci95: wilson(met, runs).map(tidy) as [number, number] });
+  }
+  return estimates.map((e, i) => ({ e, i })).sort((a, b) => b.e.met - a.e.met || a.i - b.i).map((x) => x.e);
+}
+
+/** Runs `steps` to its end, reporting `progress` at each of its steps. */
+function* relay<P, R>(steps: Generator<unknown, R>, progress: P): Generator<P, R> {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    yield progress;
+  }
 }
 
 /** The base seed of the strategies' runs for base seed `seed`: unrelated to the search's and the evaluation's. */
@@ -373,7 +400,7 @@ export function* advisePlaySteps(compiled: Scenario, node: AnalysisNode, options
   // The base of the rollouts: the best fixed strategy of the role, on seeds of its own.
   const strategyRuns = options.strategyRuns ?? DEFAULT_STRATEGY_RUNS;
   const strategySeed = strategyBase(base);
-  const { ranked } = strategyRuns > 0 ? rankStrategies(def, node, playing.k.policy, role, goal, strategyRuns, strategySeed) : { ranked: [] };
+  const ranked = strategyRuns > 0 ? yield* relay(rankStrategies(def, node, playing.k.policy, role, goal, strategyRuns, strategySeed), { runs: 0, of: runs }) : [];
   const chosenBase = ranked[0] ?? { id: 'policy', label: `the ${policy} policy's own play`, policy: playing.k.policy };
   const rollouts = runnerWith(def, chosenBase.policy);
   const duels = duelBase(search);

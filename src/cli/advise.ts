@@ -91,10 +91,13 @@ function formatAdvice(setup: AnalysisSetup, goal: Goal, role: number, skipped: n
     `  P(goal) ${pct(a.check.advised.proportion)} (95% ${range(a.check.advised.ci95)}) against ${pct(a.check.policy.proportion)} (${range(a.check.policy.ci95)}) for default play:`,
     `  ${signed(a.check.difference.difference)} points, paired 95% ${signed(a.check.difference.ci95[0])}…${signed(a.check.difference.ci95[1])}, on ${int(a.check.runs)} seeds the search did not use (run j rerolls to deriveSeed(${a.seeds.check}, j) at the node).`,
     '',
-    `Search: successive halving over ${a.moves.length} moves, ${int(a.budget)} rollouts in all, on common seeds deriveSeed(${a.seeds.search}, j); ${actor.name} then on ${a.then.id === 'policy' ? 'the policy' : a.then.id}, the others on their policy.`,
+    `Search: successive halving over ${a.moves.length} moves, ${int(a.moves.reduce((n, m) => n + m.runs, 0))} rollouts, on common seeds deriveSeed(${a.seeds.search}, j); ${actor.name} then on ${a.then.id === 'policy' ? 'the policy' : a.then.id}, the others on their policy.`,
+    ...(a.duel
+      ? [`  The halving's pick (${a.duel.pick}) against the strategy's own move (${a.duel.own}) on ${int(a.duel.runs)} more rollouts: ${signed(a.duel.advantage)} points, standard error ${(a.duel.se * 100).toFixed(1)}; kept: ${a.duel.kept}${a.duel.kept === a.duel.own ? ' (the pick must win by more than one standard error)' : ''}.`]
+      : []),
     `  ${'move'.padEnd(22)} ${'chosen'.padStart(6)}  ${'runs'.padStart(6)}  ${'P(goal)'.padStart(7)}  95%`,
   ];
-  for (const m of a.moves) lines.push(`  ${m.id.padEnd(22)} ${pct(m.policyP, 0).padStart(6)}  ${int(m.runs).padStart(6)}  ${pct(m.proportion).padStart(7)}  ${range(m.ci95)}${m.droppedIn ? `  (dropped in round ${m.droppedIn})` : '  (kept)'}`);
+  for (const m of a.moves) lines.push(`  ${m.id.padEnd(22)} ${pct(m.policyP, 0).padStart(6)}  ${int(m.runs).padStart(6)}  ${pct(m.proportion).padStart(7)}  ${range(m.ci95)}${m.droppedIn === null ? '  (kept)' : m.droppedIn === 0 ? '  (lost the duel)' : `  (dropped in round ${m.droppedIn})`}`);
   lines.push('', '  ("chosen": how likely the policy is to choose the move here; search estimates of dropped moves rest on fewer runs)');
   return `${lines.join('\n')}\n`;
 }

@@ -8,6 +8,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { compile } from '../engine/engine.ts';
 import { isParleyInputError, suggest, UsageError } from '../scenario/errors.ts';
 import { createSession, roles, type Session } from '../play/session.ts';
+import { playAdviser } from '../play/advice-client.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
 import { readSessionFile, saveSession, saveSessionFresh, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
@@ -138,6 +139,7 @@ export async function playCommand(scenarioRef: string | undefined, flags: PlayFl
       return savePath;
     },
     onExport: (s) => exportToNewFile(s, process.cwd(), exportMarkdown(s, s.current, exercise)),
+    adviser: playAdviser(session.compiled, exercise ?? null),
     notice: picked ? `seed ${session.seed} picked at random (parley play --seed ${session.seed} repeats it) · ? shows every key` : '? shows every key',
     ...(exercise
       ? {

@@ -12,9 +12,9 @@ import { exerciseGoal, outcomeGoal, type Goal } from '../analysis/goal.ts';
 import { nodeAt } from '../analysis/node.ts';
 import { currentActor } from '../engine/state.ts';
 import type { ScenarioDefinition } from '../scenario/definition.ts';
-import { loadExercise } from '../scenario/exercise.ts';
+import { exerciseFingerprint, loadExercise, type Exercise } from '../scenario/exercise.ts';
 import type { SimState } from '../engine/types.ts';
-import { branchCode, currentNode, type Session } from './session.ts';
+import { currentNode, nodeBranchCode, type Session } from './session.ts';
 
 /** Runs per move behind the advice view. */
 export const ADVICE_RUNS = 1000;
@@ -47,9 +47,13 @@ export function adviceGoalLabel(def: ScenarioDefinition, goal: AdviceGoal): stri
   return `the run ends in ${labels.length > 1 ? `${labels.slice(0, -1).join(', ')} or ${labels.at(-1)}` : labels[0] ?? 'nothing'}`;
 }
 
-/** What a cached advice is keyed by: the node (its branch code, which names its state) and the goal. */
+/**
+ * What a cached advice is keyed by: the node (its own branch code, which replays to its state:
+ * two nodes of a session never share one, even when the policy moved past the last move, as it
+ * does after a change of role) and the goal.
+ */
 export function adviceKey(session: Session, goal: AdviceGoal): string {
-  return `${branchCode(session)}|${goal.kind === 'exercise' ? 'exercise' : goal.ids.join(',')}`;
+  return `${nodeBranchCode(session)}|${goal.kind === 'exercise' ? 'exercise' : goal.ids.join(',')}`;
 }
 
 /** A share with its 95% interval. */
@@ -108,8 +112,12 @@ export function adviceUnavailable(session: Session): string | null {
  */
 export interface AdviceRequest {
   readonly scenario: { readonly file: string | null; readonly hash: string };
-  /** The exercise's file when the session plays one (its scenario with injects, and its objective). */
-  readonly exercise: string | null;
+  /**
+   * The exercise's file when the session plays one (its scenario with injects, and its
+   * objective), and its fingerprint as play began when known (`exerciseFingerprint`): a file
+   * that no longer matches is refused.
+   */
+  readonly exercise: { readonly file: string; readonly fingerprint: string | null } | null;
   readonly state: SimState;
   readonly policy: string;
   readonly goal: AdviceGoal;
@@ -119,21 +127,35 @@ export interface AdviceRequest {
 /** The request for each move at the session's current node, toward `goal`. */
 export function adviceRequest(session: Session, goal: AdviceGoal, runs = ADVICE_RUNS): AdviceRequest {
   const { def } = session.compiled;
-  return { scenario: { file: def.file, hash: def.hash }, exercise: session.exercise?.file ?? null, state: currentNode(session).state, policy: session.policy, goal, runs };
+  const exercise = session.exercise ? { file: session.exercise.file, fingerprint: null } : null;
+  return { scenario: { file: def.file, hash: def.hash }, exercise, state: currentNode(session).state, policy: session.policy, goal, runs };
 }
 
-function goalOf(def: ScenarioDefinition, request: AdviceRequest): Goal {
-  if (request.goal.kind === 'outcomes') return outcomeGoal(def, request.goal.ids);
+/** The exercise a request names, read from its file; refused when it no longer matches the fingerprint play began with. */
+export function requestedExercise(request: AdviceRequest): Exercise {
   if (!request.exercise) throw new Error('advice: an exercise goal without an exercise');
-  return exerciseGoal(loadExercise(request.exercise));
+  const exercise = loadExercise(request.exercise.file);
+  if (request.exercise.fingerprint !== null && exerciseFingerprint(exercise) !== request.exercise.fingerprint) {
+    throw new Error(`${request.exercise.file} has changed since play began: restart parley play to weigh the moves of the new version`);
+  }
+  return exercise;
 }
 
-/** Each move at the request's node with its chance of the goal, on the same seeds; rejects when the signal aborts. */
-export async function computeAdvice(scenario: { readonly def: ScenarioDefinition }, request: AdviceRequest, control: AdviceControl = {}): Promise<Advice> {
+function goalOf(def: ScenarioDefinition, request: AdviceRequest, exercise: Exercise | null): Goal {
+  if (request.goal.kind === 'outcomes') return outcomeGoal(def, request.goal.ids);
+  return exerciseGoal(exercise ?? requestedExercise(request));
+}
+
+/**
+ * Each move at the request's node with its chance of the goal, on the same seeds; rejects when
+ * the signal aborts. `exercise`: the exercise being played, when the caller holds it (else an
+ * exercise goal is read from the request's file).
+ */
+export async function computeAdvice(scenario: { readonly def: ScenarioDefinition }, request: AdviceRequest, control: AdviceControl = {}, exercise: Exercise | null = null): Promise<Advice> {
   const { def } = scenario;
   const { state } = request;
   const seed = state.seed;
-  const result = await compareLeversAsync(scenario, nodeAt(state), { policy: request.policy, goal: goalOf(def, request), runs: request.runs, seed }, {
+  const result = await compareLeversAsync(scenario, nodeAt(state), { policy: request.policy, goal: goalOf(def, request, exercise), runs: request.runs, seed }, {
     ...(control.signal ? { signal: control.signal } : {}),
     ...(control.onProgress ? { onProgress: control.onProgress } : {}),
     ...(control.sliceMs !== undefined ? { sliceMs: control.sliceMs } : {}),
@@ -174,7 +196,7 @@ export interface Adviser {
   close(): void;
 }
 
-/** Advice computed on this thread, in slices that give the event loop back. */
-export function inThreadAdviser(scenario: { readonly def: ScenarioDefinition }): Adviser {
-  return { advise: (request, control) => computeAdvice(scenario, request, control), close: () => {} };
+/** Advice computed on this thread, in slices that give the event loop back (`exercise`: the one being played, if any). */
+export function inThreadAdviser(scenario: { readonly def: ScenarioDefinition }, exercise: Exercise | null = null): Adviser {
+  return { advise: (request, control) => computeAdvice(scenario, request, control, exercise), close: () => {} };
 }

@@ -3,6 +3,7 @@
  * section plays, scheduled injects, briefings at two levels, debrief questions and a score.
  * Exercise files are YAML (or JSON) data like scenarios, validated with the same messages.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { scenariosDir } from '../paths.ts';
@@ -165,6 +166,14 @@ export function validateFile(ref: string): Issue[] {
 }
 
 /** Loads and checks an exercise file and the scenario it uses. Throws `ScenarioError` with every problem. */
+/**
+ * What an exercise is, as one string: its settings as written (injects, objective, seeds …) and
+ * its scenario's hash. Two loads of an unchanged file give the same; an edit changes it.
+ */
+export function exerciseFingerprint(exercise: Exercise): string {
+  return createHash('sha256').update(JSON.stringify(exercise.config)).update('\u0000').update(exercise.def.hash).digest('hex');
+}
+
 export function loadExercise(ref: string): Exercise {
   const file = resolveExercisePath(ref);
   if (!existsSync(file) && !/[\\/]|\.(ya?ml|json)$/.test(ref)) {
