@@ -132,6 +132,13 @@ describe('what-if odds on the lever list (w)', () => {
     for (const move of advice.moves) expect(json.moves.find((m) => m.id === move.id)!.goal.proportion).toBe(move.goal.p);
   });
 
+  it('the glossary explains the column and its marks', async () => {
+    const { press } = app({ size: [100, 60] });
+    const glossary = panelText(await press('g'), 0);
+    expect(glossary).toMatch(/P\(goal\) ± — with the what-if odds on \(w\): the share of runs that reach the goal/);
+    expect(glossary).toMatch(/▲ ▼ — clearly better \(▲\) or worse \(▼\) than default play/);
+  });
+
   it('says why there is nothing to weigh once the run has ended', async () => {
     const { press } = app();
     await press('A');

@@ -644,6 +644,9 @@ const TERMS: readonly (readonly [string, string])[] = [
   ['re-draw', 'the same pull again with a new draw (r); the old result stays in the branch tree beside it.'],
   ['branch code', 'the scenario, seed, policy and your decisions in one string: `parley play --branch CODE` reopens the same node.'],
   ['Wilson interval', 'the range that holds the true share of an outcome with 95% confidence, given the runs made (m).'],
+  ['P(goal) ±', "with the what-if odds on (w): the share of runs that reach the goal if this move is made here and everyone then follows the policy (1,000 runs per move), ± half the width of its 95% interval. Every move is tried on the same random numbers, so the moves differ only by what they do."],
+  ['▲ ▼', 'clearly better (▲) or worse (▼) than default play here: the 95% interval of the difference, run by run on the same random numbers, lies above (or below) zero and reaches past half a point. No mark: no clear difference. W shows the differences in points.'],
+  ['default play', "what the policy would do here for the actor deciding: its own choice, weighted by how likely it is to make each move."],
 ];
 
 /**
