@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,26 @@ describe('exercises', () => {
       'broken.yaml:11:14: unknown outcome `strategic_rest`\n  hint: did you mean `strategic_reset`?',
       'broken.yaml:14:14: unknown outcome `conditional_truse`\n  hint: did you mean `conditional_truce`?',
     ]);
+  });
+
+  it('refuses a role a student may not play, as play --role does, with the roles that may', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-exercise-role-'));
+    try {
+      const file = join(dir, 'adviser.yaml');
+      writeFileSync(file, ['exercise: 1', 'title: As the foreign minister', 'scenario: petro-trump', 'role: villavicencio', 'seeds: [1]', 'objective: {description: calm, outcomes: [strategic_reset]}', 'briefing: {basic: Frame the agenda.}', 'debrief: [Why?]', ''].join('\n'));
+      let issues: string[] = [];
+      try {
+        loadExercise(file);
+      } catch (error) {
+        issues = (error as ScenarioError).issues.map((i) => formatIssue(i).replace(`${dir}/`, ''));
+      }
+      expect(issues).toEqual(['adviser.yaml:4:7: `villavicencio` (FM Rosa Yolanda Villavicencio, adviser) cannot be played: advisers are not played unless the scenario marks them `playable: true`\n  hint: roles of petro-trump: facilitator, petro, trump, paul']);
+      const cli = parley('validate', file);
+      expect(cli.code).toBe(2);
+      expect(cli.err).toContain('cannot be played: advisers are not played');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('parley run --exercise reports the objective and the score, on the exercise seed', () => {

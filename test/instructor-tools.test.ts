@@ -12,6 +12,9 @@ import { lookupCameo } from '../src/scenario/cameo.ts';
 import { isParleyInputError } from '../src/scenario/errors.ts';
 import { flowCommaPitfalls, parseDataText } from '../src/scenario/parse.ts';
 import { loadExercise } from '../src/scenario/exercise.ts';
+import { compile, loadScenario } from '../src/index.ts';
+import { createSession, currentNode, policyMove } from '../src/play/session.ts';
+import { exportMarkdown } from '../src/report/session-markdown.ts';
 
 function parley(args: readonly string[], cwd?: string) {
   const bin = join(import.meta.dirname, '..', 'bin', 'parley.js');
@@ -125,6 +128,13 @@ describe('consistent roles, injects and graphs', () => {
     expect(r.out.match(/\(inject\)/g)).toHaveLength(1);
     const plain = parley(['run', 'petro-trump', '--seed', '3']);
     expect(plain.out).not.toContain('(inject)');
+    // A played branch exported as Markdown reads them the same way.
+    const exercise = loadExercise('keep-the-channel');
+    let session = createSession(compile(exercise.def), { seed: 3, role: 'paul', exercise: { id: exercise.id, file: exercise.file } });
+    for (let i = 0; i < 40 && !currentNode(session).state.ended; i++) session = policyMove(session, true) as typeof session;
+    const md = exportMarkdown(session, session.current, exercise);
+    expect(md.match(/event: Lethal US strike on a drug boat \(inject\) → /g)).toHaveLength(1);
+    expect(exportMarkdown(createSession(compile(loadScenario('petro-trump')), { seed: 3, role: 'paul' })).includes('(inject)')).toBe(false);
   });
 
   it('graph draws the outcome rules in order and the mediators, in both formats', () => {

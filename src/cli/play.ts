@@ -9,7 +9,7 @@ import { compile } from '../engine/engine.ts';
 import { isParleyInputError, suggest, UsageError } from '../scenario/errors.ts';
 import { createSession, roles, type Session } from '../play/session.ts';
 import { playAdviser } from '../play/advice-client.ts';
-import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { unplayableReason, type ScenarioDefinition } from '../scenario/definition.ts';
 import { readSessionFile, saveSession, saveSessionFresh, sessionExercise, sessionFromFile, sessionScenario } from '../play/save.ts';
 import { checkOutput, identityOf, type FileIdentity } from '../io/output.ts';
 import { exportToNewFile, nameCandidates, sessionFileName } from '../play/files.ts';
@@ -83,8 +83,7 @@ export function checkPlayable(def: ScenarioDefinition, role: string): void {
     const near = suggest(role, playable, 'role');
     throw new UsageError(`unknown role \`${role}\``, near?.startsWith('did you mean') ? `${near} ${hint}` : hint, '--role');
   }
-  const why = def.config.actors[actor.id]?.playable === false ? 'it is marked `playable: false`' : `${actor.role}s are not played unless the scenario marks them \`playable: true\``;
-  throw new UsageError(`\`${role}\` (${actor.name}, ${actor.role}) cannot be played: ${why}`, hint, '--role');
+  throw new UsageError(`\`${role}\` (${actor.name}, ${actor.role}) cannot be played: ${unplayableReason(def, actor) ?? ''}`, hint, '--role');
 }
 
 export async function playCommand(scenarioRef: string | undefined, flags: PlayFlags, explicitPolicy = false): Promise<void> {

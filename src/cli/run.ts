@@ -11,7 +11,7 @@ import { formatTranscript } from '../report/transcript.ts';
 import { safeJson, safeText } from '../scenario/safe-text.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { parseSeed, parseSets, pickSeed } from './io.ts';
-import { exerciseRef, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
+import { exerciseRef, injectKeys, judgeExercise, loadExercise, type Exercise } from '../scenario/exercise.ts';
 
 export interface RunFlags {
   seed?: string;
@@ -120,16 +120,6 @@ function refuseRole(scenarioRef: string | undefined, flags: RunFlags): never {
     `to decide for ${flags.role} yourself, run \`${shellCommand(words)}\`; to change how the actors choose, give --policy NAME (default, random, or a policy of the scenario)`,
     '--role',
   );
-}
-
-/** The exercise's injects as `ROUND:EVENT` (global round from 0), for the transcript to mark them. */
-export function injectKeys(exercise: Exercise): Set<string> {
-  const keys = new Set<string>();
-  for (const inject of exercise.config.injects) {
-    const phase = exercise.def.phases.find((p) => p.id === inject.phase);
-    if (phase) keys.add(`${phase.firstRound + inject.round - 1}:${inject.event}`);
-  }
-  return keys;
 }
 
 /** An exercise brings its own scenario: a SCENARIO argument that names another one is a mistake. */

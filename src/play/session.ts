@@ -14,7 +14,7 @@ import { availableLevers, currentActor, evaluate } from '../engine/state.ts';
 import { BranchCodeError, endedBefore, formatBranchCode, formatMove, moveRefused, type Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
 import type { Action, Happening, PolicyChoice, Rejection, SimState, TraceEntry } from '../engine/types.ts';
-import type { ScenarioDefinition } from '../scenario/definition.ts';
+import { playableActors, type ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
 
 /** The role that decides for every actor. */
@@ -71,9 +71,7 @@ export interface SessionOptions {
 
 /** Roles a student may take: the facilitator, then the playable actors (every actor if none is marked). */
 export function roles(def: ScenarioDefinition): { id: string; label: string }[] {
-  const playable = def.actors.filter((a) => a.playable);
-  const actors = playable.length ? playable : def.actors;
-  return [{ id: FACILITATOR, label: 'Facilitator (decides for every actor)' }, ...actors.map((a) => ({ id: a.id, label: `${a.name} (${a.role})` }))];
+  return [{ id: FACILITATOR, label: 'Facilitator (decides for every actor)' }, ...playableActors(def).map((a) => ({ id: a.id, label: `${a.name} (${a.role})` }))];
 }
 
 function checkRole(def: ScenarioDefinition, role: string): void {

@@ -3,13 +3,14 @@
  * command that reopens it. Rendering only: `src/play/files.ts` names and writes the file.
  */
 import { scenarioRef } from '../scenario/load.ts';
-import { briefingLines, exerciseRef, judgeExercise, type Exercise } from '../scenario/exercise.ts';
+import { briefingLines, exerciseRef, injectKeys, judgeExercise, type Exercise } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
+import type { Happening } from '../engine/types.ts';
 import { roundMoment } from '../scenario/dates.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { safeText } from '../scenario/safe-text.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, nodeBranchCode, type Session } from '../play/session.ts';
-import { formatEntry, formatHappening, num } from './transcript.ts';
+import { actionLine, formatHappening, num } from './transcript.ts';
 
 /**
  * The branch that ends at node `id` (default: the current one) as Markdown. With the `exercise`
@@ -31,15 +32,23 @@ export function exportMarkdown(session: Session, id = session.current, exercise?
   // The exercise file's texts, made safe as the scenario's already are.
   if (exercise) out.push(...exerciseHead(exercise).map((l) => safeText(l)));
   out.push('## What happened', '', '```text');
-  for (const h of session.opening) out.push(...formatHappening(def, h, '  ', { labels: true }));
-  let g = -1;
+  // An exercise's injects read "(inject)", as in `parley run --exercise`.
+  const injects = exercise ? injectKeys(exercise) : new Set<string>();
+  let g = 0;
+  const injected = (h: Happening) => h.type === 'event' && h.scheduled && injects.has(`${g}:${h.event}`);
+  for (const h of session.opening) out.push(...formatHappening(def, h, '  ', { labels: true, inject: injected(h) }));
+  g = -1;
   for (const e of entriesTo(session, id)) {
     if (e.g !== g) {
       g = e.g;
       const r = def.rounds[g]!;
       out.push(`${def.phases[r.phase]!.label} — round ${r.round} — ${roundMoment(r)}`);
     }
-    out.push(...formatEntry(def, e, true).filter((l) => l.trim() !== ''));
+    out.push(actionLine(def, e, true));
+    for (const h of e.happenings) {
+      if (h.type === 'round') g = h.g;
+      out.push(...formatHappening(def, h, '    ', { labels: true, inject: injected(h) }).filter((l) => l.trim() !== ''));
+    }
   }
   out.push('```', '');
   out.push(node.state.ended ? '## Outcome' : '## Where it stands', '');

@@ -338,3 +338,15 @@ export const slot = {
   hazard: (def: ScenarioDefinition, event: number) => 2 * def.actors.length + 2 * event,
   eventBranch: (def: ScenarioDefinition, event: number) => 2 * def.actors.length + 2 * event + 1,
 };
+
+/** The actors a student may play: those marked playable (principals and mediators unless the file says), or every actor if none is. */
+export function playableActors(def: ScenarioDefinition): readonly ActorDef[] {
+  const playable = def.actors.filter((a) => a.playable);
+  return playable.length ? playable : def.actors;
+}
+
+/** Why a student may not play `actor`, in words (`it is marked \`playable: false\``), or null when they may. */
+export function unplayableReason(def: ScenarioDefinition, actor: ActorDef): string | null {
+  if (playableActors(def).includes(actor)) return null;
+  return def.config.actors[actor.id]?.playable === false ? 'it is marked `playable: false`' : `${actor.role}s are not played unless the scenario marks them \`playable: true\``;
+}

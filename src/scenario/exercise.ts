@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { scenariosDir } from '../paths.ts';
 import * as z from 'zod';
-import type { ScenarioDefinition } from './definition.ts';
+import { playableActors, unplayableReason, type ScenarioDefinition } from './definition.ts';
 import { isParleyInputError, ScenarioError, suggest, type Issue } from './errors.ts';
 import { compileExpr, ExprError, type EvalState, type Expr } from './expr.ts';
 import { laneOf } from './lanes.ts';
@@ -174,6 +174,16 @@ export function exerciseFingerprint(exercise: Exercise): string {
   return createHash('sha256').update(JSON.stringify(exercise.config)).update('\u0000').update(exercise.def.hash).digest('hex');
 }
 
+/** The exercise's injects as `ROUND:EVENT` (global round from 0), for transcripts to mark them. */
+export function injectKeys(exercise: Exercise): Set<string> {
+  const keys = new Set<string>();
+  for (const inject of exercise.config.injects) {
+    const phase = exercise.def.phases.find((p) => p.id === inject.phase);
+    if (phase) keys.add(`${phase.firstRound + inject.round - 1}:${inject.event}`);
+  }
+  return keys;
+}
+
 export function loadExercise(ref: string): Exercise {
   const file = resolveExercisePath(ref);
   if (!existsSync(file) && !/[\\/]|\.(ya?ml|json)$/.test(ref)) {
@@ -199,7 +209,10 @@ export function loadExercise(ref: string): Exercise {
   }
 
   const actorIds = def.actors.map((a) => a.id);
-  if (config.role !== 'facilitator' && !actorIds.includes(config.role)) report(['role'], `unknown role \`${config.role}\``, suggest(config.role, ['facilitator', ...actorIds], 'role'));
+  const playable = ['facilitator', ...playableActors(def).map((a) => a.id)];
+  const actor = def.actors.find((a) => a.id === config.role);
+  if (config.role !== 'facilitator' && !actor) report(['role'], `unknown role \`${config.role}\``, suggest(config.role, ['facilitator', ...actorIds], 'role'));
+  else if (actor && unplayableReason(def, actor)) report(['role'], `\`${actor.id}\` (${actor.name}, ${actor.role}) cannot be played: ${unplayableReason(def, actor)}`, `roles of ${def.id}: ${playable.join(', ')}`);
   if (!def.policies.has(config.policy)) report(['policy'], `unknown policy \`${config.policy}\``, suggest(config.policy, def.policies.keys(), 'policy'));
   for (const [name, value] of Object.entries(config.params)) {
     const p = def.parameters.find((x) => x.id === name);
