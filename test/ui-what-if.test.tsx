@@ -127,7 +127,7 @@ describe('what-if odds on the lever list (w)', () => {
     await press('W');
     const table = await until('parley compare');
     const command = table.split('\n').map((l) => l.replace(/[│]/g, '').trim()).find((l) => l.startsWith('parley compare'))!;
-    expect(command).toBe(`parley compare test/fixtures/advice-toy.yaml --branch advice-toy:3:default:1@3 --seed 3 --runs 1000 --outcome ahead`);
+    expect(command).toBe(`parley compare test/fixtures/advice-toy.yaml --branch advice-toy:3:default --seed 3 --runs 1000 --outcome ahead`);
     const json = JSON.parse(execFileSync(process.execPath, ['bin/parley.js', ...command.split(' ').slice(1), '--json'], { encoding: 'utf8' })) as { moves: { id: string; goal: { proportion: number } }[] };
     for (const move of advice.moves) expect(json.moves.find((m) => m.id === move.id)!.goal.proportion).toBe(move.goal.p);
   });

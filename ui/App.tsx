@@ -196,7 +196,8 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   });
   /** Advice computed, by node and goal; what computes it. */
   const adviceCache = useRef(new Map<string, Advice>());
-  const adviser = useRef<Adviser>(givenAdviser ?? inThreadAdviser(initial.compiled));
+  const adviserRef = useRef<Adviser | null>(null);
+  const adviser = (adviserRef.current ??= givenAdviser ?? inThreadAdviser(initial.compiled));
   const [, setVersion] = useState(0);
   /** Set by q: keys after it (in the same burst) are not handled. */
   const quitting = useRef(false);
@@ -252,7 +253,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
     update((m) => (mine(m) && (m.advice!.view.done > 0 || m.advice!.view.error) ? { advice: { key, view: { ...m.advice!.view, done: 0, error: null } } } : {}));
     // Started once the frame that says so is out (on this thread, the first slice would hold it back).
     const timer = setTimeout(() => {
-      adviser.current.advise(request, {
+      adviser.advise(request, {
         signal: controller.signal,
         onProgress: (p) => update((m) => (mine(m) ? { advice: { key, view: { ...m.advice!.view, done: p.runs } } } : {})),
       }).then(
@@ -275,7 +276,7 @@ export function App({ initial, width: fixedWidth, height: fixedHeight, onSave, o
   }, [wantedAdvice?.key]);
 
   // The adviser's worker goes with the screen.
-  useEffect(() => () => adviser.current.close(), []);
+  useEffect(() => () => adviser.close(), []);
 
   // Once the first frame is out, while the student reads it: the first pull's work done once on
   // a scratch copy (sessions are immutable, so nothing here touches the session or its random

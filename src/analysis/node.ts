@@ -75,6 +75,17 @@ export function nodeWhereActs(def: ScenarioDefinition, policy: string, node: Ana
   return { node: { state: store(L, 0), atStart: false, moves: node.moves }, skipped: L.step - from.step };
 }
 
+/**
+ * The moves that name the node at `state` in a branch code: `moves` (those that lead to it),
+ * then a reroll to the state's own seed at its step when the policy went on past them (a no-op
+ * that marks the node, as `codeNode` and `parley batch --branch` read it).
+ */
+export function markedMoves(moves: readonly Move[], state: SimState): readonly Move[] {
+  const last = moves[moves.length - 1];
+  const next = last ? last.step + (last.action.type === 'reroll' ? 0 : 1) : 0;
+  return state.step === next ? moves : [...moves, { step: state.step, action: { type: 'reroll', seed: state.seed } }];
+}
+
 /** Where run `i` of an analysis from `node` starts: its own seed from the node on (`deriveSeed(base, i)`), then `extra` moves at the node's step. */
 export function runFromNode(node: AnalysisNode, base: number, i: number, extra: readonly Move[] = []): RunStart {
   const seed = deriveSeed(base, i);

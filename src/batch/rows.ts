@@ -22,14 +22,18 @@ export type RowFormat = 'csv' | 'jsonl';
 export const ROWS_FORMAT = 'parley-batch-rows';
 export const ROWS_VERSION = 1;
 
-export interface RowsHeader {
-  readonly format: typeof ROWS_FORMAT;
+/** What every file a batch writes starts with: its kind and version, and where it came from. */
+export interface FileHead<F extends string> {
+  readonly format: F;
   readonly version: number;
   /** Engine version. */
   readonly parley: string;
   readonly scenario: { readonly id: string; readonly hash: string };
   /** The command that made the file (for a merged file, the merge). */
   readonly command: readonly string[];
+}
+
+export interface RowsHeader extends FileHead<typeof ROWS_FORMAT> {
   readonly design: Design;
   readonly columns: readonly string[];
 }

@@ -12,6 +12,7 @@
  */
 import type { ParameterDef } from '../scenario/definition.ts';
 import { sampled } from './design.ts';
+import type { FileHead } from './rows.ts';
 import { UsageError, suggest } from '../scenario/errors.ts';
 import { morrisDesign, morrisIndices, oatDesign, oatEffects, saltelliDesign, sobolIndices, type Estimate, type UnitDesign } from '../stats/sensitivity.ts';
 
@@ -187,12 +188,7 @@ export const SENSITIVITY_FORMAT = 'parley-sensitivity';
 export const SENSITIVITY_VERSION = 1;
 
 /** The result file (`--result`), and what `--json` prints. */
-export interface SensitivityDoc {
-  readonly format: typeof SENSITIVITY_FORMAT;
-  readonly version: number;
-  readonly parley: string;
-  readonly scenario: { readonly id: string; readonly hash: string };
-  readonly command: readonly string[];
+export interface SensitivityDoc extends FileHead<typeof SENSITIVITY_FORMAT> {
   readonly method: Method;
   readonly measure: Measure;
   readonly params: readonly { readonly id: string; readonly min: number; readonly max: number; readonly kind: string }[];

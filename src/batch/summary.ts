@@ -10,7 +10,7 @@
 import { UsageError } from '../scenario/errors.ts';
 import type { Design } from './design.ts';
 import { checkSummaryDoc } from './check.ts';
-import type { RowLayout } from './rows.ts';
+import type { FileHead, RowLayout } from './rows.ts';
 import { cellValues, groupShares, gridOf, type Contrast, type OutcomeGroup, type Share } from './study.ts';
 import { meanInterval, PointAccumulator, QUANTUM, tidy, wilson, type MeanInterval, type PointTally } from '../stats/stats.ts';
 
@@ -71,12 +71,7 @@ export interface PointSummary extends Stats {
   readonly exact: ExactTally;
 }
 
-export interface SummaryDoc extends Stats {
-  readonly format: typeof SUMMARY_FORMAT;
-  readonly version: number;
-  readonly parley: string;
-  readonly scenario: { readonly id: string; readonly hash: string };
-  readonly command: readonly string[];
+export interface SummaryDoc extends Stats, FileHead<typeof SUMMARY_FORMAT> {
   readonly design: Design;
   readonly layout: RowLayout;
   /** Means and intervals are computed from values rounded to this. */

@@ -14,7 +14,7 @@ import { unknownPolicy } from '../engine/kernel.ts';
 import { safeText } from '../scenario/safe-text.ts';
 import { shellCommand } from '../io/files.ts';
 import { ENGINE_VERSION } from '../version.ts';
-import { codeNode, startNode, type AnalysisNode, type Scenario } from '../analysis/node.ts';
+import { codeNode, markedMoves, startNode, type AnalysisNode, type Scenario } from '../analysis/node.ts';
 import { exerciseGoal, objectiveGoal, outcomeGoal, type Goal } from '../analysis/goal.ts';
 import { DEFAULT_MAX_RUNS, DEFAULT_PRECISION, odds, type OddsResult } from '../analysis/odds.ts';
 import { EXACT_BUDGET } from '../analysis/exact.ts';
@@ -107,10 +107,7 @@ export function resolveGoal(setup: AnalysisSetup, flags: { outcome?: string; obj
 /** A node as a branch code: the code's moves, and a reroll to its own seed at a node past them (a no-op that marks the node, as `parley batch --branch` reads it). */
 export function nodeCode(setup: AnalysisSetup, state: SimState, moves: readonly Move[]): string {
   const { def, policy } = setup;
-  const lastStep = moves.length ? moves[moves.length - 1]!.step + (moves[moves.length - 1]!.action.type === 'reroll' ? 0 : 1) : 0;
-  const base = { scenario: def.codeName ?? def.id, seed: setupSeedOf(setup), policy };
-  const marked = state.step === lastStep ? moves : [...moves, { step: state.step, action: { type: 'reroll' as const, seed: state.seed } }];
-  return formatBranchCode({ ...base, moves: marked });
+  return formatBranchCode({ scenario: def.codeName ?? def.id, seed: setupSeedOf(setup), policy, moves: markedMoves(moves, state) });
 }
 
 /** The seed of the run the node belongs to (the code's, or the start's). */

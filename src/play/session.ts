@@ -13,6 +13,7 @@ import { compile, policyAction, runFrom, start, step, type CompiledScenario } fr
 import { availableLevers, currentActor, evaluate } from '../engine/state.ts';
 import { BranchCodeError, endedBefore, formatBranchCode, formatMove, moveRefused, type Move } from '../engine/branch-code.ts';
 import { deriveSeed } from '../engine/rng.ts';
+import { markedMoves } from '../analysis/node.ts';
 import type { Action, Happening, PolicyChoice, Rejection, SimState, TraceEntry } from '../engine/types.ts';
 import { playableActors, type ScenarioDefinition } from '../scenario/definition.ts';
 import { UsageError } from '../scenario/errors.ts';
@@ -368,16 +369,11 @@ export function branchCode(session: Session, id = session.current): string {
 
 /**
  * Node `id` itself as a branch code for the analyses (`parley compare --branch CODE`): its moves,
- * then a reroll to the node's own seed at its step (a no-op that names the node) when the
- * policy moved on past the last of them, or when there are none.
+ * marked when the policy moved on past the last of them (`markedMoves`).
  */
 export function nodeBranchCode(session: Session, id = session.current): string {
-  const moves = movesTo(session, id);
-  const state = session.nodes[id]!.state;
-  const last = moves[moves.length - 1];
-  const next = last ? last.step + (last.action.type === 'reroll' ? 0 : 1) : -1;
-  const marked = state.step === next ? moves : [...moves, { step: state.step, action: { type: 'reroll' as const, seed: state.seed } }];
-  return formatBranchCode({ scenario: session.compiled.def.codeName ?? session.compiled.def.id, seed: session.seed, policy: session.policy, moves: marked });
+  const moves = markedMoves(movesTo(session, id), session.nodes[id]!.state);
+  return formatBranchCode({ scenario: session.compiled.def.codeName ?? session.compiled.def.id, seed: session.seed, policy: session.policy, moves });
 }
 
 /** How the run would end from `state` if every actor followed the policy (deterministic). */

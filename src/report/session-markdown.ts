@@ -5,12 +5,11 @@
 import { scenarioRef } from '../scenario/load.ts';
 import { briefingLines, exerciseRef, injectKeys, judgeExercise, type Exercise } from '../scenario/exercise.ts';
 import { describeState } from '../engine/describe.ts';
-import type { Happening } from '../engine/types.ts';
 import { roundMoment } from '../scenario/dates.ts';
 import { ENGINE_VERSION } from '../version.ts';
 import { safeText } from '../scenario/safe-text.ts';
 import { branchCode, currentNode, entriesTo, FACILITATOR, nodeBranchCode, type Session } from '../play/session.ts';
-import { actionLine, formatHappening, num } from './transcript.ts';
+import { formatEntry, formatHappening, num } from './transcript.ts';
 
 /**
  * The branch that ends at node `id` (default: the current one) as Markdown. With the `exercise`
@@ -34,21 +33,15 @@ export function exportMarkdown(session: Session, id = session.current, exercise?
   out.push('## What happened', '', '```text');
   // An exercise's injects read "(inject)", as in `parley run --exercise`.
   const injects = exercise ? injectKeys(exercise) : new Set<string>();
-  let g = 0;
-  const injected = (h: Happening) => h.type === 'event' && h.scheduled && injects.has(`${g}:${h.event}`);
-  for (const h of session.opening) out.push(...formatHappening(def, h, '  ', { labels: true, inject: injected(h) }));
-  g = -1;
+  for (const h of session.opening) out.push(...formatHappening(def, h, '  ', { labels: true, inject: h.type === 'event' && h.scheduled && injects.has(`0:${h.event}`) }));
+  let g = -1;
   for (const e of entriesTo(session, id)) {
     if (e.g !== g) {
       g = e.g;
       const r = def.rounds[g]!;
       out.push(`${def.phases[r.phase]!.label} — round ${r.round} — ${roundMoment(r)}`);
     }
-    out.push(actionLine(def, e, true));
-    for (const h of e.happenings) {
-      if (h.type === 'round') g = h.g;
-      out.push(...formatHappening(def, h, '    ', { labels: true, inject: injected(h) }).filter((l) => l.trim() !== ''));
-    }
+    out.push(...formatEntry(def, e, true, injects).filter((l) => l.trim() !== ''));
   }
   out.push('```', '');
   out.push(node.state.ended ? '## Outcome' : '## Where it stands', '');
@@ -102,20 +95,25 @@ function exerciseTail(exercise: Exercise, state: Session['initial']): string[] {
  * session's current node (`runs` per move toward `goal`), with every column: the same figures.
  */
 export function compareCommand(session: Session, goal: { readonly kind: 'exercise' } | { readonly kind: 'outcomes'; readonly ids: readonly string[] }, runs: number): string {
-  const { def } = session.compiled;
   const state = currentNode(session).state;
-  const parts = ['parley compare', session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file)];
-  parts.push(`--branch ${nodeBranchCode(session)}`, `--seed ${state.seed}`, `--runs ${runs}`);
+  const parts = ['parley compare', sessionSource(session), `--branch ${nodeBranchCode(session)}`, `--seed ${state.seed}`, `--runs ${runs}`];
   if (goal.kind === 'outcomes') parts.push(`--outcome ${goal.ids.join(',')}`);
-  for (const p of def.parameters) if (Object.hasOwn(session.params, p.id) && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
-  return parts.join(' ');
+  return [...parts, ...sessionSets(session)].join(' ');
+}
+
+/** Where a session's scenario comes from, as a command names it: `--exercise REF`, or the scenario's id or path. */
+function sessionSource(session: Session): string {
+  const { def } = session.compiled;
+  return session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file);
+}
+
+/** `--set NAME=VALUE` for each parameter the session sets away from its default. */
+function sessionSets(session: Session): string[] {
+  return session.compiled.def.parameters.filter((p) => Object.hasOwn(session.params, p.id) && session.params[p.id] !== p.default).map((p) => `--set ${p.id}=${session.params[p.id]}`);
 }
 
 export function reopenCommand(session: Session, code: string): string {
-  const { def } = session.compiled;
-  const parts = ['parley play', session.exercise ? `--exercise ${exerciseRef(session.exercise.id, session.exercise.file)}` : scenarioRef(def.id, def.file)];
-  parts.push(`--branch ${code}`);
+  const parts = ['parley play', sessionSource(session), `--branch ${code}`];
   if (session.role !== FACILITATOR && !session.exercise) parts.push(`--role ${session.role}`);
-  for (const p of def.parameters) if (Object.hasOwn(session.params, p.id) && session.params[p.id] !== p.default) parts.push(`--set ${p.id}=${session.params[p.id]}`);
-  return parts.join(' ');
+  return [...parts, ...sessionSets(session)].join(' ');
 }

@@ -127,9 +127,22 @@ export function actionLine(def: ScenarioDefinition, e: TraceEntry, labels = fals
 }
 
 /** Lines of one step: the decision and everything that followed from it. */
-export function formatEntry(def: ScenarioDefinition, e: TraceEntry, labels = false): string[] {
-  return [actionLine(def, e, labels), ...e.happenings.flatMap((h) => formatHappening(def, h, '    ', { labels }))];
+/**
+ * An entry's lines: its action, then what happened. `injects` are an exercise's scheduled events
+ * as `ROUND:EVENT` (global round from 0, as `injectKeys` gives them): they read "(inject)".
+ */
+export function formatEntry(def: ScenarioDefinition, e: TraceEntry, labels = false, injects: ReadonlySet<string> = NO_INJECTS): string[] {
+  let g = e.g;
+  return [
+    actionLine(def, e, labels),
+    ...e.happenings.flatMap((h) => {
+      if (h.type === 'round') g = h.g;
+      return formatHappening(def, h, '    ', { labels, inject: h.type === 'event' && h.scheduled && injects.has(`${g}:${h.event}`) });
+    }),
+  ];
 }
+
+const NO_INJECTS: ReadonlySet<string> = new Set();
 
 function tensionLine(def: ScenarioDefinition, values: Readonly<Record<string, number>>, derived: Readonly<Record<string, number>>): string {
   const parts = def.tensions.map((t) => `${t.id} ${num(values[t.id]!)}`);
